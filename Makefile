@@ -1,0 +1,38 @@
+# Faena's only entry points. Node 24 (installed by scripts/install.sh under .cache/tools) comes first on PATH.
+SHELL := /bin/bash
+export PATH := $(CURDIR)/.cache/tools/node/bin:$(CURDIR)/.cache/tools/venv/bin:$(PATH)
+
+.PHONY: dev test install stack stop typecheck lint format bench charts-check clean
+
+dev: install stack ## install, start the stack, migrate, seed and run every service (Ctrl-C stops all)
+	@bash scripts/dev.sh
+
+test: ## install what is missing, start the stack, typecheck, lint and run every test
+	@bash scripts/test.sh
+
+install: ## tools and dependencies (idempotent, cached under .cache/)
+	@bash scripts/install.sh
+
+stack: ## PostgreSQL + PostGIS, Redis and the Temporal dev server
+	@bash scripts/stack.sh start
+
+stop: ## stop the stack started by `make dev` / `make test`
+	@bash scripts/stack.sh stop
+
+typecheck: install
+	@npx tsc -b
+
+lint: install
+	@npx eslint . --max-warnings=0
+
+format: install
+	@npx prettier --write .
+
+bench: install stack ## benchmarks (performance is measured here, never asserted in tests)
+	@bash scripts/bench.sh
+
+charts-check: install
+	@node --disable-warning=ExperimentalWarning --experimental-vm-modules node_modules/jest/bin/jest.js tests/deploy
+
+clean: stop ## stop the stack and remove build output, caches and local data
+	@rm -rf .cache .data node_modules services/*/dist workflows/dist tests/dist

@@ -1,0 +1,27 @@
+// One jest config for the whole monorepo. ESM throughout: jest runs with --experimental-vm-modules
+// (see package.json "test"), TypeScript is stripped by SWC, sources import each other with `.ts` specifiers.
+const swc = [
+  '@swc/jest',
+  {
+    jsc: { parser: { syntax: 'typescript' }, target: 'es2023', keepClassNames: true },
+    module: { type: 'es6' },
+    sourceMaps: 'inline',
+  },
+];
+
+/** @type {import('jest').Config} */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: { '^.+\\.ts$': swc },
+  moduleNameMapper: {
+    '^@faena/platform$': '<rootDir>/services/platform/src/index.ts',
+    '^@faena/platform/testing$': '<rootDir>/services/platform/src/testing/index.ts',
+    '^@faena/platform/telemetry/register$': '<rootDir>/services/platform/src/telemetry/register.ts',
+  },
+  testMatch: ['<rootDir>/{services,workflows,tests}/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  globalSetup: '<rootDir>/services/platform/src/testing/global-setup.ts',
+  testTimeout: 30000,
+  reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.cjs'],
+};

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# `make dev`: migrates, seeds and runs every service API and worker plus the workflow worker,
+# each log line prefixed by its process; Ctrl-C stops them all. The stack is started by make.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+set -a
+source .env.example
+[ -f .env ] && source .env
+set +a
+
+# Dev ports, one per service API (the chart uses 3000 for all, behind the ingress).
+declare -A PORTS=([identity]=4001 [payments]=4002 [marketplace]=4003 [gym]=4004 [pos]=4005 [notifications]=4006)
+REGISTER=(--disable-warning=ExperimentalWarning --import ./services/platform/src/telemetry/register.ts)
+
+pids=()
+cleanup() { trap - INT TERM EXIT; log "stopping"; kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; }
+trap cleanup INT TERM EXIT
+
+run() { # run NAME ENV... -- ARGS...: one process, its output prefixed by NAME
+  local name=$1; shift
+  local envs=()
+  while [ "$1" != -- ]; do envs+=("$1"); shift; done; shift
+  ( env "${envs[@]}" node "${REGISTER[@]}" "$@" 2>&1 | sed -u "s/^/$(printf '\033[35m%-22s\033[0m' "[$name]") /" ) &
+  pids+=($!)
+}
+
+services=()
+for dir in services/*/; do
+  name=$(basename "$dir")
+  [ -f "$dir/src/main.ts" ] || continue
+  services+=("$name")
+  if [ -f "$dir/src/migrate.ts" ]; then
+    log "migrating $name"
+    SERVICE_NAME=$name node --disable-warning=ExperimentalWarning "$dir/src/migrate.ts" up
+  fi
+  if [ -f "$dir/src/seed.ts" ]; then
+    log "seeding $name"
+    SERVICE_NAME=$name node --disable-warning=ExperimentalWarning "$dir/src/seed.ts"
+  fi
+done
+
+for name in "${services[@]}"; do
+  run "$name" SERVICE_NAME="$name" PORT="${PORTS[$name]:-4099}" -- "services/$name/src/main.ts"
+  [ -f "services/$name/src/worker.ts" ] && run "$name-worker" SERVICE_NAME="$name-worker" -- "services/$name/src/worker.ts"
+done
+[ -f workflows/src/worker.ts ] && run workflows SERVICE_NAME=workflows -- workflows/src/worker.ts
+
+echo
+echo "Faena is running (Ctrl-C stops every process; \`make stop\` stops the stack):"
+echo "  Temporal Web UI   http://localhost:8233"
+for name in "${services[@]}"; do
+  port=${PORTS[$name]:-4099}
+  printf '  %-17s http://localhost:%s/api/%s/v1  (OpenAPI http://localhost:%s/openapi.json, ready http://localhost:%s/health/ready)\n' "$name" "$port" "$name" "$port" "$port"
+done
+[ ${#services[@]} -eq 0 ] && echo "  (no service APIs yet: services/<name>/src/main.ts is picked up automatically)"
+echo
+wait

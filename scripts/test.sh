@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `make test`: installs what is missing, starts the stack, then typecheck, lint and every jest
+# suite; always ends with one line `N passed, N failed[, N skipped]`.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+bash scripts/install.sh
+bash scripts/stack.sh start
+
+passed=0 failed=0 skipped=0
+step() { # step NAME CMD... : a check that counts as one test
+  local name=$1; shift
+  log "$name"
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); log "$name FAILED"; fi
+}
+step typecheck npx tsc -b
+step lint npx eslint . --max-warnings=0
+step format npx prettier --check --log-level warn .
+
+summary="$RUN/jest-summary.json"
+rm -f "$summary"
+export FAENA_TEST_SUMMARY="$summary"
+jest_args=(--disable-warning=ExperimentalWarning --experimental-vm-modules node_modules/jest/bin/jest.js)
+[ "${CI:-}" = true ] && jest_args+=(--ci)
+log "jest"
+node "${jest_args[@]}" "$@" || jest_status=$?
+if [ -f "$summary" ]; then
+  read -r p f s < <(node -e 'const s=require(process.argv[1]);console.log(s.passed,s.failed,s.skipped)' "$summary")
+  passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+  [ "${jest_status:-0}" != 0 ] && [ "$f" = 0 ] && failed=$((failed + 1)) # a suite that crashed before its tests
+else
+  failed=$((failed + 1))
+fi
+
+line="$passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && line+=", $skipped skipped"
+echo "$line"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,21 @@
+export { createOrm, type CreateOrmOptions, type MigrationList, type Orm } from './orm.ts';
+export {
+  createMigration,
+  loadMigrations,
+  migrateCli,
+  pendingMigrations,
+  runMigrations,
+} from './migrations.ts';
+export {
+  FILTER,
+  TenantContextError,
+  auditProperties,
+  idProperty,
+  moneyProperty,
+  softDeleteProperties,
+  tenantProperty,
+} from './properties.ts';
+export { TenantGuardSubscriber, defaultFilters } from './guards.ts';
+export { currentEm, requestContextMiddleware, withEm } from './context.ts';
+export { asSystem, isSystemContext } from './system.ts';
+export { dbHealthCheck } from './health.ts';

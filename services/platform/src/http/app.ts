@@ -1,0 +1,278 @@
+import { bodyParser } from '@koa/bodyparser';
+import cors from '@koa/cors';
+import { Router } from '@koa/router';
+import { trace } from '@opentelemetry/api';
+import Koa, { type Context, type Middleware } from 'koa';
+import helmet from 'koa-helmet';
+import { uuidv7 } from 'uuidv7';
+import { runWithContext } from '../context.ts';
+import type { Logger } from '../logger.ts';
+import { ok, fail } from './envelope.ts';
+import { DomainError, ERROR_STATUS, type ErrorCode } from './errors.ts';
+import { buildOpenApi } from './openapi.ts';
+import { validate, type RouteSchemas, type ValidatedInput } from './validation.ts';
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** What a handler may return besides plain data: a status, pagination meta or headers. */
+export class Reply<T = unknown> {
+  readonly data: T;
+  readonly status: number;
+  readonly meta: Record<string, unknown> | undefined;
+  readonly headers: Record<string, string>;
+  constructor(
+    data: T,
+    opts: { status?: number; meta?: Record<string, unknown>; headers?: Record<string, string> } = {},
+  ) {
+    this.data = data;
+    this.status = opts.status ?? 200;
+    this.meta = opts.meta;
+    this.headers = opts.headers ?? {};
+  }
+}
+export const reply = <T>(data: T, opts?: ConstructorParameters<typeof Reply<T>>[1]): Reply<T> =>
+  new Reply(data, opts);
+
+/** One HTTP route: its joi schemas validate input and document it in `/openapi.json`. */
+export interface Route {
+  method: HttpMethod;
+  /** Path below the service's base path, Koa style (`/orders/:id`). */
+  path: string;
+  summary: string;
+  tags?: string[];
+  schemas?: RouteSchemas;
+  /** Runs before validation: auth guard, rate limiter, idempotency. */
+  middleware?: Middleware[];
+  /** Returns the `data` of the success envelope, or a `Reply`. */
+  handler: (ctx: Context, input: ValidatedInput) => Promise<unknown>;
+  /** Documented success status (a `Reply` may still set another). */
+  status?: number;
+  /** Marks the route as requiring a bearer token in the OpenAPI document. */
+  auth?: boolean;
+  /** Mounts the route at `path` itself instead of below the base path (e.g. `/.well-known/jwks.json`). */
+  root?: boolean;
+}
+
+/** A `/health/ready` dependency check: resolves when healthy, throws (or times out) when not. */
+export interface HealthCheck {
+  name: string;
+  check: () => Promise<unknown>;
+}
+
+export interface HttpAppOptions {
+  service: string;
+  version?: string;
+  /** Mount point of `routes`, e.g. `/api/payments/v1`. */
+  basePath: string;
+  routes: Route[];
+  logger: Logger;
+  health?: HealthCheck[];
+  corsOrigins?: string[];
+  bodyLimit?: string;
+  /** Runs after the body parser, before every route (e.g. `requestContextMiddleware(orm)`). */
+  middleware?: Middleware[];
+  /** Serves `/metrics` (the Prometheus exporter's handler), when telemetry runs. */
+  metrics?: Middleware;
+  healthTimeoutMs?: number;
+}
+
+export interface HttpApp {
+  app: Koa;
+  /** Makes `/health/ready` answer 503 (first step of a graceful shutdown). */
+  markShuttingDown(): void;
+}
+
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function errorFromKoa(err: {
+  status?: number;
+  statusCode?: number;
+  expose?: boolean;
+  message?: string;
+  type?: string;
+}): DomainError | undefined {
+  const status = err.status ?? err.statusCode;
+  if (!status || status >= 500) return undefined;
+  if (status === 413) return new DomainError('PAYLOAD_TOO_LARGE', 'Request body is too large');
+  if (status === 415) return new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported content type');
+  if (status === 400 && /json/i.test(`${err.type ?? ''} ${err.message ?? ''}`))
+    return new DomainError('INVALID_JSON', 'Request body is not valid JSON');
+  const code = (Object.keys(ERROR_STATUS) as ErrorCode[]).find((c) => ERROR_STATUS[c] === status);
+  return new DomainError(
+    code ?? 'VALIDATION_FAILED',
+    err.expose && err.message ? err.message : 'Bad request',
+  );
+}
+
+/**
+ * The Koa app every Faena service serves: correlation id, request log, error envelope, security
+ * headers, CORS allow-list, body limit, validated routes, health, metrics and OpenAPI.
+ */
+export function createHttpApp(opts: HttpAppOptions): HttpApp {
+  const app = new Koa({ proxy: true });
+  const log = opts.logger;
+  let shuttingDown = false;
+  const healthTimeout = opts.healthTimeoutMs ?? 2000;
+
+  // 1. Correlation id + context + request log line: outermost, so every later log line carries it.
+  app.use(async (ctx, next) => {
+    const given = ctx.get('X-Correlation-ID');
+    const correlationId = CORRELATION_ID.test(given) ? given : uuidv7();
+    ctx.set('X-Correlation-ID', correlationId);
+    const started = process.hrtime.bigint();
+    trace.getActiveSpan()?.setAttribute('faena.correlation_id', correlationId);
+    await runWithContext({ correlationId }, async () => {
+      try {
+        await next();
+      } finally {
+        if (!ctx.path.startsWith('/health') && ctx.path !== '/metrics') {
+          log.info('http request', {
+            method: ctx.method,
+            path: ctx.path,
+            route: (ctx as { _matchedRoute?: string })._matchedRoute,
+            status: ctx.status,
+            durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+          });
+        }
+      }
+    });
+  });
+
+  // 2. Error envelope: domain errors keep their code; anything unexpected is a bare 500.
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        throw new DomainError('ROUTE_NOT_FOUND', `No route for ${ctx.method} ${ctx.path}`);
+      }
+    } catch (raw) {
+      const err = raw instanceof DomainError ? raw : errorFromKoa(raw as Record<string, never>);
+      if (err) {
+        ctx.status = err.status;
+        ctx.set(err.headers);
+        ctx.body = fail(err.items);
+        return;
+      }
+      const e = raw instanceof Error ? raw : new Error(String(raw));
+      log.error('unhandled error', { error: e.message, stack: e.stack, method: ctx.method, path: ctx.path });
+      trace.getActiveSpan()?.recordException(e);
+      ctx.status = 500;
+      ctx.body = fail([{ code: 'INTERNAL_ERROR', message: 'An unexpected error occurred' }]);
+    }
+  });
+
+  // While stopping, ask keep-alive clients to reconnect elsewhere so connections drain.
+  app.use(async (ctx, next) => {
+    if (shuttingDown) ctx.set('Connection', 'close');
+    await next();
+  });
+  app.use(helmet());
+  const allowed = new Set(opts.corsOrigins ?? []);
+  app.use(
+    cors({
+      origin: (ctx) => (allowed.has(ctx.get('Origin')) ? ctx.get('Origin') : ''),
+      credentials: true,
+      exposeHeaders: ['X-Correlation-ID', 'Retry-After', 'Idempotent-Replayed'],
+    }),
+  );
+  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: opts.bodyLimit ?? '1mb', encoding: 'utf-8' }));
+  for (const m of opts.middleware ?? []) app.use(m);
+
+  // Health and metrics live outside the versioned API, where probes and Prometheus look.
+  const ops = new Router();
+  const runChecks = async () =>
+    Promise.all(
+      (opts.health ?? []).map(async ({ name, check }) => {
+        const t0 = performance.now();
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          await Promise.race([
+            check(),
+            new Promise((_, reject) => {
+              timer = setTimeout(
+                () => reject(new Error(`timed out after ${healthTimeout} ms`)),
+                healthTimeout,
+              );
+            }),
+          ]);
+          return { name, status: 'up' as const, latencyMs: Math.round(performance.now() - t0) };
+        } catch (err) {
+          return {
+            name,
+            status: 'down' as const,
+            latencyMs: Math.round(performance.now() - t0),
+            error: (err as Error).message,
+          };
+        } finally {
+          clearTimeout(timer);
+        }
+      }),
+    );
+  ops.get('/health/live', (ctx) => {
+    ctx.body = ok({ status: 'up' });
+  });
+  ops.get('/health/ready', async (ctx) => {
+    if (shuttingDown) throw new DomainError('SERVICE_UNAVAILABLE', 'shutting down', { field: 'shutdown' });
+    const down = (await runChecks()).filter((c) => c.status === 'down');
+    if (down.length) {
+      throw new DomainError('SERVICE_UNAVAILABLE', 'not ready', {
+        items: down.map((c) => ({
+          code: 'SERVICE_UNAVAILABLE',
+          field: c.name,
+          message: `${c.name}: ${c.error}`,
+        })),
+      });
+    }
+    ctx.body = ok({ status: 'up' });
+  });
+  ops.get('/health', async (ctx) => {
+    const checks = await runChecks();
+    const up = !shuttingDown && checks.every((c) => c.status === 'up');
+    ctx.status = up ? 200 : 503;
+    ctx.body = ok({
+      status: up ? 'up' : 'down',
+      service: opts.service,
+      version: opts.version,
+      shuttingDown,
+      checks,
+    });
+  });
+  if (opts.metrics) ops.get('/metrics', opts.metrics);
+  const openapi = buildOpenApi(opts);
+  ops.get('/openapi.json', (ctx) => {
+    ctx.body = openapi;
+  });
+
+  const api = new Router({ prefix: opts.basePath });
+  for (const route of opts.routes) {
+    const handler: Middleware = async (ctx) => {
+      const result = await route.handler(ctx, ctx.state.input as ValidatedInput);
+      const r = result instanceof Reply ? result : new Reply(result, { status: route.status ?? 200 });
+      ctx.status = r.status;
+      ctx.set(r.headers);
+      ctx.body = r.status === 204 ? undefined : ok(r.data, r.meta);
+    };
+    (route.root ? ops : api)[route.method](
+      route.path,
+      ...(route.middleware ?? []),
+      validate(route.schemas ?? {}),
+      handler,
+    );
+  }
+  app.use(ops.routes());
+  app.use(api.routes());
+  app.use(
+    api.allowedMethods({
+      throw: true,
+      methodNotAllowed: () => new DomainError('METHOD_NOT_ALLOWED', 'Method not allowed'),
+      notImplemented: () => new DomainError('METHOD_NOT_ALLOWED', 'Method not implemented'),
+    }),
+  );
+
+  return {
+    app,
+    markShuttingDown: () => {
+      shuttingDown = true;
+    },
+  };
+}

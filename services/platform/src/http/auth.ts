@@ -1,0 +1,200 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import type { Context, Middleware } from 'koa';
+import { setContext } from '../context.ts';
+import { DomainError } from './errors.ts';
+
+/** Claims of a Faena access token (issued by identity, ES256, 15 minutes). */
+export interface AccessClaims {
+  sub: string;
+  /** Tenant id. */
+  tid: string;
+  /** Role names, for display and coarse checks; permissions are resolved, never read from the token. */
+  roles: string[];
+  /** Session (refresh family) id. */
+  sid: string;
+  /** SHA-256 of the CSRF token, present only on tokens issued to browsers (cookie mode). */
+  csrf?: string;
+}
+
+/** A permission granted everywhere (`['*']`) or only in some branches. */
+export type Grants = Record<string, string[]>;
+
+/** What the guard needs per request, cached in Redis by tenant and permission version. */
+export interface AuthSnapshot {
+  tenantStatus: 'active' | 'suspended';
+  /** Bumped by identity on every role or permission change in the tenant. */
+  version: number;
+  /** The user's grants (null when the user no longer exists or is disabled). */
+  grants: Grants | null;
+}
+
+export interface AuthState {
+  claims: AccessClaims;
+  token: string;
+  grants: Grants;
+}
+
+/** Redis keys shared by identity (the writer) and every service's guard (the readers). */
+export const authKeys = {
+  tenant: (tenantId: string) => `auth:tenant:${tenantId}`,
+  grants: (tenantId: string, userId: string, version: number) =>
+    `auth:grants:${tenantId}:${userId}:${version}`,
+};
+
+export const ACCESS_COOKIE = 'faena_at';
+export const CSRF_COOKIE = 'faena_csrf';
+export const CSRF_HEADER = 'X-CSRF-Token';
+
+export interface AuthGuardOptions {
+  /** identity's `/.well-known/jwks.json`, or a key getter (identity verifies with its own keys). */
+  jwks: string | JWTVerifyGetKey;
+  issuer: string;
+  audience: string;
+  redis: Redis;
+  /**
+   * Resolves tenant status, permission version and the user's grants on a cache miss. By default it
+   * asks identity (`GET <identityUrl>/api/identity/v1/auth/session` with the caller's token).
+   */
+  resolve?: (claims: AccessClaims, token: string) => Promise<AuthSnapshot>;
+  identityUrl?: string;
+  /** How long resolved grants stay cached (they are also dropped by a version bump). */
+  grantsTtlSeconds?: number;
+}
+
+export interface AuthGuard {
+  /** 401 UNAUTHENTICATED unless a valid token of an active tenant is presented; sets tenant and user on the context. */
+  requireAuth(): Middleware;
+  /** requireAuth + 403 FORBIDDEN unless the user holds `permission` (in the request's branch, when `branch` says which). */
+  requirePermission(permission: string, opts?: { branch?: (ctx: Context) => string | undefined }): Middleware;
+}
+
+const SNAPSHOT_SCRIPT = `
+local t = redis.call('HMGET', KEYS[1], 'status', 'version')
+if not t[1] then return false end
+local g = redis.call('GET', ARGV[1] .. (t[2] or '0'))
+return {t[1], t[2] or '0', g or false}`;
+
+const unauthenticated = (message = 'Authentication required') =>
+  new DomainError('UNAUTHENTICATED', message, { headers: { 'WWW-Authenticate': 'Bearer' } });
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+function tokenFrom(ctx: Context): { token: string; viaCookie: boolean } | undefined {
+  const header = ctx.get('Authorization');
+  if (header) {
+    const m = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
+    return m?.[1] ? { token: m[1], viaCookie: false } : undefined;
+  }
+  const cookie = ctx.cookies.get(ACCESS_COOKIE);
+  return cookie ? { token: cookie, viaCookie: true } : undefined;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Branches in which the authenticated user holds `permission`: `'*'` for all, else a list (maybe empty). */
+export function branchesFor(ctx: Context, permission: string): '*' | string[] {
+  const grants = (ctx.state.auth as AuthState | undefined)?.grants[permission] ?? [];
+  return grants.includes('*') ? '*' : grants;
+}
+
+/** The auth guard every service mounts: local JWT verification + cached permission resolution. */
+export function createAuthGuard(opts: AuthGuardOptions): AuthGuard {
+  const keys =
+    typeof opts.jwks === 'string'
+      ? createRemoteJWKSet(new URL(opts.jwks), { cooldownDuration: 5000, cacheMaxAge: 600_000 })
+      : opts.jwks;
+  const ttl = opts.grantsTtlSeconds ?? 3600;
+  const resolve =
+    opts.resolve ??
+    (async (_claims: AccessClaims, token: string): Promise<AuthSnapshot> => {
+      if (!opts.identityUrl) throw new Error('createAuthGuard needs identityUrl or resolve');
+      const res = await fetch(`${opts.identityUrl}/api/identity/v1/auth/session`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      if (res.status === 401) throw unauthenticated();
+      if (!res.ok) throw new Error(`identity answered ${res.status} resolving a session`);
+      return ((await res.json()) as { data: AuthSnapshot }).data;
+    });
+
+  async function snapshot(
+    claims: AccessClaims,
+    token: string,
+  ): Promise<{ status: string; grants: Grants | null }> {
+    const cached = (await opts.redis.eval(
+      SNAPSHOT_SCRIPT,
+      1,
+      authKeys.tenant(claims.tid),
+      `auth:grants:${claims.tid}:${claims.sub}:`,
+    )) as [string, string, string | null | false] | null;
+    if (cached && cached[2]) return { status: cached[0], grants: JSON.parse(cached[2]) as Grants | null };
+    if (cached && cached[0] === 'suspended') return { status: 'suspended', grants: null };
+    const fresh = await resolve(claims, token);
+    // The tenant hash is identity's to write; fill it only when absent (HSETNX), then cache the grants under its version.
+    await opts.redis
+      .multi()
+      .hsetnx(authKeys.tenant(claims.tid), 'status', fresh.tenantStatus)
+      .hsetnx(authKeys.tenant(claims.tid), 'version', String(fresh.version))
+      .set(authKeys.grants(claims.tid, claims.sub, fresh.version), JSON.stringify(fresh.grants), 'EX', ttl)
+      .exec();
+    return { status: fresh.tenantStatus, grants: fresh.grants };
+  }
+
+  /** Verifies the token and loads grants once per request; later guards of the same request reuse it. */
+  async function authenticate(ctx: Context): Promise<void> {
+    if (ctx.state.auth) return;
+    const presented = tokenFrom(ctx);
+    if (!presented) throw unauthenticated();
+    let claims: AccessClaims;
+    try {
+      const { payload } = await jwtVerify(presented.token, keys, {
+        issuer: opts.issuer,
+        audience: opts.audience,
+        algorithms: ['ES256'],
+        requiredClaims: ['sub', 'tid', 'sid', 'exp', 'iat'],
+        clockTolerance: 5,
+      });
+      claims = payload as unknown as AccessClaims;
+    } catch (err) {
+      if (err instanceof joseErrors.JOSEError)
+        throw unauthenticated(
+          err instanceof joseErrors.JWTExpired ? 'Access token expired' : 'Invalid access token',
+        );
+      throw err;
+    }
+    if (presented.viaCookie && !SAFE_METHODS.has(ctx.method)) {
+      const sent = ctx.get(CSRF_HEADER);
+      const expected = Buffer.from(claims.csrf ?? '', 'hex');
+      const actual = Buffer.from(sha256(sent), 'hex');
+      if (!sent || !claims.csrf || expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
+        throw new DomainError('FORBIDDEN', 'Missing or invalid CSRF token', {
+          field: `headers.${CSRF_HEADER.toLowerCase()}`,
+        });
+      }
+    }
+    const { status, grants } = await snapshot(claims, presented.token);
+    if (status !== 'active') throw unauthenticated('Tenant is suspended');
+    if (!grants) throw unauthenticated('User is no longer active');
+    ctx.state.auth = { claims, token: presented.token, grants } satisfies AuthState;
+    setContext({ tenantId: claims.tid, userId: claims.sub, permissions: new Set(Object.keys(grants)) });
+  }
+
+  const requireAuth = (): Middleware => async (ctx, next) => {
+    await authenticate(ctx);
+    await next();
+  };
+
+  const requirePermission =
+    (permission: string, p: { branch?: (ctx: Context) => string | undefined } = {}): Middleware =>
+    async (ctx, next) => {
+      await authenticate(ctx);
+      const where = branchesFor(ctx, permission);
+      const branch = p.branch?.(ctx);
+      const allowed = where === '*' || (branch ? where.includes(branch) : where.length > 0);
+      if (!allowed) throw new DomainError('FORBIDDEN', `Missing permission ${permission}`);
+      await next();
+    };
+
+  return { requireAuth, requirePermission };
+}

@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Context, Middleware } from 'koa';
+import { currentContext } from '../context.ts';
+import { DomainError } from './errors.ts';
+
+interface Stored {
+  state: 'processing' | 'done';
+  fingerprint: string;
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface IdempotencyOptions {
+  redis: Redis;
+  /** Namespace of the keys, usually the service name. */
+  scope: string;
+  /** How long a finished answer is replayed (default 24 h). */
+  ttlSeconds?: number;
+  /** How long a request may hold its key while running before another may take over (default 60 s). */
+  lockSeconds?: number;
+  /** How long an identical concurrent request waits for the first one's answer (default 10 s). */
+  waitMs?: number;
+}
+
+const KEY = /^[\x21-\x7e]{8,255}$/;
+const REPLAYED_HEADERS = ['location', 'content-type'];
+
+const canonical = (v: unknown): string =>
+  v && typeof v === 'object'
+    ? Array.isArray(v)
+      ? `[${v.map(canonical).join(',')}]`
+      : `{${Object.keys(v)
+          .sort()
+          .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+          .join(',')}}`
+    : (JSON.stringify(v) ?? 'null');
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * `Idempotency-Key` for POSTs that move money or stock. The first request with a key runs; a later
+ * one with the same key and body gets the first answer again (`Idempotent-Replayed: true`), also
+ * while the first is still running (it waits for it); the same key with another body is
+ * 409 IDEMPOTENCY_KEY_REUSED. 5xx answers are not kept, so a retry after a crash runs again.
+ */
+export function idempotency(opts: IdempotencyOptions): Middleware {
+  const ttl = opts.ttlSeconds ?? 86400;
+  const lock = opts.lockSeconds ?? 60;
+  const waitMs = opts.waitMs ?? 10000;
+
+  const replay = (ctx: Context, s: Stored) => {
+    ctx.status = s.status ?? 200;
+    ctx.set({ ...(s.headers ?? {}), 'Idempotent-Replayed': 'true' });
+    ctx.body = s.body;
+  };
+
+  return async (ctx, next) => {
+    const key = ctx.get('Idempotency-Key');
+    if (!KEY.test(key)) {
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        'Idempotency-Key header is required: 8 to 255 visible ASCII characters',
+        {
+          field: 'headers.idempotency-key',
+        },
+      );
+    }
+    const who = currentContext().tenantId ?? 'public';
+    const redisKey = `idem:${opts.scope}:${who}:${ctx.method}:${ctx.path}:${key}`;
+    const fingerprint = createHash('sha256')
+      .update(canonical((ctx.request as { body?: unknown }).body))
+      .digest('hex');
+
+    const claimed = await opts.redis.set(
+      redisKey,
+      JSON.stringify({ state: 'processing', fingerprint } satisfies Stored),
+      'EX',
+      lock,
+      'NX',
+    );
+    if (!claimed) {
+      const deadline = Date.now() + waitMs;
+      for (;;) {
+        const raw = await opts.redis.get(redisKey);
+        if (!raw) break; // the first attempt failed with a 5xx and released the key: run this one
+        const stored = JSON.parse(raw) as Stored;
+        if (stored.fingerprint !== fingerprint) {
+          throw new DomainError(
+            'IDEMPOTENCY_KEY_REUSED',
+            'This Idempotency-Key was used with a different request body',
+          );
+        }
+        if (stored.state === 'done') return replay(ctx, stored);
+        if (Date.now() > deadline) {
+          throw new DomainError(
+            'IDEMPOTENCY_REQUEST_IN_PROGRESS',
+            'A request with this Idempotency-Key is still in progress',
+            {
+              headers: { 'Retry-After': '1' },
+            },
+          );
+        }
+        await sleep(50);
+      }
+      // Released: claim again (recursion bounded by the lock, a 5xx is rare)
+      const again = await opts.redis.set(
+        redisKey,
+        JSON.stringify({ state: 'processing', fingerprint } satisfies Stored),
+        'EX',
+        lock,
+        'NX',
+      );
+      if (!again)
+        throw new DomainError(
+          'IDEMPOTENCY_REQUEST_IN_PROGRESS',
+          'A request with this Idempotency-Key is in progress',
+          { headers: { 'Retry-After': '1' } },
+        );
+    }
+
+    let status: number;
+    try {
+      await next();
+      status = ctx.status;
+    } catch (err) {
+      status = err instanceof DomainError ? err.status : 500;
+      if (status < 500) {
+        await opts.redis.set(
+          redisKey,
+          JSON.stringify({
+            state: 'done',
+            fingerprint,
+            status,
+            body: { success: false, errors: (err as DomainError).items },
+            headers: (err as DomainError).headers,
+          } satisfies Stored),
+          'EX',
+          ttl,
+        );
+      } else {
+        await opts.redis.del(redisKey);
+      }
+      throw err;
+    }
+    if (status >= 500) {
+      await opts.redis.del(redisKey);
+      return;
+    }
+    const headers: Record<string, string> = {};
+    for (const h of REPLAYED_HEADERS) {
+      const v = ctx.response.get(h);
+      if (v) headers[h] = v;
+    }
+    await opts.redis.set(
+      redisKey,
+      JSON.stringify({ state: 'done', fingerprint, status, body: ctx.body, headers } satisfies Stored),
+      'EX',
+      ttl,
+    );
+  };
+}

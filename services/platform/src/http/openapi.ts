@@ -1,0 +1,101 @@
+import type Joi from 'joi';
+import joiToJson from 'joi-to-json';
+import type { HttpAppOptions } from './app.ts';
+
+type JsonSchema = Record<string, unknown>;
+
+// The package is CommonJS (`module.exports = parse`) but its typings declare an ES default export.
+const parse = joiToJson as unknown as (schema: Joi.Schema, mode: 'open-api') => JsonSchema;
+const toSchema = (schema: Joi.Schema): JsonSchema => parse(schema, 'open-api');
+
+/** Turns an object schema's keys into OpenAPI parameters (`in: path|query|header`). */
+function parameters(where: 'path' | 'query' | 'header', schema: Joi.ObjectSchema | undefined): JsonSchema[] {
+  if (!schema) return [];
+  const json = toSchema(schema) as { properties?: Record<string, JsonSchema>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, s]) => ({
+    name,
+    in: where,
+    required: where === 'path' || (json.required ?? []).includes(name),
+    schema: s,
+    ...(typeof s.description === 'string' && { description: s.description }),
+  }));
+}
+
+const envelope = (data: JsonSchema): JsonSchema => ({
+  type: 'object',
+  required: ['success', 'data'],
+  properties: {
+    success: { type: 'boolean', enum: [true] },
+    data,
+    meta: { type: 'object', properties: { nextCursor: { type: 'string', nullable: true } } },
+  },
+});
+
+/** OpenAPI 3.0 document of a service, generated from its routes' joi schemas. */
+export function buildOpenApi(
+  opts: Pick<HttpAppOptions, 'service' | 'version' | 'basePath' | 'routes'>,
+): JsonSchema {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of opts.routes) {
+    const path = `${r.root ? '' : opts.basePath}${r.path}`.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+    const status = String(r.status ?? 200);
+    const op: Record<string, unknown> = {
+      operationId: `${r.method}${path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
+      summary: r.summary,
+      tags: r.tags ?? [opts.service],
+      parameters: [...parameters('path', r.schemas?.params), ...parameters('query', r.schemas?.query)],
+      responses: {
+        [status]: {
+          description: 'Success',
+          ...(status !== '204' && {
+            content: {
+              'application/json': {
+                schema: envelope(r.schemas?.response ? toSchema(r.schemas.response) : {}),
+              },
+            },
+          }),
+        },
+        default: {
+          description: 'Error',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } },
+        },
+      },
+      ...(r.auth && { security: [{ bearerAuth: [] }] }),
+    };
+    if (r.schemas?.body)
+      op.requestBody = {
+        required: true,
+        content: { 'application/json': { schema: toSchema(r.schemas.body) } },
+      };
+    (paths[path] ??= {})[r.method] = op;
+  }
+  return {
+    openapi: '3.0.3',
+    info: { title: `Faena ${opts.service} API`, version: opts.version ?? '0.0.0' },
+    paths,
+    components: {
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      schemas: {
+        ErrorEnvelope: {
+          type: 'object',
+          required: ['success', 'errors'],
+          properties: {
+            success: { type: 'boolean', enum: [false] },
+            errors: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['code', 'message'],
+                properties: {
+                  code: { type: 'string' },
+                  message: { type: 'string' },
+                  field: { type: 'string' },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import pg from 'pg';
+import { testStack } from './env.ts';
+
+/**
+ * A database of this jest worker's own (`faena_test_<worker>`), created on first use, so that
+ * parallel workers never see each other's rows. Test files of one worker share it; each service's
+ * migrations create its own schema inside.
+ */
+export async function testDatabaseUrl(): Promise<string> {
+  const name = `faena_test_${process.env.JEST_WORKER_ID ?? '1'}`;
+  const admin = new pg.Client({ connectionString: testStack.postgresAdminUrl });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('select 1 from pg_database where datname = $1', [name]);
+    if (!rowCount) {
+      try {
+        await admin.query(`create database "${name}"`);
+      } catch (err) {
+        if ((err as { code?: string }).code !== '42P04') throw err; // created meanwhile
+      }
+    }
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(testStack.postgresAdminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}

@@ -1,0 +1,7 @@
+/** Test helpers: real infrastructure only (the local stack started by `make test`). */
+export * from './env.ts';
+export * from './database.ts';
+export * from './temporal.ts';
+export * from './logs.ts';
+export * from './process.ts';
+export * from './scratch-postgres.ts';

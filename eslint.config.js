@@ -12,7 +12,7 @@ export default tseslint.config(
     languageOptions: {
       globals: { ...globals.node },
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.js', 'scripts/*.cjs', 'scripts/*.mjs'] },
+        projectService: { allowDefaultProject: ['*.js', 'scripts/*.cjs', 'scripts/*.mjs', 'scripts/*.ts'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },

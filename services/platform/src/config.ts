@@ -63,6 +63,16 @@ export const temporalConfigSchema = {
   TEMPORAL_API_KEY: Joi.string().allow('').default(''),
 };
 
+/** Variables of a service that checks access tokens (every API but identity itself). */
+export const authConfigSchema = {
+  IDENTITY_URL: Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .required()
+    .description('base URL of the identity service'),
+  JWT_ISSUER: Joi.string().default('faena-identity'),
+  JWT_AUDIENCE: Joi.string().default('faena'),
+};
+
 /**
  * Validates `env` against `schema`, converting types and applying defaults. Every problem is
  * reported at once; unknown variables are ignored (the environment holds many).

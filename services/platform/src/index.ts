@@ -17,3 +17,4 @@ export * from './telemetry/index.ts';
 export * from './temporal/index.ts';
 export * from './db/index.ts';
 export * from './http/auth.ts';
+export * from './permissions.ts';

@@ -19,3 +19,4 @@ export { TenantGuardSubscriber, defaultFilters } from './guards.ts';
 export { currentEm, requestContextMiddleware, withEm } from './context.ts';
 export { asSystem, isSystemContext } from './system.ts';
 export { dbHealthCheck } from './health.ts';
+export { findPage } from './paginate.ts';

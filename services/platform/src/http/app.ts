@@ -20,10 +20,18 @@ export class Reply<T = unknown> {
   readonly status: number;
   readonly meta: Record<string, unknown> | undefined;
   readonly headers: Record<string, string>;
+  /** Sends `data` as the whole body, without the envelope (for standard formats such as JWKS). */
+  readonly raw: boolean;
   constructor(
     data: T,
-    opts: { status?: number; meta?: Record<string, unknown>; headers?: Record<string, string> } = {},
+    opts: {
+      status?: number;
+      meta?: Record<string, unknown>;
+      headers?: Record<string, string>;
+      raw?: boolean;
+    } = {},
   ) {
+    this.raw = opts.raw ?? false;
     this.data = data;
     this.status = opts.status ?? 200;
     this.meta = opts.meta;
@@ -247,10 +255,11 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
   for (const route of opts.routes) {
     const handler: Middleware = async (ctx) => {
       const result = await route.handler(ctx, ctx.state.input as ValidatedInput);
-      const r = result instanceof Reply ? result : new Reply(result, { status: route.status ?? 200 });
+      const r: Reply<unknown> =
+        result instanceof Reply ? result : new Reply(result, { status: route.status ?? 200 });
       ctx.status = r.status;
       ctx.set(r.headers);
-      ctx.body = r.status === 204 ? undefined : ok(r.data, r.meta);
+      ctx.body = r.status === 204 ? undefined : r.raw ? r.data : ok(r.data, r.meta);
     };
     (route.root ? ops : api)[route.method](
       route.path,

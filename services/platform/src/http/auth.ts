@@ -39,6 +39,8 @@ export interface AuthState {
 /** Redis keys shared by identity (the writer) and every service's guard (the readers). */
 export const authKeys = {
   tenant: (tenantId: string) => `auth:tenant:${tenantId}`,
+  /** Present while a logged-out session's access tokens may still be unexpired. */
+  revokedSession: (sessionId: string) => `auth:revoked:${sessionId}`,
   grants: (tenantId: string, userId: string, version: number) =>
     `auth:grants:${tenantId}:${userId}:${version}`,
 };
@@ -71,6 +73,7 @@ export interface AuthGuard {
 }
 
 const SNAPSHOT_SCRIPT = `
+if redis.call('EXISTS', KEYS[2]) == 1 then return {'revoked', '0', false} end
 local t = redis.call('HMGET', KEYS[1], 'status', 'version')
 if not t[1] then return false end
 local g = redis.call('GET', ARGV[1] .. (t[2] or '0'))
@@ -124,12 +127,14 @@ export function createAuthGuard(opts: AuthGuardOptions): AuthGuard {
   ): Promise<{ status: string; grants: Grants | null }> {
     const cached = (await opts.redis.eval(
       SNAPSHOT_SCRIPT,
-      1,
+      2,
       authKeys.tenant(claims.tid),
+      authKeys.revokedSession(claims.sid),
       `auth:grants:${claims.tid}:${claims.sub}:`,
     )) as [string, string, string | null | false] | null;
     if (cached && cached[2]) return { status: cached[0], grants: JSON.parse(cached[2]) as Grants | null };
-    if (cached && cached[0] === 'suspended') return { status: 'suspended', grants: null };
+    if (cached && (cached[0] === 'suspended' || cached[0] === 'revoked'))
+      return { status: cached[0], grants: null };
     const fresh = await resolve(claims, token);
     // The tenant hash is identity's to write; fill it only when absent (HSETNX), then cache the grants under its version.
     await opts.redis
@@ -174,6 +179,7 @@ export function createAuthGuard(opts: AuthGuardOptions): AuthGuard {
       }
     }
     const { status, grants } = await snapshot(claims, presented.token);
+    if (status === 'revoked') throw unauthenticated('Session ended');
     if (status !== 'active') throw unauthenticated('Tenant is suspended');
     if (!grants) throw unauthenticated('User is no longer active');
     ctx.state.auth = { claims, token: presented.token, grants } satisfies AuthState;

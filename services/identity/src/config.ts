@@ -1,0 +1,41 @@
+import Joi from 'joi';
+import { baseConfigSchema, databaseConfigSchema, httpConfigSchema, redisConfigSchema } from '@faena/platform';
+
+export const identityConfigSchema = baseConfigSchema.keys({
+  ...httpConfigSchema,
+  ...databaseConfigSchema,
+  ...redisConfigSchema,
+  JWT_ISSUER: Joi.string().default('faena-identity'),
+  JWT_AUDIENCE: Joi.string().default('faena'),
+  ACCESS_TOKEN_TTL_SECONDS: Joi.number().integer().min(60).max(3600).default(900),
+  REFRESH_TOKEN_TTL_DAYS: Joi.number().integer().min(1).max(90).default(30),
+  KEY_ENCRYPTION_SECRET: Joi.string()
+    .min(32)
+    .required()
+    .description('encrypts the private signing keys at rest'),
+  COOKIE_SECURE: Joi.boolean().default(true),
+  SIGNUPS_PER_HOUR_PER_IP: Joi.number().integer().min(1).default(10),
+});
+
+export interface IdentityConfig {
+  NODE_ENV: string;
+  SERVICE_NAME: string;
+  SERVICE_VERSION: string;
+  LOG_LEVEL: string;
+  PORT: number;
+  HOST: string;
+  CORS_ORIGINS: string;
+  BODY_LIMIT: string;
+  SHUTDOWN_GRACE_MS: number;
+  SHUTDOWN_DRAIN_MS: number;
+  DATABASE_URL: string;
+  DATABASE_POOL_MAX: number;
+  REDIS_URL: string;
+  JWT_ISSUER: string;
+  JWT_AUDIENCE: string;
+  ACCESS_TOKEN_TTL_SECONDS: number;
+  REFRESH_TOKEN_TTL_DAYS: number;
+  KEY_ENCRYPTION_SECRET: string;
+  COOKIE_SECURE: boolean;
+  SIGNUPS_PER_HOUR_PER_IP: number;
+}

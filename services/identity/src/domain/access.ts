@@ -1,0 +1,76 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { authKeys, expandPermission, type AuthSnapshot, type Grants, type Redis } from '@faena/platform';
+import { Role, Tenant, User, UserRole } from './entities.ts';
+
+/**
+ * A user's grants: every role they hold (with the roles it inherits from), expanded against the
+ * catalog, each permission valid everywhere (`*`) or in the branches the role was given for.
+ */
+export async function computeGrants(
+  em: EntityManager,
+  tenantId: string,
+  userId: string,
+): Promise<Grants | null> {
+  const user = await em.findOne(User, { id: userId, tenantId });
+  if (!user || user.status !== 'active') return null;
+  const [assignments, roles] = await Promise.all([
+    em.find(UserRole, { userId, tenantId }),
+    em.find(Role, { tenantId }),
+  ]);
+  const byId = new Map(roles.map((r) => [r.id, r]));
+  const grants: Record<string, Set<string>> = {};
+  for (const a of assignments) {
+    const scope = a.branchId ?? '*';
+    const seen = new Set<string>();
+    for (
+      let role = byId.get(a.roleId);
+      role && !seen.has(role.id);
+      role = role.parentId ? byId.get(role.parentId) : undefined
+    ) {
+      seen.add(role.id);
+      for (const pattern of role.permissions)
+        for (const perm of expandPermission(pattern)) (grants[perm] ??= new Set()).add(scope);
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(grants).map(([perm, scopes]) => [perm, scopes.has('*') ? ['*'] : [...scopes].sort()]),
+  );
+}
+
+/** Writes the tenant's status where every guard reads it. */
+export async function publishTenantStatus(
+  redis: Redis,
+  tenant: Pick<Tenant, 'id' | 'status'>,
+): Promise<void> {
+  await redis.hset(authKeys.tenant(tenant.id), 'status', tenant.status);
+}
+
+/** Invalidates every cached grant of the tenant (after any role, assignment or user status change). */
+export async function bumpPermissionVersion(redis: Redis, tenantId: string): Promise<void> {
+  await redis.hincrby(authKeys.tenant(tenantId), 'version', 1);
+}
+
+/** Ends a session now: its unexpired access tokens are refused by every guard. */
+export async function revokeSessions(
+  redis: Redis,
+  sessionIds: string[],
+  accessTtlSeconds: number,
+): Promise<void> {
+  if (!sessionIds.length) return;
+  const multi = redis.multi();
+  for (const sid of sessionIds) multi.set(authKeys.revokedSession(sid), '1', 'EX', accessTtlSeconds + 60);
+  await multi.exec();
+}
+
+/** What the guard needs for a token of this user, from the database (cache fill). */
+export async function authSnapshot(
+  em: EntityManager,
+  redis: Redis,
+  tenantId: string,
+  userId: string,
+): Promise<AuthSnapshot> {
+  const version = Number((await redis.hget(authKeys.tenant(tenantId), 'version')) ?? 0);
+  const tenant = await em.findOne(Tenant, { id: tenantId });
+  if (!tenant) return { tenantStatus: 'suspended', version, grants: null };
+  return { tenantStatus: tenant.status, version, grants: await computeGrants(em, tenantId, userId) };
+}

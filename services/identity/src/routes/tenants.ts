@@ -1,0 +1,182 @@
+import Joi from 'joi';
+import {
+  DomainError,
+  asSystem,
+  currentEm,
+  findPage,
+  reply,
+  type AuthState,
+  type Route,
+} from '@faena/platform';
+import { publishTenantStatus } from '../domain/access.ts';
+import { audit } from '../domain/audit.ts';
+import { Tenant } from '../domain/entities.ts';
+import type { IdentityDeps } from '../deps.ts';
+import {
+  currency,
+  idParams,
+  list,
+  locale,
+  tenantKind,
+  tenantOut,
+  tenantStatus,
+  timeZone,
+} from './schemas.ts';
+
+export function tenantRoutes(deps: IdentityDeps): Route[] {
+  const { guard } = deps;
+  const setStatus =
+    (status: Tenant['status'], type: 'tenant.suspended' | 'tenant.reactivated'): Route['handler'] =>
+    async (ctx, input) => {
+      const { claims } = ctx.state.auth as AuthState;
+      const em = currentEm();
+      const tenant = await em.findOne(Tenant, { id: input.params.id as string });
+      if (!tenant) throw new DomainError('NOT_FOUND', 'Tenant not found');
+      if (tenant.kind === 'platform')
+        throw new DomainError('CONFLICT', 'The platform tenant cannot be suspended');
+      tenant.status = status;
+      await em.flush();
+      // The audit event belongs to the tenant it happened to; written as system work.
+      await asSystem(async () => {
+        const fork = em.fork();
+        audit(fork, {
+          tenantId: tenant.id,
+          type,
+          actorId: claims.sub,
+          subjectId: tenant.id,
+          ip: ctx.ip,
+          data: { by: claims.tid, reason: (input.body as { reason?: string } | undefined)?.reason },
+        });
+        await fork.flush();
+      });
+      await publishTenantStatus(deps.redis, tenant);
+      return tenant;
+    };
+
+  return [
+    {
+      method: 'get',
+      path: '/tenant',
+      summary: "The caller's business profile",
+      tags: ['tenants'],
+      auth: true,
+      middleware: [guard.requirePermission('tenant.read')],
+      schemas: { response: tenantOut },
+      handler: async (ctx) =>
+        currentEm().findOneOrFail(Tenant, { id: (ctx.state.auth as AuthState).claims.tid }),
+    },
+    {
+      method: 'patch',
+      path: '/tenant',
+      summary: "Change the caller's business profile",
+      tags: ['tenants'],
+      auth: true,
+      middleware: [guard.requirePermission('tenant.update')],
+      schemas: {
+        body: Joi.object({ name: Joi.string().max(200), currency, locale, timeZone })
+          .min(1)
+          .required(),
+        response: tenantOut,
+      },
+      handler: async (ctx, input) => {
+        const em = currentEm();
+        const tenant = await em.findOneOrFail(Tenant, { id: (ctx.state.auth as AuthState).claims.tid });
+        em.assign(tenant, input.body as Partial<Tenant>);
+        await em.flush();
+        return tenant;
+      },
+    },
+    {
+      method: 'get',
+      path: '/tenants',
+      summary: 'Every tenant (platform operators)',
+      tags: ['tenants'],
+      auth: true,
+      middleware: [guard.requirePermission('platform.tenants')],
+      schemas: {
+        query: list({ status: tenantStatus, kind: tenantKind, q: Joi.string().max(100) }),
+        response: Joi.array().items(tenantOut),
+      },
+      handler: async (_ctx, input) => {
+        const q = input.query as {
+          limit: number;
+          cursor?: string;
+          status?: string;
+          kind?: string;
+          q?: string;
+        };
+        const where = {
+          ...(q.status && { status: q.status }),
+          ...(q.kind && { kind: q.kind }),
+          ...(q.q && { $or: [{ name: { $ilike: `%${q.q}%` } }, { slug: { $ilike: `%${q.q}%` } }] }),
+        };
+        const { items, meta } = await findPage(currentEm(), Tenant, where as object, q);
+        return reply(items, { meta });
+      },
+    },
+    {
+      method: 'get',
+      path: '/tenants/:id',
+      summary: 'One tenant (platform operators)',
+      tags: ['tenants'],
+      auth: true,
+      middleware: [guard.requirePermission('platform.tenants')],
+      schemas: { params: idParams, response: tenantOut },
+      handler: async (_ctx, input) => {
+        const tenant = await currentEm().findOne(Tenant, { id: input.params.id as string });
+        if (!tenant) throw new DomainError('NOT_FOUND', 'Tenant not found');
+        return tenant;
+      },
+    },
+    {
+      method: 'post',
+      path: '/tenants/:id/suspend',
+      summary: "Suspend a tenant: its users' tokens are refused by every service within seconds",
+      tags: ['tenants'],
+      auth: true,
+      middleware: [guard.requirePermission('platform.tenants')],
+      schemas: {
+        params: idParams,
+        body: Joi.object({ reason: Joi.string().max(500).required() }).required(),
+        response: tenantOut,
+      },
+      handler: setStatus('suspended', 'tenant.suspended'),
+    },
+    {
+      method: 'post',
+      path: '/tenants/:id/reactivate',
+      summary: 'Reactivate a suspended tenant',
+      tags: ['tenants'],
+      auth: true,
+      middleware: [guard.requirePermission('platform.tenants')],
+      schemas: {
+        params: idParams,
+        body: Joi.object({ reason: Joi.string().max(500) }).default({}),
+        response: tenantOut,
+      },
+      handler: setStatus('active', 'tenant.reactivated'),
+    },
+    {
+      method: 'post',
+      path: '/keys/rotate',
+      summary: 'Start signing with a new key; the previous one verifies until its tokens expire',
+      tags: ['keys'],
+      auth: true,
+      middleware: [guard.requirePermission('platform.keys')],
+      handler: async (ctx) => {
+        const { claims } = ctx.state.auth as AuthState;
+        const kid = await deps.keys.rotate();
+        const em = currentEm();
+        audit(em, {
+          tenantId: claims.tid,
+          type: 'keys.rotated',
+          actorId: claims.sub,
+          ip: ctx.ip,
+          data: { kid },
+        });
+        await em.flush();
+        return { kid };
+      },
+    },
+  ];
+}

@@ -1,0 +1,93 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  createAuthGuard,
+  createOrm,
+  runWithContext,
+  withEm,
+  type Logger,
+  type Orm,
+  type Redis,
+} from '@faena/platform';
+import type { IdentityConfig } from './config.ts';
+import type { IdentityDeps } from './deps.ts';
+import { authSnapshot } from './domain/access.ts';
+import { entities } from './domain/entities.ts';
+import { createKeyStore } from './domain/keys.ts';
+import { createLoginThrottle } from './domain/throttle.ts';
+
+export const SCHEMA = 'identity';
+export const MIGRATIONS_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+export function createIdentityOrm(
+  config: Pick<IdentityConfig, 'DATABASE_URL' | 'DATABASE_POOL_MAX'>,
+  logger?: Logger,
+): Promise<Orm> {
+  return createOrm({
+    url: config.DATABASE_URL,
+    schema: SCHEMA,
+    entities,
+    migrationsPath: MIGRATIONS_PATH,
+    poolMax: config.DATABASE_POOL_MAX,
+    logger,
+  });
+}
+
+type WiringConfig = Pick<
+  IdentityConfig,
+  | 'JWT_ISSUER'
+  | 'JWT_AUDIENCE'
+  | 'ACCESS_TOKEN_TTL_SECONDS'
+  | 'REFRESH_TOKEN_TTL_DAYS'
+  | 'KEY_ENCRYPTION_SECRET'
+  | 'COOKIE_SECURE'
+  | 'SIGNUPS_PER_HOUR_PER_IP'
+>;
+
+/** Builds identity's collaborators around an ORM, Redis and a logger. */
+export function createIdentityDeps(
+  config: WiringConfig,
+  infra: { orm: Orm; redis: Redis; logger: Logger },
+): IdentityDeps {
+  const { orm, redis, logger } = infra;
+  const keys = createKeyStore({
+    em: () => orm.em,
+    secret: config.KEY_ENCRYPTION_SECRET,
+    accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+  });
+  const guard = createAuthGuard({
+    jwks: keys.getKey,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    redis,
+    // identity resolves sessions from its own tables instead of asking itself over HTTP
+    resolve: (claims) =>
+      runWithContext({ tenantId: claims.tid }, () =>
+        withEm(orm, (em) => authSnapshot(em, redis, claims.tid, claims.sub)),
+      ),
+  });
+  return {
+    orm,
+    redis,
+    logger,
+    keys,
+    guard,
+    tokens: {
+      keys,
+      redis,
+      settings: {
+        issuer: config.JWT_ISSUER,
+        audience: config.JWT_AUDIENCE,
+        accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+        refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
+      },
+    },
+    throttle: createLoginThrottle(redis, (key, seconds) => {
+      // the email stays out of the logs (personal data); the audit log keeps it, per tenant
+      logger.warn('login locked out', { seconds, key: key.replace(/\|[^|]*$/, '|[email]') });
+      return Promise.resolve();
+    }),
+    cookies: { secure: config.COOKIE_SECURE },
+    limits: { signupsPerHourPerIp: config.SIGNUPS_PER_HOUR_PER_IP },
+  };
+}

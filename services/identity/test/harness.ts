@@ -1,0 +1,130 @@
+import request from 'supertest';
+import { createLogger, createRedis, runMigrations, type Orm, type Redis } from '@faena/platform';
+import { captureLogger, testDatabaseUrl, testStack } from '@faena/platform/testing';
+import { createApp } from '../src/app.ts';
+import type { IdentityDeps } from '../src/deps.ts';
+import { createIdentityDeps, createIdentityOrm } from '../src/wiring.ts';
+
+export const TEST_CONFIG = {
+  JWT_ISSUER: 'faena-identity',
+  JWT_AUDIENCE: 'faena',
+  ACCESS_TOKEN_TTL_SECONDS: 900,
+  REFRESH_TOKEN_TTL_DAYS: 30,
+  KEY_ENCRYPTION_SECRET: 'test-secret-test-secret-test-secret-!',
+  COOKIE_SECURE: true,
+  SIGNUPS_PER_HOUR_PER_IP: 100000,
+};
+
+export const PASSWORD = 'correct horse battery staple';
+export const API = '/api/identity/v1';
+
+export interface Harness {
+  orm: Orm;
+  redis: Redis;
+  deps: IdentityDeps;
+  agent: ReturnType<typeof request>;
+  app: ReturnType<typeof createApp>;
+  close(): Promise<void>;
+}
+
+/** identity wired to this jest worker's database and the shared Redis, migrated. */
+export async function startIdentity(): Promise<Harness> {
+  const url = await testDatabaseUrl();
+  const orm = await createIdentityOrm({ DATABASE_URL: url, DATABASE_POOL_MAX: 5 });
+  await runMigrations(orm);
+  const redis = createRedis(testStack.redisUrl);
+  const logger = process.env.TEST_LOGS
+    ? createLogger({ service: 'identity', level: 'debug' })
+    : captureLogger('identity').logger;
+  const deps = createIdentityDeps(TEST_CONFIG, { orm, redis, logger });
+  const app = createApp(deps);
+  return {
+    orm,
+    redis,
+    deps,
+    app,
+    agent: request(app.app.callback()),
+    close: async () => {
+      await orm.close(true);
+      await redis.quit();
+    },
+  };
+}
+
+const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}`;
+
+export interface SignedUp {
+  tenantId: string;
+  slug: string;
+  ownerId: string;
+  ownerEmail: string;
+  token: string;
+  refreshToken: string;
+}
+
+/** Signs a new business up and returns its owner's session. */
+export async function signUp(h: Harness, kind = 'restaurant'): Promise<SignedUp> {
+  const slug = `t-${unique()}`;
+  const ownerEmail = `owner-${unique()}@example.com`;
+  const res = await h.agent.post(`${API}/signup`).send({
+    tenant: {
+      name: `Biz ${slug}`,
+      slug,
+      kind,
+      currency: 'ARS',
+      locale: 'es-AR',
+      timeZone: 'America/Argentina/Buenos_Aires',
+    },
+    owner: { name: 'Owner', email: ownerEmail, password: PASSWORD },
+  });
+  if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const me = await h.agent
+    .get(`${API}/auth/me`)
+    .set('Authorization', `Bearer ${res.body.data.session.accessToken}`);
+  return {
+    tenantId: res.body.data.tenant.id,
+    slug,
+    ownerId: me.body.data.user.id,
+    ownerEmail,
+    token: res.body.data.session.accessToken,
+    refreshToken: res.body.data.session.refreshToken,
+  };
+}
+
+export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+/** Invites a user with `roles`, accepts the invitation and returns their session. */
+export async function addUser(
+  h: Harness,
+  biz: SignedUp,
+  roles: Array<{ roleId: string; branchId?: string | null }>,
+): Promise<{ id: string; email: string; token: string; refreshToken: string }> {
+  const email = `user-${unique()}@example.com`;
+  const invited = await h.agent
+    .post(`${API}/users`)
+    .set(bearer(biz.token))
+    .send({ email, name: 'Someone', roles });
+  if (invited.status !== 201)
+    throw new Error(`invite failed: ${invited.status} ${JSON.stringify(invited.body)}`);
+  const accepted = await h.agent
+    .post(`${API}/auth/invitations/accept`)
+    .send({ tenant: biz.slug, email, token: invited.body.data.invitationToken, password: PASSWORD });
+  if (accepted.status !== 200)
+    throw new Error(`accept failed: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+  return {
+    id: invited.body.data.id,
+    email,
+    token: accepted.body.data.accessToken,
+    refreshToken: accepted.body.data.refreshToken,
+  };
+}
+
+/** Id of a role of the business by name. */
+export async function roleId(h: Harness, biz: SignedUp, name: string): Promise<string> {
+  const res = await h.agent.get(`${API}/roles?q=${name}&limit=100`).set(bearer(biz.token));
+  const role = (res.body.data as Array<{ id: string; name: string }>).find((r) => r.name === name);
+  if (!role) throw new Error(`no role ${name}`);
+  return role.id;
+}
+
+export { unique };

@@ -1,0 +1,74 @@
+/**
+ * The permission catalog: every `resource.action` a Faena service checks, declared here by the
+ * service that checks it, and served by identity at `GET /api/identity/v1/permissions`. Roles may
+ * grant a whole resource with `resource.*`, or everything with `*`.
+ */
+export const PERMISSION_CATALOG = {
+  identity: {
+    'tenant.read': 'See the business profile',
+    'tenant.update': 'Change the business profile',
+    'branches.read': 'List and see branches',
+    'branches.manage': 'Create, change and remove branches',
+    'users.read': 'List and see users',
+    'users.manage': 'Invite, change and remove users and their roles',
+    'roles.read': 'List and see roles',
+    'roles.manage': 'Create, change and remove custom roles',
+    'audit.read': 'Read the security audit log',
+  },
+  platform: {
+    'platform.tenants': 'List, suspend and reactivate tenants (platform operators only)',
+    'platform.keys': 'Rotate the token signing keys (platform operators only)',
+  },
+  payments: {
+    'payments.read': 'See payments and refunds',
+    'payments.create': 'Take payments',
+    'payments.refund': 'Refund payments',
+    'ledger.read': 'Read accounts, balances and statements',
+  },
+  marketplace: {
+    'offers.send': 'Send offers to clients (approved professionals)',
+    'offers.respond': 'Accept or reject offers',
+    'jobs.read': 'See jobs and their timeline',
+    'disputes.resolve': 'Resolve disputes (operators)',
+    'kyc.review': 'Approve or reject professional KYC (operators)',
+  },
+  gym: {
+    'members.read': 'See members and memberships',
+    'members.manage': 'Enrol members and change memberships',
+    'classes.manage': 'Schedule classes',
+    'checkins.create': 'Check members in',
+  },
+  pos: {
+    'orders.read': 'See orders',
+    'orders.create': 'Take orders',
+    'orders.void': 'Void orders',
+    'kitchen.operate': 'Work the kitchen display and printers',
+    'inventory.manage': 'Manage stock',
+    'cash.open': 'Open a cash session',
+    'cash.close': 'Close a cash session',
+    'reports.read': 'Read sales reports',
+  },
+  notifications: {
+    'notifications.read': 'Read own notifications',
+    'webhooks.manage': 'Register outgoing webhooks and re-drive dead letters',
+  },
+} as const satisfies Record<string, Record<string, string>>;
+
+export type Permission = {
+  [S in keyof typeof PERMISSION_CATALOG]: keyof (typeof PERMISSION_CATALOG)[S];
+}[keyof typeof PERMISSION_CATALOG];
+
+/** Every permission name, in catalog order. */
+export const ALL_PERMISSIONS: readonly string[] = Object.values(PERMISSION_CATALOG).flatMap((s) =>
+  Object.keys(s),
+);
+
+/** Expands grants that use `*` or `resource.*` into the catalog permissions they cover. */
+export function expandPermission(pattern: string): string[] {
+  if (pattern === '*') return ALL_PERMISSIONS.filter((p) => !p.startsWith('platform.'));
+  if (pattern.endsWith('.*')) {
+    const prefix = pattern.slice(0, -1);
+    return ALL_PERMISSIONS.filter((p) => p.startsWith(prefix));
+  }
+  return ALL_PERMISSIONS.includes(pattern) ? [pattern] : [];
+}

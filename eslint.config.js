@@ -25,7 +25,7 @@ export default tseslint.config(
   },
   {
     // Tests use jest's loosely typed matchers (expect.any, toMatchObject) on parsed JSON.
-    files: ['**/*.test.ts', '**/test/**/*.ts'],
+    files: ['**/*.test.ts', '**/test/**/*.ts', 'tests/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

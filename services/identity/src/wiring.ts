@@ -60,6 +60,8 @@ export function createIdentityDeps(
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
     redis,
+    // identity is the authority: it asks Redis on every request, so its own changes apply at once
+    localCacheMs: 0,
     // identity resolves sessions from its own tables instead of asking itself over HTTP
     resolve: (claims) =>
       runWithContext({ tenantId: claims.tid }, () =>

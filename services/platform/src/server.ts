@@ -49,10 +49,12 @@ export async function serve(httpApp: HttpApp, opts: ServeOptions): Promise<Runni
       // Connections that finish their last request after close() become idle: close them as they do.
       const sweeper = setInterval(() => server.closeIdleConnections(), 50);
       server.closeIdleConnections();
+      let graceTimer: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([
         closed.then(() => false),
-        sleep(opts.graceMs ?? 10000).then(() => true),
+        new Promise<boolean>((r) => (graceTimer = setTimeout(() => r(true), opts.graceMs ?? 10000))),
       ]);
+      clearTimeout(graceTimer);
       clearInterval(sweeper);
       if (timedOut) {
         log.warn('grace period over, closing remaining connections');

@@ -1,5 +1,12 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { authKeys, expandPermission, type AuthSnapshot, type Grants, type Redis } from '@faena/platform';
+import {
+  AUTH_INVALIDATION_CHANNEL,
+  authKeys,
+  expandPermission,
+  type AuthSnapshot,
+  type Grants,
+  type Redis,
+} from '@faena/platform';
 import { Role, Tenant, User, UserRole } from './entities.ts';
 
 /**
@@ -42,12 +49,20 @@ export async function publishTenantStatus(
   redis: Redis,
   tenant: Pick<Tenant, 'id' | 'status'>,
 ): Promise<void> {
-  await redis.hset(authKeys.tenant(tenant.id), 'status', tenant.status);
+  await redis
+    .multi()
+    .hset(authKeys.tenant(tenant.id), 'status', tenant.status)
+    .publish(AUTH_INVALIDATION_CHANNEL, `tenant:${tenant.id}`)
+    .exec();
 }
 
 /** Invalidates every cached grant of the tenant (after any role, assignment or user status change). */
 export async function bumpPermissionVersion(redis: Redis, tenantId: string): Promise<void> {
-  await redis.hincrby(authKeys.tenant(tenantId), 'version', 1);
+  await redis
+    .multi()
+    .hincrby(authKeys.tenant(tenantId), 'version', 1)
+    .publish(AUTH_INVALIDATION_CHANNEL, `tenant:${tenantId}`)
+    .exec();
 }
 
 /** Ends a session now: its unexpired access tokens are refused by every guard. */
@@ -58,7 +73,11 @@ export async function revokeSessions(
 ): Promise<void> {
   if (!sessionIds.length) return;
   const multi = redis.multi();
-  for (const sid of sessionIds) multi.set(authKeys.revokedSession(sid), '1', 'EX', accessTtlSeconds + 60);
+  for (const sid of sessionIds) {
+    multi
+      .set(authKeys.revokedSession(sid), '1', 'EX', accessTtlSeconds + 60)
+      .publish(AUTH_INVALIDATION_CHANNEL, `session:${sid}`);
+  }
   await multi.exec();
 }
 

@@ -36,6 +36,9 @@ export interface AuthState {
   grants: Grants;
 }
 
+/** Identity publishes `tenant:<id>` or `session:<sid>` here after every change guards must see. */
+export const AUTH_INVALIDATION_CHANNEL = 'auth:invalidate';
+
 /** Redis keys shared by identity (the writer) and every service's guard (the readers). */
 export const authKeys = {
   tenant: (tenantId: string) => `auth:tenant:${tenantId}`,
@@ -63,6 +66,12 @@ export interface AuthGuardOptions {
   identityUrl?: string;
   /** How long resolved grants stay cached (they are also dropped by a version bump). */
   grantsTtlSeconds?: number;
+  /**
+   * How long this process reuses a user's resolved snapshot without asking Redis (default 1000 ms).
+   * Changes published by identity on AUTH_INVALIDATION_CHANNEL drop entries at once; the TTL bounds
+   * staleness if a message is lost. 0 asks Redis on every request (identity itself does).
+   */
+  localCacheMs?: number;
 }
 
 export interface AuthGuard {
@@ -70,6 +79,8 @@ export interface AuthGuard {
   requireAuth(): Middleware;
   /** requireAuth + 403 FORBIDDEN unless the user holds `permission` (in the request's branch, when `branch` says which). */
   requirePermission(permission: string, opts?: { branch?: (ctx: Context) => string | undefined }): Middleware;
+  /** Closes the invalidation subscriber (graceful shutdown). */
+  close(): Promise<void>;
 }
 
 const SNAPSHOT_SCRIPT = `
@@ -121,7 +132,61 @@ export function createAuthGuard(opts: AuthGuardOptions): AuthGuard {
       return ((await res.json()) as { data: AuthSnapshot }).data;
     });
 
+  // Verified tokens, so each one costs one ES256 verification per process (bounded, dropped at expiry).
+  const verified = new Map<string, { claims: AccessClaims; exp: number }>();
+  const MAX_VERIFIED = 10_000;
+  async function verify(token: string): Promise<AccessClaims> {
+    const hit = verified.get(token);
+    if (hit && hit.exp > Date.now() / 1000) return hit.claims;
+    if (hit) verified.delete(token);
+    const { payload } = await jwtVerify(token, keys, {
+      issuer: opts.issuer,
+      audience: opts.audience,
+      algorithms: ['ES256'],
+      requiredClaims: ['sub', 'tid', 'sid', 'exp', 'iat'],
+      clockTolerance: 5,
+    });
+    const claims = payload as unknown as AccessClaims;
+    if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value!);
+    verified.set(token, { claims, exp: payload.exp! });
+    return claims;
+  }
+
+  // Local (per-process) snapshot cache, invalidated by identity's messages; see `localCacheMs`.
+  const localMs = opts.localCacheMs ?? 1000;
+  const local = new Map<
+    string,
+    { at: number; tid: string; sid: string; value: { status: string; grants: Grants | null } }
+  >();
+  let subscriber: Redis | undefined;
+  if (localMs > 0) {
+    subscriber = opts.redis.duplicate();
+    subscriber.on('message', (_channel: string, message: string) => {
+      const [kind, id] = message.split(':');
+      for (const [key, entry] of local)
+        if ((kind === 'tenant' && entry.tid === id) || (kind === 'session' && entry.sid === id))
+          local.delete(key);
+    });
+    // Messages sent while disconnected are lost: start from an empty cache on every (re)subscription.
+    subscriber.on('ready', () => local.clear());
+    void subscriber.subscribe(AUTH_INVALIDATION_CHANNEL).catch(() => undefined);
+  }
+
   async function snapshot(
+    claims: AccessClaims,
+    token: string,
+  ): Promise<{ status: string; grants: Grants | null }> {
+    if (localMs <= 0) return sharedSnapshot(claims, token);
+    const key = `${claims.tid}|${claims.sub}|${claims.sid}`;
+    const hit = local.get(key);
+    if (hit && Date.now() - hit.at < localMs) return hit.value;
+    const value = await sharedSnapshot(claims, token);
+    if (local.size >= MAX_VERIFIED) local.delete(local.keys().next().value!);
+    local.set(key, { at: Date.now(), tid: claims.tid, sid: claims.sid, value });
+    return value;
+  }
+
+  async function sharedSnapshot(
     claims: AccessClaims,
     token: string,
   ): Promise<{ status: string; grants: Grants | null }> {
@@ -153,14 +218,7 @@ export function createAuthGuard(opts: AuthGuardOptions): AuthGuard {
     if (!presented) throw unauthenticated();
     let claims: AccessClaims;
     try {
-      const { payload } = await jwtVerify(presented.token, keys, {
-        issuer: opts.issuer,
-        audience: opts.audience,
-        algorithms: ['ES256'],
-        requiredClaims: ['sub', 'tid', 'sid', 'exp', 'iat'],
-        clockTolerance: 5,
-      });
-      claims = payload as unknown as AccessClaims;
+      claims = await verify(presented.token);
     } catch (err) {
       if (err instanceof joseErrors.JOSEError)
         throw unauthenticated(
@@ -202,5 +260,5 @@ export function createAuthGuard(opts: AuthGuardOptions): AuthGuard {
       await next();
     };
 
-  return { requireAuth, requirePermission };
+  return { requireAuth, requirePermission, close: async () => void (await subscriber?.quit()) };
 }

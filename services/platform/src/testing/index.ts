@@ -5,3 +5,4 @@ export * from './temporal.ts';
 export * from './logs.ts';
 export * from './process.ts';
 export * from './scratch-postgres.ts';
+export * from './eventually.ts';

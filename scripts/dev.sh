@@ -13,7 +13,13 @@ declare -A PORTS=([identity]=4001 [payments]=4002 [marketplace]=4003 [gym]=4004 
 REGISTER=(--disable-warning=ExperimentalWarning --import ./services/platform/src/telemetry/register.ts)
 
 pids=()
-cleanup() { trap - INT TERM EXIT; log "stopping"; kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; }
+kill_tree() { local c; for c in $(pgrep -P "$1"); do kill_tree "$c"; done; kill -TERM "$1" 2>/dev/null; }
+cleanup() { # every service, worker and log prefixer started here gets a graceful SIGTERM
+  trap - INT TERM EXIT
+  log "stopping"
+  for pid in "${pids[@]}"; do kill_tree "$pid"; done
+  wait 2>/dev/null
+}
 trap cleanup INT TERM EXIT
 
 run() { # run NAME ENV... -- ARGS...: one process, its output prefixed by NAME

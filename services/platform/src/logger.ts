@@ -1,4 +1,4 @@
-import { trace } from '@opentelemetry/api';
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import winston from 'winston';
 import { currentContext } from './context.ts';
 
@@ -53,7 +53,8 @@ const LEVEL = Symbol.for('level');
 /** Adds the unit-of-work context and the active span's ids, then redacts, to every entry. */
 const enrich = winston.format((info) => {
   const ctx = currentContext();
-  const span = trace.getActiveSpan()?.spanContext();
+  const active = trace.getActiveSpan()?.spanContext();
+  const span = active && isSpanContextValid(active) ? active : undefined;
   const { level, message, ...rest } = info;
   const clean = redact(rest) as Record<string, unknown>;
   const entry: Record<string | symbol, unknown> = {

@@ -7,7 +7,12 @@ import { KoaInstrumentation } from '@opentelemetry/instrumentation-koa';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import {
+  BatchSpanProcessor,
+  NoopSpanProcessor,
+  type ReadableSpan,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { Middleware } from 'koa';
 
@@ -59,11 +64,14 @@ export function startTelemetry(opts: TelemetryOptions): Telemetry {
         exporter: new OTLPTraceExporter({ url: `${opts.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }),
       })
     : undefined;
+  const processors = [...(spanProcessor ? [spanProcessor] : []), ...(opts.spanProcessors ?? [])];
   const prometheus = new PrometheusExporter({ preventServerStart: true });
   const sdk = new NodeSDK({
     resource,
     autoDetectResources: false,
-    spanProcessors: [...(spanProcessor ? [spanProcessor] : []), ...(opts.spanProcessors ?? [])],
+    // Without any processor the SDK would install no tracer provider, and nothing (logs included)
+    // would get trace ids; spans are then created and propagated, just not exported.
+    spanProcessors: processors.length ? processors : [new NoopSpanProcessor()],
     metricReaders: [prometheus],
     instrumentations: [
       new HttpInstrumentation({

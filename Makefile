@@ -31,7 +31,7 @@ format: install
 bench: install stack ## benchmarks (performance is measured here, never asserted in tests)
 	@bash scripts/bench.sh
 
-charts-check: install
+charts-check: install stack ## offline Helm / Kubernetes / Terraform / Dockerfile checks
 	@node --disable-warning=ExperimentalWarning --experimental-vm-modules node_modules/jest/bin/jest.js tests/deploy
 
 clean: stop ## stop the stack and remove build output, caches and local data

@@ -35,7 +35,10 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
-# 4. JavaScript dependencies, exactly as locked.
+# 4. Helm, kubeconform (+ offline schemas), promtool, hadolint, terraform: the delivery checks.
+bash "$ROOT/scripts/install-k8s-tools.sh"
+
+# 5. JavaScript dependencies, exactly as locked.
 lock_hash=$(sha256sum "$ROOT/package-lock.json" | cut -c1-16)
 if [ ! -f "$ROOT/node_modules/.faena-$lock_hash" ]; then
   log "installing npm dependencies (npm ci)"

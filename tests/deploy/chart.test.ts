@@ -1,0 +1,608 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests and parsed YAML/JSON are arbitrary documents */
+/**
+ * charts/faena: lint, render (default, production-like and dev values), strict schema validation of
+ * the rendered manifests with kubeconform (offline Kubernetes + prometheus-operator schemas), the
+ * values schema, and the chart's promises: hardened pods, probes, graceful termination, HPA/PDB,
+ * ingress routes, NetworkPolicies, migrations hook, OpenTelemetry wiring, Temporal Cloud auth.
+ */
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import {
+  CHART,
+  DEV_VALUES,
+  KUBE_VERSIONS,
+  PROD_VALUES,
+  SERVICES,
+  type K8sObject,
+  kubeconform,
+  kubeconformSummary,
+  ok,
+  podSpecs,
+  render,
+  run,
+  template,
+  templateFails,
+} from './tools.ts';
+
+const chartMeta = parse(readFileSync(join(CHART, 'Chart.yaml'), 'utf8')) as {
+  appVersion: string;
+  version: string;
+};
+const byKind = (objs: K8sObject[], kind: string) => objs.filter((o) => o.kind === kind);
+const named = (objs: K8sObject[], kind: string, name: string) => {
+  const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
+  if (!o)
+    throw new Error(
+      `${kind}/${name} not rendered; have ${objs.map((x) => `${x.kind}/${x.metadata.name}`).join(', ')}`,
+    );
+  return o;
+};
+const envOf = (container: any): Record<string, any> =>
+  Object.fromEntries((container.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));
+
+const VARIANTS: Record<string, { values?: string[]; set?: string[] }> = {
+  default: {},
+  production: { values: [PROD_VALUES] },
+  dev: { values: [DEV_VALUES] },
+  'monitors+api-key': {
+    set: [
+      'metrics.serviceMonitor.enabled=true',
+      'temporal.tls.enabled=true',
+      'secrets.temporalApiKey=k',
+      'secrets.databaseUrl=postgres://u:p@db:5432/faena',
+      'secrets.redisUrl=rediss://:p@cache:6380/0',
+    ],
+  },
+};
+
+describe('helm lint', () => {
+  test.each([
+    ['default values', []],
+    ['production-like values', ['-f', PROD_VALUES]],
+    ['dev values', ['-f', DEV_VALUES]],
+  ])('passes --strict with %s', (_name, args) => {
+    const r = run('helm', ['lint', '--strict', CHART, ...args]);
+    expect(r.stderr + r.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
+    expect(r.status).toBe(0);
+  });
+});
+
+describe('rendered manifests validate against Kubernetes JSON schemas (kubeconform, strict)', () => {
+  for (const [variant, opts] of Object.entries(VARIANTS)) {
+    test.each(KUBE_VERSIONS)(`${variant} values on Kubernetes %s`, (kubeVersion) => {
+      const r = kubeconform({ stdin: template(opts) }, kubeVersion);
+      const { summary, problems } = kubeconformSummary(r);
+      expect(problems).toEqual([]);
+      expect(summary.invalid + summary.errors + summary.skipped).toBe(0);
+      expect(summary.valid).toBeGreaterThan(25);
+      expect(r.status).toBe(0);
+    });
+  }
+
+  test('kubeconform really rejects an unknown field (the schemas are strict)', () => {
+    const broken = template().replace('readOnlyRootFilesystem: true', 'readOnlyRootFilesytem: true');
+    const r = kubeconform({ stdin: broken }, KUBE_VERSIONS[1]);
+    expect(r.status).not.toBe(0);
+    expect(kubeconformSummary(r).problems.join('\n')).toContain(
+      "additional properties 'readOnlyRootFilesytem' not allowed",
+    );
+  });
+});
+
+describe('values.schema.json', () => {
+  const schema = JSON.parse(readFileSync(join(CHART, 'values.schema.json'), 'utf8'));
+
+  test('every object in the schema is closed (additionalProperties: false or a typed map)', () => {
+    const open: string[] = [];
+    const walk = (node: any, path: string) => {
+      if (node && typeof node === 'object') {
+        if (node.type === 'object' && node.properties && node.additionalProperties !== false) open.push(path);
+        for (const [k, v] of Object.entries(node)) walk(v, `${path}/${k}`);
+      }
+    };
+    walk(schema, '');
+    expect(schema.additionalProperties).toBe(false);
+    expect(open).toEqual([]);
+  });
+
+  test.each([
+    ['an unknown top-level key', 'replicas=3', "additional properties 'replicas' not allowed"],
+    [
+      'an unknown nested key',
+      'apiDefaults.autoscaling.targetCPU=50',
+      "additional properties 'targetCPU' not allowed",
+    ],
+    ['an unknown service', 'services.billing.enabled=true', "additional properties 'billing' not allowed"],
+    [
+      'a misspelt per-service override',
+      'services.gym.api.replicas=2',
+      "additional properties 'replicas' not allowed",
+    ],
+    ['a wrong type', 'apiDefaults.port=http', 'apiDefaults/port'],
+    [
+      'a weakened securityContext',
+      'containerSecurityContext.allowPrivilegeEscalation=true',
+      'allowPrivilegeEscalation',
+    ],
+    ['a bad database URL', 'secrets.databaseUrl=mysql://x', 'databaseUrl'],
+  ])('rejects %s', (_name, set, message) => {
+    expect(templateFails({ set: [set] })).toContain(message);
+  });
+
+  test('every key of values.yaml is documented in the chart README', () => {
+    const values = parse(readFileSync(join(CHART, 'values.yaml'), 'utf8'));
+    const readme = readFileSync(join(CHART, 'README.md'), 'utf8');
+    const missing: string[] = [];
+    const walk = (node: any, path: string) => {
+      for (const [k, v] of Object.entries(node)) {
+        const p = path ? `${path}.${k}` : k;
+        if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0 && k !== 'resources')
+          walk(v, p);
+        else if (!readme.includes(`\`${p}\``)) missing.push(p);
+      }
+    };
+    walk(values, '');
+    expect(missing).toEqual([]);
+  });
+});
+
+describe.each(Object.keys(VARIANTS))('workloads rendered with %s values', (variant) => {
+  const objs = render(VARIANTS[variant]);
+  const pods = podSpecs(objs);
+
+  test('include an API and a worker per service, plus the workflow worker', () => {
+    const deployments = byKind(objs, 'Deployment').map((d) => d.metadata.name);
+    for (const s of SERVICES) {
+      expect(deployments).toContain(`faena-${s}-api`);
+      expect(deployments).toContain(`faena-${s}-worker`);
+    }
+    expect(deployments).toContain('faena-workflow-worker');
+  });
+
+  test('every pod is hardened (non-root, read-only root fs, no escalation, drop ALL, seccomp RuntimeDefault)', () => {
+    expect(pods.length).toBeGreaterThanOrEqual(15);
+    for (const { owner, spec } of pods) {
+      expect({ owner, runAsNonRoot: spec.securityContext?.runAsNonRoot }).toEqual({
+        owner,
+        runAsNonRoot: true,
+      });
+      expect({ owner, seccomp: spec.securityContext?.seccompProfile?.type }).toEqual({
+        owner,
+        seccomp: 'RuntimeDefault',
+      });
+      for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+        const sc = c.securityContext ?? {};
+        expect({
+          owner,
+          container: c.name,
+          sc: {
+            runAsNonRoot: sc.runAsNonRoot,
+            readOnlyRootFilesystem: sc.readOnlyRootFilesystem,
+            allowPrivilegeEscalation: sc.allowPrivilegeEscalation,
+            privileged: sc.privileged,
+            drop: sc.capabilities?.drop,
+            seccomp: sc.seccompProfile?.type,
+          },
+        }).toEqual({
+          owner,
+          container: c.name,
+          sc: {
+            runAsNonRoot: true,
+            readOnlyRootFilesystem: true,
+            allowPrivilegeEscalation: false,
+            privileged: false,
+            drop: ['ALL'],
+            seccomp: 'RuntimeDefault',
+          },
+        });
+        expect({
+          owner,
+          container: c.name,
+          requests: Boolean(c.resources?.requests?.memory),
+          limits: Boolean(c.resources?.limits?.memory),
+        }).toEqual({ owner, container: c.name, requests: true, limits: true });
+      }
+    }
+  });
+
+  test('every long-running container has startup, liveness (/health/live) and readiness (/health/ready) probes', () => {
+    for (const d of byKind(objs, 'Deployment')) {
+      for (const c of d.spec.template.spec.containers) {
+        const where = `${d.metadata.name}/${c.name}`;
+        expect({
+          where,
+          startup: Boolean(c.startupProbe),
+          liveness: Boolean(c.livenessProbe),
+          readiness: Boolean(c.readinessProbe),
+        }).toEqual({ where, startup: true, liveness: true, readiness: true });
+        if (d.spec.template.metadata.labels['faena.dev/tier'] === 'app') {
+          expect({
+            where,
+            live: c.livenessProbe.httpGet.path,
+            ready: c.readinessProbe.httpGet.path,
+            startup: c.startupProbe.httpGet.path,
+          }).toEqual({ where, live: '/health/live', ready: '/health/ready', startup: '/health/live' });
+        }
+      }
+    }
+  });
+
+  test('termination grace exceeds the drain + grace time the process is given', () => {
+    for (const d of byKind(objs, 'Deployment').filter(
+      (x) => x.spec.template.metadata.labels['faena.dev/tier'] === 'app',
+    )) {
+      const env = envOf(d.spec.template.spec.containers[0]);
+      const budgetMs = Number(env.SHUTDOWN_DRAIN_MS) + Number(env.SHUTDOWN_GRACE_MS);
+      expect({
+        d: d.metadata.name,
+        ok: d.spec.template.spec.terminationGracePeriodSeconds * 1000 > budgetMs,
+      }).toEqual({ d: d.metadata.name, ok: true });
+    }
+  });
+
+  test('every Faena process gets the config, the secrets and OTEL_* env with service.version = appVersion', () => {
+    const cm = named(objs, 'ConfigMap', 'faena');
+    expect(cm.data?.SERVICE_VERSION).toBe(chartMeta.appVersion);
+    expect(cm.data?.OTEL_EXPORTER_OTLP_ENDPOINT).toMatch(/^https?:\/\//);
+    for (const key of [
+      'NODE_ENV',
+      'LOG_LEVEL',
+      'HOST',
+      'CORS_ORIGINS',
+      'BODY_LIMIT',
+      'DATABASE_POOL_MAX',
+      'TEMPORAL_ADDRESS',
+      'TEMPORAL_NAMESPACE',
+      'TEMPORAL_TLS',
+      'TEMPORAL_TLS_CERT_PATH',
+      'TEMPORAL_TLS_KEY_PATH',
+      'TEMPORAL_TLS_CA_PATH',
+    ]) {
+      expect(Object.keys(cm.data ?? {})).toContain(key);
+    }
+    for (const d of byKind(objs, 'Deployment').filter(
+      (x) => x.spec.template.metadata.labels['faena.dev/tier'] === 'app',
+    )) {
+      const c = d.spec.template.spec.containers[0];
+      const env = envOf(c);
+      expect(c.envFrom).toEqual([{ configMapRef: { name: 'faena' } }]);
+      for (const key of [
+        'SERVICE_NAME',
+        'PORT',
+        'SHUTDOWN_DRAIN_MS',
+        'SHUTDOWN_GRACE_MS',
+        'DATABASE_URL',
+        'REDIS_URL',
+        'TEMPORAL_API_KEY',
+        'OTEL_SERVICE_NAME',
+        'OTEL_RESOURCE_ATTRIBUTES',
+      ]) {
+        expect({ d: d.metadata.name, key, present: key in env }).toEqual({
+          d: d.metadata.name,
+          key,
+          present: true,
+        });
+      }
+      expect(env.OTEL_RESOURCE_ATTRIBUTES).toContain(`service.version=${chartMeta.appVersion}`);
+      expect(c.args.slice(0, 2)).toEqual(['--import', '@faena/platform/telemetry/register']);
+    }
+    const identity = envOf(named(objs, 'Deployment', 'faena-identity-api').spec.template.spec.containers[0]);
+    expect(identity.KEY_ENCRYPTION_SECRET).toBeDefined();
+    expect(identity.MERCADOPAGO_ACCESS_TOKEN).toBeUndefined();
+    const payments = envOf(
+      named(objs, 'Deployment', 'faena-payments-worker').spec.template.spec.containers[0],
+    );
+    expect(payments.MERCADOPAGO_ACCESS_TOKEN).toBeDefined();
+    const notifications = envOf(
+      named(objs, 'Deployment', 'faena-notifications-api').spec.template.spec.containers[0],
+    );
+    expect(notifications.SMTP_PASSWORD).toBeDefined();
+  });
+
+  test('APIs, workers and the workflow worker run the right entry point and task queue', () => {
+    for (const s of SERVICES) {
+      const api = named(objs, 'Deployment', `faena-${s}-api`).spec.template.spec.containers[0];
+      expect(api.args[2]).toBe(`services/${s}/src/main.ts`);
+      expect(api.ports).toEqual([{ name: 'http', containerPort: 3000, protocol: 'TCP' }]);
+      const worker = named(objs, 'Deployment', `faena-${s}-worker`).spec.template.spec.containers[0];
+      expect(worker.args[2]).toBe(`services/${s}/src/worker.ts`);
+      expect(worker.ports).toEqual([{ name: 'health', containerPort: 3001, protocol: 'TCP' }]);
+      expect(envOf(worker).TEMPORAL_TASK_QUEUE).toBe(s);
+    }
+    const wf = named(objs, 'Deployment', 'faena-workflow-worker').spec.template.spec.containers[0];
+    expect(wf.args[2]).toBe('workflows/src/worker.ts');
+    expect(envOf(wf).TEMPORAL_TASK_QUEUE).toBe('workflows');
+    expect(envOf(wf).WORKFLOW_BUNDLE_PATH).toBe('/app/workflows/dist/workflow-bundle.js');
+  });
+
+  test('HPAs (autoscaling/v2, CPU and memory) replace replicas; otherwise replicas are set', () => {
+    const hpas = new Map(byKind(objs, 'HorizontalPodAutoscaler').map((h) => [h.spec.scaleTargetRef.name, h]));
+    for (const d of byKind(objs, 'Deployment').filter(
+      (x) => x.spec.template.metadata.labels['faena.dev/tier'] === 'app',
+    )) {
+      const hpa = hpas.get(d.metadata.name);
+      if (hpa) {
+        expect(hpa.apiVersion).toBe('autoscaling/v2');
+        expect(hpa.spec.metrics.map((m: any) => m.resource.name).sort()).toEqual(['cpu', 'memory']);
+        expect({ d: d.metadata.name, replicas: d.spec.replicas }).toEqual({
+          d: d.metadata.name,
+          replicas: undefined,
+        });
+      } else {
+        expect({ d: d.metadata.name, replicas: typeof d.spec.replicas }).toEqual({
+          d: d.metadata.name,
+          replicas: 'number',
+        });
+      }
+    }
+  });
+
+  test('pods spread over the topology and disruption budgets cover every component (unless turned off)', () => {
+    const pdbs = byKind(objs, 'PodDisruptionBudget').map(
+      (p) => p.spec.selector.matchLabels['app.kubernetes.io/component'],
+    );
+    for (const d of byKind(objs, 'Deployment')) {
+      const component = d.spec.selector.matchLabels['app.kubernetes.io/component'];
+      if (variant !== 'dev') {
+        expect(pdbs).toContain(component);
+        const spread = d.spec.template.spec.topologySpreadConstraints ?? [];
+        expect({ d: d.metadata.name, keys: spread.length > 0 }).toEqual({ d: d.metadata.name, keys: true });
+        for (const t of spread)
+          expect(t.labelSelector.matchLabels['app.kubernetes.io/component']).toBe(component);
+      }
+    }
+  });
+
+  test('standard labels on every object; selectors use the helm-create selector labels', () => {
+    for (const o of objs) {
+      const l = o.metadata.labels ?? {};
+      expect({
+        o: `${o.kind}/${o.metadata.name}`,
+        name: l['app.kubernetes.io/name'],
+        instance: l['app.kubernetes.io/instance'],
+        managedBy: l['app.kubernetes.io/managed-by'],
+        chart: l['helm.sh/chart'],
+      }).toEqual({
+        o: `${o.kind}/${o.metadata.name}`,
+        name: 'faena',
+        instance: 'faena',
+        managedBy: 'Helm',
+        chart: `faena-${chartMeta.version}`,
+      });
+    }
+    for (const d of byKind(objs, 'Deployment')) {
+      expect(Object.keys(d.spec.selector.matchLabels).sort()).toEqual([
+        'app.kubernetes.io/component',
+        'app.kubernetes.io/instance',
+        'app.kubernetes.io/name',
+      ]);
+    }
+  });
+});
+
+describe('default values', () => {
+  const objs = render();
+
+  test('ingress routes /api/<service> to each API Service', () => {
+    const ing = named(objs, 'Ingress', 'faena');
+    const paths = ing.spec.rules[0].http.paths.map((p: any) => [
+      p.path,
+      p.pathType,
+      p.backend.service.name,
+      p.backend.service.port.name,
+    ]);
+    expect(paths.sort()).toEqual(
+      SERVICES.map((s) => [`/api/${s}`, 'Prefix', `faena-${s}-api`, 'http']).sort(),
+    );
+    for (const s of SERVICES) {
+      const svc = named(objs, 'Service', `faena-${s}-api`);
+      expect(svc.spec.ports[0].targetPort).toBe('http');
+      expect(svc.spec.selector['app.kubernetes.io/component']).toBe(`${s}-api`);
+    }
+  });
+
+  test('one ServiceAccount without a token for Faena pods; the chart-made Secret holds the URLs', () => {
+    const sa = named(objs, 'ServiceAccount', 'faena');
+    expect(sa.automountServiceAccountToken).toBe(false);
+    for (const { spec, owner } of podSpecs(objs)) {
+      if (owner.includes('otel-collector')) continue;
+      expect({ owner, token: spec.automountServiceAccountToken }).toEqual({ owner, token: false });
+    }
+    const secret = named(objs, 'Secret', 'faena');
+    expect(Object.keys(secret.stringData ?? {})).toEqual(
+      expect.arrayContaining(['DATABASE_URL', 'REDIS_URL']),
+    );
+  });
+
+  test('NetworkPolicies restrict ingress and egress of Faena pods and the collector', () => {
+    const apps = named(objs, 'NetworkPolicy', 'faena-apps');
+    expect(apps.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(apps.spec.podSelector.matchLabels['faena.dev/tier']).toBe('app');
+    const egressPorts = apps.spec.egress.flatMap((r: any) => (r.ports ?? []).map((p: any) => p.port));
+    expect(egressPorts).toEqual(expect.arrayContaining([53, 5432, 6379, 7233, 4317, 4318]));
+    const collector = named(objs, 'NetworkPolicy', 'faena-otel-collector');
+    expect(collector.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+  });
+
+  test('migrations run as a pre-install/pre-upgrade hook Job, one step per enabled service', () => {
+    const job = named(objs, 'Job', 'faena-migrations');
+    expect(job.metadata.annotations?.['helm.sh/hook']).toBe('pre-install,pre-upgrade');
+    const steps = job.spec.template.spec.initContainers.map((c: any) => c.args);
+    expect(steps).toEqual(SERVICES.map((s) => [`services/${s}/src/migrate.ts`, 'up']));
+    // The hook brings its own config: the release's ConfigMap/Secret/ServiceAccount do not exist yet.
+    for (const kind of ['ServiceAccount', 'ConfigMap', 'Secret']) {
+      expect(named(objs, kind, 'faena-migrations').metadata.annotations?.['helm.sh/hook']).toBe(
+        'pre-install,pre-upgrade',
+      );
+      expect(
+        Number(named(objs, kind, 'faena-migrations').metadata.annotations?.['helm.sh/hook-weight']),
+      ).toBeLessThan(0);
+    }
+    const without = named(render({ set: ['services.gym.enabled=false'] }), 'Job', 'faena-migrations');
+    expect(without.spec.template.spec.initContainers.map((c: any) => c.name)).not.toContain('migrate-gym');
+  });
+
+  test('the OpenTelemetry Collector: OTLP in, memory_limiter first, k8sattributes, redaction, batch last', () => {
+    const cm = named(objs, 'ConfigMap', 'faena-otel-collector');
+    const config = parse(cm.data?.['config.yaml'] ?? '');
+    expect(Object.keys(config.receivers)).toEqual(['otlp']);
+    const traces = config.service.pipelines.traces.processors;
+    expect(traces[0]).toBe('memory_limiter');
+    expect(traces.at(-1)).toBe('batch');
+    expect(traces).toEqual(
+      expect.arrayContaining(['k8sattributes', 'redaction', 'attributes/drop-sensitive']),
+    );
+    expect(config.processors.redaction.blocked_values.length).toBeGreaterThan(0);
+    expect(config.processors['attributes/drop-sensitive'].actions[0].pattern).toMatch(/password/);
+    expect(config.service.pipelines.traces.exporters).toEqual(['otlp']);
+    expect(config.service.pipelines.metrics.exporters).toEqual(['prometheus']);
+    const role = named(objs, 'ClusterRole', 'faena-faena-otel-collector');
+    expect(role.rules.flatMap((r: any) => r.resources)).toEqual(
+      expect.arrayContaining(['pods', 'namespaces', 'replicasets']),
+    );
+  });
+
+  test('exporters follow values: OTLP off and debug on changes the pipelines', () => {
+    const objs2 = render({
+      set: ['otelCollector.exporters.otlp.enabled=false', 'otelCollector.exporters.prometheus.enabled=false'],
+    });
+    const config = parse(named(objs2, 'ConfigMap', 'faena-otel-collector').data?.['config.yaml'] ?? '');
+    expect(config.service.pipelines.traces.exporters).toEqual(['debug']);
+    expect(Object.keys(config.exporters)).toEqual(['debug']);
+  });
+
+  test('no ServiceMonitor/PodMonitor unless the flag is on; with it, targets carry faena_service', () => {
+    expect(objs.filter((o) => o.kind === 'ServiceMonitor' || o.kind === 'PodMonitor')).toEqual([]);
+    const on = render({ set: ['metrics.serviceMonitor.enabled=true'] });
+    const sm = named(on, 'ServiceMonitor', 'faena-apis');
+    expect(sm.spec.endpoints[0].path).toBe('/metrics');
+    expect(sm.spec.endpoints[0].relabelings.map((r: any) => r.targetLabel)).toEqual([
+      'faena_service',
+      'faena_role',
+    ]);
+    expect(named(on, 'PodMonitor', 'faena-workers').spec.podMetricsEndpoints[0].port).toBe('health');
+  });
+
+  test('a termination grace shorter than drain + grace fails the render', () => {
+    expect(templateFails({ set: ['apiDefaults.terminationGracePeriodSeconds=20'] })).toContain(
+      'must exceed shutdown.drainMs + shutdown.graceMs',
+    );
+  });
+
+  test('a disabled service renders nothing for it', () => {
+    const names = render({ set: ['services.pos.enabled=false'] }).map((o) => o.metadata.name);
+    expect(names.filter((n) => n.includes('-pos-'))).toEqual([]);
+  });
+
+  test('NOTES.txt renders with the workloads and warns about missing connection URLs', () => {
+    // helm renders NOTES.txt only on install (which needs a cluster): render it through tpl in a copy.
+    const dir = mkdtempSync(join(tmpdir(), 'faena-notes-'));
+    cpSync(CHART, join(dir, 'faena'), { recursive: true });
+    cpSync(join(CHART, 'templates', 'NOTES.txt'), join(dir, 'faena', 'notes-under-test.txt'));
+    writeFileSync(
+      join(dir, 'faena', 'templates', 'zz-notes-under-test.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: {{ tpl (.Files.Get "notes-under-test.txt") . | quote }}\n',
+    );
+    const out = ok('helm', [
+      'template',
+      'faena',
+      join(dir, 'faena'),
+      '--show-only',
+      'templates/zz-notes-under-test.yaml',
+    ]);
+    const notes = (parse(out) as { data: { notes: string } }).data.notes;
+    expect(notes).toContain('faena-workflow-worker  (Temporal task queue "workflows")');
+    expect(notes).toContain('faena-identity-api');
+    expect(notes).toContain('http://api.faena.local/api/payments/v1/');
+    expect(notes).toContain('WARNING: secrets.databaseUrl');
+  });
+});
+
+describe('production-like values', () => {
+  const objs = render({ values: [PROD_VALUES] });
+
+  test('use the existing Secret and create none', () => {
+    expect(byKind(objs, 'Secret')).toEqual([]);
+    const env = named(objs, 'Deployment', 'faena-gym-api').spec.template.spec.containers[0].env;
+    const db = env.find((e: any) => e.name === 'DATABASE_URL');
+    expect(db.valueFrom.secretKeyRef.name).toBe('faena-runtime');
+    const job = named(objs, 'Job', 'faena-migrations');
+    expect(job.spec.template.spec.initContainers[0].env[1].valueFrom.secretKeyRef.name).toBe('faena-runtime');
+  });
+
+  test('pin the image by digest', () => {
+    for (const { spec } of podSpecs(objs).filter((p) => !p.owner.includes('otel'))) {
+      for (const c of spec.containers)
+        expect(c.image).toMatch(/^ghcr\.io\/faena\/faena@sha256:[a-f0-9]{64}$/);
+    }
+  });
+
+  test('Temporal Cloud over mTLS: TLS on, client cert mounted read-only, paths in the config', () => {
+    const cm = named(objs, 'ConfigMap', 'faena');
+    expect(cm.data).toMatchObject({
+      TEMPORAL_TLS: 'true',
+      TEMPORAL_ADDRESS: 'faena-prod.a1b2c.tmprl.cloud:7233',
+      TEMPORAL_TLS_CERT_PATH: '/etc/faena/temporal-tls/tls.crt',
+      TEMPORAL_TLS_KEY_PATH: '/etc/faena/temporal-tls/tls.key',
+      TEMPORAL_TLS_CA_PATH: '',
+    });
+    const pod = named(objs, 'Deployment', 'faena-workflow-worker').spec.template.spec;
+    expect(pod.volumes).toContainEqual({
+      name: 'temporal-tls',
+      secret: { secretName: 'faena-temporal-mtls', defaultMode: 0o440 },
+    });
+    expect(pod.containers[0].volumeMounts).toContainEqual({
+      name: 'temporal-tls',
+      mountPath: '/etc/faena/temporal-tls',
+      readOnly: true,
+    });
+  });
+
+  test('per-service overrides merge over the defaults (false and numbers included)', () => {
+    expect(named(objs, 'HorizontalPodAutoscaler', 'faena-payments-api').spec.minReplicas).toBe(4);
+    expect(named(objs, 'HorizontalPodAutoscaler', 'faena-gym-api').spec.minReplicas).toBe(3);
+    expect(
+      objs.find(
+        (o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === 'faena-notifications-worker',
+      ),
+    ).toBeUndefined();
+    expect(named(objs, 'Deployment', 'faena-notifications-worker').spec.replicas).toBe(3);
+    expect(
+      named(objs, 'Deployment', 'faena-workflow-worker').spec.template.spec.terminationGracePeriodSeconds,
+    ).toBe(150);
+  });
+
+  test('TLS ingress from values; monitors carry the Prometheus selector label', () => {
+    const ing = named(objs, 'Ingress', 'faena');
+    expect(ing.spec.ingressClassName).toBe('nginx');
+    expect(ing.spec.tls).toEqual([{ secretName: 'faena-api-tls', hosts: ['api.faena.lat'] }]);
+    expect(named(objs, 'ServiceMonitor', 'faena-apis').metadata.labels?.release).toBe(
+      'kube-prometheus-stack',
+    );
+  });
+});
+
+describe('Temporal API-key auth', () => {
+  test('TLS without client certificates; the key comes from the Secret', () => {
+    const objs = render({ set: ['temporal.tls.enabled=true', 'secrets.temporalApiKey=abc'] });
+    expect(named(objs, 'ConfigMap', 'faena').data).toMatchObject({
+      TEMPORAL_TLS: 'true',
+      TEMPORAL_TLS_CERT_PATH: '',
+    });
+    expect(named(objs, 'Secret', 'faena').stringData?.TEMPORAL_API_KEY).toBe('abc');
+    expect(
+      named(objs, 'Deployment', 'faena-pos-worker').spec.template.spec.volumes.map((v: any) => v.name),
+    ).toEqual(['tmp']);
+  });
+
+  test('a client certificate without TLS is refused', () => {
+    expect(templateFails({ set: ['temporal.tls.clientCertSecret=x'] })).toContain('temporal.tls.enabled');
+  });
+});
+
+test('helm package builds the chart archive (Chart.yaml, schema and templates are packageable)', () => {
+  const out = ok('helm', ['package', CHART, '--destination', tmpdir()]);
+  expect(out).toMatch(/Successfully packaged chart and saved it to: .*faena-\d+\.\d+\.\d+\.tgz/);
+});

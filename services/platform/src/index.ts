@@ -18,3 +18,4 @@ export * from './temporal/index.ts';
 export * from './db/index.ts';
 export * from './http/auth.ts';
 export * from './permissions.ts';
+export * from './crypto.ts';

@@ -24,6 +24,7 @@ export const PERMISSION_CATALOG = {
     'payments.create': 'Take payments',
     'payments.refund': 'Refund payments',
     'ledger.read': 'Read accounts, balances and statements',
+    'payments.configure': 'Connect payment providers (credentials)',
   },
   marketplace: {
     'offers.send': 'Send offers to clients (approved professionals)',
@@ -51,6 +52,7 @@ export const PERMISSION_CATALOG = {
   notifications: {
     'notifications.read': 'Read own notifications',
     'webhooks.manage': 'Register outgoing webhooks and re-drive dead letters',
+    'notifications.manage': "Set the business's notification locale and read its notification history",
   },
 } as const satisfies Record<string, Record<string, string>>;
 

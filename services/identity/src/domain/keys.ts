@@ -1,4 +1,3 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import {
   calculateJwkThumbprint,
@@ -10,25 +9,10 @@ import {
   type JWTVerifyGetKey,
   type CryptoKey,
 } from 'jose';
+import { seal, unseal } from '@faena/platform';
 import { SigningKey } from './entities.ts';
 
 const ALG = 'ES256';
-
-function aesKey(secret: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', secret, 'faena-identity', 'signing-keys', 32));
-}
-function encrypt(secret: string, plain: string): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', aesKey(secret), iv);
-  const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-  return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
-}
-function decrypt(secret: string, sealed: string): string {
-  const raw = Buffer.from(sealed, 'base64');
-  const decipher = createDecipheriv('aes-256-gcm', aesKey(secret), raw.subarray(0, 12));
-  decipher.setAuthTag(raw.subarray(12, 28));
-  return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
-}
 
 export interface KeyStore {
   /** The key new tokens are signed with; created on first use. */
@@ -64,7 +48,11 @@ export function createKeyStore(opts: {
     em.create(SigningKey, {
       kid,
       publicJwk: { ...pub, kid },
-      privateJwkEncrypted: encrypt(opts.secret, JSON.stringify(await exportJWK(privateKey))),
+      privateJwkEncrypted: seal(
+        opts.secret,
+        'identity-signing-keys',
+        JSON.stringify(await exportJWK(privateKey)),
+      ),
     });
   }
 
@@ -107,7 +95,7 @@ export function createKeyStore(opts: {
       let key = privateKeys.get(active.kid);
       if (!key) {
         key = (await importJWK(
-          JSON.parse(decrypt(opts.secret, active.privateJwkEncrypted)) as JWK,
+          JSON.parse(unseal(opts.secret, 'identity-signing-keys', active.privateJwkEncrypted)) as JWK,
           ALG,
         )) as CryptoKey;
         privateKeys.set(active.kid, key);

@@ -21,6 +21,7 @@ export const SYSTEM_ROLES: ReadonlyArray<{
       'audit.read',
       'webhooks.manage',
       'payments.refund',
+      'payments.configure',
       'orders.void',
     ],
   },

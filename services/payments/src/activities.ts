@@ -1,0 +1,158 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ApplicationFailure } from '@temporalio/common';
+import { DomainError, asSystem, runWithContext, withEm, type Logger, type Orm } from '@faena/platform';
+import { Payment } from './domain/entities.ts';
+import { present, releasePayout } from './domain/payments.ts';
+import type { Providers } from './domain/providers.ts';
+import { PaymentNotFoundYet, refund, requestPayment, syncFromProvider } from './domain/service.ts';
+
+export interface ActivityDeps {
+  orm: Orm;
+  logger: Logger;
+  providers: Providers;
+  secretKey: string;
+  publicUrl: string;
+}
+
+export type PaymentView = ReturnType<typeof present>;
+
+export interface PaymentRequest {
+  /** Derived by the calling workflow from its id and the step: the same step never pays twice. */
+  key: string;
+  tenantId: string;
+  /** Minor units as a decimal string (bigint-safe across the Temporal payload). */
+  amount: string;
+  currency: string;
+  method: Payment['method'];
+  payerId: string;
+  payeeId?: string | null;
+  purpose: string;
+  reference: string;
+  escrow?: boolean;
+  /** The workflow to signal (`paymentStatusChanged`) when the provider reports the payment. */
+  workflowId?: string | null;
+}
+
+/**
+ * What workflows may ask of payments. Every activity runs in the tenant's context (tenant filter,
+ * logs) with its own EntityManager; domain errors become non-retryable failures typed by their code
+ * (INSUFFICIENT_BALANCE, INVALID_STATE_TRANSITION…) so a workflow can branch on them.
+ */
+export function createActivities(deps: ActivityDeps) {
+  const inTenant = <T>(tenantId: string, fn: (em: EntityManager) => Promise<T>): Promise<T> =>
+    runWithContext({ tenantId }, () =>
+      withEm(deps.orm, (em) => fn(em as unknown as EntityManager)).catch((err: unknown) => {
+        if (err instanceof DomainError) throw ApplicationFailure.nonRetryable(err.message, err.code);
+        throw err;
+      }),
+    );
+  const loadPayment = async (em: EntityManager, paymentId: string) => {
+    const p = await em.findOne(Payment, { id: paymentId });
+    if (!p) throw ApplicationFailure.nonRetryable(`payment ${paymentId} not found`, 'NOT_FOUND');
+    return p;
+  };
+
+  return {
+    /** Creates the payment (once per key); provider payments come back pending with a checkout URL. */
+    async createPaymentRequest(req: PaymentRequest): Promise<PaymentView> {
+      return inTenant(req.tenantId, async (em) =>
+        present(await requestPayment(em, deps, req.tenantId, { ...req, amount: BigInt(req.amount) })),
+      );
+    },
+
+    /** Confirms the payment's funds sit in escrow (wallet payments are escrowed when created, provider ones on approval). */
+    async holdInEscrow(input: { tenantId: string; paymentId: string }): Promise<PaymentView> {
+      return inTenant(input.tenantId, async (em) => {
+        const p = await loadPayment(em, input.paymentId);
+        if (p.status !== 'held')
+          throw ApplicationFailure.nonRetryable(
+            `payment ${p.id} is ${p.status}, not held`,
+            'PAYMENT_NOT_HELD',
+          );
+        return present(p);
+      });
+    },
+
+    /** Pays the escrow out: the payee gets the amount minus `commissionBps`, the platform the commission. */
+    async releasePayout(input: {
+      key: string;
+      tenantId: string;
+      paymentId: string;
+      commissionBps: number;
+      amount?: string;
+    }): Promise<PaymentView> {
+      return inTenant(input.tenantId, async (em) =>
+        present(
+          await releasePayout(em, input.paymentId, {
+            key: input.key,
+            commissionBps: input.commissionBps,
+            ...(input.amount && { amount: BigInt(input.amount) }),
+          }),
+        ),
+      );
+    },
+
+    /** Captures an escrowed payment to its payee with no commission. */
+    async capture(input: { key: string; tenantId: string; paymentId: string }): Promise<PaymentView> {
+      return inTenant(input.tenantId, async (em) =>
+        present(await releasePayout(em, input.paymentId, { key: input.key, commissionBps: 0 })),
+      );
+    },
+
+    /** Refunds `amount` (all or part of what was captured), through the provider when it came from one. */
+    async refund(input: {
+      key: string;
+      tenantId: string;
+      paymentId: string;
+      amount: string;
+    }): Promise<PaymentView> {
+      return inTenant(input.tenantId, async (em) =>
+        present(await refund(em, deps, input.tenantId, input.paymentId, input.key, BigInt(input.amount))),
+      );
+    },
+
+    async getPaymentStatus(input: { tenantId: string; paymentId: string }): Promise<PaymentView> {
+      return inTenant(input.tenantId, async (em) => present(await loadPayment(em, input.paymentId)));
+    },
+
+    /** Reads a payment at its provider and applies it; retried (not lost) while its row is not visible yet. */
+    async syncProviderPayment(input: {
+      tenantId: string;
+      provider: string;
+      providerPaymentId: string;
+    }): Promise<{ paymentId: string; status: string; workflowId: string | null }> {
+      return inTenant(input.tenantId, async (em) => {
+        try {
+          const p = await syncFromProvider(em, deps, input.tenantId, input.provider, input.providerPaymentId);
+          return { paymentId: p.id, status: p.status, workflowId: p.workflowId ?? null };
+        } catch (err) {
+          if (err instanceof PaymentNotFoundYet)
+            throw ApplicationFailure.retryable(err.message, 'PAYMENT_NOT_FOUND_YET');
+          throw err;
+        }
+      });
+    },
+
+    /** Provider payments still pending after `olderThanMinutes`, across tenants (the reconciliation janitor). */
+    async findStalePayments(input: {
+      olderThanMinutes: number;
+      limit: number;
+    }): Promise<Array<{ tenantId: string; provider: string; providerPaymentId: string }>> {
+      return asSystem(() =>
+        withEm(deps.orm, async (em) => {
+          const rows = await (em as unknown as EntityManager).execute<
+            Array<{ tenantId: string; provider: string; providerPaymentId: string }>
+          >(
+            `select tenant_id as "tenantId", provider, provider_payment_id as "providerPaymentId" from payments.payments
+              where status = 'pending' and provider is not null and provider_payment_id is not null and created_at < now() - make_interval(mins => ?)
+              order by created_at limit ?`,
+            [input.olderThanMinutes, input.limit],
+          );
+          return rows;
+        }),
+      );
+    },
+  };
+}
+
+export type PaymentsActivities = ReturnType<typeof createActivities>;

@@ -1,0 +1,107 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { DomainError } from '@faena/platform';
+import { uuidv7 } from 'uuidv7';
+import type { AccountKind } from './entities.ts';
+
+/** Accounts that may go below zero: the platform's view of money outside it (provider, cash drawers, revenue reversals). */
+const MAY_GO_NEGATIVE: ReadonlySet<AccountKind> = new Set(['provider_clearing', 'cash_drawer']);
+
+const isCheck = (err: unknown, constraint: string) =>
+  (err as { code?: string }).code === '23514' &&
+  String((err as { message?: string }).message ?? '').includes(constraint);
+
+/**
+ * The account of `kind` for `ownerId` (or the platform, when null) in `currency`, created on first
+ * use. Concurrent first uses agree on one row (insert … on conflict do nothing, then read).
+ */
+export async function ensureAccount(
+  em: EntityManager,
+  tenantId: string,
+  kind: AccountKind,
+  ownerId: string | null,
+  currency: string,
+): Promise<string> {
+  const rows = await em.execute<Array<{ id: string }>>(
+    `insert into payments.accounts (id, tenant_id, kind, owner_id, currency, balance, allow_negative, created_at)
+     values (?, ?, ?, ?, ?, 0, ?, now()) on conflict on constraint accounts_unique do nothing returning id`,
+    [uuidv7(), tenantId, kind, ownerId, currency, MAY_GO_NEGATIVE.has(kind)],
+  );
+  if (rows[0]) return rows[0].id;
+  const existing = await em.execute<Array<{ id: string }>>(
+    `select id from payments.accounts where tenant_id = ? and kind = ? and owner_id is not distinct from ? and currency = ?`,
+    [tenantId, kind, ownerId, currency],
+  );
+  return existing[0]!.id;
+}
+
+export interface PostingInput {
+  accountId: string;
+  /** Minor units; positive raises the account's balance, negative lowers it. */
+  amount: bigint;
+}
+
+export interface EntryInput {
+  tenantId: string;
+  /** Unique per tenant: posting the same key twice records the entry once. */
+  key: string;
+  kind: string;
+  currency: string;
+  paymentId?: string | null;
+  description?: string;
+  postings: PostingInput[];
+}
+
+/**
+ * Records a balanced journal entry, at most once per key. Must run inside a transaction: balances
+ * move by trigger as each posting lands (rows locked in account order, so concurrent entries never
+ * deadlock), the CHECK on accounts refuses an overdraft, and the deferred constraint trigger refuses
+ * an unbalanced entry at commit. Returns false when the key had already been posted.
+ */
+export async function postEntry(em: EntityManager, entry: EntryInput): Promise<boolean> {
+  if (!em.isInTransaction()) throw new Error('postEntry must run inside a transaction');
+  const sum = entry.postings.reduce((s, p) => s + p.amount, 0n);
+  if (sum !== 0n) throw new Error(`journal entry ${entry.key} does not balance (off by ${sum})`);
+  const postings = [...entry.postings]
+    .filter((p) => p.amount !== 0n)
+    .sort((a, b) => (a.accountId < b.accountId ? -1 : 1));
+  const inserted = await em.execute<Array<{ id: string }>>(
+    `insert into payments.journal_entries (id, tenant_id, kind, idempotency_key, payment_id, description, created_at)
+     values (?, ?, ?, ?, ?, ?, now()) on conflict on constraint journal_entries_key_unique do nothing returning id`,
+    [uuidv7(), entry.tenantId, entry.kind, entry.key, entry.paymentId ?? null, entry.description ?? ''],
+  );
+  const entryId = inserted[0]?.id;
+  if (!entryId) return false;
+  try {
+    for (const p of postings) {
+      await em.execute(
+        `insert into payments.postings (id, tenant_id, entry_id, account_id, amount, currency, created_at) values (?, ?, ?, ?, ?, ?, now())`,
+        [uuidv7(), entry.tenantId, entryId, p.accountId, p.amount.toString(), entry.currency],
+      );
+    }
+  } catch (err) {
+    if (isCheck(err, 'accounts_balance_non_negative')) {
+      throw new DomainError('INSUFFICIENT_BALANCE', 'The balance is not enough for this payment', {
+        field: 'amount',
+      });
+    }
+    throw err;
+  }
+  return true;
+}
+
+export interface Balance {
+  accountId: string;
+  kind: AccountKind;
+  ownerId: string | null;
+  currency: string;
+  balance: string;
+}
+
+/** The accounts of a tenant (optionally of one owner) with their balances, as decimal strings of minor units. */
+export async function balances(em: EntityManager, tenantId: string, ownerId?: string): Promise<Balance[]> {
+  return em.execute<Balance[]>(
+    `select id as "accountId", kind, owner_id as "ownerId", currency, balance::text as balance
+       from payments.accounts where tenant_id = ? ${ownerId ? 'and owner_id = ?' : ''} order by kind, currency`,
+    ownerId ? [tenantId, ownerId] : [tenantId],
+  );
+}

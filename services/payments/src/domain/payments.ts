@@ -1,0 +1,287 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { DomainError, notFound } from '@faena/platform';
+import type { ProviderPayment } from '../providers/types.ts';
+import { Payment, type PaymentStatus } from './entities.ts';
+import { ensureAccount, postEntry, type PostingInput } from './ledger.ts';
+import { assertMove, canMove } from './state.ts';
+
+export interface NewPayment {
+  key: string;
+  amount: bigint;
+  currency: string;
+  method: Payment['method'];
+  payerId: string;
+  payeeId?: string | null;
+  purpose: string;
+  reference: string;
+  escrow?: boolean;
+  workflowId?: string | null;
+  /** Branch whose cash drawer takes a cash payment. */
+  branchId?: string | null;
+}
+
+/**
+ * Where captured money lands: a wallet top-up credits the payer's wallet, an escrow payment the
+ * platform escrow, a payment to a professional their payable, anything else the business's revenue.
+ */
+async function destination(em: EntityManager, p: Payment): Promise<string> {
+  if (p.purpose === 'wallet_topup')
+    return ensureAccount(em, p.tenantId, 'customer_wallet', p.payerId, p.currency);
+  if (p.escrow) return ensureAccount(em, p.tenantId, 'platform_escrow', null, p.currency);
+  if (p.payeeId) return ensureAccount(em, p.tenantId, 'professional_payable', p.payeeId, p.currency);
+  return ensureAccount(em, p.tenantId, 'merchant_revenue', null, p.currency);
+}
+
+/** Where the money comes from when the payment is funded. */
+async function source(em: EntityManager, p: Payment, branchId?: string | null): Promise<string> {
+  switch (p.method) {
+    case 'wallet':
+      return ensureAccount(em, p.tenantId, 'customer_wallet', p.payerId, p.currency);
+    case 'cash':
+      return ensureAccount(em, p.tenantId, 'cash_drawer', branchId ?? null, p.currency);
+    default:
+      return ensureAccount(em, p.tenantId, 'provider_clearing', null, p.currency);
+  }
+}
+
+/** Funds a payment in the ledger (source → destination) and moves it to held (escrow) or captured. */
+async function fund(em: EntityManager, p: Payment, branchId?: string | null): Promise<void> {
+  const from = await source(em, p, branchId);
+  const to = await destination(em, p);
+  await postEntry(em, {
+    tenantId: p.tenantId,
+    key: `payment:${p.id}:funded`,
+    kind: p.escrow ? 'escrow_hold' : 'payment',
+    currency: p.currency,
+    paymentId: p.id,
+    description: `${p.purpose} ${p.reference}`,
+    postings: [
+      { accountId: from, amount: -p.amount },
+      { accountId: to, amount: p.amount },
+    ],
+  });
+  const next: PaymentStatus = p.escrow ? 'held' : 'captured';
+  assertMove(p.status, next);
+  p.status = next;
+  p.capturedAmount = p.amount;
+}
+
+/**
+ * Creates a payment once per key (a repeat returns the first). Wallet and cash payments are funded
+ * at once, in the same transaction (an overdraft leaves nothing behind); provider payments stay
+ * pending until the provider reports them.
+ */
+export async function createPayment(
+  em: EntityManager,
+  tenantId: string,
+  input: NewPayment,
+): Promise<{ payment: Payment; created: boolean }> {
+  const existing = await em.findOne(Payment, { idempotencyKey: input.key });
+  if (existing) return { payment: existing, created: false };
+  return em.transactional(async (tx) => {
+    const payment = tx.create(Payment, {
+      tenantId,
+      amount: input.amount,
+      currency: input.currency,
+      method: input.method,
+      status: 'pending',
+      payerId: input.payerId,
+      payeeId: input.payeeId ?? null,
+      purpose: input.purpose,
+      reference: input.reference,
+      escrow: input.escrow ?? false,
+      capturedAmount: 0n,
+      refundedAmount: 0n,
+      workflowId: input.workflowId ?? null,
+      idempotencyKey: input.key,
+    } as Partial<Payment> as Payment);
+    await tx.flush();
+    if (input.method === 'wallet' || input.method === 'cash') await fund(tx, payment, input.branchId);
+    await tx.flush();
+    return { payment, created: true };
+  });
+}
+
+/**
+ * Applies what the provider says about a payment, idempotently: approved funds it (held or
+ * captured), rejected/cancelled fails it; a status already applied, or a stale one, changes nothing.
+ */
+export async function applyProviderStatus(
+  em: EntityManager,
+  payment: Payment,
+  remote: ProviderPayment,
+): Promise<boolean> {
+  return em.transactional(async (tx) => {
+    const p = await tx.findOneOrFail(Payment, { id: payment.id }, { lockMode: 4 /* pessimistic write */ });
+    p.providerStatus = remote.status;
+    let changed = false;
+    if (remote.status === 'approved' && p.status === 'pending') {
+      if (remote.amount !== p.amount || remote.currency !== p.currency) {
+        p.status = 'failed';
+        p.failureReason = 'amount_mismatch';
+      } else {
+        await fund(tx, p);
+      }
+      changed = true;
+    } else if (
+      (remote.status === 'rejected' || remote.status === 'cancelled') &&
+      canMove(p.status, 'failed')
+    ) {
+      p.status = 'failed';
+      p.failureReason = remote.statusDetail ?? remote.status;
+      changed = true;
+    }
+    await tx.flush();
+    Object.assign(payment, {
+      status: p.status,
+      providerStatus: p.providerStatus,
+      capturedAmount: p.capturedAmount,
+    });
+    return changed;
+  });
+}
+
+/** Releases escrowed funds: the payee gets `amount` minus the commission, the platform the commission. */
+export async function releasePayout(
+  em: EntityManager,
+  paymentId: string,
+  opts: { key: string; amount?: bigint; commissionBps: number },
+): Promise<Payment> {
+  return em.transactional(async (tx) => {
+    const p = await tx.findOne(Payment, { id: paymentId }, { lockMode: 4 });
+    if (!p) throw notFound('Payment');
+    if (!p.escrow || !p.payeeId)
+      throw new DomainError('INVALID_STATE_TRANSITION', 'Only escrowed payments with a payee are paid out');
+    const amount = opts.amount ?? p.amount - p.refundedAmount;
+    if (amount <= 0n || amount > p.amount - p.refundedAmount)
+      throw new DomainError('VALIDATION_FAILED', 'Payout exceeds what the escrow holds', { field: 'amount' });
+    const commission = (amount * BigInt(opts.commissionBps)) / 10_000n;
+    const postings: PostingInput[] = [
+      {
+        accountId: await ensureAccount(tx, p.tenantId, 'platform_escrow', null, p.currency),
+        amount: -amount,
+      },
+      {
+        accountId: await ensureAccount(tx, p.tenantId, 'professional_payable', p.payeeId, p.currency),
+        amount: amount - commission,
+      },
+      {
+        accountId: await ensureAccount(tx, p.tenantId, 'platform_revenue', null, p.currency),
+        amount: commission,
+      },
+    ];
+    const posted = await postEntry(tx, {
+      tenantId: p.tenantId,
+      key: opts.key,
+      kind: 'payout',
+      currency: p.currency,
+      paymentId: p.id,
+      description: `payout of ${p.reference}`,
+      postings,
+    });
+    if (posted) {
+      assertMove(p.status, 'captured');
+      p.status = 'captured';
+    }
+    await tx.flush();
+    return p;
+  });
+}
+
+/**
+ * Refunds part or all of what was captured, never more; from the escrow when held, from the payee
+ * or revenue otherwise, back to the wallet (wallet payments) or out through the provider.
+ */
+export async function refundPayment(
+  em: EntityManager,
+  paymentId: string,
+  opts: { key: string; amount: bigint; providerRefund?: (p: Payment) => Promise<void> },
+): Promise<Payment> {
+  const p = await em.findOne(Payment, { id: paymentId });
+  if (!p) throw notFound('Payment');
+  if (p.status === 'refunded')
+    throw new DomainError('INVALID_STATE_TRANSITION', 'The payment is already refunded', { field: 'status' });
+  if (!['held', 'captured', 'settled', 'partially_refunded'].includes(p.status)) {
+    throw new DomainError('INVALID_STATE_TRANSITION', `A ${p.status} payment cannot be refunded`, {
+      field: 'status',
+    });
+  }
+  const done = await em.execute<Array<{ n: string }>>(
+    `select count(*) as n from payments.journal_entries where tenant_id = ? and idempotency_key = ?`,
+    [p.tenantId, opts.key],
+  );
+  if (done[0]?.n !== '0') return p; // this refund already happened
+  if (opts.amount > p.capturedAmount - p.refundedAmount) {
+    throw new DomainError(
+      'REFUND_EXCEEDS_CAPTURED',
+      `At most ${p.capturedAmount - p.refundedAmount} can be refunded`,
+      { field: 'amount' },
+    );
+  }
+  // The provider moves the money first; its idempotency key makes a retry safe.
+  if (opts.providerRefund && p.method === 'mercadopago') await opts.providerRefund(p);
+  return em.transactional(async (tx) => {
+    const locked = await tx.findOneOrFail(Payment, { id: p.id }, { lockMode: 4 });
+    if (opts.amount > locked.capturedAmount - locked.refundedAmount) {
+      throw new DomainError(
+        'REFUND_EXCEEDS_CAPTURED',
+        `At most ${locked.capturedAmount - locked.refundedAmount} can be refunded`,
+        { field: 'amount' },
+      );
+    }
+    const from =
+      locked.status === 'held' || locked.escrow
+        ? await ensureAccount(tx, locked.tenantId, 'platform_escrow', null, locked.currency)
+        : await destination(tx, locked);
+    const to =
+      locked.method === 'wallet'
+        ? await ensureAccount(tx, locked.tenantId, 'customer_wallet', locked.payerId, locked.currency)
+        : await source(tx, locked);
+    const posted = await postEntry(tx, {
+      tenantId: locked.tenantId,
+      key: opts.key,
+      kind: 'refund',
+      currency: locked.currency,
+      paymentId: locked.id,
+      description: `refund of ${locked.reference}`,
+      postings: [
+        { accountId: from, amount: -opts.amount },
+        { accountId: to, amount: opts.amount },
+      ],
+    });
+    if (posted) {
+      locked.refundedAmount += opts.amount;
+      const next: PaymentStatus =
+        locked.refundedAmount === locked.capturedAmount ? 'refunded' : 'partially_refunded';
+      assertMove(locked.status, next);
+      locked.status = next;
+    }
+    await tx.flush();
+    return locked;
+  });
+}
+
+/** JSON view of a payment (amounts as decimal strings of minor units: bigint-safe). */
+export function present(p: Payment) {
+  return {
+    id: p.id,
+    status: p.status,
+    amount: p.amount.toString(),
+    currency: p.currency,
+    method: p.method,
+    payerId: p.payerId,
+    payeeId: p.payeeId,
+    purpose: p.purpose,
+    reference: p.reference,
+    escrow: p.escrow,
+    capturedAmount: p.capturedAmount.toString(),
+    refundedAmount: p.refundedAmount.toString(),
+    provider: p.provider,
+    providerPaymentId: p.providerPaymentId,
+    providerStatus: p.providerStatus,
+    checkoutUrl: p.checkoutUrl,
+    failureReason: p.failureReason,
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
+  };
+}

@@ -1,0 +1,114 @@
+import type {
+  CreateProviderPayment,
+  PaymentProvider,
+  ProviderCredentials,
+  ProviderPayment,
+  ProviderStatus,
+} from './types.ts';
+import { toDecimal, toMinor } from './types.ts';
+
+interface MpPayment {
+  id: number | string;
+  status: ProviderStatus;
+  status_detail?: string;
+  transaction_amount: number;
+  currency_id: string;
+  external_reference?: string | null;
+  point_of_interaction?: { transaction_data?: { ticket_url?: string } };
+}
+
+export class ProviderError extends Error {
+  readonly status: number;
+  readonly retryable: boolean;
+  constructor(message: string, status: number) {
+    super(message);
+    this.name = 'ProviderError';
+    this.status = status;
+    this.retryable = status >= 500 || status === 429 || status === 0;
+  }
+}
+
+/**
+ * MercadoPago's payments API over HTTP (`POST /v1/payments`, `GET /v1/payments/:id`,
+ * `POST /v1/payments/:id/refunds`), at a configurable base URL: the real API in production, the
+ * sandbox (services/payments/src/sandbox) in dev and tests.
+ */
+export function mercadoPagoProvider(opts: {
+  baseUrl: string;
+  timeoutMs?: number;
+  name?: string;
+}): PaymentProvider {
+  const call = async <T>(
+    creds: ProviderCredentials,
+    method: string,
+    path: string,
+    body?: unknown,
+    idempotencyKey?: string,
+  ): Promise<T> => {
+    let res: Response;
+    try {
+      res = await fetch(`${opts.baseUrl}${path}`, {
+        method,
+        headers: {
+          Authorization: `Bearer ${creds.accessToken}`,
+          'Content-Type': 'application/json',
+          ...(idempotencyKey && { 'X-Idempotency-Key': idempotencyKey }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+      });
+    } catch (err) {
+      throw new ProviderError(`provider unreachable: ${(err as Error).message}`, 0);
+    }
+    if (!res.ok)
+      throw new ProviderError(
+        `provider answered ${res.status} to ${method} ${path.replace(/\/\d+/g, '/:id')}`,
+        res.status,
+      );
+    return (await res.json()) as T;
+  };
+  const map = (p: MpPayment): ProviderPayment => ({
+    id: String(p.id),
+    status: p.status,
+    ...(p.status_detail !== undefined && { statusDetail: p.status_detail }),
+    amount: toMinor(p.transaction_amount, p.currency_id),
+    currency: p.currency_id,
+    externalReference: p.external_reference ?? null,
+    checkoutUrl: p.point_of_interaction?.transaction_data?.ticket_url ?? null,
+  });
+  return {
+    name: opts.name ?? 'mercadopago',
+    async createPayment(creds, input: CreateProviderPayment, idempotencyKey) {
+      const created = await call<MpPayment>(
+        creds,
+        'POST',
+        '/v1/payments',
+        {
+          transaction_amount: toDecimal(input.amount, input.currency),
+          currency_id: input.currency,
+          description: input.description,
+          external_reference: input.externalReference,
+          notification_url: input.notificationUrl,
+          payment_method_id: 'account_money',
+          payer: { email: input.payerEmail ?? 'payer@faena.invalid' },
+          metadata: input.metadata ?? {},
+        },
+        idempotencyKey,
+      );
+      return map(created);
+    },
+    async getPayment(creds, id) {
+      return map(await call<MpPayment>(creds, 'GET', `/v1/payments/${encodeURIComponent(id)}`));
+    },
+    async refund(creds, id, amount, currency, idempotencyKey) {
+      const r = await call<{ id: number | string; amount: number }>(
+        creds,
+        'POST',
+        `/v1/payments/${encodeURIComponent(id)}/refunds`,
+        { amount: toDecimal(amount, currency) },
+        idempotencyKey,
+      );
+      return { id: String(r.id), amount: toMinor(r.amount, currency) };
+    },
+  };
+}

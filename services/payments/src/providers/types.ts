@@ -1,0 +1,59 @@
+/** What Faena needs from a payment provider; MercadoPago and the sandbox speak the same API. */
+export interface ProviderCredentials {
+  accessToken: string;
+  webhookSecret: string;
+}
+
+export type ProviderStatus =
+  'approved' | 'pending' | 'in_process' | 'rejected' | 'cancelled' | 'refunded' | 'charged_back';
+
+export interface ProviderPayment {
+  id: string;
+  status: ProviderStatus;
+  statusDetail?: string;
+  /** Minor units. */
+  amount: bigint;
+  currency: string;
+  /** Our payment id, sent as the provider's external reference. */
+  externalReference: string | null;
+  checkoutUrl: string | null;
+}
+
+export interface CreateProviderPayment {
+  amount: bigint;
+  currency: string;
+  description: string;
+  externalReference: string;
+  notificationUrl: string;
+  payerEmail?: string;
+  metadata?: Record<string, string>;
+}
+
+export interface PaymentProvider {
+  readonly name: string;
+  createPayment(
+    creds: ProviderCredentials,
+    input: CreateProviderPayment,
+    idempotencyKey: string,
+  ): Promise<ProviderPayment>;
+  getPayment(creds: ProviderCredentials, id: string): Promise<ProviderPayment>;
+  refund(
+    creds: ProviderCredentials,
+    id: string,
+    amount: bigint,
+    currency: string,
+    idempotencyKey: string,
+  ): Promise<{ id: string; amount: bigint }>;
+}
+
+/** Digits after the decimal point of a currency (ISO 4217 via Intl): 2 for ARS/BRL/MXN, 0 for CLP… */
+export const minorDigits = (currency: string): number =>
+  new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+
+/** Minor units → the decimal amount providers expect (1999n ARS → 19.99). */
+export const toDecimal = (minor: bigint, currency: string): number =>
+  Number(minor) / 10 ** minorDigits(currency);
+
+/** Decimal amount from a provider → minor units, rounding half away from zero. */
+export const toMinor = (decimal: number, currency: string): bigint =>
+  BigInt(Math.round(decimal * 10 ** minorDigits(currency)));

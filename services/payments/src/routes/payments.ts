@@ -1,0 +1,222 @@
+import Joi from 'joi';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import {
+  DomainError,
+  branchesFor,
+  currentEm,
+  findPage,
+  idempotency,
+  notFound,
+  reply,
+  type AuthState,
+  type Route,
+} from '@faena/platform';
+import { PAYMENT_METHODS, PAYMENT_STATUSES, Payment } from '../domain/entities.ts';
+import { present } from '../domain/payments.ts';
+import { saveCredentials } from '../domain/providers.ts';
+import { refund, requestPayment } from '../domain/service.ts';
+import type { PaymentsDeps } from '../deps.ts';
+
+export const amount = Joi.number()
+  .integer()
+  .min(1)
+  .max(Number.MAX_SAFE_INTEGER)
+  .description('minor units (cents)');
+export const currency = Joi.string()
+  .pattern(/^[A-Z]{3}$/)
+  .description('ISO 4217');
+const id = Joi.string().uuid();
+const em = () => currentEm() as unknown as EntityManager;
+const auth = (ctx: { state: Record<string, unknown> }) => (ctx.state.auth as AuthState).claims;
+
+export function paymentRoutes(deps: PaymentsDeps): Route[] {
+  const { guard } = deps;
+  const idem = idempotency({ redis: deps.redis, scope: 'payments' });
+  const load = async (paymentId: string, ctx: Parameters<Route['handler']>[0]) => {
+    const p = await em().findOne(Payment, { id: paymentId });
+    const me = auth(ctx).sub;
+    // Without payments.read a user sees only payments where they pay or are paid; others are simply not found.
+    if (!p || (branchesFor(ctx, 'payments.read') !== '*' && p.payerId !== me && p.payeeId !== me))
+      throw notFound('Payment');
+    return p;
+  };
+  return [
+    {
+      method: 'post',
+      path: '/payments',
+      summary: 'Take a payment (wallet, cash, card, transfer or MercadoPago); Idempotency-Key required',
+      tags: ['payments'],
+      auth: true,
+      status: 201,
+      middleware: [guard.requirePermission('payments.create'), idem],
+      schemas: {
+        body: Joi.object({
+          amount: amount.required(),
+          currency: currency.required(),
+          method: Joi.string()
+            .valid(...PAYMENT_METHODS)
+            .required(),
+          payerId: id.required(),
+          payeeId: id,
+          branchId: id,
+          purpose: Joi.string().max(64).required(),
+          reference: Joi.string().max(200).required(),
+          escrow: Joi.boolean().default(false),
+        }).required(),
+      },
+      handler: async (ctx, input) => {
+        const b = input.body as {
+          amount: number;
+          currency: string;
+          method: Payment['method'];
+          payerId: string;
+          payeeId?: string;
+          branchId?: string;
+          purpose: string;
+          reference: string;
+          escrow: boolean;
+        };
+        if (b.escrow && !b.payeeId)
+          throw new DomainError('VALIDATION_FAILED', 'An escrow payment needs a payee', {
+            field: 'body.payeeId',
+          });
+        const p = await requestPayment(em(), deps, auth(ctx).tid, {
+          ...b,
+          amount: BigInt(b.amount),
+          key: `http:${ctx.get('Idempotency-Key')}`,
+        });
+        return reply(present(p), { status: 201, headers: { Location: `/api/payments/v1/payments/${p.id}` } });
+      },
+    },
+    {
+      method: 'get',
+      path: '/payments',
+      summary: 'Payment history: staff see the business, others their own as payer or payee',
+      tags: ['payments'],
+      auth: true,
+      middleware: [guard.requireAuth()],
+      schemas: {
+        query: Joi.object({
+          limit: Joi.number().integer().min(1).max(100).default(20),
+          cursor: Joi.string().max(512),
+          payerId: id,
+          payeeId: id,
+          status: Joi.string().valid(...PAYMENT_STATUSES),
+          method: Joi.string().valid(...PAYMENT_METHODS),
+          purpose: Joi.string().max(64),
+          reference: Joi.string().max(200),
+          from: Joi.date().iso(),
+          to: Joi.date().iso(),
+        }),
+      },
+      handler: async (ctx, input) => {
+        const q = input.query as Record<string, string | number | Date | undefined> & {
+          limit: number;
+          cursor?: string;
+        };
+        const where: Record<string, unknown> = {};
+        for (const k of ['payerId', 'payeeId', 'status', 'method', 'purpose', 'reference'])
+          if (q[k]) where[k] = q[k];
+        if (q.from || q.to) where.createdAt = { ...(q.from && { $gte: q.from }), ...(q.to && { $lt: q.to }) };
+        if (branchesFor(ctx, 'payments.read') !== '*') {
+          const me = auth(ctx).sub;
+          where.$or = [{ payerId: me }, { payeeId: me }];
+        }
+        const { items, meta } = await findPage(em(), Payment, where, q);
+        return reply(items.map(present), { meta });
+      },
+    },
+    {
+      method: 'get',
+      path: '/payments/:id',
+      summary: 'One payment',
+      tags: ['payments'],
+      auth: true,
+      middleware: [guard.requireAuth()],
+      schemas: { params: Joi.object({ id: id.required() }) },
+      handler: async (ctx, input) => present(await load(input.params.id as string, ctx)),
+    },
+    {
+      method: 'post',
+      path: '/payments/:id/refunds',
+      summary: 'Refund all or part of what was captured (never more); Idempotency-Key required',
+      tags: ['payments'],
+      auth: true,
+      middleware: [guard.requirePermission('payments.refund'), idem],
+      schemas: {
+        params: Joi.object({ id: id.required() }),
+        body: Joi.object({ amount: amount.required(), reason: Joi.string().max(200).required() }).required(),
+      },
+      handler: async (ctx, input) => {
+        const p = await load(input.params.id as string, ctx);
+        const b = input.body as { amount: number };
+        return present(
+          await refund(
+            em(),
+            deps,
+            auth(ctx).tid,
+            p.id,
+            `refund:http:${ctx.get('Idempotency-Key')}`,
+            BigInt(b.amount),
+          ),
+        );
+      },
+    },
+    {
+      method: 'post',
+      path: '/wallets/:userId/deposits',
+      summary: "Add cash to a customer's wallet at a branch's drawer; Idempotency-Key required",
+      tags: ['wallets'],
+      auth: true,
+      status: 201,
+      middleware: [guard.requirePermission('payments.create'), idem],
+      schemas: {
+        params: Joi.object({ userId: id.required() }),
+        body: Joi.object({
+          amount: amount.required(),
+          currency: currency.required(),
+          branchId: id.required(),
+        }).required(),
+      },
+      handler: async (ctx, input) => {
+        const b = input.body as { amount: number; currency: string; branchId: string };
+        const p = await requestPayment(em(), deps, auth(ctx).tid, {
+          key: `http:${ctx.get('Idempotency-Key')}`,
+          amount: BigInt(b.amount),
+          currency: b.currency,
+          method: 'cash',
+          payerId: input.params.userId as string,
+          branchId: b.branchId,
+          purpose: 'wallet_topup',
+          reference: `deposit at ${b.branchId}`,
+        });
+        return reply(present(p), { status: 201 });
+      },
+    },
+    {
+      method: 'put',
+      path: '/providers/mercadopago',
+      summary: "Set the business's MercadoPago access token and webhook secret (stored encrypted)",
+      tags: ['providers'],
+      auth: true,
+      status: 204,
+      middleware: [guard.requirePermission('payments.configure')],
+      schemas: {
+        body: Joi.object({
+          accessToken: Joi.string().min(10).max(500).required(),
+          webhookSecret: Joi.string().min(16).max(500).required(),
+        }).required(),
+      },
+      handler: async (ctx, input) => {
+        await saveCredentials(
+          em(),
+          deps.secretKey,
+          auth(ctx).tid,
+          'mercadopago',
+          input.body as { accessToken: string; webhookSecret: string },
+        );
+        return reply(null, { status: 204 });
+      },
+    },
+  ];
+}

@@ -1,0 +1,207 @@
+import request from 'supertest';
+import type { Client } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+import {
+  createAuthGuard,
+  createRedis,
+  createTemporalClient,
+  createWorker,
+  runMigrations,
+  serve,
+  type AuthGuard,
+  type Orm,
+  type Redis,
+  type RunningServer,
+} from '@faena/platform';
+import { captureLogger, testDatabaseUrl, testStack } from '@faena/platform/testing';
+import {
+  addUser,
+  bearer,
+  roleId,
+  signUp,
+  startIdentity,
+  type Harness as IdentityHarness,
+  type SignedUp,
+} from '../../identity/test/harness.ts';
+import { createActivities } from '../src/activities.ts';
+import { createApp } from '../src/app.ts';
+import type { PaymentsDeps } from '../src/deps.ts';
+import { mercadoPagoProvider } from '../src/providers/mercadopago.ts';
+import { startSandbox, type Sandbox } from '../src/sandbox/server.ts';
+import { createPaymentsOrm } from '../src/wiring-orm.ts';
+
+export const API = '/api/payments/v1';
+export const SECRET_KEY = 'payments-test-secret-payments-test-secret';
+
+export interface PaymentsHarness {
+  identity: IdentityHarness;
+  orm: Orm;
+  redis: Redis;
+  temporal: Client;
+  sandbox: Sandbox;
+  deps: PaymentsDeps;
+  guard: AuthGuard;
+  agent: ReturnType<typeof request>;
+  server: RunningServer;
+  logs: ReturnType<typeof captureLogger>;
+  close(): Promise<void>;
+}
+
+/** payments wired like production: real identity (JWKS over HTTP), PostgreSQL, Redis, Temporal and the sandbox provider. */
+export async function startPayments(): Promise<PaymentsHarness> {
+  const identity = await startIdentity();
+  const logs = captureLogger('payments');
+  const identityServer = await serve(identity.app, {
+    port: 0,
+    host: '127.0.0.1',
+    logger: logs.logger,
+    signals: [],
+  });
+  const identityUrl = `http://127.0.0.1:${identityServer.port}`;
+  const orm = await createPaymentsOrm({ DATABASE_URL: await testDatabaseUrl(), DATABASE_POOL_MAX: 20 });
+  await runMigrations(orm);
+  const redis = createRedis(testStack.redisUrl);
+  const temporal = await createTemporalClient({
+    TEMPORAL_ADDRESS: testStack.temporalAddress,
+    TEMPORAL_NAMESPACE: 'default',
+  });
+  const sandbox = await startSandbox();
+  const guard = createAuthGuard({
+    jwks: `${identityUrl}/.well-known/jwks.json`,
+    identityUrl,
+    issuer: 'faena-identity',
+    audience: 'faena',
+    redis,
+    localCacheMs: 0,
+  });
+  const deps: PaymentsDeps = {
+    orm,
+    redis,
+    logger: logs.logger,
+    guard,
+    temporal,
+    providers: { mercadopago: mercadoPagoProvider({ baseUrl: sandbox.url }) },
+    secretKey: SECRET_KEY,
+    publicUrl: 'http://127.0.0.1:0',
+  };
+  const app = createApp(deps);
+  const server = await serve(app, { port: 0, host: '127.0.0.1', logger: logs.logger, signals: [] });
+  deps.publicUrl = `http://127.0.0.1:${server.port}`;
+  return {
+    identity,
+    orm,
+    redis,
+    temporal,
+    sandbox,
+    deps,
+    guard,
+    server,
+    logs,
+    agent: request(app.app.callback()),
+    close: async () => {
+      await server.stop();
+      await identityServer.stop();
+      await sandbox.close();
+      await guard.close();
+      await temporal.connection.close();
+      await orm.close(true);
+      await redis.quit();
+      await identity.close();
+    },
+  };
+}
+
+/**
+ * The real workers: payments activities on `payments` and every workflow on `workflows`, as in
+ * production. Only one test file runs them (the queues are shared on the dev server).
+ */
+export async function startWorkers(
+  h: PaymentsHarness,
+): Promise<{ run: Promise<void>; stop(): Promise<void> }> {
+  const config = { TEMPORAL_ADDRESS: testStack.temporalAddress, TEMPORAL_NAMESPACE: 'default' };
+  const activities = createActivities({
+    orm: h.orm,
+    logger: h.logs.logger,
+    providers: h.deps.providers,
+    secretKey: SECRET_KEY,
+    publicUrl: h.deps.publicUrl,
+  });
+  const a = await createWorker({ config, logger: h.logs.logger, taskQueue: 'payments', activities });
+  const w = await createWorker({
+    config,
+    logger: h.logs.logger,
+    taskQueue: 'workflows',
+    workflowsPath: fileURLToPath(new URL('../../../workflows/src/index.ts', import.meta.url)),
+  });
+  const run = Promise.all([a.worker.run(), w.worker.run()]).then(() => undefined);
+  return {
+    run,
+    stop: async () => {
+      a.worker.shutdown();
+      w.worker.shutdown();
+      await run;
+      await a.connection.close();
+      await w.connection.close();
+    },
+  };
+}
+
+export interface Business {
+  biz: SignedUp;
+  owner: string;
+  client: { id: string; token: string };
+  pro: { id: string; token: string };
+  branchId: string;
+}
+
+/** A marketplace business with an owner, a client and a professional, MercadoPago configured on the sandbox. */
+export async function business(h: PaymentsHarness): Promise<Business> {
+  const biz = await signUp(h.identity, 'marketplace');
+  const client = await addUser(h.identity, biz, [{ roleId: await roleId(h.identity, biz, 'client') }]);
+  const pro = await addUser(h.identity, biz, [{ roleId: await roleId(h.identity, biz, 'professional') }]);
+  const branch = await h.identity.agent
+    .post('/api/identity/v1/branches')
+    .set(bearer(biz.token))
+    .send({
+      name: 'HQ',
+      timeZone: 'America/Santiago',
+      address: { line1: 'Av. 1', city: 'Santiago', country: 'CL' },
+    });
+  const account = (await request(h.sandbox.url).post('/sandbox/accounts')).body as {
+    accessToken: string;
+    webhookSecret: string;
+  };
+  const configured = await h.agent.put(`${API}/providers/mercadopago`).set(bearer(biz.token)).send(account);
+  if (configured.status !== 204)
+    throw new Error(`provider setup failed: ${configured.status} ${JSON.stringify(configured.body)}`);
+  return {
+    biz,
+    owner: biz.token,
+    client: { id: client.id, token: client.token },
+    pro: { id: pro.id, token: pro.token },
+    branchId: branch.body.data.id as string,
+  };
+}
+
+let keyCounter = 0;
+export const newKey = (label = 'k') => `${label}-${Date.now()}-${process.pid}-${++keyCounter}`;
+
+/** Cash deposited into a user's wallet at the branch drawer. */
+export async function deposit(
+  h: PaymentsHarness,
+  b: Business,
+  userId: string,
+  amount: number,
+  currency = 'CLP',
+) {
+  const res = await h.agent
+    .post(`${API}/wallets/${userId}/deposits`)
+    .set(bearer(b.owner))
+    .set('Idempotency-Key', newKey('deposit'))
+    .send({ amount, currency, branchId: b.branchId });
+  if (res.status !== 201) throw new Error(`deposit failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.data;
+}
+
+export { bearer, Worker };

@@ -1,0 +1,31 @@
+import { log } from '@temporalio/workflow';
+import { payments } from './activities.ts';
+
+/**
+ * The reconciliation janitor (a Temporal Schedule, every 10 minutes by default): provider payments
+ * still pending after `olderThanMinutes` are read at the provider and settled or failed.
+ */
+export async function reconcilePayments(opts: {
+  olderThanMinutes: number;
+  limit?: number;
+}): Promise<{ checked: number; updated: number; errors: number }> {
+  const stale = await payments.findStalePayments({
+    olderThanMinutes: opts.olderThanMinutes,
+    limit: opts.limit ?? 500,
+  });
+  let updated = 0;
+  let errors = 0;
+  for (const p of stale) {
+    try {
+      const r = await payments.syncProviderPayment(p);
+      if (r.status !== 'pending') updated += 1;
+    } catch (err) {
+      errors += 1;
+      log.warn('reconciliation of a payment failed', {
+        providerPaymentId: p.providerPaymentId,
+        error: String(err),
+      });
+    }
+  }
+  return { checked: stale.length, updated, errors };
+}

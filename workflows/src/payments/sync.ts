@@ -1,0 +1,46 @@
+import {
+  ApplicationFailure,
+  getExternalWorkflowHandle,
+  log,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import { payments } from './activities.ts';
+import { paymentStatusChanged, providerNotified } from './messages.ts';
+
+export interface PaymentSyncInput {
+  tenantId: string;
+  provider: string;
+  providerPaymentId: string;
+}
+
+/**
+ * Started (or signalled) by the webhook endpoint: reads the payment at the provider and applies it.
+ * While the payment's row is not visible yet the activity keeps retrying, so an early notification
+ * is never lost. Then tells the workflow waiting for this payment, if any.
+ */
+export async function paymentSync(input: PaymentSyncInput): Promise<{ paymentId: string; status: string }> {
+  setHandler(providerNotified, () => undefined); // later notifications are covered by this run's read
+  upsertSearchAttributes({
+    TenantId: [input.tenantId],
+    BusinessKey: [`${input.provider}:${input.providerPaymentId}`],
+    ProcessStatus: ['syncing'],
+  });
+  const result = await payments.syncProviderPayment(input);
+  upsertSearchAttributes({ ProcessStatus: [result.status] });
+  if (result.workflowId) {
+    try {
+      await getExternalWorkflowHandle(result.workflowId).signal(paymentStatusChanged, {
+        paymentId: result.paymentId,
+        status: result.status,
+      });
+    } catch (err) {
+      if (!(err instanceof ApplicationFailure))
+        log.warn('waiting workflow could not be signalled', {
+          workflowId: result.workflowId,
+          error: String(err),
+        });
+    }
+  }
+  return { paymentId: result.paymentId, status: result.status };
+}

@@ -1,0 +1,35 @@
+/** The workflow worker: every workflow on task queue `workflows`, no activities (they live with their services). */
+import { fileURLToPath } from 'node:url';
+import Joi from 'joi';
+import {
+  baseConfigSchema,
+  createLogger,
+  createWorker,
+  loadConfigOrExit,
+  setRootLogger,
+  temporalConfigSchema,
+  type TemporalConfig,
+} from '@faena/platform';
+
+const config = loadConfigOrExit<
+  TemporalConfig & { SERVICE_NAME: string; LOG_LEVEL: string; WORKFLOW_BUNDLE_PATH: string }
+>(
+  baseConfigSchema.keys({
+    ...temporalConfigSchema,
+    WORKFLOW_BUNDLE_PATH: Joi.string().allow('').default(''),
+  }),
+);
+const logger = setRootLogger(createLogger({ service: config.SERVICE_NAME, level: config.LOG_LEVEL }));
+const { worker, connection } = await createWorker({
+  config,
+  logger,
+  taskQueue: 'workflows',
+  ...(config.WORKFLOW_BUNDLE_PATH
+    ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } }
+    : { workflowsPath: fileURLToPath(new URL('./index.ts', import.meta.url)) }),
+});
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => worker.shutdown());
+logger.info('workflow worker running', { taskQueue: 'workflows' });
+await worker.run();
+await connection.close();
+logger.info('stopped');

@@ -22,6 +22,13 @@ export default {
   testMatch: ['<rootDir>/{services,workflows,tests}/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   globalSetup: '<rootDir>/services/platform/src/testing/global-setup.ts',
+  globalTeardown: '<rootDir>/tests/invariants/ledger-teardown.ts',
   testTimeout: 30000,
+  // `make test` runs with --coverage: services with a coverage goal are measured and held to it.
+  coverageProvider: 'v8',
+  collectCoverageFrom: ['services/payments/src/**/*.ts'],
+  coverageThreshold: { './services/payments/src/': { lines: 80 } },
+  coverageReporters: ['text-summary', 'json-summary'],
+  coverageDirectory: '<rootDir>/.cache/coverage',
   reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.cjs'],
 };

@@ -45,6 +45,9 @@ for dir in services/*/; do
   fi
 done
 
+# The MercadoPago sandbox answers payments' provider calls and sends it signed webhooks.
+[ -f services/payments/src/sandbox/server.ts ] && run mercadopago-sandbox SERVICE_NAME=mercadopago-sandbox -- services/payments/src/sandbox/server.ts
+
 for name in "${services[@]}"; do
   run "$name" SERVICE_NAME="$name" PORT="${PORTS[$name]:-4099}" -- "services/$name/src/main.ts"
   [ -f "services/$name/src/worker.ts" ] && run "$name-worker" SERVICE_NAME="$name-worker" -- "services/$name/src/worker.ts"
@@ -54,6 +57,7 @@ done
 echo
 echo "Faena is running (Ctrl-C stops every process; \`make stop\` stops the stack):"
 echo "  Temporal Web UI   http://localhost:8233"
+echo "  MercadoPago sandbox http://localhost:${SANDBOX_PORT:-4090}  (POST /sandbox/accounts, then PUT /api/payments/v1/providers/mercadopago)"
 for name in "${services[@]}"; do
   port=${PORTS[$name]:-4099}
   printf '  %-17s http://localhost:%s/api/%s/v1  (OpenAPI http://localhost:%s/openapi.json, ready http://localhost:%s/health/ready)\n' "$name" "$port" "$name" "$port" "$port"

@@ -20,6 +20,7 @@ summary="$RUN/jest-summary.json"
 rm -f "$summary"
 export FAENA_TEST_SUMMARY="$summary"
 jest_args=(--disable-warning=ExperimentalWarning --experimental-vm-modules node_modules/jest/bin/jest.js)
+[ $# -eq 0 ] && jest_args+=(--coverage) # the whole suite: coverage goals apply
 [ "${CI:-}" = true ] && jest_args+=(--ci)
 log "jest"
 node "${jest_args[@]}" "$@" || jest_status=$?

@@ -1,4 +1,4 @@
-/** The payments worker: its activities on task queue `payments`, and the reconciliation schedule. */
+/** The payments worker: its activities on task queue `payments`, the reconciliation schedule, and a health port. */
 import Joi from 'joi';
 import {
   baseConfigSchema,
@@ -6,9 +6,13 @@ import {
   createTemporalClient,
   createWorker,
   databaseConfigSchema,
+  dbHealthCheck,
   loadConfigOrExit,
+  serveWorkerHealth,
   setRootLogger,
   temporalConfigSchema,
+  temporalHealthCheck,
+  workerConfigSchema,
 } from '@faena/platform';
 import { createActivities } from './activities.ts';
 import type { PaymentsConfig } from './config.ts';
@@ -16,8 +20,9 @@ import { mercadoPagoProvider } from './providers/mercadopago.ts';
 import { ensureReconciliationSchedule } from './schedules.ts';
 import { createPaymentsOrm } from './wiring-orm.ts';
 
-const config = loadConfigOrExit<PaymentsConfig>(
+const config = loadConfigOrExit<Omit<PaymentsConfig, 'PORT'> & { PORT?: number }>(
   baseConfigSchema.keys({
+    ...workerConfigSchema,
     ...databaseConfigSchema,
     ...temporalConfigSchema,
     MERCADOPAGO_BASE_URL: Joi.string().uri().required(),
@@ -48,9 +53,16 @@ const { worker, connection } = await createWorker({
     publicUrl: config.PAYMENTS_PUBLIC_URL,
   }),
 });
+const health = await serveWorkerHealth({
+  service: 'payments-worker',
+  port: config.PORT,
+  logger,
+  health: [dbHealthCheck(orm), temporalHealthCheck(connection)],
+});
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => worker.shutdown());
 logger.info('payments worker running', { taskQueue: 'payments' });
 await worker.run();
+await health?.stop();
 await connection.close();
 await orm.close();
 logger.info('stopped');

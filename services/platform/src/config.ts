@@ -40,6 +40,11 @@ export const httpConfigSchema = {
     .description('time readiness reports 503 before the listener closes'),
 };
 
+/** Variables of a Temporal worker: an optional port for its health and metrics endpoints. */
+export const workerConfigSchema = {
+  PORT: Joi.number().port().description('serves /health/* and /metrics when set'),
+};
+
 export const databaseConfigSchema = {
   DATABASE_URL: Joi.string()
     .uri({ scheme: ['postgres', 'postgresql'] })

@@ -19,3 +19,4 @@ export * from './db/index.ts';
 export * from './http/auth.ts';
 export * from './permissions.ts';
 export * from './crypto.ts';
+export * from './worker-health.ts';

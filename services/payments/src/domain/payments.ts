@@ -134,7 +134,7 @@ export async function applyProviderStatus(
     await tx.flush();
     Object.assign(payment, {
       status: p.status,
-      providerStatus: p.providerStatus,
+      providerStatus: p.providerStatus ?? null,
       capturedAmount: p.capturedAmount,
     });
     return changed;
@@ -270,17 +270,17 @@ export function present(p: Payment) {
     currency: p.currency,
     method: p.method,
     payerId: p.payerId,
-    payeeId: p.payeeId,
+    payeeId: p.payeeId ?? null,
     purpose: p.purpose,
     reference: p.reference,
     escrow: p.escrow,
     capturedAmount: p.capturedAmount.toString(),
     refundedAmount: p.refundedAmount.toString(),
-    provider: p.provider,
-    providerPaymentId: p.providerPaymentId,
-    providerStatus: p.providerStatus,
-    checkoutUrl: p.checkoutUrl,
-    failureReason: p.failureReason,
+    provider: p.provider ?? null,
+    providerPaymentId: p.providerPaymentId ?? null,
+    providerStatus: p.providerStatus ?? null,
+    checkoutUrl: p.checkoutUrl ?? null,
+    failureReason: p.failureReason ?? null,
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
   };

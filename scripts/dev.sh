@@ -48,6 +48,11 @@ done
 # The MercadoPago sandbox answers payments' provider calls and sends it signed webhooks.
 [ -f services/payments/src/sandbox/server.ts ] && run mercadopago-sandbox SERVICE_NAME=mercadopago-sandbox -- services/payments/src/sandbox/server.ts
 
+# Local SMTP catcher (maildev) with a web page where every mail the services send can be read.
+( node node_modules/maildev/dist/bin/maildev.js --smtp "${SMTP_PORT:-1025}" --ip 127.0.0.1 \
+    --web "${MAILDEV_WEB_PORT:-1080}" --web-ip 127.0.0.1 2>&1 | sed -u "s/^/$(printf '\033[35m%-22s\033[0m' '[mail]') /" ) &
+pids+=($!)
+
 for name in "${services[@]}"; do
   run "$name" SERVICE_NAME="$name" PORT="${PORTS[$name]:-4099}" -- "services/$name/src/main.ts"
   [ -f "services/$name/src/worker.ts" ] && run "$name-worker" SERVICE_NAME="$name-worker" -- "services/$name/src/worker.ts"
@@ -57,6 +62,7 @@ done
 echo
 echo "Faena is running (Ctrl-C stops every process; \`make stop\` stops the stack):"
 echo "  Temporal Web UI   http://localhost:8233"
+echo "  Mail (catcher)    http://localhost:${MAILDEV_WEB_PORT:-1080}  (SMTP 127.0.0.1:${SMTP_PORT:-1025})"
 echo "  MercadoPago sandbox http://localhost:${SANDBOX_PORT:-4090}  (POST /sandbox/accounts, then PUT /api/payments/v1/providers/mercadopago)"
 for name in "${services[@]}"; do
   port=${PORTS[$name]:-4099}

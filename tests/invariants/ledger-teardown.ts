@@ -10,9 +10,9 @@ const ADMIN = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://faena:faena@127
 export default async function ledgerInvariants(): Promise<void> {
   const admin = new pg.Client({ connectionString: ADMIN });
   await admin.connect();
-  const { rows: dbs } = await admin.query<{ datname: string }>(
-    "select datname from pg_database where datname like 'faena\\_test\\_%'",
-  );
+  // This run's databases only (see testDatabaseName): another run may be going on the same server.
+  const run = process.env.FAENA_TEST_RUN ?? String(process.pid);
+  const { rows: dbs } = await admin.query<{ datname: string }>('select datname from pg_database where datname like $1', [`faena\\_test\\_${run}\\_%`]);
   await admin.end();
   const problems: string[] = [];
   let entries = 0;

@@ -19,6 +19,14 @@ describe('workflow replay', () => {
       expect.arrayContaining([
         'payments/histories/payment-sync.json',
         'payments/histories/reconcile-payments.json',
+        ...[
+          'happy-path',
+          'payment-timeout',
+          'auto-approval',
+          'dispute-70-30',
+          'payout-retried',
+          'cancelled',
+        ].map((p) => `escrow/histories/${p}.json`),
       ]),
     );
   });

@@ -9,6 +9,11 @@ import {
 import type { IdentityDeps } from './deps.ts';
 import { authRoutes } from './routes/auth.ts';
 import { branchRoutes } from './routes/branches.ts';
+import {
+  passwordResetFromEnv,
+  passwordResetRoutes,
+  type PasswordResetOptions,
+} from './routes/password-reset.ts';
 import { roleRoutes } from './routes/roles.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { userRoutes } from './routes/users.ts';
@@ -18,7 +23,13 @@ export const BASE_PATH = '/api/identity/v1';
 /** The identity HTTP API; main.ts and the tests wire `deps` differently. */
 export function createApp(
   deps: IdentityDeps,
-  opts: { version?: string; corsOrigins?: string[]; bodyLimit?: string } = {},
+  opts: {
+    version?: string;
+    corsOrigins?: string[];
+    bodyLimit?: string;
+    /** How reset links are mailed (default: NOTIFICATIONS_URL, NOTIFICATIONS_SERVICE_TOKEN, PASSWORD_RESET_URL). */
+    passwordReset?: PasswordResetOptions;
+  } = {},
 ): HttpApp {
   return createHttpApp({
     service: 'identity',
@@ -32,6 +43,7 @@ export function createApp(
     health: [dbHealthCheck(deps.orm), redisHealthCheck(deps.redis)],
     routes: [
       ...authRoutes(deps),
+      ...passwordResetRoutes(deps, opts.passwordReset ?? passwordResetFromEnv()),
       ...tenantRoutes(deps),
       ...branchRoutes(deps),
       ...userRoutes(deps),

@@ -16,6 +16,11 @@ const app = createApp(deps, {
   version: config.SERVICE_VERSION,
   corsOrigins: config.CORS_ORIGINS.split(',').filter(Boolean),
   bodyLimit: config.BODY_LIMIT,
+  passwordReset: {
+    notificationsUrl: config.NOTIFICATIONS_URL,
+    serviceToken: config.NOTIFICATIONS_SERVICE_TOKEN,
+    resetUrl: config.PASSWORD_RESET_URL,
+  },
 });
 await serve(app, {
   port: config.PORT,

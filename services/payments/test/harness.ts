@@ -64,7 +64,7 @@ export async function startPayments(): Promise<PaymentsHarness> {
   const redis = createRedis(testStack.redisUrl);
   const temporal = await createTemporalClient({
     TEMPORAL_ADDRESS: testStack.temporalAddress,
-    TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_NAMESPACE: testStack.temporalNamespace,
   });
   const sandbox = await startSandbox();
   const guard = createAuthGuard({
@@ -119,7 +119,7 @@ export async function startPayments(): Promise<PaymentsHarness> {
 export async function startWorkers(
   h: PaymentsHarness,
 ): Promise<{ run: Promise<void>; stop(): Promise<void> }> {
-  const config = { TEMPORAL_ADDRESS: testStack.temporalAddress, TEMPORAL_NAMESPACE: 'default' };
+  const config = { TEMPORAL_ADDRESS: testStack.temporalAddress, TEMPORAL_NAMESPACE: testStack.temporalNamespace };
   const activities = createActivities({
     orm: h.orm,
     logger: h.logs.logger,

@@ -32,6 +32,8 @@ export const PERMISSION_CATALOG = {
     'jobs.read': 'See jobs and their timeline',
     'disputes.resolve': 'Resolve disputes (operators)',
     'kyc.review': 'Approve or reject professional KYC (operators)',
+    'professionals.profile': 'Keep an own professional profile, KYC documents and portfolio',
+    'reviews.write': 'Review approved jobs as their client, reply as their professional',
   },
   gym: {
     'members.read': 'See members and memberships',

@@ -15,6 +15,7 @@ const env = (extra: Record<string, string> = {}) => ({
   DATABASE_URL: testStack.postgresAdminUrl,
   REDIS_URL: testStack.redisUrl,
   TEMPORAL_ADDRESS: testStack.temporalAddress,
+  TEMPORAL_NAMESPACE: testStack.temporalNamespace,
   TASK_QUEUE: uniqueTaskQueue('fixture'),
   SHUTDOWN_GRACE_MS: '5000',
   SHUTDOWN_DRAIN_MS: '800',

@@ -35,7 +35,10 @@ describe('Temporal on the time-skipping test server', () => {
 
 describe('Temporal on the dev server', () => {
   it('runs a workflow whose activity receives the tenant and correlation id of the code that started it', async () => {
-    const cfg = { TEMPORAL_ADDRESS: testStack.temporalAddress, TEMPORAL_NAMESPACE: 'default' };
+    const cfg = {
+      TEMPORAL_ADDRESS: testStack.temporalAddress,
+      TEMPORAL_NAMESPACE: testStack.temporalNamespace,
+    };
     const { logger, lines } = captureLogger();
     const taskQueue = uniqueTaskQueue('ctx');
     const client = await createTemporalClient(cfg);

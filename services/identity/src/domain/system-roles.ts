@@ -22,7 +22,10 @@ export const SYSTEM_ROLES: ReadonlyArray<{
       'webhooks.manage',
       'payments.refund',
       'payments.configure',
+      'notifications.manage',
       'orders.void',
+      'disputes.resolve',
+      'kyc.review',
     ],
   },
   {
@@ -93,12 +96,12 @@ export const SYSTEM_ROLES: ReadonlyArray<{
   {
     name: 'professional',
     description: 'Offers services on the marketplace',
-    permissions: ['offers.send', 'jobs.read', 'notifications.read'],
+    permissions: ['offers.send', 'jobs.read', 'notifications.read', 'professionals.profile', 'reviews.write'],
   },
   {
     name: 'client',
     description: 'Buys services',
-    permissions: ['offers.respond', 'jobs.read', 'notifications.read'],
+    permissions: ['offers.respond', 'jobs.read', 'notifications.read', 'reviews.write'],
   },
 ];
 

@@ -44,7 +44,12 @@ export interface Sandbox {
 }
 
 export async function startSandbox(
-  opts: { port?: number; host?: string; webhookDelayMs?: number } = {},
+  opts: {
+    port?: number;
+    host?: string;
+    webhookDelayMs?: number;
+    defaultOutcome?: 'approve' | 'reject' | 'pending';
+  } = {},
 ): Promise<Sandbox> {
   const accounts = new Map<string, string>(); // access token → webhook secret
   const payments = new Map<number, SandboxPayment>();
@@ -150,6 +155,7 @@ export async function startSandbox(
           metadata.sandbox_outcome ??
           tagged ??
           ['approve', 'reject', 'pending'].find((o) => email.startsWith(`${o}@`)) ??
+          opts.defaultOutcome ??
           'approve';
         const p: SandboxPayment = {
           id: nextId++,

@@ -1,13 +1,20 @@
 import pg from 'pg';
 import { testStack } from './env.ts';
 
+/** The test run: globalSetup stamps it (the jest parent's pid) so two runs on one machine never share databases. */
+export const testRunId = (): string => process.env.FAENA_TEST_RUN ?? String(process.ppid);
+
+/** `faena_test_<run>_<worker>`. */
+export const testDatabaseName = (worker = process.env.JEST_WORKER_ID ?? '1'): string =>
+  `faena_test_${testRunId()}_${worker}`;
+
 /**
- * A database of this jest worker's own (`faena_test_<worker>`), created on first use, so that
- * parallel workers never see each other's rows. Test files of one worker share it; each service's
- * migrations create its own schema inside.
+ * A database of this jest worker's own, created on first use, so that parallel workers never see
+ * each other's rows. Test files of one worker share it; each service's migrations create its own
+ * schema inside.
  */
 export async function testDatabaseUrl(): Promise<string> {
-  const name = `faena_test_${process.env.JEST_WORKER_ID ?? '1'}`;
+  const name = testDatabaseName();
   const admin = new pg.Client({ connectionString: testStack.postgresAdminUrl });
   await admin.connect();
   try {

@@ -1,9 +1,20 @@
+import { Connection } from '@temporalio/client';
 import pg from 'pg';
 import { testStack } from './env.ts';
 
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
 /**
  * Runs once before the suite: checks the local stack answers (a clear message instead of a hundred
- * timeouts) and drops the per-worker databases of the previous run.
+ * timeouts), names this run (workers inherit FAENA_TEST_RUN) and drops the databases of runs whose
+ * process is gone — never those of another run still going on this machine.
  */
 export default async function globalSetup(): Promise<void> {
   const client = new pg.Client({
@@ -19,11 +30,48 @@ export default async function globalSetup(): Promise<void> {
     );
   }
   try {
+    process.env.FAENA_TEST_RUN = String(process.pid);
     const { rows } = await client.query<{ datname: string }>(
       "select datname from pg_database where datname like 'faena\\_test\\_%'",
     );
-    for (const { datname } of rows) await client.query(`drop database if exists "${datname}" with (force)`);
+    for (const { datname } of rows) {
+      const pid = Number(/^faena_test_(\d+)_/.exec(datname)?.[1]);
+      if (!pid || !alive(pid)) await client.query(`drop database if exists "${datname}" with (force)`);
+    }
   } finally {
     await client.end();
+  }
+  await temporalNamespaceForRun();
+}
+
+/**
+ * A Temporal namespace of this run's own (`faena-test-<pid>`, with Faena's search attributes), so
+ * that workers of another run, or of `make dev`, never take this run's tasks from shared queues
+ * such as `payments` or `workflows`. Namespaces of finished runs are deleted.
+ */
+async function temporalNamespaceForRun(): Promise<void> {
+  const connection = await Connection.connect({ address: testStack.temporalAddress });
+  try {
+    const namespace = `faena-test-${process.pid}`;
+    const { namespaces } = await connection.workflowService.listNamespaces({ pageSize: 1000 });
+    for (const n of namespaces ?? []) {
+      const name = n.namespaceInfo?.name ?? '';
+      const pid = Number(/^faena-test-(\d+)$/.exec(name)?.[1]);
+      if (pid && !alive(pid) && Number(n.namespaceInfo?.state) === 1 /* REGISTERED */)
+        await connection.operatorService.deleteNamespace({ namespace: name }).catch(() => undefined);
+    }
+    await connection.workflowService.registerNamespace(
+      {
+        namespace,
+        workflowExecutionRetentionPeriod: { seconds: 86400 as never },
+      } /* int64: protobufjs takes a number */,
+    );
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: { TenantId: 2, BusinessKey: 2, ProcessStatus: 2 },
+    }); // KEYWORD
+    process.env.FAENA_TEST_TEMPORAL_NAMESPACE = namespace;
+  } finally {
+    await connection.close();
   }
 }

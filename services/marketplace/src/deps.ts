@@ -1,0 +1,17 @@
+import type { Client } from '@temporalio/client';
+import type { AuthGuard, Logger, Orm, Redis } from '@faena/platform';
+import type { UploadLimits } from './domain/uploads.ts';
+import type { Storage } from './storage/index.ts';
+
+export interface MarketplaceDeps {
+  orm: Orm;
+  redis: Redis;
+  logger: Logger;
+  guard: AuthGuard;
+  temporal: Client;
+  /** KYC documents and portfolio images. */
+  storage: Storage;
+  uploads: UploadLimits;
+  /** Task queue the escrow workflow is started on: ESCROW_TASK_QUEUE in production, a unique one in tests. */
+  escrowTaskQueue: string;
+}

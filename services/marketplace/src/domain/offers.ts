@@ -1,0 +1,187 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { DomainError, notFound } from '@faena/platform';
+import { escrowWorkflowId } from '@faena/workflows/escrow/messages';
+import { Job, JobEvent, Offer, Professional } from './entities.ts';
+import { currentCommissionBps } from './professionals.ts';
+
+export function presentOffer(o: Offer, now = new Date()) {
+  return {
+    id: o.id,
+    professionalId: o.professionalId,
+    clientId: o.clientId,
+    description: o.description,
+    amount: o.amount.toString(),
+    currency: o.currency,
+    expiresAt: o.expiresAt.toISOString(),
+    status: o.status,
+    /** A pending offer past its expiry: it can no longer be accepted (nor edited). */
+    expired: o.status === 'pending' && o.expiresAt <= now,
+    respondedAt: o.respondedAt?.toISOString() ?? null,
+    createdAt: o.createdAt.toISOString(),
+    updatedAt: o.updatedAt.toISOString(),
+  };
+}
+
+export interface OfferInput {
+  clientId: string;
+  description: string;
+  amount: bigint;
+  currency: string;
+  expiresAt: Date;
+}
+
+const mustBeFuture = (d: Date) => {
+  if (d.getTime() <= Date.now())
+    throw new DomainError('VALIDATION_FAILED', 'expiresAt must be in the future', {
+      field: 'body.expiresAt',
+    });
+};
+
+/** Only a professional whose KYC an operator approved may send offers. */
+export async function sendOffer(
+  em: EntityManager,
+  tenantId: string,
+  professionalId: string,
+  input: OfferInput,
+): Promise<Offer> {
+  const pro = await em.findOne(Professional, { id: professionalId });
+  if (!pro)
+    throw new DomainError(
+      'KYC_NOT_APPROVED',
+      'Create your professional profile and pass KYC before sending offers',
+    );
+  if (pro.kycStatus !== 'approved')
+    throw new DomainError(
+      'KYC_NOT_APPROVED',
+      `Your KYC is ${pro.kycStatus}: only approved professionals send offers`,
+    );
+  if (input.clientId === professionalId)
+    throw new DomainError('VALIDATION_FAILED', 'You cannot send an offer to yourself', {
+      field: 'body.clientId',
+    });
+  mustBeFuture(input.expiresAt);
+  const offer = em.create(Offer, {
+    tenantId,
+    professionalId,
+    clientId: input.clientId,
+    description: input.description,
+    amount: input.amount,
+    currency: input.currency,
+    expiresAt: input.expiresAt,
+    status: 'pending',
+  } as Partial<Offer> as Offer);
+  await em.flush();
+  return offer;
+}
+
+/** Locks the offer row for the rest of the transaction; the caller must be its professional or client. */
+async function lockOffer(
+  tx: EntityManager,
+  offerId: string,
+  userId: string,
+  side: 'professional' | 'client',
+): Promise<Offer> {
+  const o = await tx.findOne(Offer, { id: offerId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+  // Someone else's offer is simply not found.
+  if (!o || (side === 'professional' ? o.professionalId : o.clientId) !== userId) throw notFound('Offer');
+  return o;
+}
+
+const notPending = (o: Offer) =>
+  new DomainError('INVALID_STATE_TRANSITION', `The offer is ${o.status}, no longer pending`);
+const expired = () => new DomainError('OFFER_EXPIRED', 'The offer has expired');
+
+export async function editOffer(
+  em: EntityManager,
+  offerId: string,
+  professionalId: string,
+  patch: Partial<Omit<OfferInput, 'clientId'>>,
+): Promise<Offer> {
+  return em.transactional(async (tx) => {
+    const o = await lockOffer(tx, offerId, professionalId, 'professional');
+    if (o.status !== 'pending') throw notPending(o);
+    if (patch.expiresAt) mustBeFuture(patch.expiresAt);
+    else if (o.expiresAt <= new Date()) throw expired();
+    if (patch.description !== undefined) o.description = patch.description;
+    if (patch.amount !== undefined) o.amount = patch.amount;
+    if (patch.currency !== undefined) o.currency = patch.currency;
+    if (patch.expiresAt !== undefined) o.expiresAt = patch.expiresAt;
+    await tx.flush();
+    return o;
+  });
+}
+
+/** The professional withdraws, or the client rejects, a pending offer. */
+export async function closeOffer(
+  em: EntityManager,
+  offerId: string,
+  userId: string,
+  how: 'withdrawn' | 'rejected',
+): Promise<Offer> {
+  return em.transactional(async (tx) => {
+    const o = await lockOffer(tx, offerId, userId, how === 'withdrawn' ? 'professional' : 'client');
+    if (o.status !== 'pending') throw notPending(o);
+    o.status = how;
+    o.respondedAt = new Date();
+    await tx.flush();
+    return o;
+  });
+}
+
+/**
+ * The client accepts: in one transaction, with the offer row locked, the offer becomes accepted and
+ * its job is created (awaiting payment, the commission snapshotted from the professional's level)
+ * with the first timeline entry. Accepting an offer already accepted by this client returns its job
+ * (`created: false`), so a retry after a failed workflow start reaches the same job; concurrent
+ * accepts serialise on the lock and create one job (a unique constraint on jobs.offer_id backs it).
+ */
+export async function acceptOffer(
+  em: EntityManager,
+  tenantId: string,
+  offerId: string,
+  clientId: string,
+  method: Job['paymentMethod'],
+): Promise<{ offer: Offer; job: Job; created: boolean }> {
+  return em.transactional(async (tx) => {
+    const o = await lockOffer(tx, offerId, clientId, 'client');
+    if (o.status === 'accepted') {
+      const job = await tx.findOneOrFail(Job, { offerId: o.id });
+      return { offer: o, job, created: false };
+    }
+    if (o.status !== 'pending') throw notPending(o);
+    if (o.expiresAt <= new Date()) throw expired();
+    const pro = await tx.findOneOrFail(Professional, { id: o.professionalId });
+    o.status = 'accepted';
+    o.respondedAt = new Date();
+    const job = tx.create(Job, {
+      tenantId,
+      offerId: o.id,
+      clientId: o.clientId,
+      professionalId: o.professionalId,
+      description: o.description,
+      amount: o.amount,
+      currency: o.currency,
+      commissionBps: currentCommissionBps(pro),
+      levelAtAcceptance: pro.level,
+      paymentMethod: method,
+      status: 'awaiting_payment',
+      workflowId: escrowWorkflowId(tenantId, o.id),
+      payoutAmount: null,
+      refundAmount: null,
+      completedAt: null,
+    } as Partial<Job> as Job);
+    tx.create(JobEvent, {
+      tenantId,
+      jobId: job.id,
+      status: 'awaiting_payment',
+      actor: 'client',
+      actorId: clientId,
+      reason: 'offer accepted',
+      data: { offerId: o.id, commissionBps: job.commissionBps, paymentMethod: method },
+      key: `job:${job.id}:created`,
+    } as Partial<JobEvent> as JobEvent);
+    await tx.flush();
+    return { offer: o, job, created: true };
+  });
+}

@@ -1,0 +1,110 @@
+/**
+ * The marketplace's side of the escrow workflow: start it when an offer is accepted, drive it with
+ * Updates, read it with the status query. The API never waits for the workflow to progress.
+ */
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { DomainError, ERROR_STATUS, type ErrorCode } from '@faena/platform';
+import {
+  escrowWorkflowId,
+  statusQuery,
+  type EscrowInput,
+  type EscrowStatus,
+} from '@faena/workflows/escrow/messages';
+import type { Job } from './domain/entities.ts';
+
+export const ESCROW_WORKFLOW_TYPE = 'escrow';
+
+/** The offer's description shortened to one line of at most 80 characters (names the deal in notifications). */
+export const titleOf = (description: string): string => {
+  const line = description.trim().split(/\r?\n/)[0]!.trim();
+  return line.length > 80 ? `${line.slice(0, 79)}…` : line;
+};
+
+export const escrowInputOf = (tenantId: string, job: Job): EscrowInput => ({
+  tenantId,
+  offerId: job.offerId,
+  jobId: job.id,
+  title: titleOf(job.description),
+  clientId: job.clientId,
+  professionalId: job.professionalId,
+  amount: job.amount.toString(),
+  currency: job.currency,
+  commissionBps: job.commissionBps,
+  method: job.paymentMethod,
+});
+
+/**
+ * Starts the job's escrow workflow. Starting it again (a retried accept, a concurrent one) finds it
+ * already started and is a success: REJECT_DUPLICATE keeps a finished deal's id from ever running
+ * again, FAIL makes a running one answer "already started" instead of starting a second run.
+ */
+export async function startEscrow(
+  temporal: Client,
+  taskQueue: string,
+  tenantId: string,
+  job: Job,
+): Promise<{ workflowId: string; started: boolean }> {
+  const workflowId = escrowWorkflowId(tenantId, job.offerId);
+  try {
+    await temporal.workflow.start(ESCROW_WORKFLOW_TYPE, {
+      taskQueue,
+      workflowId,
+      args: [escrowInputOf(tenantId, job)],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+      searchAttributes: {
+        TenantId: [tenantId],
+        BusinessKey: [job.offerId],
+        ProcessStatus: ['awaiting_payment'],
+      },
+      staticSummary: `Escrow of job ${job.id}: ${job.amount.toString()} ${job.currency}`,
+    });
+    return { workflowId, started: true };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, started: false };
+    throw new DomainError(
+      'SERVICE_UNAVAILABLE',
+      'The payment process could not be started; the offer is accepted: retry the accept',
+      { headers: { 'Retry-After': '5' } },
+    );
+  }
+}
+
+const KNOWN = new Set(Object.keys(ERROR_STATUS));
+
+/**
+ * Maps a failed workflow call to our envelope: an Update rejected by its validator (or failed) with
+ * an ApplicationFailure keeps its `type` as our code when it is one of ours (INVALID_STATE_TRANSITION
+ * 409, FORBIDDEN 403, VALIDATION_FAILED 400…), else 409 CONFLICT with its message; a workflow that
+ * does not exist (never started, or gone) is 404 NOT_FOUND.
+ */
+export function escrowError(err: unknown): DomainError {
+  if (err instanceof WorkflowUpdateFailedError) {
+    const cause = err.cause;
+    if (cause instanceof ApplicationFailure) {
+      const code = cause.type && KNOWN.has(cause.type) ? (cause.type as ErrorCode) : 'CONFLICT';
+      return new DomainError(code, cause.message);
+    }
+    return new DomainError('CONFLICT', cause?.message ?? err.message);
+  }
+  if (err instanceof WorkflowNotFoundError)
+    return new DomainError('NOT_FOUND', 'The escrow process of this job was not found');
+  if (err instanceof DomainError) return err;
+  return new DomainError('SERVICE_UNAVAILABLE', 'The escrow process could not be reached; retry', {
+    headers: { 'Retry-After': '5' },
+  });
+}
+
+export async function queryEscrow(temporal: Client, workflowId: string): Promise<EscrowStatus> {
+  try {
+    return await temporal.workflow.getHandle(workflowId).query(statusQuery);
+  } catch (err) {
+    throw escrowError(err);
+  }
+}

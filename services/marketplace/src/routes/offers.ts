@@ -1,0 +1,199 @@
+import Joi from 'joi';
+import type { Context } from 'koa';
+import { findPage, notFound, paginationQuery, reply, type Route } from '@faena/platform';
+import type { MarketplaceDeps } from '../deps.ts';
+import { OFFER_STATUSES, Offer, PAYMENT_METHODS, type Job } from '../domain/entities.ts';
+import { presentJob } from '../domain/jobs.ts';
+import { acceptOffer, closeOffer, editOffer, presentOffer, sendOffer } from '../domain/offers.ts';
+import { startEscrow } from '../escrow.ts';
+import { amount, currency, em, id, me, tenant } from './common.ts';
+
+const BASE = '/api/marketplace/v1';
+
+export function offerRoutes(deps: MarketplaceDeps): Route[] {
+  const { guard } = deps;
+  /** An offer the caller is a party of; anyone else's (or another tenant's) is not found. */
+  const load = async (ctx: Context, offerId: string) => {
+    const o = await em().findOne(Offer, { id: offerId });
+    if (!o || (o.clientId !== me(ctx) && o.professionalId !== me(ctx))) throw notFound('Offer');
+    return o;
+  };
+  const params = Joi.object({ id: id.required() });
+  return [
+    {
+      method: 'post',
+      path: '/offers',
+      summary: 'Send a client an offer (approved professionals only)',
+      tags: ['offers'],
+      auth: true,
+      status: 201,
+      middleware: [guard.requirePermission('offers.send')],
+      schemas: {
+        body: Joi.object({
+          clientId: id.required(),
+          description: Joi.string().trim().min(1).max(4000).required(),
+          amount: amount.required(),
+          currency: currency.required(),
+          expiresAt: Joi.date().iso().required(),
+        }).required(),
+      },
+      handler: async (ctx, input) => {
+        const b = input.body as {
+          clientId: string;
+          description: string;
+          amount: number | string;
+          currency: string;
+          expiresAt: Date;
+        };
+        const o = await sendOffer(em(), tenant(ctx), me(ctx), { ...b, amount: BigInt(b.amount) });
+        return reply(presentOffer(o), { status: 201, headers: { Location: `${BASE}/offers/${o.id}` } });
+      },
+    },
+    {
+      method: 'get',
+      path: '/offers',
+      summary: 'Offers I sent (as professional) or received (as client), newest first, by status',
+      tags: ['offers'],
+      auth: true,
+      middleware: [guard.requireAuth()],
+      schemas: {
+        query: Joi.object({
+          ...paginationQuery,
+          role: Joi.string().valid('professional', 'client'),
+          status: Joi.string().valid(...OFFER_STATUSES),
+        }),
+      },
+      handler: async (ctx, input) => {
+        const q = input.query as {
+          limit: number;
+          cursor?: string;
+          role?: 'professional' | 'client';
+          status?: Offer['status'];
+        };
+        const where: Record<string, unknown> = {};
+        if (q.role === 'professional') where.professionalId = me(ctx);
+        else if (q.role === 'client') where.clientId = me(ctx);
+        else where.$or = [{ professionalId: me(ctx) }, { clientId: me(ctx) }];
+        if (q.status) where.status = q.status;
+        const { items, meta } = await findPage(em(), Offer, where, q);
+        const now = new Date();
+        return reply(
+          items.map((o) => presentOffer(o, now)),
+          { meta },
+        );
+      },
+    },
+    {
+      method: 'get',
+      path: '/offers/:id',
+      summary: 'One offer (its professional or client)',
+      tags: ['offers'],
+      auth: true,
+      middleware: [guard.requireAuth()],
+      schemas: { params },
+      handler: async (ctx, input) => presentOffer(await load(ctx, input.params.id as string)),
+    },
+    {
+      method: 'patch',
+      path: '/offers/:id',
+      summary: 'Change a pending, unexpired offer (its professional)',
+      tags: ['offers'],
+      auth: true,
+      middleware: [guard.requirePermission('offers.send')],
+      schemas: {
+        params,
+        body: Joi.object({
+          description: Joi.string().trim().min(1).max(4000),
+          amount,
+          currency,
+          expiresAt: Joi.date().iso(),
+        })
+          .min(1)
+          .required(),
+      },
+      handler: async (ctx, input) => {
+        const b = input.body as {
+          description?: string;
+          amount?: number | string;
+          currency?: string;
+          expiresAt?: Date;
+        };
+        return presentOffer(
+          await editOffer(em(), input.params.id as string, me(ctx), {
+            ...b,
+            amount: b.amount === undefined ? undefined : BigInt(b.amount),
+          }),
+        );
+      },
+    },
+    {
+      method: 'post',
+      path: '/offers/:id/withdraw',
+      summary: 'Withdraw a pending offer (its professional)',
+      tags: ['offers'],
+      auth: true,
+      middleware: [guard.requirePermission('offers.send')],
+      schemas: { params },
+      handler: async (ctx, input) =>
+        presentOffer(await closeOffer(em(), input.params.id as string, me(ctx), 'withdrawn')),
+    },
+    {
+      method: 'post',
+      path: '/offers/:id/reject',
+      summary: 'Reject a pending offer (its client)',
+      tags: ['offers'],
+      auth: true,
+      middleware: [guard.requirePermission('offers.respond')],
+      schemas: { params },
+      handler: async (ctx, input) =>
+        presentOffer(await closeOffer(em(), input.params.id as string, me(ctx), 'rejected')),
+    },
+    {
+      method: 'post',
+      path: '/offers/:id/accept',
+      summary:
+        'Accept a pending, unexpired offer (its client): creates the job and starts its escrow process; 202 with the job’s Location. Safe to retry.',
+      tags: ['offers'],
+      auth: true,
+      status: 202,
+      middleware: [guard.requirePermission('offers.respond')],
+      schemas: {
+        params,
+        body: Joi.object({
+          method: Joi.string()
+            .valid(...PAYMENT_METHODS)
+            .default('mercadopago'),
+        }).default({ method: 'mercadopago' }),
+      },
+      handler: async (ctx, input) => {
+        const tid = tenant(ctx);
+        const { job, created } = await acceptOffer(
+          em(),
+          tid,
+          input.params.id as string,
+          me(ctx),
+          (input.body as { method: Job['paymentMethod'] }).method,
+        );
+        // After the commit: a failure here leaves the offer accepted and the job waiting; the same
+        // accept again reaches the same job and starts the workflow (an already started one is fine).
+        const { workflowId, started } = await startEscrow(deps.temporal, deps.escrowTaskQueue, tid, job);
+        deps.logger.info('offer accepted', {
+          offerId: job.offerId,
+          jobId: job.id,
+          workflowId,
+          created,
+          started,
+        });
+        const location = `${BASE}/jobs/${job.id}`;
+        return reply(
+          {
+            job: presentJob(job),
+            workflowId,
+            links: { job: location, escrow: `${location}/escrow`, timeline: `${location}/timeline` },
+          },
+          { status: 202, headers: { Location: location } },
+        );
+      },
+    },
+  ];
+}

@@ -1,0 +1,443 @@
+import Joi from 'joi';
+import type { Context } from 'koa';
+import { uuidv7 } from 'uuidv7';
+import { DomainError, findPage, notFound, paginationQuery, reply, type Route } from '@faena/platform';
+import type { MarketplaceDeps } from '../deps.ts';
+import {
+  KYC_DOCUMENT_KINDS,
+  KYC_STATUSES,
+  KycDocument,
+  PortfolioImage,
+  PortfolioItem,
+  Professional,
+} from '../domain/entities.ts';
+import { professionalStats } from '../domain/jobs.ts';
+import {
+  createProfile,
+  loadProfessional,
+  presentProfessional,
+  reviewKyc,
+  searchProfessionals,
+  updateProfile,
+  type ProfileInput,
+  type SearchQuery,
+} from '../domain/professionals.ts';
+import { DOCUMENT_TYPES, IMAGE_TYPES, extensionOf, readMultipart } from '../domain/uploads.ts';
+import { em, id, isKycReviewer, me, slug, tenant } from './common.ts';
+
+const location = Joi.object({
+  latitude: Joi.number().min(-90).max(90).required(),
+  longitude: Joi.number().min(-180).max(180).required(),
+});
+const profileFields = {
+  displayName: Joi.string().trim().min(2).max(120),
+  bio: Joi.string().max(4000).allow(''),
+  categories: Joi.array().items(slug).max(10).unique(),
+  skills: Joi.array().items(Joi.string().trim().min(1).max(60)).max(30).unique(),
+  location,
+  radiusMeters: Joi.number().integer().min(100).max(500_000),
+};
+
+const presentDocument = (d: KycDocument) => ({
+  id: d.id,
+  kind: d.kind,
+  contentType: d.contentType,
+  size: d.size,
+  createdAt: d.createdAt.toISOString(),
+});
+
+const presentItem = (i: PortfolioItem, images: PortfolioImage[]) => ({
+  id: i.id,
+  title: i.title,
+  description: i.description,
+  images: images
+    .filter((img) => img.itemId === i.id)
+    .sort((a, b) => a.position - b.position)
+    .map((img) => ({
+      id: img.id,
+      contentType: img.contentType,
+      size: img.size,
+      url: `/api/marketplace/v1/professionals/${i.professionalId}/portfolio/${i.id}/images/${img.id}`,
+    })),
+  createdAt: i.createdAt.toISOString(),
+});
+
+export function professionalRoutes(deps: MarketplaceDeps): Route[] {
+  const { guard, storage } = deps;
+  const profile = guard.requirePermission('professionals.profile');
+  /** A profile others may see: approved ones; the owner and KYC reviewers see any. */
+  const visible = async (ctx: Context, professionalId: string) => {
+    const p = await loadProfessional(em(), professionalId);
+    if (p.kycStatus !== 'approved' && p.id !== me(ctx) && !isKycReviewer(ctx)) throw notFound('Professional');
+    return p;
+  };
+  const mine = (ctx: Context) => loadProfessional(em(), me(ctx));
+  const sendFile = async (key: string) => {
+    const file = await storage.get(key);
+    if (!file) throw notFound('File');
+    return reply(file.body, {
+      raw: true,
+      headers: {
+        'Content-Type': file.contentType,
+        'Content-Length': String(file.body.length),
+        'Cache-Control': 'private, max-age=300',
+        'Content-Disposition': 'inline',
+      },
+    });
+  };
+
+  return [
+    {
+      method: 'post',
+      path: '/professionals/me',
+      summary: 'Create my professional profile (KYC starts pending)',
+      tags: ['professionals'],
+      auth: true,
+      status: 201,
+      middleware: [profile],
+      schemas: {
+        body: Joi.object({
+          ...profileFields,
+          displayName: profileFields.displayName.required(),
+          location: location.required(),
+          radiusMeters: profileFields.radiusMeters.required(),
+        }).required(),
+      },
+      handler: async (ctx, input) => {
+        const p = await createProfile(em(), tenant(ctx), me(ctx), input.body as ProfileInput);
+        return reply(presentProfessional(p), {
+          status: 201,
+          headers: { Location: `/api/marketplace/v1/professionals/${p.id}` },
+        });
+      },
+    },
+    {
+      method: 'get',
+      path: '/professionals/me',
+      summary: 'My professional profile',
+      tags: ['professionals'],
+      auth: true,
+      middleware: [profile],
+      handler: async (ctx) => presentProfessional(await mine(ctx)),
+    },
+    {
+      method: 'patch',
+      path: '/professionals/me',
+      summary: 'Change my profile, categories, skills or service area',
+      tags: ['professionals'],
+      auth: true,
+      middleware: [profile],
+      schemas: { body: Joi.object(profileFields).min(1).required() },
+      handler: async (ctx, input) =>
+        presentProfessional(await updateProfile(em(), me(ctx), input.body as Partial<ProfileInput>)),
+    },
+    {
+      method: 'get',
+      path: '/professionals/me/stats',
+      summary: 'My completed jobs, income, rating, reviews, level and XP to the next level',
+      tags: ['professionals'],
+      auth: true,
+      middleware: [profile],
+      handler: async (ctx) => professionalStats(em(), await mine(ctx)),
+    },
+    {
+      method: 'post',
+      path: '/professionals/me/kyc/documents',
+      summary:
+        'Upload a KYC document (multipart: `kind` + one `file`, JPEG/PNG/WebP/PDF checked by content); a rejected KYC goes back to pending',
+      tags: ['kyc'],
+      auth: true,
+      status: 201,
+      middleware: [profile],
+      handler: async (ctx) => {
+        const p = await mine(ctx);
+        const { fields, files } = await readMultipart<{ kind: KycDocument['kind'] }>(ctx, {
+          ...deps.uploads,
+          maxFiles: 1,
+          fileField: 'file',
+          accept: DOCUMENT_TYPES,
+          fields: Joi.object({
+            kind: Joi.string()
+              .valid(...KYC_DOCUMENT_KINDS)
+              .required(),
+          }),
+        });
+        const file = files[0];
+        if (!file)
+          throw new DomainError('VALIDATION_FAILED', 'Attach the document as `file`', { field: 'body.file' });
+        const docId = uuidv7();
+        const key = `${p.tenantId}/kyc/${p.id}/${docId}.${extensionOf(file.contentType)}`;
+        await storage.put(key, file.body, file.contentType);
+        const doc = em().create(KycDocument, {
+          id: docId,
+          tenantId: p.tenantId,
+          professionalId: p.id,
+          kind: fields.kind,
+          storageKey: key,
+          contentType: file.contentType,
+          size: file.body.length,
+        } as Partial<KycDocument> as KycDocument);
+        if (p.kycStatus === 'rejected') p.kycStatus = 'pending';
+        await em().flush();
+        return reply(presentDocument(doc), { status: 201 });
+      },
+    },
+    {
+      method: 'get',
+      path: '/professionals/me/kyc/documents',
+      summary: 'My KYC documents',
+      tags: ['kyc'],
+      auth: true,
+      middleware: [profile],
+      handler: async (ctx) =>
+        (
+          await em().find(KycDocument, { professionalId: (await mine(ctx)).id }, { orderBy: { id: 'asc' } })
+        ).map(presentDocument),
+    },
+    {
+      method: 'post',
+      path: '/professionals/me/portfolio',
+      summary:
+        'Add a portfolio item (multipart: `title`, `description`, one or more `images`, JPEG/PNG/WebP checked by content)',
+      tags: ['portfolio'],
+      auth: true,
+      status: 201,
+      middleware: [profile],
+      handler: async (ctx) => {
+        const p = await mine(ctx);
+        const { fields, files } = await readMultipart<{ title: string; description?: string }>(ctx, {
+          ...deps.uploads,
+          fileField: 'images',
+          accept: IMAGE_TYPES,
+          fields: Joi.object({
+            title: Joi.string().trim().min(1).max(120).required(),
+            description: Joi.string().max(4000).allow(''),
+          }),
+        });
+        if (!files.length)
+          throw new DomainError('VALIDATION_FAILED', 'Attach at least one image as `images`', {
+            field: 'body.images',
+          });
+        const itemId = uuidv7();
+        const images = files.map((f, position) => {
+          const imageId = uuidv7();
+          return {
+            id: imageId,
+            position,
+            file: f,
+            key: `${p.tenantId}/portfolio/${p.id}/${itemId}/${imageId}.${extensionOf(f.contentType)}`,
+          };
+        });
+        await Promise.all(images.map((i) => storage.put(i.key, i.file.body, i.file.contentType)));
+        const item = em().create(PortfolioItem, {
+          id: itemId,
+          tenantId: p.tenantId,
+          professionalId: p.id,
+          title: fields.title,
+          description: fields.description ?? '',
+        } as Partial<PortfolioItem> as PortfolioItem);
+        const rows = images.map((i) =>
+          em().create(PortfolioImage, {
+            id: i.id,
+            tenantId: p.tenantId,
+            itemId,
+            position: i.position,
+            storageKey: i.key,
+            contentType: i.file.contentType,
+            size: i.file.body.length,
+          } as Partial<PortfolioImage> as PortfolioImage),
+        );
+        await em().flush();
+        return reply(presentItem(item, rows), { status: 201 });
+      },
+    },
+    {
+      method: 'delete',
+      path: '/professionals/me/portfolio/:itemId',
+      summary: 'Remove one of my portfolio items and its images',
+      tags: ['portfolio'],
+      auth: true,
+      status: 204,
+      middleware: [profile],
+      schemas: { params: Joi.object({ itemId: id.required() }) },
+      handler: async (ctx, input) => {
+        const item = await em().findOne(PortfolioItem, {
+          id: input.params.itemId as string,
+          professionalId: me(ctx),
+        });
+        if (!item) throw notFound('Portfolio item');
+        const images = await em().find(PortfolioImage, { itemId: item.id });
+        em().remove(images);
+        em().remove(item);
+        await em().flush();
+        await Promise.all(images.map((i) => storage.delete(i.storageKey)));
+        return reply(null, { status: 204 });
+      },
+    },
+    {
+      method: 'get',
+      path: '/professionals/search',
+      summary:
+        'Approved professionals within `radiusMeters` of a point, by category and minimum rating, sorted by distance or rating',
+      tags: ['search'],
+      auth: true,
+      middleware: [guard.requireAuth()],
+      schemas: {
+        query: Joi.object({
+          ...paginationQuery,
+          latitude: Joi.number().min(-90).max(90).required(),
+          longitude: Joi.number().min(-180).max(180).required(),
+          radiusMeters: Joi.number().integer().min(100).max(200_000).default(10_000),
+          category: slug,
+          minRating: Joi.number().min(0).max(5),
+          sort: Joi.string().valid('distance', 'rating').default('distance'),
+        }),
+      },
+      handler: async (ctx, input) => {
+        const { items, nextCursor } = await searchProfessionals(
+          em(),
+          tenant(ctx),
+          input.query as unknown as SearchQuery,
+        );
+        return reply(items, { meta: { nextCursor } });
+      },
+    },
+    {
+      method: 'get',
+      path: '/professionals',
+      summary: 'Professionals of the business by KYC status (KYC reviewers)',
+      tags: ['kyc'],
+      auth: true,
+      middleware: [guard.requirePermission('kyc.review')],
+      schemas: {
+        query: Joi.object({ ...paginationQuery, kycStatus: Joi.string().valid(...KYC_STATUSES) }),
+      },
+      handler: async (_ctx, input) => {
+        const q = input.query as { limit: number; cursor?: string; kycStatus?: Professional['kycStatus'] };
+        const { items, meta } = await findPage(
+          em(),
+          Professional,
+          q.kycStatus ? { kycStatus: q.kycStatus } : {},
+          q,
+        );
+        return reply(items.map(presentProfessional), { meta });
+      },
+    },
+    {
+      method: 'get',
+      path: '/professionals/:id',
+      summary: "A professional's public profile (approved ones; the owner and KYC reviewers see any)",
+      tags: ['professionals'],
+      auth: true,
+      middleware: [guard.requireAuth()],
+      schemas: { params: Joi.object({ id: id.required() }) },
+      handler: async (ctx, input) => presentProfessional(await visible(ctx, input.params.id as string)),
+    },
+    {
+      method: 'post',
+      path: '/professionals/:id/kyc/decision',
+      summary: 'Approve or reject a professional’s KYC (operators); a rejection needs a note',
+      tags: ['kyc'],
+      auth: true,
+      middleware: [guard.requirePermission('kyc.review')],
+      schemas: {
+        params: Joi.object({ id: id.required() }),
+        body: Joi.object({
+          status: Joi.string().valid('approved', 'rejected').required(),
+          note: Joi.string().trim().max(500),
+        }).required(),
+      },
+      handler: async (ctx, input) =>
+        presentProfessional(
+          await reviewKyc(
+            em(),
+            input.params.id as string,
+            me(ctx),
+            input.body as { status: 'approved' | 'rejected'; note?: string },
+          ),
+        ),
+    },
+    {
+      method: 'get',
+      path: '/professionals/:id/kyc/documents',
+      summary: "A professional's KYC documents (KYC reviewers, or the professional)",
+      tags: ['kyc'],
+      auth: true,
+      middleware: [guard.requireAuth()],
+      schemas: { params: Joi.object({ id: id.required() }) },
+      handler: async (ctx, input) => {
+        const pid = input.params.id as string;
+        if (pid !== me(ctx) && !isKycReviewer(ctx)) throw notFound('Professional');
+        await loadProfessional(em(), pid);
+        return (await em().find(KycDocument, { professionalId: pid }, { orderBy: { id: 'asc' } })).map(
+          presentDocument,
+        );
+      },
+    },
+    {
+      method: 'get',
+      path: '/professionals/:id/kyc/documents/:documentId/file',
+      summary: 'Download a KYC document (KYC reviewers, or the professional)',
+      tags: ['kyc'],
+      auth: true,
+      middleware: [guard.requireAuth()],
+      schemas: { params: Joi.object({ id: id.required(), documentId: id.required() }) },
+      handler: async (ctx, input) => {
+        const pid = input.params.id as string;
+        if (pid !== me(ctx) && !isKycReviewer(ctx)) throw notFound('Document');
+        const doc = await em().findOne(KycDocument, {
+          id: input.params.documentId as string,
+          professionalId: pid,
+        });
+        if (!doc) throw notFound('Document');
+        return sendFile(doc.storageKey);
+      },
+    },
+    {
+      method: 'get',
+      path: '/professionals/:id/portfolio',
+      summary: "A professional's portfolio, newest first",
+      tags: ['portfolio'],
+      auth: true,
+      middleware: [guard.requireAuth()],
+      schemas: { params: Joi.object({ id: id.required() }), query: Joi.object(paginationQuery) },
+      handler: async (ctx, input) => {
+        const p = await visible(ctx, input.params.id as string);
+        const { items, meta } = await findPage(
+          em(),
+          PortfolioItem,
+          { professionalId: p.id },
+          input.query as { limit: number; cursor?: string },
+        );
+        const images = items.length
+          ? await em().find(PortfolioImage, { itemId: { $in: items.map((i) => i.id) } })
+          : [];
+        return reply(
+          items.map((i) => presentItem(i, images)),
+          { meta },
+        );
+      },
+    },
+    {
+      method: 'get',
+      path: '/professionals/:id/portfolio/:itemId/images/:imageId',
+      summary: 'A portfolio image',
+      tags: ['portfolio'],
+      auth: true,
+      middleware: [guard.requireAuth()],
+      schemas: { params: Joi.object({ id: id.required(), itemId: id.required(), imageId: id.required() }) },
+      handler: async (ctx, input) => {
+        const p = await visible(ctx, input.params.id as string);
+        const item = await em().findOne(PortfolioItem, {
+          id: input.params.itemId as string,
+          professionalId: p.id,
+        });
+        const image =
+          item &&
+          (await em().findOne(PortfolioImage, { id: input.params.imageId as string, itemId: item.id }));
+        if (!image) throw notFound('Image');
+        return sendFile(image.storageKey);
+      },
+    },
+  ];
+}

@@ -1,0 +1,171 @@
+import Joi from 'joi';
+import { DomainError, currentEm, findPage, reply, type Route } from '@faena/platform';
+import { DELIVERY_STATUSES, WebhookDelivery, WebhookEndpoint } from '../domain/entities.ts';
+import { EVENT_TYPES } from '../domain/templates.ts';
+import { newWebhookSecret, redrive, sealSecret } from '../domain/webhooks.ts';
+import type { NotificationsDeps } from '../deps.ts';
+import { id, idParams, list } from './schemas.ts';
+
+const endpointOut = Joi.object({
+  id,
+  url: Joi.string(),
+  description: Joi.string(),
+  events: Joi.array().items(Joi.string()),
+  createdAt: Joi.date(),
+  secret: Joi.string().description('only in the answer that creates the endpoint'),
+});
+const deliveryOut = Joi.object({
+  id,
+  endpointId: id,
+  eventType: Joi.string(),
+  eventId: Joi.string(),
+  status: Joi.string(),
+  attempts: Joi.number(),
+  nextAttemptAt: Joi.date(),
+  lastAttemptAt: Joi.date().allow(null),
+  lastStatusCode: Joi.number().allow(null),
+  lastError: Joi.string().allow(null),
+  deliveredAt: Joi.date().allow(null),
+  deadAt: Joi.date().allow(null),
+  redrives: Joi.number(),
+});
+
+const endpointView = (e: WebhookEndpoint) => ({
+  id: e.id,
+  url: e.url,
+  description: e.description,
+  events: e.events,
+  createdAt: e.createdAt,
+});
+
+export function webhookRoutes(deps: NotificationsDeps): Route[] {
+  const manage = deps.guard.requirePermission('webhooks.manage');
+  return [
+    {
+      method: 'post',
+      path: '/webhooks',
+      summary: 'Register a URL for event types; the answer holds its signing secret, shown once',
+      tags: ['webhooks'],
+      auth: true,
+      status: 201,
+      middleware: [manage],
+      schemas: {
+        body: Joi.object({
+          url: Joi.string()
+            .uri({ scheme: ['https', 'http'] })
+            .max(2000)
+            .required(),
+          description: Joi.string().max(200).allow('').default(''),
+          events: Joi.array()
+            .items(Joi.string().valid(...EVENT_TYPES))
+            .unique()
+            .min(1)
+            .required(),
+        }).required(),
+        response: endpointOut,
+      },
+      handler: async (_ctx, input) => {
+        const body = input.body as { url: string; description: string; events: string[] };
+        const secret = newWebhookSecret();
+        const em = currentEm();
+        const endpoint = em.create(WebhookEndpoint, {
+          url: body.url,
+          description: body.description,
+          events: body.events,
+          secretSealed: sealSecret(deps.webhookSecretKey, secret),
+        } as WebhookEndpoint);
+        await em.flush();
+        return reply(
+          { ...endpointView(endpoint), secret },
+          { status: 201, headers: { Location: `/api/notifications/v1/webhooks/${endpoint.id}` } },
+        );
+      },
+    },
+    {
+      method: 'get',
+      path: '/webhooks',
+      summary: "The business's webhook endpoints",
+      tags: ['webhooks'],
+      auth: true,
+      middleware: [manage],
+      schemas: { query: list({}), response: Joi.array().items(endpointOut) },
+      handler: async (_ctx, input) => {
+        const { items, meta } = await findPage(
+          currentEm(),
+          WebhookEndpoint,
+          {},
+          input.query as { limit: number; cursor?: string },
+        );
+        return reply(items.map(endpointView), { meta });
+      },
+    },
+    {
+      method: 'delete',
+      path: '/webhooks/:id',
+      summary: 'Remove an endpoint (its pending deliveries die at their next attempt)',
+      tags: ['webhooks'],
+      auth: true,
+      status: 204,
+      middleware: [manage],
+      schemas: { params: idParams },
+      handler: async (_ctx, input) => {
+        const em = currentEm();
+        em.remove(await em.findOneOrFail(WebhookEndpoint, { id: (input.params as { id: string }).id }));
+        await em.flush();
+        return reply(null, { status: 204 });
+      },
+    },
+    {
+      method: 'get',
+      path: '/webhooks/deliveries',
+      summary: 'Deliveries (the outbox), e.g. `status=dead` for the dead letters',
+      tags: ['webhooks'],
+      auth: true,
+      middleware: [manage],
+      schemas: {
+        query: list({
+          status: Joi.string().valid(...DELIVERY_STATUSES),
+          endpointId: id,
+          eventId: Joi.string().max(200),
+        }),
+        response: Joi.array().items(deliveryOut),
+      },
+      handler: async (_ctx, input) => {
+        const q = input.query as {
+          limit: number;
+          cursor?: string;
+          status?: string;
+          endpointId?: string;
+          eventId?: string;
+        };
+        const where: Record<string, unknown> = {};
+        if (q.status) where.status = q.status;
+        if (q.endpointId) where.endpointId = q.endpointId;
+        if (q.eventId) where.eventId = q.eventId;
+        const { items, meta } = await findPage(currentEm(), WebhookDelivery, where, q);
+        return reply(items, { meta });
+      },
+    },
+    {
+      method: 'post',
+      path: '/webhooks/deliveries/:id/redrive',
+      summary: 'Send a dead delivery again (attempts start over)',
+      tags: ['webhooks'],
+      auth: true,
+      middleware: [manage],
+      schemas: { params: idParams, response: deliveryOut },
+      handler: async (_ctx, input) => {
+        const em = currentEm();
+        const delivery = await em.findOneOrFail(WebhookDelivery, { id: (input.params as { id: string }).id });
+        if (delivery.status !== 'dead')
+          throw new DomainError(
+            'INVALID_STATE_TRANSITION',
+            `Only dead deliveries can be re-driven (this one is ${delivery.status})`,
+          );
+        redrive(delivery, new Date());
+        await em.flush();
+        return delivery;
+      },
+    },
+  ];
+}

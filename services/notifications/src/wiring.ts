@@ -1,0 +1,113 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createAuthGuard, createOrm, type Logger, type Orm, type Redis } from '@faena/platform';
+import type { ApiConfig, SharedConfig } from './config.ts';
+import type { NotificationsDeps } from './deps.ts';
+import { createEmailChannel } from './domain/email.ts';
+import { entities } from './domain/entities.ts';
+import { createInAppChannel, type NotifyDeps } from './domain/notify.ts';
+import { createWebhookDispatcher } from './domain/webhooks.ts';
+import type { RealtimePublisher } from './realtime/publish.ts';
+
+export const SCHEMA = 'notifications';
+export const MIGRATIONS_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+export function createNotificationsOrm(
+  config: Pick<SharedConfig, 'DATABASE_URL' | 'DATABASE_POOL_MAX'>,
+  logger?: Logger,
+): Promise<Orm> {
+  return createOrm({
+    url: config.DATABASE_URL,
+    schema: SCHEMA,
+    entities,
+    migrationsPath: MIGRATIONS_PATH,
+    poolMax: config.DATABASE_POOL_MAX,
+    logger,
+  });
+}
+
+type NotifyConfig = Pick<
+  SharedConfig,
+  'SMTP_HOST' | 'SMTP_PORT' | 'SMTP_SECURE' | 'SMTP_USER' | 'SMTP_PASS' | 'MAIL_FROM' | 'DEFAULT_LOCALE'
+>;
+
+/** The channels and settings `notify` runs with (API and worker alike). */
+export function createNotifyDeps(
+  config: NotifyConfig,
+  infra: { orm: Orm; logger: Logger; realtime: RealtimePublisher },
+): NotifyDeps & { close(): void } {
+  const email = createEmailChannel({
+    host: config.SMTP_HOST,
+    port: config.SMTP_PORT,
+    secure: config.SMTP_SECURE,
+    user: config.SMTP_USER,
+    pass: config.SMTP_PASS,
+    from: config.MAIL_FROM,
+  });
+  return {
+    orm: infra.orm,
+    logger: infra.logger,
+    defaultLocale: config.DEFAULT_LOCALE,
+    channels: { email, in_app: createInAppChannel(infra.realtime) },
+    close: () => email.close(),
+  };
+}
+
+export function createDispatcher(
+  config: Pick<
+    SharedConfig,
+    | 'WEBHOOK_SECRET_KEY'
+    | 'WEBHOOK_MAX_ATTEMPTS'
+    | 'WEBHOOK_BASE_DELAY_SECONDS'
+    | 'WEBHOOK_MAX_DELAY_SECONDS'
+    | 'WEBHOOK_TIMEOUT_MS'
+  >,
+  infra: { orm: Orm; logger: Logger },
+) {
+  return createWebhookDispatcher({
+    orm: infra.orm,
+    logger: infra.logger,
+    secretKey: config.WEBHOOK_SECRET_KEY,
+    timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+    schedule: {
+      maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+      baseDelaySeconds: config.WEBHOOK_BASE_DELAY_SECONDS,
+      maxDelaySeconds: config.WEBHOOK_MAX_DELAY_SECONDS,
+    },
+  });
+}
+
+type ApiWiringConfig = NotifyConfig &
+  Pick<
+    ApiConfig,
+    'IDENTITY_URL' | 'JWT_ISSUER' | 'JWT_AUDIENCE' | 'NOTIFICATIONS_SERVICE_TOKEN' | 'WEBHOOK_SECRET_KEY'
+  >;
+
+/** Builds the API's collaborators around an ORM, Redis, a logger and the real-time publisher. */
+export function createNotificationsDeps(
+  config: ApiWiringConfig,
+  infra: { orm: Orm; redis: Redis; logger: Logger; realtime: RealtimePublisher },
+): NotificationsDeps & { close(): Promise<void> } {
+  const guard = createAuthGuard({
+    jwks: `${config.IDENTITY_URL}/.well-known/jwks.json`,
+    identityUrl: config.IDENTITY_URL,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    redis: infra.redis,
+  });
+  const notify = createNotifyDeps(config, infra);
+  return {
+    orm: infra.orm,
+    redis: infra.redis,
+    logger: infra.logger,
+    guard,
+    notify,
+    realtime: infra.realtime,
+    serviceToken: config.NOTIFICATIONS_SERVICE_TOKEN,
+    webhookSecretKey: config.WEBHOOK_SECRET_KEY,
+    close: async () => {
+      notify.close();
+      await guard.close();
+    },
+  };
+}

@@ -12,7 +12,10 @@ export default async function ledgerInvariants(): Promise<void> {
   await admin.connect();
   // This run's databases only (see testDatabaseName): another run may be going on the same server.
   const run = process.env.FAENA_TEST_RUN ?? String(process.pid);
-  const { rows: dbs } = await admin.query<{ datname: string }>('select datname from pg_database where datname like $1', [`faena\\_test\\_${run}\\_%`]);
+  const { rows: dbs } = await admin.query<{ datname: string }>(
+    'select datname from pg_database where datname like $1',
+    [`faena\\_test\\_${run}\\_%`],
+  );
   await admin.end();
   const problems: string[] = [];
   let entries = 0;

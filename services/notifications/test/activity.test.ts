@@ -18,7 +18,10 @@ import {
 } from './harness.ts';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/workflows.ts', import.meta.url));
-const temporal = { TEMPORAL_ADDRESS: testStack.temporalAddress, TEMPORAL_NAMESPACE: testStack.temporalNamespace };
+const temporal = {
+  TEMPORAL_ADDRESS: testStack.temporalAddress,
+  TEMPORAL_NAMESPACE: testStack.temporalNamespace,
+};
 
 let smtp: Smtp;
 let identity: IdentityHarness;

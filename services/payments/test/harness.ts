@@ -119,7 +119,10 @@ export async function startPayments(): Promise<PaymentsHarness> {
 export async function startWorkers(
   h: PaymentsHarness,
 ): Promise<{ run: Promise<void>; stop(): Promise<void> }> {
-  const config = { TEMPORAL_ADDRESS: testStack.temporalAddress, TEMPORAL_NAMESPACE: testStack.temporalNamespace };
+  const config = {
+    TEMPORAL_ADDRESS: testStack.temporalAddress,
+    TEMPORAL_NAMESPACE: testStack.temporalNamespace,
+  };
   const activities = createActivities({
     orm: h.orm,
     logger: h.logs.logger,

@@ -209,3 +209,29 @@ describe('history, ledger and isolation', () => {
     expect((await h.agent.post(`${API}/payments`).send({})).status).toBe(401);
   });
 });
+
+describe('other methods', () => {
+  it('records card and transfer payments taken outside as captured, through provider clearing', async () => {
+    for (const method of ['card', 'transfer']) {
+      const res = await h.agent
+        .post(`${API}/payments`)
+        .set(bearer(b.owner))
+        .set('Idempotency-Key', newKey(method))
+        .send({
+          amount: 2500,
+          currency: 'CLP',
+          method,
+          payerId: b.client.id,
+          purpose: 'table-4',
+          reference: `pos-${method}`,
+        });
+      expect(res.status).toBe(201);
+      expect(res.body.data).toMatchObject({ method, status: 'captured', capturedAmount: '2500' });
+    }
+    const accounts = (await h.agent.get(`${API}/accounts`).set(bearer(b.owner))).body.data as Array<{
+      kind: string;
+      balance: string;
+    }>;
+    expect(BigInt(accounts.find((a) => a.kind === 'provider_clearing')!.balance)).toBeLessThanOrEqual(-5000n);
+  });
+});

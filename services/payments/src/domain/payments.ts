@@ -67,9 +67,9 @@ async function fund(em: EntityManager, p: Payment, branchId?: string | null): Pr
 }
 
 /**
- * Creates a payment once per key (a repeat returns the first). Wallet and cash payments are funded
- * at once, in the same transaction (an overdraft leaves nothing behind); provider payments stay
- * pending until the provider reports them.
+ * Creates a payment once per key (a repeat returns the first). Wallet, cash, card and transfer
+ * payments are funded at once, in the same transaction (an overdraft leaves nothing behind);
+ * MercadoPago payments stay pending until the provider reports them.
  */
 export async function createPayment(
   em: EntityManager,
@@ -96,7 +96,9 @@ export async function createPayment(
       idempotencyKey: input.key,
     } as Partial<Payment> as Payment);
     await tx.flush();
-    if (input.method === 'wallet' || input.method === 'cash') await fund(tx, payment, input.branchId);
+    // Wallet and cash move at once; card and transfer were taken outside (a terminal, a bank) and are
+    // recorded as received into provider clearing. Only MercadoPago waits for its provider.
+    if (input.method !== 'mercadopago') await fund(tx, payment, input.branchId);
     await tx.flush();
     return { payment, created: true };
   });

@@ -36,6 +36,8 @@ export const SECRET_KEY = 'payments-test-secret-payments-test-secret';
 
 export interface PaymentsHarness {
   identity: IdentityHarness;
+  /** identity served over HTTP (its JWKS), for other services' guards. */
+  identityUrl: string;
   orm: Orm;
   redis: Redis;
   temporal: Client;
@@ -90,6 +92,7 @@ export async function startPayments(): Promise<PaymentsHarness> {
   deps.publicUrl = `http://127.0.0.1:${server.port}`;
   return {
     identity,
+    identityUrl,
     orm,
     redis,
     temporal,

@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DomainError, runWithContext, withEm, type Logger, type Orm } from '@faena/platform';
 import { Job, type JobActor, type JobStatus } from './domain/entities.ts';
 import { recordJobEvent } from './domain/jobs.ts';
+import type { JobActivities } from '@faena/workflows/escrow/activities';
 
 export interface ActivityDeps {
   orm: Orm;
@@ -97,3 +98,7 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type MarketplaceActivities = ReturnType<typeof createActivities>;
+
+/** Compile-time check that these activities are what the escrow workflow calls (its structural contract). */
+export const escrowContract: (deps: Parameters<typeof createActivities>[0]) => JobActivities =
+  createActivities;

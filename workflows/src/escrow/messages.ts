@@ -53,7 +53,7 @@ export interface EscrowStatus {
   /** ISO instants of the running windows. */
   paymentDeadline: string | null;
   approvalDeadline: string | null;
-  dispute: { reason: string; openedBy: string } | null;
+  dispute: { reason: string; openedBy: string; evidence: string[] } | null;
 }
 
 export const statusQuery = defineQuery<EscrowStatus>('status');

@@ -175,8 +175,8 @@ export async function escrow(input: EscrowInput): Promise<EscrowStatus> {
   );
   setHandler(
     dispute,
-    ({ clientId, reason }) => {
-      disputeInfo = { reason, openedBy: clientId };
+    ({ clientId, reason, evidence }) => {
+      disputeInfo = { reason, openedBy: clientId, evidence: evidence ?? [] };
       state = 'disputed';
       return status();
     },
@@ -345,7 +345,10 @@ export async function escrow(input: EscrowInput): Promise<EscrowStatus> {
   let payout = held;
   if (state === 'disputed') {
     const reason = disputeInfo?.reason ?? '';
-    await record('disputed', 'client', input.clientId, reason);
+    await record('disputed', 'client', input.clientId, reason, {
+      reason,
+      evidence: disputeInfo?.evidence ?? [],
+    });
     await notifyBoth('escrow.disputed', { amount: money(held), reason });
     // 5. An operator decides (Temporal UI or the admin endpoint).
     await condition(() => resolution !== null);

@@ -1,5 +1,14 @@
 import Joi from 'joi';
-import { baseConfigSchema, databaseConfigSchema, httpConfigSchema, redisConfigSchema } from '@faena/platform';
+import {
+  baseConfigSchema,
+  databaseConfigSchema,
+  httpConfigSchema,
+  redisConfigSchema,
+  type BaseConfig,
+  type HttpConfig,
+  type DatabaseConfig,
+  type RedisConfig,
+} from '@faena/platform';
 import { passwordResetConfigSchema } from './routes/password-reset.ts';
 
 export const identityConfigSchema = baseConfigSchema
@@ -20,20 +29,7 @@ export const identityConfigSchema = baseConfigSchema
   })
   .concat(passwordResetConfigSchema);
 
-export interface IdentityConfig {
-  NODE_ENV: string;
-  SERVICE_NAME: string;
-  SERVICE_VERSION: string;
-  LOG_LEVEL: string;
-  PORT: number;
-  HOST: string;
-  CORS_ORIGINS: string;
-  BODY_LIMIT: string;
-  SHUTDOWN_GRACE_MS: number;
-  SHUTDOWN_DRAIN_MS: number;
-  DATABASE_URL: string;
-  DATABASE_POOL_MAX: number;
-  REDIS_URL: string;
+export interface IdentityConfig extends BaseConfig, HttpConfig, DatabaseConfig, RedisConfig {
   JWT_ISSUER: string;
   JWT_AUDIENCE: string;
   ACCESS_TOKEN_TTL_SECONDS: number;

@@ -7,6 +7,11 @@ import {
   redisConfigSchema,
   temporalConfigSchema,
   type TemporalConfig,
+  type BaseConfig,
+  type HttpConfig,
+  type DatabaseConfig,
+  type RedisConfig,
+  type AuthConfig,
 } from '@faena/platform';
 import { localStorage, s3Storage, type Storage } from './storage/index.ts';
 
@@ -62,24 +67,8 @@ export const marketplaceConfigSchema = baseConfigSchema.keys({
   ...storageConfigSchema,
 });
 
-export interface MarketplaceConfig extends TemporalConfig, StorageConfig {
-  NODE_ENV: string;
-  SERVICE_NAME: string;
-  SERVICE_VERSION: string;
-  LOG_LEVEL: string;
-  PORT: number;
-  HOST: string;
-  CORS_ORIGINS: string;
-  BODY_LIMIT: string;
-  SHUTDOWN_GRACE_MS: number;
-  SHUTDOWN_DRAIN_MS: number;
-  DATABASE_URL: string;
-  DATABASE_POOL_MAX: number;
-  REDIS_URL: string;
-  IDENTITY_URL: string;
-  JWT_ISSUER: string;
-  JWT_AUDIENCE: string;
-}
+export interface MarketplaceConfig
+  extends TemporalConfig, StorageConfig, BaseConfig, HttpConfig, DatabaseConfig, RedisConfig, AuthConfig {}
 
 export function createStorage(config: StorageConfig): Storage {
   if (config.STORAGE_DRIVER === 's3')

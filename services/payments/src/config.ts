@@ -7,6 +7,11 @@ import {
   redisConfigSchema,
   temporalConfigSchema,
   type TemporalConfig,
+  type BaseConfig,
+  type HttpConfig,
+  type DatabaseConfig,
+  type RedisConfig,
+  type AuthConfig,
 } from '@faena/platform';
 
 export const paymentsConfigSchema = baseConfigSchema.keys({
@@ -28,23 +33,8 @@ export const paymentsConfigSchema = baseConfigSchema.keys({
   RECONCILE_PENDING_AFTER_MINUTES: Joi.number().integer().min(1).default(30),
 });
 
-export interface PaymentsConfig extends TemporalConfig {
-  NODE_ENV: string;
-  SERVICE_NAME: string;
-  SERVICE_VERSION: string;
-  LOG_LEVEL: string;
-  PORT: number;
-  HOST: string;
-  CORS_ORIGINS: string;
-  BODY_LIMIT: string;
-  SHUTDOWN_GRACE_MS: number;
-  SHUTDOWN_DRAIN_MS: number;
-  DATABASE_URL: string;
-  DATABASE_POOL_MAX: number;
-  REDIS_URL: string;
-  IDENTITY_URL: string;
-  JWT_ISSUER: string;
-  JWT_AUDIENCE: string;
+export interface PaymentsConfig
+  extends TemporalConfig, BaseConfig, HttpConfig, DatabaseConfig, RedisConfig, AuthConfig {
   MERCADOPAGO_BASE_URL: string;
   PAYMENTS_SECRET_KEY: string;
   PAYMENTS_PUBLIC_URL: string;

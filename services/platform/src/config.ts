@@ -78,6 +78,35 @@ export const authConfigSchema = {
   JWT_AUDIENCE: Joi.string().default('faena'),
 };
 
+/** The values the schema pieces above produce, for each process's config type to extend. */
+export interface BaseConfig {
+  NODE_ENV: string;
+  SERVICE_NAME: string;
+  SERVICE_VERSION: string;
+  LOG_LEVEL: string;
+  OTEL_EXPORTER_OTLP_ENDPOINT: string;
+}
+export interface HttpConfig {
+  PORT: number;
+  HOST: string;
+  CORS_ORIGINS: string;
+  BODY_LIMIT: string;
+  SHUTDOWN_GRACE_MS: number;
+  SHUTDOWN_DRAIN_MS: number;
+}
+export interface DatabaseConfig {
+  DATABASE_URL: string;
+  DATABASE_POOL_MAX: number;
+}
+export interface RedisConfig {
+  REDIS_URL: string;
+}
+export interface AuthConfig {
+  IDENTITY_URL: string;
+  JWT_ISSUER: string;
+  JWT_AUDIENCE: string;
+}
+
 /**
  * Validates `env` against `schema`, converting types and applying defaults. Every problem is
  * reported at once; unknown variables are ignored (the environment holds many).

@@ -46,6 +46,7 @@ export const apiConfigSchema = baseConfigSchema.keys({
 });
 
 export const workerConfigSchema = baseConfigSchema.keys({
+  PORT: Joi.number().port().description('serves /health/* and /metrics when set'),
   ...temporalConfigSchema,
   ...shared,
   WEBHOOK_POLL_MS: Joi.number().integer().min(50).default(1000),
@@ -89,6 +90,7 @@ export interface ApiConfig extends SharedConfig {
 }
 
 export interface WorkerConfig extends SharedConfig {
+  PORT?: number;
   TEMPORAL_ADDRESS: string;
   TEMPORAL_NAMESPACE: string;
   TEMPORAL_TLS: boolean;

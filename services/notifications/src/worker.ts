@@ -2,7 +2,17 @@
  * The notifications worker: the `notify` activity on task queue `notifications`, and the webhook
  * dispatcher delivering the outbox (every WEBHOOK_POLL_MS).
  */
-import { createLogger, createRedis, createWorker, loadConfigOrExit, setRootLogger } from '@faena/platform';
+import {
+  createLogger,
+  createRedis,
+  createWorker,
+  dbHealthCheck,
+  loadConfigOrExit,
+  redisHealthCheck,
+  serveWorkerHealth,
+  setRootLogger,
+  temporalHealthCheck,
+} from '@faena/platform';
 import { createActivities } from './activities.ts';
 import { workerConfigSchema, type WorkerConfig } from './config.ts';
 import { createRealtimePublisher } from './realtime/publish.ts';
@@ -47,9 +57,16 @@ const stop = () => {
 };
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);
+const health = await serveWorkerHealth({
+  service: 'notifications-worker',
+  port: config.PORT,
+  logger,
+  health: [dbHealthCheck(orm), redisHealthCheck(redis), temporalHealthCheck(connection)],
+});
 logger.info('worker started', { taskQueue: TASK_QUEUE });
 await worker.run();
 await loop;
+await health?.stop();
 notifyDeps.close();
 await connection.close();
 await orm.close();

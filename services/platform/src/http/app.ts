@@ -274,7 +274,7 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     api.allowedMethods({
       throw: true,
       methodNotAllowed: () => new DomainError('METHOD_NOT_ALLOWED', 'Method not allowed'),
-      notImplemented: () => new DomainError('METHOD_NOT_ALLOWED', 'Method not implemented'),
+      notImplemented: () => new DomainError('METHOD_NOT_ALLOWED', 'Method not supported'),
     }),
   );
 

@@ -18,7 +18,12 @@ export const CHART = join(ROOT, 'charts', 'faena');
 export const PROD_VALUES = join(CHART, 'ci', 'production-values.yaml');
 export const DEV_VALUES = join(CHART, 'ci', 'dev-values.yaml');
 export const NODE = process.execPath;
-export const SERVICES = ['identity', 'payments', 'marketplace', 'gym', 'pos', 'notifications'] as const;
+/** Every service the chart knows, in migration order. */
+export const ALL_SERVICES = ['identity', 'payments', 'marketplace', 'gym', 'pos', 'notifications'] as const;
+/** The services enabled by default (gym and pos are not built yet). */
+export const SERVICES = ['identity', 'payments', 'marketplace', 'notifications'] as const;
+/** Enabled services that run a Temporal worker (identity has no activities). */
+export const WORKER_SERVICES = ['payments', 'marketplace', 'notifications'] as const;
 /** Kubernetes minors the manifests are validated against: the chart's floor-ish and a recent one. */
 export const KUBE_VERSIONS = ['1.31.0', '1.35.0'] as const;
 

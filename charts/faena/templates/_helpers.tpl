@@ -136,7 +136,8 @@ Call with (dict "dst" $defaults "src" $overrides); returns YAML.
 
 {{/*
 Every workload the chart runs, as a YAML list; templates range over `include "faena.components" . | fromYamlArray`.
-Each item: name, service, role (api | worker | workflow-worker), script, taskQueue, secretEnv, cfg (merged settings).
+Each item: name, service, role (api | worker | workflow-worker), script, taskQueue, secretEnv, optionalSecretEnv,
+cfg (merged settings).
 */}}
 {{- define "faena.components" -}}
 {{- $out := list }}
@@ -145,17 +146,17 @@ Each item: name, service, role (api | worker | workflow-worker), script, taskQue
 {{- if $svc.enabled }}
 {{- $api := include "faena.deepMerge" (dict "dst" $.Values.apiDefaults "src" $svc.api) | fromYaml }}
 {{- if $api.enabled }}
-{{- $out = append $out (dict "name" (printf "%s-api" $name) "service" $name "role" "api" "script" (printf "services/%s/src/main.ts" $name) "taskQueue" "" "secretEnv" ($svc.secretEnv | default list) "cfg" $api) }}
+{{- $out = append $out (dict "name" (printf "%s-api" $name) "service" $name "role" "api" "script" (printf "services/%s/src/main.ts" $name) "taskQueue" "" "secretEnv" ($svc.secretEnv | default list) "optionalSecretEnv" ($svc.optionalSecretEnv | default list) "cfg" $api) }}
 {{- end }}
 {{- $worker := include "faena.deepMerge" (dict "dst" $.Values.workerDefaults "src" $svc.worker) | fromYaml }}
 {{- if $worker.enabled }}
-{{- $out = append $out (dict "name" (printf "%s-worker" $name) "service" $name "role" "worker" "script" (printf "services/%s/src/worker.ts" $name) "taskQueue" $name "secretEnv" ($svc.secretEnv | default list) "cfg" $worker) }}
+{{- $out = append $out (dict "name" (printf "%s-worker" $name) "service" $name "role" "worker" "script" (printf "services/%s/src/worker.ts" $name) "taskQueue" $name "secretEnv" ($svc.secretEnv | default list) "optionalSecretEnv" ($svc.optionalSecretEnv | default list) "cfg" $worker) }}
 {{- end }}
 {{- end }}
 {{- end }}
 {{- $wf := include "faena.deepMerge" (dict "dst" .Values.workerDefaults "src" .Values.workflowWorker) | fromYaml }}
 {{- if $wf.enabled }}
-{{- $out = append $out (dict "name" "workflow-worker" "service" "workflows" "role" "workflow-worker" "script" "workflows/src/worker.ts" "taskQueue" "workflows" "secretEnv" list "cfg" $wf) }}
+{{- $out = append $out (dict "name" "workflow-worker" "service" "workflows" "role" "workflow-worker" "script" "workflows/src/worker.ts" "taskQueue" "workflows" "secretEnv" list "optionalSecretEnv" list "cfg" $wf) }}
 {{- end }}
 {{- toYaml $out }}
 {{- end }}
@@ -183,7 +184,8 @@ Pod-level settings shared by every Faena pod.
 
 {{/*
 Environment shared by every Faena process (besides the ConfigMap): OpenTelemetry resource
-attributes from the downward API, and the Secret's keys. Call with (dict "root" $ "c" $component).
+attributes from the downward API, and the Secret's keys. Call with (dict "root" $ "serviceName" $name
+"secretEnv" $keys "optionalSecretEnv" $keys), or "databaseOnly" true for DATABASE_URL alone.
 */}}
 {{- define "faena.env" -}}
 {{- $root := .root }}
@@ -236,6 +238,14 @@ attributes from the downward API, and the Secret's keys. Call with (dict "root" 
     secretKeyRef:
       name: {{ include "faena.secretName" $root }}
       key: {{ . }}
+{{- end }}
+{{- range .optionalSecretEnv }}
+- name: {{ . }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "faena.secretName" $root }}
+      key: {{ . }}
+      optional: true
 {{- end }}
 {{- end }}
 {{- end }}

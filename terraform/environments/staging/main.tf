@@ -67,11 +67,12 @@ module "faena" {
   otlp_endpoint       = var.otlp_endpoint
   service_monitors    = true
   app_secrets = {
-    KEY_ENCRYPTION_SECRET      = var.key_encryption_secret
-    MERCADOPAGO_ACCESS_TOKEN   = var.mercadopago_access_token
-    MERCADOPAGO_WEBHOOK_SECRET = var.mercadopago_webhook_secret
-    SMTP_USERNAME              = var.smtp_username
-    SMTP_PASSWORD              = var.smtp_password
+    KEY_ENCRYPTION_SECRET       = var.key_encryption_secret
+    NOTIFICATIONS_SERVICE_TOKEN = var.notifications_service_token
+    PAYMENTS_SECRET_KEY         = var.payments_secret_key
+    WEBHOOK_SECRET_KEY          = var.webhook_secret_key
+    SMTP_USER                   = var.smtp_user
+    SMTP_PASS                   = var.smtp_pass
   }
   extra_values = [yamlencode({
     apiDefaults    = { autoscaling = { minReplicas = 1, maxReplicas = 3 } }

@@ -52,26 +52,34 @@ variable "key_encryption_secret" {
   sensitive   = true
 }
 
-variable "mercadopago_access_token" {
-  description = "MERCADOPAGO_ACCESS_TOKEN for payments (a MercadoPago test-user token in staging)."
+variable "notifications_service_token" {
+  description = "NOTIFICATIONS_SERVICE_TOKEN shared by identity and notifications (X-Service-Token of password-reset mails; 32+ characters)."
   type        = string
   sensitive   = true
 }
 
-variable "mercadopago_webhook_secret" {
-  description = "MERCADOPAGO_WEBHOOK_SECRET for payments (webhook signatures)."
+variable "payments_secret_key" {
+  description = "PAYMENTS_SECRET_KEY for payments: seals the tenants' MercadoPago credentials stored in its schema (32+ characters). MercadoPago tokens are per tenant, not deployment secrets."
   type        = string
   sensitive   = true
 }
 
-variable "smtp_username" {
-  description = "SMTP_USERNAME for notifications."
+variable "webhook_secret_key" {
+  description = "WEBHOOK_SECRET_KEY for notifications: encrypts the outgoing-webhook signing secrets at rest (32+ characters)."
   type        = string
   sensitive   = true
 }
 
-variable "smtp_password" {
-  description = "SMTP_PASSWORD for notifications."
+variable "smtp_user" {
+  description = "SMTP_USER for notifications (empty for an unauthenticated relay)."
   type        = string
+  default     = ""
+  sensitive   = true
+}
+
+variable "smtp_pass" {
+  description = "SMTP_PASS for notifications."
+  type        = string
+  default     = ""
   sensitive   = true
 }

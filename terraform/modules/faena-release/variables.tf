@@ -106,7 +106,7 @@ variable "temporal_client_key" {
 }
 
 variable "app_secrets" {
-  description = "Service secrets by env var name: KEY_ENCRYPTION_SECRET, MERCADOPAGO_ACCESS_TOKEN, MERCADOPAGO_WEBHOOK_SECRET, SMTP_USERNAME, SMTP_PASSWORD."
+  description = "Service secrets by env var name: KEY_ENCRYPTION_SECRET, NOTIFICATIONS_SERVICE_TOKEN, PAYMENTS_SECRET_KEY, WEBHOOK_SECRET_KEY (required by the enabled services), SMTP_USER, SMTP_PASS, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY (optional)."
   type        = map(string)
   default     = {}
   sensitive   = true

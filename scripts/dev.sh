@@ -12,12 +12,13 @@ set +a
 declare -A PORTS=([identity]=4001 [payments]=4002 [marketplace]=4003 [gym]=4004 [pos]=4005 [notifications]=4006)
 REGISTER=(--disable-warning=ExperimentalWarning --import ./services/platform/src/telemetry/register.ts)
 
-pids=()
 kill_tree() { local c; for c in $(pgrep -P "$1"); do kill_tree "$c"; done; kill -TERM "$1" 2>/dev/null; }
 cleanup() { # every service, worker and log prefixer started here gets a graceful SIGTERM
   trap - INT TERM EXIT
   log "stopping"
-  for pid in "${pids[@]}"; do kill_tree "$pid"; done
+  # Every process this script started, however bash forked it (a `( a | b ) &` may fork a and b
+  # directly from here), receives SIGTERM: services drain and stop gracefully.
+  for pid in $(pgrep -P $$); do kill_tree "$pid"; done
   wait 2>/dev/null
 }
 trap cleanup INT TERM EXIT
@@ -27,7 +28,6 @@ run() { # run NAME ENV... -- ARGS...: one process, its output prefixed by NAME
   local envs=()
   while [ "$1" != -- ]; do envs+=("$1"); shift; done; shift
   ( env "${envs[@]}" node "${REGISTER[@]}" "$@" 2>&1 | sed -u "s/^/$(printf '\033[35m%-22s\033[0m' "[$name]") /" ) &
-  pids+=($!)
 }
 
 services=()
@@ -51,7 +51,6 @@ done
 # Local SMTP catcher (maildev) with a web page where every mail the services send can be read.
 ( node node_modules/maildev/dist/bin/maildev.js --smtp "${SMTP_PORT:-1025}" --ip 127.0.0.1 \
     --web "${MAILDEV_WEB_PORT:-1080}" --web-ip 127.0.0.1 2>&1 | sed -u "s/^/$(printf '\033[35m%-22s\033[0m' '[mail]') /" ) &
-pids+=($!)
 
 for name in "${services[@]}"; do
   run "$name" SERVICE_NAME="$name" PORT="${PORTS[$name]:-4099}" -- "services/$name/src/main.ts"

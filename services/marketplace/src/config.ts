@@ -23,10 +23,10 @@ export const storageConfigSchema = {
     then: Joi.required(),
     otherwise: Joi.optional(),
   }),
-  S3_BUCKET: Joi.string().when('STORAGE_DRIVER', {
+  S3_BUCKET: Joi.when('STORAGE_DRIVER', {
     is: 's3',
-    then: Joi.required(),
-    otherwise: Joi.optional(),
+    then: Joi.string().required(),
+    otherwise: Joi.string().allow('').optional(),
   }),
   S3_REGION: Joi.string().default('us-east-1'),
   S3_ENDPOINT: Joi.string()

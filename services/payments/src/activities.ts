@@ -4,6 +4,7 @@ import { DomainError, asSystem, runWithContext, withEm, type Logger, type Orm } 
 import { Payment } from './domain/entities.ts';
 import { present, releasePayout } from './domain/payments.ts';
 import type { Providers } from './domain/providers.ts';
+import { ProviderError } from './providers/mercadopago.ts';
 import { PaymentNotFoundYet, refund, requestPayment, syncFromProvider } from './domain/service.ts';
 
 export interface ActivityDeps {
@@ -43,6 +44,9 @@ export function createActivities(deps: ActivityDeps) {
     runWithContext({ tenantId }, () =>
       withEm(deps.orm, (em) => fn(em as unknown as EntityManager)).catch((err: unknown) => {
         if (err instanceof DomainError) throw ApplicationFailure.nonRetryable(err.message, err.code);
+        // A provider that refuses the request (bad credentials, unknown payment) will refuse it again.
+        if (err instanceof ProviderError && !err.retryable)
+          throw ApplicationFailure.nonRetryable(err.message, 'PROVIDER_REJECTED');
         throw err;
       }),
     );

@@ -1,5 +1,5 @@
 import { log } from '@temporalio/workflow';
-import { payments } from './activities.ts';
+import { payments, paymentsOnce } from './activities.ts';
 
 /**
  * The reconciliation janitor (a Temporal Schedule, every 10 minutes by default): provider payments
@@ -17,7 +17,7 @@ export async function reconcilePayments(opts: {
   let errors = 0;
   for (const p of stale) {
     try {
-      const r = await payments.syncProviderPayment(p);
+      const r = await paymentsOnce.syncProviderPayment(p);
       if (r.status !== 'pending') updated += 1;
     } catch (err) {
       errors += 1;

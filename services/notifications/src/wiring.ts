@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createAuthGuard, createOrm, type Logger, type Orm, type Redis } from '@faena/platform';
+import { authGuardFromConfig, createOrm, type Logger, type Orm, type Redis } from '@faena/platform';
 import type { ApiConfig, SharedConfig } from './config.ts';
 import type { NotificationsDeps } from './deps.ts';
 import { createEmailChannel } from './domain/email.ts';
@@ -88,13 +88,7 @@ export function createNotificationsDeps(
   config: ApiWiringConfig,
   infra: { orm: Orm; redis: Redis; logger: Logger; realtime: RealtimePublisher },
 ): NotificationsDeps & { close(): Promise<void> } {
-  const guard = createAuthGuard({
-    jwks: `${config.IDENTITY_URL}/.well-known/jwks.json`,
-    identityUrl: config.IDENTITY_URL,
-    issuer: config.JWT_ISSUER,
-    audience: config.JWT_AUDIENCE,
-    redis: infra.redis,
-  });
+  const guard = authGuardFromConfig(config, infra.redis);
   const notify = createNotifyDeps(config, infra);
   return {
     orm: infra.orm,

@@ -1,6 +1,6 @@
 /** Boots the payments API: config → logger → db → redis → temporal → app → listen, with graceful shutdown. */
 import {
-  createAuthGuard,
+  authGuardFromConfig,
   createLogger,
   createRedis,
   createTemporalClient,
@@ -19,13 +19,7 @@ const orm = await createPaymentsOrm(config, logger);
 const redis = createRedis(config.REDIS_URL, { name: config.SERVICE_NAME });
 await redis.connect();
 const temporal = await createTemporalClient(config);
-const guard = createAuthGuard({
-  jwks: `${config.IDENTITY_URL}/.well-known/jwks.json`,
-  identityUrl: config.IDENTITY_URL,
-  issuer: config.JWT_ISSUER,
-  audience: config.JWT_AUDIENCE,
-  redis,
-});
+const guard = authGuardFromConfig(config, redis);
 const app = createApp(
   {
     orm,

@@ -262,3 +262,17 @@ export function createAuthGuard(opts: AuthGuardOptions): AuthGuard {
 
   return { requireAuth, requirePermission, close: async () => void (await subscriber?.quit()) };
 }
+
+/** The guard of a service that trusts identity: JWKS and session look-ups at IDENTITY_URL. */
+export function authGuardFromConfig(
+  config: { IDENTITY_URL: string; JWT_ISSUER: string; JWT_AUDIENCE: string },
+  redis: Redis,
+): AuthGuard {
+  return createAuthGuard({
+    jwks: `${config.IDENTITY_URL}/.well-known/jwks.json`,
+    identityUrl: config.IDENTITY_URL,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    redis,
+  });
+}

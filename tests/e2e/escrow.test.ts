@@ -206,9 +206,14 @@ describe('a marketplace deal end to end', () => {
     expect((await balanceOf('platform_revenue', null)) - revenueBefore).toBe(commission);
     expect((await balanceOf('platform_escrow', null)) - escrowBefore).toBe(0n);
 
-    const job = await marketplace.get(`${MARKETPLACE}/jobs/${jobId}/timeline`).set(bearer(b.client.token));
-    expect(job.body.data.map((e: { status: string }) => e.status)).toEqual(
-      expect.arrayContaining(['in_progress', 'completed_by_professional', 'approved', 'paid_out']),
-    );
+    // The deal's state moves first; the job's timeline follows through the marketplace activity.
+    await eventually(async () => {
+      const timeline = await marketplace
+        .get(`${MARKETPLACE}/jobs/${jobId}/timeline`)
+        .set(bearer(b.client.token));
+      expect(timeline.body.data.map((e: { status: string }) => e.status)).toEqual(
+        expect.arrayContaining(['in_progress', 'completed_by_professional', 'approved', 'paid_out']),
+      );
+    }, 15000);
   }, 120000);
 });

@@ -17,6 +17,7 @@ export default {
   moduleNameMapper: {
     '^@faena/platform$': '<rootDir>/services/platform/src/index.ts',
     '^@faena/platform/testing$': '<rootDir>/services/platform/src/testing/index.ts',
+    '^@faena/platform/money$': '<rootDir>/services/platform/src/money.ts',
     '^@faena/platform/telemetry/register$': '<rootDir>/services/platform/src/telemetry/register.ts',
   },
   testMatch: ['<rootDir>/{services,workflows,tests}/**/*.test.ts'],

@@ -46,7 +46,7 @@ for dir in services/*/; do
 done
 
 # The MercadoPago sandbox answers payments' provider calls and sends it signed webhooks.
-[ -f services/payments/src/sandbox/server.ts ] && run mercadopago-sandbox SERVICE_NAME=mercadopago-sandbox -- services/payments/src/sandbox/server.ts
+[ -f services/payments/src/sandbox/server.ts ] && run mercadopago-sandbox SERVICE_NAME=mercadopago-sandbox SANDBOX_STATE_FILE="${SANDBOX_STATE_FILE:-.data/sandbox.json}" -- services/payments/src/sandbox/server.ts
 
 # Local SMTP catcher (maildev) with a web page where every mail the services send can be read.
 ( node node_modules/maildev/dist/bin/maildev.js --smtp "${SMTP_PORT:-1025}" --ip 127.0.0.1 \

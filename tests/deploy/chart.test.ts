@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Joi from 'joi';
 import { parse } from 'yaml';
-import { identityConfigSchema } from '../../services/identity/src/config.ts';
+import { identityConfigSchema, identityWorkerConfigSchema } from '../../services/identity/src/config.ts';
 import { marketplaceConfigSchema } from '../../services/marketplace/src/config.ts';
 import { apiConfigSchema as notificationsApiConfigSchema } from '../../services/notifications/src/config.ts';
 import { paymentsConfigSchema } from '../../services/payments/src/config.ts';
@@ -20,7 +20,6 @@ import {
   KUBE_VERSIONS,
   PROD_VALUES,
   SERVICES,
-  WORKER_SERVICES,
   type K8sObject,
   kubeconform,
   kubeconformSummary,
@@ -47,6 +46,8 @@ const named = (objs: K8sObject[], kind: string, name: string) => {
 };
 const envOf = (container: any): Record<string, any> =>
   Object.fromEntries((container.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));
+/** Every enabled service runs a worker (identity's serves the profiles and operator checks processes ask for). */
+const WORKER_SERVICES = SERVICES;
 
 const VARIANTS: Record<string, { values?: string[]; set?: string[] }> = {
   default: {},
@@ -308,6 +309,8 @@ describe.each(Object.keys(VARIANTS))('workloads rendered with %s values', (varia
   test("each service's pods get exactly its own secrets, under the names its config schema reads", () => {
     const own: Record<string, string[]> = {
       identity: ['KEY_ENCRYPTION_SECRET', 'NOTIFICATIONS_SERVICE_TOKEN'],
+      // its worker reads only PostgreSQL and Temporal (services.identity.workerSecretEnv: [])
+      'identity-worker': [],
       payments: ['PAYMENTS_SECRET_KEY'],
       marketplace: ['S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'],
       notifications: ['NOTIFICATIONS_SERVICE_TOKEN', 'SMTP_PASS', 'SMTP_USER', 'WEBHOOK_SECRET_KEY'],
@@ -318,12 +321,16 @@ describe.each(Object.keys(VARIANTS))('workloads rendered with %s values', (varia
       (x) => x.spec.template.metadata.labels['faena.dev/tier'] === 'app',
     )) {
       const service = d.spec.template.metadata.labels['faena.dev/service'];
+      const component = d.spec.template.metadata.labels['app.kubernetes.io/component'];
       const secretKeys = (d.spec.template.spec.containers[0].env ?? [])
         .filter((e: any) => e.valueFrom?.secretKeyRef)
         .map((e: any) => e.valueFrom.secretKeyRef.key)
         .filter((k: string) => !common.includes(k))
         .sort();
-      expect({ d: d.metadata.name, secretKeys }).toEqual({ d: d.metadata.name, secretKeys: own[service] });
+      expect({ d: d.metadata.name, secretKeys }).toEqual({
+        d: d.metadata.name,
+        secretKeys: own[component] ?? own[service],
+      });
     }
     const payments = envOf(
       named(objs, 'Deployment', 'faena-payments-worker').spec.template.spec.containers[0],
@@ -364,6 +371,32 @@ describe.each(Object.keys(VARIANTS))('workloads rendered with %s values', (varia
       const missing = need.filter((k) => env[k] === undefined || env[k] === '');
       expect({ service: s, missing }).toEqual({ service: s, missing: [] });
     }
+  });
+
+  test("the identity worker's pod env satisfies the worker's joi config schema", () => {
+    const c = named(objs, 'Deployment', 'faena-identity-worker').spec.template.spec.containers[0];
+    // Secret references stand for values the Secret holds; the rest is the env as rendered.
+    const placeholders: Record<string, string> = {
+      DATABASE_URL: 'postgres://faena:secret@db:5432/faena',
+      REDIS_URL: 'redis://cache:6379/0',
+    };
+    const env = Object.fromEntries(
+      Object.entries({ ...named(objs, 'ConfigMap', 'faena').data, ...envOf(c) })
+        .filter(([k, v]) => typeof v === 'string' || v?.secretKeyRef || k in placeholders)
+        .map(([k, v]) => [k, typeof v === 'string' ? v : (placeholders[k] ?? 'from-the-secret')]),
+    );
+    const { error, value } = identityWorkerConfigSchema.validate(env, {
+      abortEarly: false,
+      allowUnknown: true,
+      convert: true,
+    });
+    expect(error?.details.map((d) => d.message) ?? []).toEqual([]);
+    expect(value).toMatchObject({
+      SERVICE_NAME: 'identity-worker',
+      PORT: 3001,
+      TEMPORAL_ADDRESS: expect.any(String),
+      SHUTDOWN_GRACE_MS: Number(envOf(c).SHUTDOWN_GRACE_MS),
+    });
   });
 
   test('APIs, workers and the workflow worker run the right entry point and task queue', () => {

@@ -150,7 +150,9 @@ cfg (merged settings).
 {{- end }}
 {{- $worker := include "faena.deepMerge" (dict "dst" $.Values.workerDefaults "src" $svc.worker) | fromYaml }}
 {{- if $worker.enabled }}
-{{- $out = append $out (dict "name" (printf "%s-worker" $name) "service" $name "role" "worker" "script" (printf "services/%s/src/worker.ts" $name) "taskQueue" $name "secretEnv" ($svc.secretEnv | default list) "optionalSecretEnv" ($svc.optionalSecretEnv | default list) "cfg" $worker) }}
+{{- /* a worker may need fewer secrets than its API (`workerSecretEnv`, even empty, replaces `secretEnv`) */}}
+{{- $workerSecretEnv := ternary $svc.workerSecretEnv $svc.secretEnv (hasKey $svc "workerSecretEnv") }}
+{{- $out = append $out (dict "name" (printf "%s-worker" $name) "service" $name "role" "worker" "script" (printf "services/%s/src/worker.ts" $name) "taskQueue" $name "secretEnv" ($workerSecretEnv | default list) "optionalSecretEnv" ($svc.optionalSecretEnv | default list) "cfg" $worker) }}
 {{- end }}
 {{- end }}
 {{- end }}

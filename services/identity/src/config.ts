@@ -4,10 +4,13 @@ import {
   databaseConfigSchema,
   httpConfigSchema,
   redisConfigSchema,
+  temporalConfigSchema,
+  workerConfigSchema,
   type BaseConfig,
   type HttpConfig,
   type DatabaseConfig,
   type RedisConfig,
+  type TemporalConfig,
 } from '@faena/platform';
 import { passwordResetConfigSchema } from './routes/password-reset.ts';
 
@@ -40,4 +43,21 @@ export interface IdentityConfig extends BaseConfig, HttpConfig, DatabaseConfig, 
   NOTIFICATIONS_URL: string;
   NOTIFICATIONS_SERVICE_TOKEN: string;
   PASSWORD_RESET_URL: string;
+}
+
+/** The identity worker (services/identity/src/worker.ts): PostgreSQL and Temporal only, no Redis, no keys. */
+export const identityWorkerConfigSchema = baseConfigSchema.keys({
+  ...workerConfigSchema,
+  ...databaseConfigSchema,
+  ...temporalConfigSchema,
+  SHUTDOWN_GRACE_MS: Joi.number()
+    .integer()
+    .min(0)
+    .default(10000)
+    .description('how long running activities get to finish after SIGTERM'),
+});
+
+export interface IdentityWorkerConfig extends BaseConfig, DatabaseConfig, TemporalConfig {
+  PORT?: number;
+  SHUTDOWN_GRACE_MS: number;
 }

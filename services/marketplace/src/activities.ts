@@ -27,6 +27,8 @@ export interface RecordJobEventInput {
   data?: Record<string, unknown>;
   /** Derived by the workflow from its id and the step: the same key records once. */
   key: string;
+  /** The escrow run recording it (an earlier payment attempt's run only adds to the timeline). */
+  workflowId?: string;
 }
 
 export interface JobView {

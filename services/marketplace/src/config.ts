@@ -13,6 +13,7 @@ import {
   type RedisConfig,
   type AuthConfig,
 } from '@faena/platform';
+import type { EscrowWindows } from './deps.ts';
 import { localStorage, s3Storage, type Storage } from './storage/index.ts';
 
 /** Where uploads are stored: a local folder (dev) or an S3-compatible bucket (production). */
@@ -58,7 +59,37 @@ export interface StorageConfig {
   UPLOAD_MAX_FILES: number;
 }
 
+/** The deal's windows (ms), as the escrow workflow takes them; shorter ones make every path tryable in dev. */
+export const escrowConfigSchema = {
+  ESCROW_PAYMENT_WINDOW_MS: Joi.number()
+    .integer()
+    .min(1000)
+    .default(30 * 60 * 1000),
+  ESCROW_APPROVAL_WINDOW_MS: Joi.number()
+    .integer()
+    .min(1000)
+    .default(72 * 3600 * 1000),
+  ESCROW_LATE_MONEY_WINDOW_MS: Joi.number()
+    .integer()
+    .min(1000)
+    .default(7 * 24 * 3600 * 1000),
+};
+
+export interface EscrowConfig {
+  ESCROW_PAYMENT_WINDOW_MS: number;
+  ESCROW_APPROVAL_WINDOW_MS: number;
+  ESCROW_LATE_MONEY_WINDOW_MS: number;
+}
+
+/** The windows every new deal of this service gets. */
+export const escrowWindows = (c: EscrowConfig): EscrowWindows => ({
+  paymentWindowMs: c.ESCROW_PAYMENT_WINDOW_MS,
+  approvalWindowMs: c.ESCROW_APPROVAL_WINDOW_MS,
+  lateMoneyWindowMs: c.ESCROW_LATE_MONEY_WINDOW_MS,
+});
+
 export const marketplaceConfigSchema = baseConfigSchema.keys({
+  ...escrowConfigSchema,
   ...httpConfigSchema,
   ...databaseConfigSchema,
   ...redisConfigSchema,
@@ -68,7 +99,15 @@ export const marketplaceConfigSchema = baseConfigSchema.keys({
 });
 
 export interface MarketplaceConfig
-  extends TemporalConfig, StorageConfig, BaseConfig, HttpConfig, DatabaseConfig, RedisConfig, AuthConfig {}
+  extends
+    TemporalConfig,
+    StorageConfig,
+    EscrowConfig,
+    BaseConfig,
+    HttpConfig,
+    DatabaseConfig,
+    RedisConfig,
+    AuthConfig {}
 
 export function createStorage(config: StorageConfig): Storage {
   if (config.STORAGE_DRIVER === 's3')

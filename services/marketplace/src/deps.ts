@@ -14,4 +14,12 @@ export interface MarketplaceDeps {
   uploads: UploadLimits;
   /** Task queue the escrow workflow is started on: ESCROW_TASK_QUEUE in production, a unique one in tests. */
   escrowTaskQueue: string;
+  /** Windows of new deals (defaults: 30 min to pay, 72 h to approve, 7 days to return a late payment). */
+  escrowWindows?: EscrowWindows;
+}
+
+export interface EscrowWindows {
+  paymentWindowMs: number;
+  approvalWindowMs: number;
+  lateMoneyWindowMs: number;
 }

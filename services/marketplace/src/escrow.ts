@@ -10,12 +10,9 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { DomainError, ERROR_STATUS, type ErrorCode } from '@faena/platform';
-import {
-  escrowWorkflowId,
-  statusQuery,
-  type EscrowInput,
-  type EscrowStatus,
-} from '@faena/workflows/escrow/messages';
+import { currencyDigits } from '@faena/platform/money';
+import { statusQuery, type EscrowInput, type EscrowStatus } from '@faena/workflows/escrow/messages';
+import type { EscrowWindows } from './deps.ts';
 import type { Job } from './domain/entities.ts';
 
 export const ESCROW_WORKFLOW_TYPE = 'escrow';
@@ -26,7 +23,11 @@ export const titleOf = (description: string): string => {
   return line.length > 80 ? `${line.slice(0, 79)}…` : line;
 };
 
-export const escrowInputOf = (tenantId: string, job: Job): EscrowInput => ({
+export const escrowInputOf = (
+  tenantId: string,
+  job: Job,
+  extra: { professionalName?: string; windows?: EscrowWindows } = {},
+): EscrowInput => ({
   tenantId,
   offerId: job.offerId,
   jobId: job.id,
@@ -37,7 +38,16 @@ export const escrowInputOf = (tenantId: string, job: Job): EscrowInput => ({
   currency: job.currency,
   commissionBps: job.commissionBps,
   method: job.paymentMethod,
+  ...(extra.professionalName && { professionalName: extra.professionalName }),
+  ...extra.windows,
 });
+
+/** `ARS 1500.00`: the amount in the currency's minor-unit digits, for the run's summary line. */
+const plainAmount = (minor: bigint, currency: string) => {
+  const d = currencyDigits(currency);
+  const scale = 10n ** BigInt(d);
+  return `${currency} ${minor / scale}${d ? `.${(minor % scale).toString().padStart(d, '0')}` : ''}`;
+};
 
 /**
  * Starts the job's escrow workflow. Starting it again (a retried accept, a concurrent one) finds it
@@ -49,13 +59,14 @@ export async function startEscrow(
   taskQueue: string,
   tenantId: string,
   job: Job,
+  extra: { professionalName?: string; windows?: EscrowWindows } = {},
 ): Promise<{ workflowId: string; started: boolean }> {
-  const workflowId = escrowWorkflowId(tenantId, job.offerId);
+  const workflowId = job.workflowId;
   try {
     await temporal.workflow.start(ESCROW_WORKFLOW_TYPE, {
       taskQueue,
       workflowId,
-      args: [escrowInputOf(tenantId, job)],
+      args: [escrowInputOf(tenantId, job, extra)],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
       searchAttributes: {
@@ -63,7 +74,10 @@ export async function startEscrow(
         BusinessKey: [job.offerId],
         ProcessStatus: ['awaiting_payment'],
       },
-      staticSummary: `Escrow of job ${job.id}: ${job.amount.toString()} ${job.currency}`,
+      staticSummary: `Escrow · ${titleOf(job.description)} · ${plainAmount(job.amount, job.currency)}${
+        extra.professionalName ? ` · ${extra.professionalName}` : ''
+      }${job.attempt > 1 ? ` · payment attempt ${job.attempt}` : ''}`,
+      staticDetails: `Job ${job.id}, offer ${job.offerId}. Client ${job.clientId}, professional ${job.professionalId}. Commission ${job.commissionBps / 100}%. Method ${job.paymentMethod}. The run's current details say what it waits for and the operator action that applies.`,
     });
     return { workflowId, started: true };
   } catch (err) {
@@ -106,5 +120,19 @@ export async function queryEscrow(temporal: Client, workflowId: string): Promise
     return await temporal.workflow.getHandle(workflowId).query(statusQuery);
   } catch (err) {
     throw escrowError(err);
+  }
+}
+
+/**
+ * The deal's state as the server last saw it (its `ProcessStatus` search attribute): answers even
+ * when no workflow worker runs, unlike the `status` query.
+ */
+export async function escrowStateOf(temporal: Client, workflowId: string): Promise<string | null> {
+  try {
+    const d = await temporal.workflow.getHandle(workflowId).describe();
+    const v = d.searchAttributes.ProcessStatus;
+    return Array.isArray(v) && typeof v[0] === 'string' ? v[0] : null;
+  } catch {
+    return null;
   }
 }

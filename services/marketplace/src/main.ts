@@ -10,7 +10,7 @@ import {
 } from '@faena/platform';
 import { ESCROW_TASK_QUEUE } from '@faena/workflows/escrow/messages';
 import { createApp } from './app.ts';
-import { createStorage, marketplaceConfigSchema, type MarketplaceConfig } from './config.ts';
+import { createStorage, escrowWindows, marketplaceConfigSchema, type MarketplaceConfig } from './config.ts';
 import { createMarketplaceOrm } from './wiring-orm.ts';
 
 const config = loadConfigOrExit<MarketplaceConfig>(marketplaceConfigSchema);
@@ -30,6 +30,7 @@ const app = createApp(
     storage: createStorage(config),
     uploads: { maxFileBytes: config.UPLOAD_MAX_FILE_BYTES, maxFiles: config.UPLOAD_MAX_FILES },
     escrowTaskQueue: ESCROW_TASK_QUEUE,
+    escrowWindows: escrowWindows(config),
   },
   {
     version: config.SERVICE_VERSION,

@@ -44,6 +44,68 @@ const record = (
 const stats = async (token = b.pro.token) =>
   (await h.agent.get(`${API}/professionals/me/stats`).set(bearer(token))).body.data;
 
+describe('paying again after payment_failed', () => {
+  it('accepting the offer again starts attempt 2 with the new method; the old run only adds to the timeline', async () => {
+    const job = await acceptedJob(); // attempt 1, paid from the wallet
+    const first = (
+      await sql<{ workflow_id: string }>(h, `select workflow_id from marketplace.jobs where id = ?`, [job.id])
+    )[0]!.workflow_id;
+    await record(job.id, 'payment_failed', `${first}/job/payment_failed`, {
+      workflowId: first,
+      reason: 'the payment failed: the wallet does not hold enough',
+    });
+    const jobView = await h.agent.get(`${API}/jobs/${job.id}`).set(bearer(b.client.token));
+    expect(jobView.body.data).toMatchObject({ status: 'payment_failed', attempt: 1 });
+    const offerId = jobView.body.data.offerId as string;
+    const again = await h.agent
+      .post(`${API}/offers/${offerId}/accept`)
+      .set(bearer(b.client.token))
+      .send({ method: 'mercadopago' });
+    expect(again.status).toBe(202);
+    expect(again.body.data.job).toMatchObject({
+      id: job.id,
+      status: 'awaiting_payment',
+      attempt: 2,
+      paymentMethod: 'mercadopago',
+      workflowId: `${first}/2`,
+    });
+    const second = h.temporal.workflow.getHandle(`${first}/2`);
+    expect((await second.describe()).status.name).toBe('RUNNING');
+    await second.terminate('test cleanup');
+    // News of the first run (e.g. its late payment refunded) reaches the timeline, not the status.
+    await record(job.id, 'payment_failed', `${first}/job/late-refund`, {
+      workflowId: first,
+      reason: 'late payment refunded',
+    });
+    const after = await h.agent.get(`${API}/jobs/${job.id}`).set(bearer(b.client.token));
+    expect(after.body.data.status).toBe('awaiting_payment');
+    const timeline = (await h.agent.get(`${API}/jobs/${job.id}/timeline`).set(bearer(b.client.token))).body
+      .data as Array<{
+      status: string;
+      reason: string;
+    }>;
+    expect(timeline.map((e) => e.reason)).toEqual(
+      expect.arrayContaining(['paying again (attempt 2) with mercadopago', 'late payment refunded']),
+    );
+    // A running deal cannot be accepted once more.
+    const third = await h.agent.post(`${API}/offers/${offerId}/accept`).set(bearer(b.client.token)).send({});
+    expect(third.status).toBe(409);
+    expect(third.body.errors[0].code).toBe('DEAL_EXISTS');
+  });
+
+  it('retry is for operators: a client is refused, an operator reaches the workflow', async () => {
+    const job = await acceptedJob();
+    const asClient = await h.agent.post(`${API}/jobs/${job.id}/retry`).set(bearer(b.client.token)).send({});
+    expect(asClient.status).toBe(403);
+    const asOperator = await h.agent
+      .post(`${API}/jobs/${job.id}/retry`)
+      .set(bearer(b.operator.token))
+      .send({ note: 'x' });
+    // The run was terminated by acceptedJob: nothing to retry, and never a 500.
+    expect([404, 409]).toContain(asOperator.status);
+  });
+});
+
 describe('marketplace activities', () => {
   it('recordJobEvent moves the status and appends the timeline once per key; getJob reads the job', async () => {
     const job = await acceptedJob();
@@ -161,9 +223,13 @@ describe('disputes and resolution (as the workflow records them)', () => {
       resolutionNote: 'mitad y mitad',
       resolvedBy: b.operator.id,
     });
-    expect((await h.agent.get(`${API}/jobs/${job.id}`).set(bearer(b.client.token))).body.data).toMatchObject({
+    // The job shows what moved: the professional's payout net of the snapshotted commission.
+    const view = (await h.agent.get(`${API}/jobs/${job.id}`).set(bearer(b.client.token))).body.data;
+    const commission = ((5000n * BigInt(view.commissionBps)) / 10000n).toString();
+    expect(view).toMatchObject({
       status: 'resolved',
-      payoutAmount: '5000',
+      payoutAmount: (5000n - BigInt(commission)).toString(),
+      commissionAmount: commission,
       refundAmount: '4000',
     });
     expect((await stats()).xp).toBe(before + 50);

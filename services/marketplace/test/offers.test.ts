@@ -230,6 +230,7 @@ describe('accepting an offer', () => {
       title: 'Cambiar calefont',
       clientId: b.client.id,
       professionalId: b.pro.id,
+      professionalName: 'Ana Plomera',
       amount: '45000',
       currency: 'CLP',
       commissionBps: 1500,
@@ -262,14 +263,25 @@ describe('accepting an offer', () => {
     await h.temporal.workflow.getHandle(res.body.data.workflowId as string).terminate('test cleanup');
   });
 
-  it('concurrent and repeated accepts create one job and one workflow run; all answer the same job', async () => {
+  it('concurrent and repeated accepts create one job and one workflow run; the others answer 409 DEAL_EXISTS', async () => {
     const o = await offer(h, b.pro, b.client);
     const results = await Promise.all(Array.from({ length: 5 }, () => accept(o.id)));
-    expect(results.map((r) => r.status)).toEqual([202, 202, 202, 202, 202]);
-    const ids = new Set(results.map((r) => r.body.data.job.id as string));
+    expect(results.every((r) => r.status === 202 || r.status === 409)).toBe(true);
+    const accepted = results.filter((r) => r.status === 202);
+    expect(accepted.length).toBeGreaterThanOrEqual(1);
+    const ids = new Set(accepted.map((r) => r.body.data.job.id as string));
     expect(ids.size).toBe(1);
+    const jobId = [...ids][0]!;
+    for (const r of results.filter((x) => x.status === 409)) {
+      expect(r.body.errors[0].code).toBe('DEAL_EXISTS');
+      expect(r.headers.location).toBe(`${API}/jobs/${jobId}`);
+    }
     const again = await accept(o.id);
-    expect(again.body.data.job.id).toBe([...ids][0]);
+    expect(again.status).toBe(409);
+    expect(again.body.errors[0]).toMatchObject({ code: 'DEAL_EXISTS' });
+    expect(again.body.errors[0].message).toMatch(
+      new RegExp(`its deal \\(job ${jobId}\\) is awaiting_payment`),
+    );
     const rows = await sql<{ jobs: number; events: number }>(
       h,
       `select (select count(*)::int from marketplace.jobs where offer_id = ?) as jobs,

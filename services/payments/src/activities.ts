@@ -44,9 +44,13 @@ export function createActivities(deps: ActivityDeps) {
     runWithContext({ tenantId }, () =>
       withEm(deps.orm, (em) => fn(em as unknown as EntityManager)).catch((err: unknown) => {
         if (err instanceof DomainError) throw ApplicationFailure.nonRetryable(err.message, err.code);
-        // A provider that refuses the request (bad credentials, unknown payment) will refuse it again.
+        // A provider that refuses the request will refuse it again: our credentials (an operator
+        // must fix them, then the workflow retries) or the request itself (a business refusal).
         if (err instanceof ProviderError && !err.retryable)
-          throw ApplicationFailure.nonRetryable(err.message, 'PROVIDER_REJECTED');
+          throw ApplicationFailure.nonRetryable(
+            err.message,
+            err.status === 401 || err.status === 403 ? 'PROVIDER_AUTH_FAILED' : 'PROVIDER_REJECTED',
+          );
         throw err;
       }),
     );
@@ -77,29 +81,39 @@ export function createActivities(deps: ActivityDeps) {
       });
     },
 
-    /** Pays the escrow out: the payee gets the amount minus `commissionBps`, the platform the commission. */
+    /**
+     * Pays the escrow out: the payee gets the amount minus `commissionBps`, the platform the
+     * commission; answers what moved (`payout`: gross, commission, net), also when the key had
+     * already paid out.
+     */
     async releasePayout(input: {
       key: string;
       tenantId: string;
       paymentId: string;
       commissionBps: number;
       amount?: string;
-    }): Promise<PaymentView> {
-      return inTenant(input.tenantId, async (em) =>
-        present(
-          await releasePayout(em, input.paymentId, {
-            key: input.key,
-            commissionBps: input.commissionBps,
-            ...(input.amount && { amount: BigInt(input.amount) }),
-          }),
-        ),
-      );
+    }): Promise<PaymentView & { payout: { gross: string; commission: string; net: string } }> {
+      return inTenant(input.tenantId, async (em) => {
+        const { payment, payout } = await releasePayout(em, input.paymentId, {
+          key: input.key,
+          commissionBps: input.commissionBps,
+          ...(input.amount && { amount: BigInt(input.amount) }),
+        });
+        return {
+          ...present(payment),
+          payout: {
+            gross: payout.gross.toString(),
+            commission: payout.commission.toString(),
+            net: (payout.gross - payout.commission).toString(),
+          },
+        };
+      });
     },
 
     /** Captures an escrowed payment to its payee with no commission. */
     async capture(input: { key: string; tenantId: string; paymentId: string }): Promise<PaymentView> {
       return inTenant(input.tenantId, async (em) =>
-        present(await releasePayout(em, input.paymentId, { key: input.key, commissionBps: 0 })),
+        present((await releasePayout(em, input.paymentId, { key: input.key, commissionBps: 0 })).payment),
       );
     },
 

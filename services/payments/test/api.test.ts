@@ -123,6 +123,31 @@ describe('refunds', () => {
   });
 });
 
+describe('partially_refunded in the API', () => {
+  it('a partially refunded payment is listed by that status, and the OpenAPI document names it', async () => {
+    await deposit(h, b, b.client.id, 400);
+    const paid = await walletPayment(b.owner, newKey(), { amount: 400, reference: 'partial-list' });
+    await h.agent
+      .post(`${API}/payments/${paid.body.data.id}/refunds`)
+      .set(bearer(b.owner))
+      .set('Idempotency-Key', newKey('refund'))
+      .send({ amount: 150, reason: 'one item missing' });
+    const listed = await h.agent
+      .get(`${API}/payments?status=partially_refunded&reference=partial-list`)
+      .set(bearer(b.owner));
+    expect(listed.status).toBe(200);
+    expect(listed.body.data).toEqual([
+      expect.objectContaining({ id: paid.body.data.id, status: 'partially_refunded', refundedAmount: '150' }),
+    ]);
+    const doc = (await h.agent.get('/openapi.json')).body;
+    const one =
+      doc.paths['/api/payments/v1/payments/{id}'].get.responses['200'].content['application/json'].schema
+        .properties.data;
+    expect(one.properties.status.enum).toEqual(expect.arrayContaining(['partially_refunded', 'refunded']));
+    expect(one.properties.refundedAmount).toBeDefined();
+  });
+});
+
 describe('history, ledger and isolation', () => {
   it('filters the history; a client sees only their own payments; another tenant gets 404', async () => {
     await deposit(h, b, b.client.id, 50);

@@ -19,9 +19,12 @@ export interface JobActivities {
       | 'paid_out'
       | 'disputed'
       | 'resolved'
-      | 'cancelled';
+      | 'cancelled'
+      | 'payment_failed';
     actor: 'system' | 'client' | 'professional' | 'operator';
     actorId?: string | null;
+    /** The escrow run recording it: a run that is no longer the job's (an earlier attempt) only adds to the timeline. */
+    workflowId?: string;
     reason?: string;
     data?: Record<string, unknown>;
   }): Promise<void>;

@@ -5,8 +5,9 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 
 export const ESCROW_TASK_QUEUE = 'workflows';
-export const escrowWorkflowId = (tenantId: string, offerId: string): string =>
-  `escrow/${tenantId}/${offerId}`;
+/** The deal's workflow id: one per offer and payment attempt (a client may pay again after `payment_failed`). */
+export const escrowWorkflowId = (tenantId: string, offerId: string, attempt = 1): string =>
+  attempt === 1 ? `escrow/${tenantId}/${offerId}` : `escrow/${tenantId}/${offerId}/${attempt}`;
 
 export interface EscrowInput {
   tenantId: string;
@@ -27,6 +28,10 @@ export interface EscrowInput {
   approvalWindowMs?: number;
   /** Locale of the notifications (falls back to the tenant's). */
   locale?: string;
+  /** The professional's public name, for the operator view (the client's comes from identity). */
+  professionalName?: string;
+  /** How long a provider payment that arrives after the deal ended is still watched and refunded (default 7 days). */
+  lateMoneyWindowMs?: number;
 }
 
 export type EscrowState =
@@ -37,7 +42,18 @@ export type EscrowState =
   | 'approved'
   | 'paid_out'
   | 'resolved'
-  | 'cancelled';
+  | 'cancelled'
+  /** The payment could not be taken (declined, insufficient wallet, provider unavailable, window ended): nothing is held. */
+  | 'payment_failed'
+  /** Money waits for an operator: the refund or payout failed for a reason retries did not clear. */
+  | 'refund_blocked'
+  | 'payout_blocked';
+
+/** States in which the deal is over (the workflow may still watch for a late payment to return). */
+export const FINAL_STATES: readonly EscrowState[] = ['paid_out', 'resolved', 'cancelled', 'payment_failed'];
+
+/** What an operator can do to a deal in its current state (Temporal UI: Send Update). */
+export type OperatorAction = 'resolveDispute' | 'retry';
 
 export interface EscrowStatus {
   state: EscrowState;
@@ -48,12 +64,32 @@ export interface EscrowStatus {
   amount: string;
   currency: string;
   commissionBps: number;
+  /** What went back to the client. */
   refunded: string;
+  /** What the professional received: the payout net of the commission. */
   paidOut: string;
+  /** What the platform kept of the payout. */
+  commission: string;
   /** ISO instants of the running windows. */
   paymentDeadline: string | null;
   approvalDeadline: string | null;
   dispute: { reason: string; openedBy: string; evidence: string[] } | null;
+  /** The operator's split, once decided (amounts are gross: the payout's commission is in `commission`). */
+  resolution: {
+    refund: string;
+    payout: string;
+    note: string;
+    operatorId: string;
+    operatorName: string;
+  } | null;
+  /** Why the payment failed (`payment_failed`): a code and the words a person reads. */
+  paymentFailure: { code: string; reason: string } | null;
+  /** The money step that waits for an operator (`refund_blocked`, `payout_blocked`). */
+  blocked: { step: 'refund' | 'payout'; reason: string; since: string; attempts: number } | null;
+  /** What the deal waits for now, in words (empty when it waits for nothing). */
+  waitingFor: string;
+  /** The one operator Update that applies now, if any. */
+  operatorAction: OperatorAction | null;
 }
 
 export const statusQuery = defineQuery<EscrowStatus>('status');
@@ -74,6 +110,12 @@ export const resolveDispute = defineUpdate<
   EscrowStatus,
   [{ operatorId: string; refund: string; payout: string; note: string }]
 >('resolveDispute');
+/**
+ * An operator retries the money step a `refund_blocked` / `payout_blocked` deal waits on (after
+ * fixing its cause, e.g. the provider credentials). Same idempotency keys: never moves money twice.
+ */
+export const retry = defineUpdate<EscrowStatus, [{ operatorId: string; note?: string }]>('retry');
+
 /** Either side cancels before completion: the client is refunded in full. */
 export const cancel = defineUpdate<
   EscrowStatus,

@@ -8,7 +8,10 @@ export const KYC_DOCUMENT_KINDS = ['id_front', 'id_back', 'selfie', 'certificate
 export const OFFER_STATUSES = ['pending', 'accepted', 'rejected', 'withdrawn'] as const;
 export type OfferStatus = (typeof OFFER_STATUSES)[number];
 
-/** The job's states; exactly the escrow workflow's `EscrowState`. */
+/**
+ * The job's states: the escrow workflow's `EscrowState`s a client sees (a blocked refund or payout
+ * leaves the job where it was; the deal's own state says it is blocked).
+ */
 export const JOB_STATUSES = [
   'awaiting_payment',
   'in_progress',
@@ -18,6 +21,7 @@ export const JOB_STATUSES = [
   'disputed',
   'resolved',
   'cancelled',
+  'payment_failed',
 ] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 export const JOB_ACTORS = ['system', 'client', 'professional', 'operator'] as const;
@@ -154,8 +158,11 @@ export const Job = defineEntity({
     paymentMethod: p.enum(PAYMENT_METHODS),
     status: p.enum(JOB_STATUSES).default('awaiting_payment'),
     workflowId: p.string().length(255),
-    /** What the professional was paid out (gross, before commission) and what the client got back. */
+    /** Which escrow run pays for the job: 1, then one more each time the client pays again after `payment_failed`. */
+    attempt: p.integer().default(1),
+    /** The payout (gross, before commission), the platform's commission of it, and what the client got back. */
     payoutAmount: moneyProperty().nullable(),
+    commissionAmount: moneyProperty().nullable(),
     refundAmount: moneyProperty().nullable(),
     completedAt: p.datetime().columnType('timestamptz').nullable(),
     ...auditProperties,

@@ -1,8 +1,21 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { notFound } from '@faena/platform';
-import { Dispute, Job, JobEvent, Professional, XpAward, type JobActor, type JobStatus } from './entities.ts';
+import {
+  Dispute,
+  JOB_STATUSES,
+  Job,
+  JobEvent,
+  Professional,
+  XpAward,
+  type JobActor,
+  type JobStatus,
+} from './entities.ts';
 import { XP_JOB_COMPLETED, levelFor, progress } from './gamification.ts';
+
+/** The commission the payout paid (stored since escrow v2; computed from the snapshotted rate before). */
+const commissionOfJob = (j: Job): bigint =>
+  j.commissionAmount ?? ((j.payoutAmount ?? 0n) * BigInt(j.commissionBps)) / 10_000n;
 
 export function presentJob(j: Job) {
   return {
@@ -18,11 +31,40 @@ export function presentJob(j: Job) {
     paymentMethod: j.paymentMethod,
     status: j.status,
     workflowId: j.workflowId,
-    payoutAmount: j.payoutAmount?.toString() ?? null,
+    attempt: j.attempt,
+    /** What the professional received: the payout net of the commission. */
+    payoutAmount:
+      j.payoutAmount === null || j.payoutAmount === undefined
+        ? null
+        : (j.payoutAmount - commissionOfJob(j)).toString(),
+    /** What the platform kept of the payout. */
+    commissionAmount:
+      j.payoutAmount === null || j.payoutAmount === undefined ? null : commissionOfJob(j).toString(),
     refundAmount: j.refundAmount?.toString() ?? null,
     completedAt: j.completedAt?.toISOString() ?? null,
     createdAt: j.createdAt.toISOString(),
     updatedAt: j.updatedAt.toISOString(),
+  };
+}
+
+/**
+ * The job as the escrow state an Update just answered shows it: status, and the money that moved
+ * (net payout, commission, refund), before the workflow has recorded the step on the row.
+ */
+export function presentJobAs(
+  j: Job,
+  escrow: { state: string; paidOut: string; commission: string; refunded: string },
+) {
+  const view = presentJob(j);
+  const status = (JOB_STATUSES as readonly string[]).includes(escrow.state)
+    ? (escrow.state as JobStatus)
+    : view.status;
+  const moved = escrow.paidOut !== '0' || escrow.commission !== '0';
+  return {
+    ...view,
+    status,
+    ...(moved && { payoutAmount: escrow.paidOut, commissionAmount: escrow.commission }),
+    ...(escrow.refunded !== '0' && { refundAmount: escrow.refunded }),
   };
 }
 
@@ -65,6 +107,8 @@ export interface JobEventInput {
   data?: Record<string, unknown>;
   /** Idempotency key: the same key records once (unique constraint). */
   key: string;
+  /** The escrow run recording it; an earlier run of the job (a failed payment attempt) does not move its status. */
+  workflowId?: string;
 }
 
 const money = (v: unknown): bigint | null => {
@@ -108,8 +152,9 @@ export async function awardXp(
  * Sets the job's status and appends the timeline entry, once per `key` (a repeat is a no-op). With
  * the job row locked, so entries of one job apply one at a time. Side effects by status:
  * `completed_by_professional` stamps completedAt; `disputed` opens the dispute (data.reason,
- * data.evidence); `resolved` stores the split (data.refund, data.payout, data.note) and closes it;
- * `paid_out` stores the payout (data.payout, default the whole amount); `cancelled` the refund
+ * data.evidence); `resolved` stores the split (data.refund, data.gross or data.payout, data.commission,
+ * data.note) and closes it; `paid_out` stores the payout (data.gross or data.payout, default the whole
+ * amount, and data.commission); `cancelled` the refund
  * (data.refund). A payout > 0 (paid_out, or resolved with a payout) awards the completion XP and
  * counts the job as completed, once.
  */
@@ -136,6 +181,10 @@ export async function recordJobEvent(
       data: input.data ?? null,
       key: input.key,
     } as Partial<JobEvent> as JobEvent);
+    if (input.workflowId && input.workflowId !== job.workflowId) {
+      await tx.flush(); // an earlier attempt's news (e.g. its late payment refunded): timeline only
+      return { recorded: true, job };
+    }
     job.status = input.status;
     let payout: bigint | null = null;
     switch (input.status) {
@@ -158,9 +207,10 @@ export async function recordJobEvent(
         break;
       }
       case 'resolved': {
-        payout = money(data.payout);
+        payout = money(data.gross) ?? money(data.payout);
         const refund = money(data.refund);
         job.payoutAmount = payout;
+        job.commissionAmount = money(data.commission);
         job.refundAmount = refund;
         const d = await tx.findOne(Dispute, { jobId: job.id });
         if (d) {
@@ -175,8 +225,9 @@ export async function recordJobEvent(
         break;
       }
       case 'paid_out':
-        payout = money(data.payout) ?? job.amount;
+        payout = money(data.gross) ?? money(data.payout) ?? job.amount;
         job.payoutAmount = payout;
+        job.commissionAmount = money(data.commission);
         break;
       case 'cancelled':
         job.refundAmount = money(data.refund ?? data.refunded);
@@ -196,7 +247,7 @@ export async function professionalStats(em: EntityManager, pro: Professional) {
     .getConnection()
     .execute<Array<{ currency: string; gross: string; commission: string; jobs: number }>>(
       `select currency, sum(payout_amount)::text as gross,
-        sum((payout_amount * commission_bps) / 10000)::text as commission, count(*)::int as jobs
+        sum(coalesce(commission_amount, (payout_amount * commission_bps) / 10000))::text as commission, count(*)::int as jobs
       from marketplace.jobs
       where tenant_id = ? and professional_id = ? and status in ('paid_out', 'resolved') and payout_amount > 0
       group by currency order by currency`,

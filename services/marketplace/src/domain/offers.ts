@@ -133,7 +133,9 @@ export async function closeOffer(
  * The client accepts: in one transaction, with the offer row locked, the offer becomes accepted and
  * its job is created (awaiting payment, the commission snapshotted from the professional's level)
  * with the first timeline entry. Accepting an offer already accepted by this client returns its job
- * (`created: false`), so a retry after a failed workflow start reaches the same job; concurrent
+ * (`created: false`), so a retry after a failed workflow start reaches the same job — unless its
+ * payment failed (`payment_failed`): then the job is paid again, with the method now given, by a
+ * new escrow run (`attempt` + 1, `created: true`); concurrent
  * accepts serialise on the lock and create one job (a unique constraint on jobs.offer_id backs it).
  */
 export async function acceptOffer(
@@ -146,8 +148,25 @@ export async function acceptOffer(
   return em.transactional(async (tx) => {
     const o = await lockOffer(tx, offerId, clientId, 'client');
     if (o.status === 'accepted') {
-      const job = await tx.findOneOrFail(Job, { offerId: o.id });
-      return { offer: o, job, created: false };
+      const job = await tx.findOneOrFail(Job, { offerId: o.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (job.status !== 'payment_failed') return { offer: o, job, created: false };
+      // The last payment could not be taken: pay again (another method allowed) in a new escrow run.
+      job.attempt += 1;
+      job.paymentMethod = method;
+      job.status = 'awaiting_payment';
+      job.workflowId = escrowWorkflowId(tenantId, o.id, job.attempt);
+      tx.create(JobEvent, {
+        tenantId,
+        jobId: job.id,
+        status: 'awaiting_payment',
+        actor: 'client',
+        actorId: clientId,
+        reason: `paying again (attempt ${job.attempt}) with ${method}`,
+        data: { offerId: o.id, paymentMethod: method, attempt: job.attempt },
+        key: `job:${job.id}:attempt:${job.attempt}`,
+      } as Partial<JobEvent> as JobEvent);
+      await tx.flush();
+      return { offer: o, job, created: true };
     }
     if (o.status !== 'pending') throw notPending(o);
     if (o.expiresAt <= new Date()) throw expired();

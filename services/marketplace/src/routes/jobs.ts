@@ -8,11 +8,12 @@ import {
   dispute,
   markCompleted,
   resolveDispute,
+  retry,
   type EscrowStatus,
 } from '@faena/workflows/escrow/messages';
 import type { MarketplaceDeps } from '../deps.ts';
 import { Dispute, JOB_STATUSES, Job, JobEvent, Review, type JobStatus } from '../domain/entities.ts';
-import { presentDispute, presentEvent, presentJob } from '../domain/jobs.ts';
+import { presentDispute, presentEvent, presentJob, presentJobAs } from '../domain/jobs.ts';
 import { presentReview, replyToReview, writeReview } from '../domain/reviews.ts';
 import { escrowError, queryEscrow } from '../escrow.ts';
 import { em, id, isOperator, me, nonNegativeAmount } from './common.ts';
@@ -34,13 +35,17 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       throw new DomainError('FORBIDDEN', 'Only the job’s professional can do this');
     return j;
   };
-  /** Runs an escrow Update and answers with the job and the escrow state it returned. */
+  /**
+   * Runs an escrow Update and answers with the state it moved the deal to: the Update's result
+   * (the escrow), and the job as that state shows it (its row follows a moment later, when the
+   * workflow records the step).
+   */
   const update = async <A>(job: Job, def: UpdateDefinition<EscrowStatus, [A]>, arg: A) => {
     try {
       const escrow = await deps.temporal.workflow
         .getHandle(job.workflowId)
         .executeUpdate(def, { args: [arg] });
-      return { job: presentJob(job), escrow };
+      return { job: presentJobAs(job, escrow), escrow };
     } catch (err) {
       const mapped = escrowError(err);
       if (mapped.code === 'NOT_FOUND' && TERMINAL.includes(job.status))
@@ -207,6 +212,24 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
           payout: payout.toString(),
           note: b.note,
         });
+      },
+    },
+    {
+      method: 'post',
+      path: '/jobs/:id/retry',
+      summary:
+        'An operator retries the refund or payout a deal is blocked on (refund_blocked / payout_blocked), after fixing its cause; the same idempotency keys, so money never moves twice',
+      tags: ['disputes'],
+      auth: true,
+      middleware: [guard.requirePermission('disputes.resolve')],
+      schemas: {
+        params,
+        body: Joi.object({ note: Joi.string().trim().max(1000) }).default({}),
+      },
+      handler: async (ctx, input) => {
+        const j = await load(ctx, input.params.id as string);
+        const { note } = input.body as { note?: string };
+        return update(j, retry, { operatorId: me(ctx), ...(note && { note }) });
       },
     },
     {

@@ -1,11 +1,11 @@
 import Joi from 'joi';
 import type { Context } from 'koa';
-import { findPage, notFound, paginationQuery, reply, type Route } from '@faena/platform';
+import { DomainError, findPage, notFound, paginationQuery, reply, type Route } from '@faena/platform';
 import type { MarketplaceDeps } from '../deps.ts';
-import { OFFER_STATUSES, Offer, PAYMENT_METHODS, type Job } from '../domain/entities.ts';
+import { OFFER_STATUSES, Offer, PAYMENT_METHODS, Professional, type Job } from '../domain/entities.ts';
 import { presentJob } from '../domain/jobs.ts';
 import { acceptOffer, closeOffer, editOffer, presentOffer, sendOffer } from '../domain/offers.ts';
-import { startEscrow } from '../escrow.ts';
+import { escrowStateOf, startEscrow } from '../escrow.ts';
 import { amount, currency, em, id, me, tenant } from './common.ts';
 
 const BASE = '/api/marketplace/v1';
@@ -152,7 +152,7 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
       method: 'post',
       path: '/offers/:id/accept',
       summary:
-        'Accept a pending, unexpired offer (its client): creates the job and starts its escrow process; 202 with the job’s Location. Safe to retry.',
+        'Accept a pending, unexpired offer (its client): creates the job and starts its escrow process; 202 with the job’s Location. Retrying after a failed start starts it; once the deal runs, 409 DEAL_EXISTS names its state. After `payment_failed`, accepting again pays with the method given.',
       tags: ['offers'],
       auth: true,
       status: 202,
@@ -176,7 +176,22 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
         );
         // After the commit: a failure here leaves the offer accepted and the job waiting; the same
         // accept again reaches the same job and starts the workflow (an already started one is fine).
-        const { workflowId, started } = await startEscrow(deps.temporal, deps.escrowTaskQueue, tid, job);
+        const pro = await em().findOne(Professional, { id: job.professionalId });
+        const { workflowId, started } = await startEscrow(deps.temporal, deps.escrowTaskQueue, tid, job, {
+          ...(pro && { professionalName: pro.displayName }),
+          ...(deps.escrowWindows && { windows: deps.escrowWindows }),
+        });
+        if (!created && !started) {
+          // The deal already runs (or ran): say where it is rather than pretend to start it again.
+          const state = (await escrowStateOf(deps.temporal, workflowId)) ?? job.status;
+          throw new DomainError(
+            'DEAL_EXISTS',
+            `The offer is already accepted: its deal (job ${job.id}) is ${state}${
+              state === 'payment_failed' ? '; accept again to pay with another method' : ''
+            }`,
+            { headers: { Location: `${BASE}/jobs/${job.id}` } },
+          );
+        }
         deps.logger.info('offer accepted', {
           offerId: job.offerId,
           jobId: job.id,

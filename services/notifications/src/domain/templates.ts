@@ -172,6 +172,58 @@ export const TEMPLATES = {
       },
     },
   },
+  'escrow.payment_failed': {
+    description:
+      'The payment of an accepted offer could not be taken; nothing is held and the client can accept again with another method (marketplace)',
+    variables: { title: { kind: 'string' }, amount: { kind: 'money' }, reason: { kind: 'string' } },
+    channels: { email: true, in_app: true },
+    content: {
+      es: {
+        subject: 'No pudimos cobrar el pago: {{title}}',
+        text: 'El pago de {{amount}} por «{{title}}» no se pudo realizar ({{reason}}). No se retuvo dinero: el cliente puede aceptar la oferta otra vez con otro medio de pago.',
+        html: '<p>El pago de {{amount}} por «{{title}}» no se pudo realizar ({{reason}}). No se retuvo dinero: el cliente puede aceptar la oferta otra vez con otro medio de pago.</p>',
+      },
+      en: {
+        subject: 'The payment could not be taken: {{title}}',
+        text: 'The payment of {{amount}} for "{{title}}" could not be taken ({{reason}}). Nothing was held: the client can accept the offer again with another payment method.',
+        html: '<p>The payment of {{amount}} for "{{title}}" could not be taken ({{reason}}). Nothing was held: the client can accept the offer again with another payment method.</p>',
+      },
+    },
+  },
+  'escrow.late_refund': {
+    description: 'A payment arrived after its job had ended and was refunded in full (marketplace)',
+    variables: { title: { kind: 'string' }, amount: { kind: 'money' } },
+    channels: { email: true, in_app: true },
+    content: {
+      es: {
+        subject: 'Te devolvimos un pago: {{title}}',
+        text: 'Recibimos {{amount}} por «{{title}}» después de que el trabajo terminó, así que te lo devolvimos completo.',
+        html: '<p>Recibimos {{amount}} por «{{title}}» después de que el trabajo terminó, así que te lo devolvimos completo.</p>',
+      },
+      en: {
+        subject: 'We refunded a payment: {{title}}',
+        text: 'We received {{amount}} for "{{title}}" after the job had ended, so we refunded all of it.',
+        html: '<p>We received {{amount}} for "{{title}}" after the job had ended, so we refunded all of it.</p>',
+      },
+    },
+  },
+  'escrow.delayed': {
+    description: 'A refund or payout of a job is delayed and waits for the operations team (marketplace)',
+    variables: { title: { kind: 'string' } },
+    channels: { email: true, in_app: true },
+    content: {
+      es: {
+        subject: 'Demora en el movimiento de dinero: {{title}}',
+        text: 'El reembolso o el pago de «{{title}}» está demorado por un problema con el medio de pago. Nuestro equipo ya lo está resolviendo; el dinero sigue resguardado.',
+        html: '<p>El reembolso o el pago de «{{title}}» está demorado por un problema con el medio de pago. Nuestro equipo ya lo está resolviendo; el dinero sigue resguardado.</p>',
+      },
+      en: {
+        subject: 'Money movement delayed: {{title}}',
+        text: 'The refund or payout of "{{title}}" is delayed by a problem with the payment provider. Our team is on it; the money stays safe in escrow.',
+        html: '<p>The refund or payout of "{{title}}" is delayed by a problem with the payment provider. Our team is on it; the money stays safe in escrow.</p>',
+      },
+    },
+  },
   'escrow.completed': {
     description: 'The professional marked the job completed; the client can approve or dispute (marketplace)',
     variables: { title: { kind: 'string' }, amount: { kind: 'money' } },

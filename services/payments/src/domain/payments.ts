@@ -3,7 +3,7 @@ import { DomainError, notFound } from '@faena/platform';
 import type { ProviderPayment } from '../providers/types.ts';
 import { Payment, type PaymentStatus } from './entities.ts';
 import { ensureAccount, postEntry, type PostingInput } from './ledger.ts';
-import { assertMove, canMove } from './state.ts';
+import { REFUNDABLE, assertMove, canMove, fundedStatus } from './state.ts';
 
 export interface NewPayment {
   key: string;
@@ -143,21 +143,85 @@ export async function applyProviderStatus(
   });
 }
 
-/** Releases escrowed funds: the payee gets `amount` minus the commission, the platform the commission. */
+/** The platform's commission on a payout: basis points of the gross, rounded down to the minor unit. */
+export const commissionOf = (gross: bigint, commissionBps: number): bigint =>
+  (gross * BigInt(commissionBps)) / 10_000n;
+
+/** The gross and commission of the payout entry posted under `key`, if there is one. */
+async function payoutPosted(
+  em: EntityManager,
+  tenantId: string,
+  key: string,
+): Promise<{ gross: bigint; commission: bigint } | null> {
+  const rows = await em.execute<Array<{ gross: string | null; commission: string | null }>>(
+    `select -sum(p.amount) filter (where a.kind = 'platform_escrow') as gross,
+            coalesce(sum(p.amount) filter (where a.kind = 'platform_revenue'), 0) as commission
+       from payments.journal_entries e
+       join payments.postings p on p.entry_id = e.id
+       join payments.accounts a on a.id = p.account_id
+      where e.tenant_id = ? and e.idempotency_key = ?
+      group by e.id`,
+    [tenantId, key],
+  );
+  const row = rows[0];
+  return row?.gross ? { gross: BigInt(row.gross), commission: BigInt(row.commission ?? '0') } : null;
+}
+
+/** Whether a journal entry with this key was already posted (a retried step). */
+async function posted(em: EntityManager, tenantId: string, key: string): Promise<boolean> {
+  const rows = await em.execute<Array<{ n: string }>>(
+    `select count(*) as n from payments.journal_entries where tenant_id = ? and idempotency_key = ?`,
+    [tenantId, key],
+  );
+  return rows[0]?.n !== '0';
+}
+
+/**
+ * What of an escrowed payment the platform escrow still holds: what funded it, minus what was
+ * refunded from it and paid out of it (its own postings on the escrow account, so a refund or payout
+ * never takes another payment's money).
+ */
+export async function heldInEscrow(em: EntityManager, p: Payment): Promise<bigint> {
+  const rows = await em.execute<Array<{ held: string }>>(
+    `select coalesce(sum(po.amount), 0)::text as held
+       from payments.journal_entries e
+       join payments.postings po on po.entry_id = e.id
+       join payments.accounts a on a.id = po.account_id
+      where e.tenant_id = ? and e.payment_id = ? and a.kind = 'platform_escrow'`,
+    [p.tenantId, p.id],
+  );
+  return BigInt(rows[0]?.held ?? '0');
+}
+
+/**
+ * Releases escrowed funds: the payee gets `amount` (default: all the escrow still holds of the
+ * payment) minus the commission, the platform the commission. Works before or after a partial
+ * refund (a dispute split); a payment with refunds stays `partially_refunded`.
+ */
 export async function releasePayout(
   em: EntityManager,
   paymentId: string,
   opts: { key: string; amount?: bigint; commissionBps: number },
-): Promise<Payment> {
+): Promise<{ payment: Payment; payout: { gross: bigint; commission: bigint } }> {
   return em.transactional(async (tx) => {
     const p = await tx.findOne(Payment, { id: paymentId }, { lockMode: 4 });
     if (!p) throw notFound('Payment');
     if (!p.escrow || !p.payeeId)
       throw new DomainError('INVALID_STATE_TRANSITION', 'Only escrowed payments with a payee are paid out');
-    const amount = opts.amount ?? p.amount - p.refundedAmount;
-    if (amount <= 0n || amount > p.amount - p.refundedAmount)
-      throw new DomainError('VALIDATION_FAILED', 'Payout exceeds what the escrow holds', { field: 'amount' });
-    const commission = (amount * BigInt(opts.commissionBps)) / 10_000n;
+    // This payout already happened (a retried step): answer what it moved.
+    const earlier = await payoutPosted(tx, p.tenantId, opts.key);
+    if (earlier) return { payment: p, payout: earlier };
+    if (!['held', 'captured', 'partially_refunded'].includes(p.status))
+      throw new DomainError('INVALID_STATE_TRANSITION', `A ${p.status} payment cannot be paid out`, {
+        field: 'status',
+      });
+    const holds = await heldInEscrow(tx, p);
+    const amount = opts.amount ?? holds;
+    if (amount <= 0n || amount > holds)
+      throw new DomainError('VALIDATION_FAILED', `Payout exceeds what the escrow holds (${holds})`, {
+        field: 'amount',
+      });
+    const commission = commissionOf(amount, opts.commissionBps);
     const postings: PostingInput[] = [
       {
         accountId: await ensureAccount(tx, p.tenantId, 'platform_escrow', null, p.currency),
@@ -172,7 +236,7 @@ export async function releasePayout(
         amount: commission,
       },
     ];
-    const posted = await postEntry(tx, {
+    const done = await postEntry(tx, {
       tenantId: p.tenantId,
       key: opts.key,
       kind: 'payout',
@@ -181,18 +245,36 @@ export async function releasePayout(
       description: `payout of ${p.reference}`,
       postings,
     });
-    if (posted) {
-      assertMove(p.status, 'captured');
-      p.status = 'captured';
+    if (done) {
+      const next = fundedStatus(p.capturedAmount, p.refundedAmount, 'captured');
+      assertMove(p.status, next);
+      p.status = next;
     }
     await tx.flush();
-    return p;
+    return { payment: p, payout: { gross: amount, commission } };
   });
 }
 
+/** Refuses a refund above what is left of the payment (and, escrowed, above what the escrow still holds of it). */
+async function assertRefundable(em: EntityManager, p: Payment, amount: bigint): Promise<void> {
+  const left = p.capturedAmount - p.refundedAmount;
+  if (amount > left)
+    throw new DomainError('REFUND_EXCEEDS_CAPTURED', `At most ${left} can be refunded`, { field: 'amount' });
+  if (p.escrow) {
+    const holds = await heldInEscrow(em, p);
+    if (amount > holds)
+      throw new DomainError(
+        'REFUND_EXCEEDS_CAPTURED',
+        `At most ${holds} can be refunded: the escrow holds only that much of this payment, the rest was paid out`,
+        { field: 'amount' },
+      );
+  }
+}
+
 /**
- * Refunds part or all of what was captured, never more; from the escrow when held, from the payee
- * or revenue otherwise, back to the wallet (wallet payments) or out through the provider.
+ * Refunds part or all of what was captured, never more; from the escrow when escrowed, from the
+ * payee or revenue otherwise, back to the wallet (wallet payments) or out through the provider.
+ * A retried refund (same key) returns the payment as it is, even once it is fully refunded.
  */
 export async function refundPayment(
   em: EntityManager,
@@ -201,45 +283,29 @@ export async function refundPayment(
 ): Promise<Payment> {
   const p = await em.findOne(Payment, { id: paymentId });
   if (!p) throw notFound('Payment');
+  if (await posted(em, p.tenantId, opts.key)) return p; // this refund already happened
   if (p.status === 'refunded')
     throw new DomainError('INVALID_STATE_TRANSITION', 'The payment is already refunded', { field: 'status' });
-  if (!['held', 'captured', 'settled', 'partially_refunded'].includes(p.status)) {
+  if (!REFUNDABLE.includes(p.status)) {
     throw new DomainError('INVALID_STATE_TRANSITION', `A ${p.status} payment cannot be refunded`, {
       field: 'status',
     });
   }
-  const done = await em.execute<Array<{ n: string }>>(
-    `select count(*) as n from payments.journal_entries where tenant_id = ? and idempotency_key = ?`,
-    [p.tenantId, opts.key],
-  );
-  if (done[0]?.n !== '0') return p; // this refund already happened
-  if (opts.amount > p.capturedAmount - p.refundedAmount) {
-    throw new DomainError(
-      'REFUND_EXCEEDS_CAPTURED',
-      `At most ${p.capturedAmount - p.refundedAmount} can be refunded`,
-      { field: 'amount' },
-    );
-  }
+  await assertRefundable(em, p, opts.amount);
   // The provider moves the money first; its idempotency key makes a retry safe.
   if (opts.providerRefund && p.method === 'mercadopago') await opts.providerRefund(p);
   return em.transactional(async (tx) => {
     const locked = await tx.findOneOrFail(Payment, { id: p.id }, { lockMode: 4 });
-    if (opts.amount > locked.capturedAmount - locked.refundedAmount) {
-      throw new DomainError(
-        'REFUND_EXCEEDS_CAPTURED',
-        `At most ${locked.capturedAmount - locked.refundedAmount} can be refunded`,
-        { field: 'amount' },
-      );
-    }
-    const from =
-      locked.status === 'held' || locked.escrow
-        ? await ensureAccount(tx, locked.tenantId, 'platform_escrow', null, locked.currency)
-        : await destination(tx, locked);
+    if (await posted(tx, locked.tenantId, opts.key)) return locked; // a concurrent twin got here first
+    await assertRefundable(tx, locked, opts.amount);
+    const from = locked.escrow
+      ? await ensureAccount(tx, locked.tenantId, 'platform_escrow', null, locked.currency)
+      : await destination(tx, locked);
     const to =
       locked.method === 'wallet'
         ? await ensureAccount(tx, locked.tenantId, 'customer_wallet', locked.payerId, locked.currency)
         : await source(tx, locked);
-    const posted = await postEntry(tx, {
+    const done = await postEntry(tx, {
       tenantId: locked.tenantId,
       key: opts.key,
       kind: 'refund',
@@ -251,10 +317,9 @@ export async function refundPayment(
         { accountId: to, amount: opts.amount },
       ],
     });
-    if (posted) {
+    if (done) {
       locked.refundedAmount += opts.amount;
-      const next: PaymentStatus =
-        locked.refundedAmount === locked.capturedAmount ? 'refunded' : 'partially_refunded';
+      const next = fundedStatus(locked.capturedAmount, locked.refundedAmount, locked.status);
       assertMove(locked.status, next);
       locked.status = next;
     }

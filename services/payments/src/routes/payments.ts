@@ -26,6 +26,41 @@ export const currency = Joi.string()
   .pattern(/^[A-Z]{3}$/)
   .description('ISO 4217');
 const id = Joi.string().uuid();
+const minor = Joi.string().pattern(/^\d+$/).description('minor units as a decimal string');
+
+/** A payment as the API answers it (`present()`), for the OpenAPI document. */
+export const paymentOut = Joi.object({
+  id: id.required(),
+  status: Joi.string()
+    .valid(...PAYMENT_STATUSES)
+    .required()
+    .description(
+      'pending until funded; held (escrow) or captured once funded; partially_refunded when refunds sum to less ' +
+        'than capturedAmount (the remainder stays refundable and, escrowed, payable out); refunded when all of it is; ' +
+        'failed or cancelled when it never was',
+    ),
+  amount: minor.required(),
+  currency: currency.required(),
+  method: Joi.string()
+    .valid(...PAYMENT_METHODS)
+    .required(),
+  payerId: id.required(),
+  payeeId: id.allow(null),
+  purpose: Joi.string().required(),
+  reference: Joi.string().required(),
+  escrow: Joi.boolean().required(),
+  capturedAmount: minor.required(),
+  refundedAmount: minor
+    .required()
+    .description('sum of the refunds; capturedAmount - refundedAmount is refundable'),
+  provider: Joi.string().allow(null),
+  providerPaymentId: Joi.string().allow(null),
+  providerStatus: Joi.string().allow(null),
+  checkoutUrl: Joi.string().allow(null).description('the provider page where the payer pays'),
+  failureReason: Joi.string().allow(null),
+  createdAt: Joi.date(),
+  updatedAt: Joi.date(),
+});
 const em = () => currentEm() as unknown as EntityManager;
 const auth = (ctx: { state: Record<string, unknown> }) => (ctx.state.auth as AuthState).claims;
 
@@ -63,6 +98,7 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
           reference: Joi.string().max(200).required(),
           escrow: Joi.boolean().default(false),
         }).required(),
+        response: paymentOut,
       },
       handler: async (ctx, input) => {
         const b = input.body as {
@@ -108,6 +144,7 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
           from: Joi.date().iso(),
           to: Joi.date().iso(),
         }),
+        response: Joi.array().items(paymentOut),
       },
       handler: async (ctx, input) => {
         const q = input.query as Record<string, string | number | Date | undefined> & {
@@ -133,7 +170,7 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
       tags: ['payments'],
       auth: true,
       middleware: [guard.requireAuth()],
-      schemas: { params: Joi.object({ id: id.required() }) },
+      schemas: { params: Joi.object({ id: id.required() }), response: paymentOut },
       handler: async (ctx, input) => present(await load(input.params.id as string, ctx)),
     },
     {
@@ -146,6 +183,7 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
       schemas: {
         params: Joi.object({ id: id.required() }),
         body: Joi.object({ amount: amount.required(), reason: Joi.string().max(200).required() }).required(),
+        response: paymentOut,
       },
       handler: async (ctx, input) => {
         const p = await load(input.params.id as string, ctx);
@@ -177,6 +215,7 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
           currency: currency.required(),
           branchId: id.required(),
         }).required(),
+        response: paymentOut,
       },
       handler: async (ctx, input) => {
         const b = input.body as { amount: number; currency: string; branchId: string };

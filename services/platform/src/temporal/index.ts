@@ -7,6 +7,7 @@ import {
   type ConnectionOptions,
   type WorkflowClientInterceptor,
 } from '@temporalio/client';
+import { resourceFromAttributes } from '@opentelemetry/resources';
 import { defaultPayloadConverter } from '@temporalio/common';
 import {
   OpenTelemetryPlugin,
@@ -16,6 +17,7 @@ import {
   NativeConnection,
   Runtime,
   Worker,
+  bundleWorkflowCode,
   type ActivityInboundCallsInterceptor,
   type LogLevel,
   type LogMetadata,
@@ -169,37 +171,86 @@ export async function createWorker(
   const { config, logger: log, ...workerOptions } = opts;
   installTemporalRuntime(log);
   const connection = await NativeConnection.connect(connectionOptions(config));
-  const telemetry = currentTelemetry();
-  const plugins = telemetry
-    ? [
-        new OpenTelemetryPlugin({
-          resource: telemetry.resource as never,
-          spanProcessor: legacySpanAdapter(
-            telemetry.spanProcessor ?? {
-              onStart: () => undefined,
-              onEnd: () => undefined,
-              forceFlush: () => Promise.resolve(),
-              shutdown: () => Promise.resolve(),
-            },
-          ) as never,
-        }),
-      ]
-    : [];
+  const side = workflowSideOptions(workerOptions.workflowBundle !== undefined);
   const worker = await Worker.create({
     ...workerOptions,
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
-    plugins,
-    interceptors: {
-      activity: [contextActivityInterceptor],
-      // A prebuilt bundle already contains its interceptor modules (see bundleWorkflows).
-      ...(workerOptions.workflowBundle ? {} : { workflowModules: [workflowInterceptorsModule] }),
-    },
+    plugins: side.plugins,
+    interceptors: { activity: [contextActivityInterceptor], ...side.interceptors },
   });
   return { worker, connection };
+}
+
+/**
+ * The plugins and workflow interceptor modules every workflow worker runs with, in one place: the
+ * production worker, dev, tests and replay all use exactly these, because a history written with
+ * one set of workflow interceptors does not replay with another (the OpenTelemetry interceptors add
+ * yield points that change the order of commands). The OpenTelemetry plugin is always installed;
+ * without a started telemetry its spans go nowhere.
+ */
+function workflowSideOptions(prebuiltBundle: boolean): Pick<WorkerOptions, 'plugins'> & {
+  interceptors: { workflowModules?: string[] };
+} {
+  const telemetry = currentTelemetry();
+  const plugin = new OpenTelemetryPlugin({
+    resource: (telemetry?.resource ?? resourceFromAttributes({})) as never,
+    spanProcessor: legacySpanAdapter(
+      telemetry?.spanProcessor ?? {
+        onStart: () => undefined,
+        onEnd: () => undefined,
+        forceFlush: () => Promise.resolve(),
+        shutdown: () => Promise.resolve(),
+      },
+    ) as never,
+  });
+  return {
+    plugins: [plugin],
+    // A prebuilt bundle already contains its interceptor modules (see workflows/scripts/bundle.ts).
+    interceptors: prebuiltBundle ? {} : { workflowModules: [workflowInterceptorsModule] },
+  };
+}
+
+/**
+ * The workflow side of a worker exactly as production runs it (plugins, interceptor modules), for
+ * the given sources or prebuilt bundle: spread into `Worker.create` (tests on the time-skipping
+ * server) or pass to `Worker.runReplayHistory`/`runReplayHistories` (replay tests).
+ */
+export function workflowWorkerOptions(
+  source: { workflowsPath: string } | { workflowBundle: { codePath: string } },
+): Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle' | 'plugins' | 'interceptors'> {
+  const side = workflowSideOptions('workflowBundle' in source);
+  return { ...source, plugins: side.plugins, interceptors: side.interceptors };
+}
+
+/**
+ * Replays histories against workflow code with the production worker options, in one bundle;
+ * answers one result per history (`error` set when it does not replay).
+ */
+export async function replayHistories(
+  source: { workflowsPath: string } | { workflowBundle: { codePath: string } },
+  histories: Iterable<{ workflowId: string; history: unknown }>,
+): Promise<Array<{ workflowId: string; error?: Error }>> {
+  const results: Array<{ workflowId: string; error?: Error }> = [];
+  const input = [...histories].map((h) => ({ workflowId: h.workflowId, history: h.history as never }));
+  for await (const r of Worker.runReplayHistories(workflowWorkerOptions(source), input))
+    results.push({ workflowId: r.workflowId, ...(r.error && { error: r.error }) });
+  return results;
 }
 
 /** Path of the OpenTelemetry workflow interceptors module, for bundling workflow code ahead of time. */
 export const otelWorkflowInterceptorsModule = (): string =>
   require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
+
+/**
+ * Bundles workflow code ahead of time with the same interceptor modules a worker adds when it
+ * bundles at start (ours and OpenTelemetry's), so a prebuilt bundle behaves like `workflowsPath`.
+ */
+export async function bundleWorkflows(workflowsPath: string): Promise<string> {
+  const { code } = await bundleWorkflowCode({
+    workflowsPath,
+    workflowInterceptorModules: [workflowInterceptorsModule, otelWorkflowInterceptorsModule()],
+  });
+  return code;
+}
 export { workflowInterceptorsModule };

@@ -1,6 +1,7 @@
 import { Connection } from '@temporalio/client';
 import pg from 'pg';
 import { testStack } from './env.ts';
+import { registerTestNamespace } from './temporal.ts';
 
 const alive = (pid: number) => {
   try {
@@ -47,7 +48,8 @@ export default async function globalSetup(): Promise<void> {
 /**
  * A Temporal namespace of this run's own (`faena-test-<pid>`, with Faena's search attributes), so
  * that workers of another run, or of `make dev`, never take this run's tasks from shared queues
- * such as `payments` or `workflows`. Namespaces of finished runs are deleted.
+ * such as `payments` or `workflows`. Namespaces of finished runs (and their suffixed siblings,
+ * see `registerTestNamespace`) are deleted.
  */
 async function temporalNamespaceForRun(): Promise<void> {
   const connection = await Connection.connect({ address: testStack.temporalAddress });
@@ -56,20 +58,11 @@ async function temporalNamespaceForRun(): Promise<void> {
     const { namespaces } = await connection.workflowService.listNamespaces({ pageSize: 1000 });
     for (const n of namespaces ?? []) {
       const name = n.namespaceInfo?.name ?? '';
-      const pid = Number(/^faena-test-(\d+)$/.exec(name)?.[1]);
+      const pid = Number(/^faena-test-(\d+)(-[a-z0-9-]+)?$/.exec(name)?.[1]);
       if (pid && !alive(pid) && Number(n.namespaceInfo?.state) === 1 /* REGISTERED */)
         await connection.operatorService.deleteNamespace({ namespace: name }).catch(() => undefined);
     }
-    await connection.workflowService.registerNamespace(
-      {
-        namespace,
-        workflowExecutionRetentionPeriod: { seconds: 86400 as never },
-      } /* int64: protobufjs takes a number */,
-    );
-    await connection.operatorService.addSearchAttributes({
-      namespace,
-      searchAttributes: { TenantId: 2, BusinessKey: 2, ProcessStatus: 2 },
-    }); // KEYWORD
+    await registerTestNamespace(connection, namespace);
     process.env.FAENA_TEST_TEMPORAL_NAMESPACE = namespace;
   } finally {
     await connection.close();

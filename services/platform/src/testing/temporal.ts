@@ -1,3 +1,4 @@
+import type { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { testStack } from './env.ts';
 
@@ -20,3 +21,34 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
 /** A unique task queue per test, so parallel tests on the shared dev server never steal each other's tasks. */
 export const uniqueTaskQueue = (prefix: string): string =>
   `${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+
+/** Registers a namespace on the dev server with Faena's search attributes (idempotent). */
+export async function registerTestNamespace(
+  connection: Pick<Connection, 'workflowService' | 'operatorService'>,
+  namespace: string,
+): Promise<string> {
+  await connection.workflowService
+    .registerNamespace(
+      {
+        namespace,
+        workflowExecutionRetentionPeriod: { seconds: 86400 as never },
+      } /* int64: protobufjs takes a number */,
+    )
+    .catch((err: unknown) => {
+      if (!/already exists|AlreadyExists/i.test(String(err))) throw err;
+    });
+  // The frontend may take a moment to see a new namespace.
+  for (let i = 0; ; i++) {
+    try {
+      await connection.operatorService.addSearchAttributes({
+        namespace,
+        searchAttributes: { TenantId: 2, BusinessKey: 2, ProcessStatus: 2 }, // 2 = KEYWORD
+      });
+      return namespace;
+    } catch (err) {
+      if (/already exists/i.test(String(err))) return namespace;
+      if (i >= 50) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * What the sandbox does to payments: create one (its outcome from the request, see outcomes.ts),
+ * resolve a pending one later, refund, and show one as MercadoPago's API does. Every change is
+ * stored (store.save) before it is answered or notified.
+ */
+import { HttpError } from './http.ts';
+import { WAITING, outcomeOf, payerFirstName, type Outcome, type Resolution } from './outcomes.ts';
+import type { SandboxPayment, SandboxRefund, SandboxStore } from './store.ts';
+import type { Notifier } from './webhooks.ts';
+
+const text = (v: unknown, fallback: string) => (typeof v === 'string' ? v : fallback);
+const refundedOf = (p: SandboxPayment) => p.refunds.reduce((s, r) => s + r.amount, 0);
+
+export function sandboxPayments(ctx: {
+  store: SandboxStore;
+  notifier: Notifier;
+  now: () => number;
+  defaultOutcome: Outcome;
+  /** The sandbox's own base URL (the checkout page link), known once it listens. */
+  baseUrl: () => string;
+}) {
+  const { store, notifier } = ctx;
+  const iso = () => new Date(ctx.now()).toISOString();
+
+  /** The payment as `GET /v1/payments/:id` answers it (never the merchant's token). */
+  const view = (p: SandboxPayment) => {
+    const { accessToken: _t, ...rest } = p;
+    return {
+      ...rest,
+      transaction_amount_refunded: refundedOf(p),
+      point_of_interaction: {
+        transaction_data: { ticket_url: `${ctx.baseUrl()}/sandbox/checkout/${p.id}` },
+      },
+    };
+  };
+
+  return {
+    view,
+
+    /** Moves a pending payment to its outcome, stores it and (unless silent) notifies the merchant. */
+    settle(p: SandboxPayment, r: Resolution, notify = true): void {
+      p.status = r.status;
+      p.status_detail = r.status_detail;
+      p.date_last_updated = iso();
+      if (r.status === 'approved') p.date_approved = p.date_last_updated;
+      store.save();
+      if (notify) notifier.enqueue(p);
+    },
+
+    /** `POST /v1/payments`: once per idempotency key (a repeat answers the payment as it is now). */
+    create(token: string, body: Record<string, unknown>, key: string | undefined) {
+      const seen = key ? store.payments.get(store.idempotency.get(`${token}:${key}`) ?? -1) : undefined;
+      if (seen) return view(seen);
+      const amount = Number(body.transaction_amount);
+      if (!Number.isFinite(amount) || amount <= 0)
+        throw new HttpError(400, 'transaction_amount must be positive');
+      const r = outcomeOf(body, ctx.defaultOutcome);
+      const payer = (body.payer ?? {}) as { email?: unknown };
+      const at = iso();
+      const p: SandboxPayment = {
+        id: store.newId(),
+        accessToken: token,
+        status: r.status,
+        status_detail: r.status_detail,
+        transaction_amount: amount,
+        currency_id: text(body.currency_id, 'ARS'),
+        description: text(body.description, ''),
+        external_reference: typeof body.external_reference === 'string' ? body.external_reference : null,
+        notification_url: typeof body.notification_url === 'string' ? body.notification_url : null,
+        payer: {
+          email: typeof payer.email === 'string' ? payer.email : null,
+          first_name: payerFirstName(body),
+        },
+        metadata: (body.metadata ?? {}) as Record<string, unknown>,
+        refunds: [],
+        date_created: at,
+        date_approved: r.status === 'approved' ? at : null,
+        date_last_updated: at,
+      };
+      store.payments.set(p.id, p);
+      if (key) store.idempotency.set(`${token}:${key}`, p.id);
+      store.save();
+      if (p.status !== 'pending') notifier.enqueue(p, 'payment.created');
+      // The payment starts pending, as MercadoPago's asynchronous methods do; the outcome arrives by webhook.
+      return p.status === 'pending' ? view(p) : { ...view(p), ...WAITING };
+    },
+
+    /**
+     * `POST /v1/payments/:id/refunds`: `amount` (decimal) or all that is left; once per idempotency
+     * key. Like MercadoPago, a partial refund leaves the payment approved (status_detail
+     * partially_refunded); the last one makes it refunded.
+     */
+    refund(token: string, p: SandboxPayment, body: Record<string, unknown>, key: string | undefined) {
+      const k = key && `${token}:refund:${p.id}:${key}`;
+      const seen = k ? p.refunds.find((r) => r.id === store.idempotency.get(k)) : undefined;
+      if (seen) return seen;
+      const refunded = refundedOf(p);
+      const left = p.transaction_amount - refunded;
+      const amount = body.amount === undefined ? left : Number(body.amount);
+      if (p.status !== 'approved' || !Number.isFinite(amount) || amount <= 0 || amount > left + 1e-9)
+        throw new HttpError(400, 'invalid refund');
+      const r: SandboxRefund = { id: store.newId(), amount, date_created: iso() };
+      p.refunds.push(r);
+      if (k) store.idempotency.set(k, r.id);
+      const full = Math.abs(refunded + amount - p.transaction_amount) < 1e-9;
+      p.status = full ? 'refunded' : 'approved';
+      p.status_detail = full ? 'refunded' : 'partially_refunded';
+      p.date_last_updated = iso();
+      store.save();
+      return r;
+    },
+  };
+}
+
+export type SandboxPayments = ReturnType<typeof sandboxPayments>;

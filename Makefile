@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/.cache/tools/node/bin:$(CURDIR)/.cache/tools/venv/bin:$(PATH)
 
-.PHONY: dev test install stack stop typecheck lint format bench charts-check clean
+.PHONY: dev test install stack stop typecheck lint format bench chaos charts-check clean
 
 dev: install stack ## install, start the stack, migrate, seed and run every service (Ctrl-C stops all)
 	@bash scripts/dev.sh
@@ -30,6 +30,9 @@ format: install
 
 bench: install stack ## benchmarks (performance is measured here, never asserted in tests)
 	@bash scripts/bench.sh
+
+chaos: install ## escrow deals under faults on a stack of its own (CHAOS_SEED, CHAOS_DEALS, CHAOS_FAULTS, CHAOS_SECONDS)
+	@bash scripts/chaos.sh
 
 charts-check: install stack ## offline Helm / Kubernetes / Terraform / Dockerfile checks
 	@node --disable-warning=ExperimentalWarning --experimental-vm-modules node_modules/jest/bin/jest.js tests/deploy

@@ -1,9 +1,11 @@
-import { log } from '@temporalio/workflow';
+import { log, patched } from '@temporalio/workflow';
 import { payments, paymentsOnce } from './activities.ts';
+import { tellOwner } from './sync.ts';
 
 /**
  * The reconciliation janitor (a Temporal Schedule, every 10 minutes by default): provider payments
- * still pending after `olderThanMinutes` are read at the provider and settled or failed.
+ * still pending after `olderThanMinutes` are read at the provider and settled or failed, and the
+ * workflow waiting for each is told, as paymentSync would have.
  */
 export async function reconcilePayments(opts: {
   olderThanMinutes: number;
@@ -18,7 +20,11 @@ export async function reconcilePayments(opts: {
   for (const p of stale) {
     try {
       const r = await paymentsOnce.syncProviderPayment(p);
-      if (r.status !== 'pending') updated += 1;
+      if (r.status !== 'pending') {
+        updated += 1;
+        // The deal waiting for this payment learns it like from a webhook (one it may have missed).
+        if (patched('reconcile-tells-owner')) await tellOwner(r);
+      }
     } catch (err) {
       errors += 1;
       log.warn('reconciliation of a payment failed', {

@@ -8,6 +8,28 @@ import {
 import { payments } from './activities.ts';
 import { paymentStatusChanged, providerNotified } from './messages.ts';
 
+/** Tells the workflow that asked for a payment (e.g. escrow) what its provider reported, if any asked. */
+export async function tellOwner(result: {
+  paymentId: string;
+  status: string;
+  workflowId: string | null;
+}): Promise<void> {
+  if (!result.workflowId) return;
+  try {
+    await getExternalWorkflowHandle(result.workflowId).signal(paymentStatusChanged, {
+      paymentId: result.paymentId,
+      status: result.status,
+    });
+  } catch (err) {
+    // A closed owner is no error: its deal ended (a late payment is refunded by payments' owner).
+    if (!(err instanceof ApplicationFailure))
+      log.warn('waiting workflow could not be signalled', {
+        workflowId: result.workflowId,
+        error: String(err),
+      });
+  }
+}
+
 export interface PaymentSyncInput {
   tenantId: string;
   provider: string;
@@ -28,19 +50,6 @@ export async function paymentSync(input: PaymentSyncInput): Promise<{ paymentId:
   });
   const result = await payments.syncProviderPayment(input);
   upsertSearchAttributes({ ProcessStatus: [result.status] });
-  if (result.workflowId) {
-    try {
-      await getExternalWorkflowHandle(result.workflowId).signal(paymentStatusChanged, {
-        paymentId: result.paymentId,
-        status: result.status,
-      });
-    } catch (err) {
-      if (!(err instanceof ApplicationFailure))
-        log.warn('waiting workflow could not be signalled', {
-          workflowId: result.workflowId,
-          error: String(err),
-        });
-    }
-  }
+  await tellOwner(result);
   return { paymentId: result.paymentId, status: result.status };
 }

@@ -16,6 +16,13 @@ export const paymentSyncWorkflowId = (tenantId: string, provider: string, provid
  * reads the payment from the provider and applies it. The answer is fast and the work durable: a
  * notification for a payment whose row is not committed yet is retried by that workflow, not lost.
  */
+const unavailable = (err: unknown) =>
+  err instanceof DomainError
+    ? err
+    : new DomainError('SERVICE_UNAVAILABLE', 'The notification could not be taken now; send it again', {
+        headers: { 'Retry-After': '5' },
+      });
+
 export function webhookRoutes(deps: PaymentsDeps): Route[] {
   return [
     {
@@ -47,9 +54,14 @@ export function webhookRoutes(deps: PaymentsDeps): Route[] {
         const dataId = String((input.query['data.id'] as string | undefined) ?? body.data.id);
         return runWithContext({ tenantId }, async () => {
           const em = currentEm() as unknown as EntityManager;
-          const creds = await credentialsFor(em, deps.secretKey, tenantId, 'mercadopago').catch(() => {
-            throw new DomainError('NOT_FOUND', 'No such webhook endpoint');
-          });
+          // An unknown endpoint is a 404 the provider stops at; anything else (the database is down)
+          // is a 503 the provider retries: a notification is never answered as if it were unknown.
+          const creds = await credentialsFor(em, deps.secretKey, tenantId, 'mercadopago').catch(
+            (err: unknown) => {
+              if (err instanceof DomainError) throw new DomainError('NOT_FOUND', 'No such webhook endpoint');
+              throw unavailable(err);
+            },
+          );
           const verdict = verifyWebhook(
             creds.webhookSecret,
             ctx.get('x-signature'),
@@ -63,29 +75,38 @@ export function webhookRoutes(deps: PaymentsDeps): Route[] {
               verdict.reason === 'stale' ? 'Signature timestamp is too old' : 'Invalid signature',
             );
           }
-          const stored = await em.execute<Array<{ id: string }>>(
-            `insert into payments.provider_notifications (id, tenant_id, provider, notification_id, topic, provider_payment_id, payload, received_at)
-             values (?, ?, 'mercadopago', ?, ?, ?, ?, now()) on conflict on constraint provider_notifications_unique do nothing returning id`,
-            [
-              uuidv7(),
-              tenantId,
-              String(body.id),
-              body.type,
-              body.type === 'payment' ? dataId : null,
-              JSON.stringify(body),
-            ],
-          );
-          if (!stored.length) return { received: true, duplicate: true };
-          if (body.type === 'payment') {
-            await deps.temporal.workflow.signalWithStart(PAYMENT_SYNC_WORKFLOW, {
-              taskQueue: 'workflows',
-              workflowId: paymentSyncWorkflowId(tenantId, 'mercadopago', dataId),
-              args: [{ tenantId, provider: 'mercadopago', providerPaymentId: dataId }],
-              signal: 'providerNotified',
-              signalArgs: [],
-              searchAttributes: { TenantId: [tenantId], BusinessKey: [`mercadopago:${dataId}`] },
+          // Stored and handed to paymentSync together: if the hand-off fails the row is rolled back
+          // and the 503 makes the provider send it again, so a notification is never stored unread.
+          const outcome = await em
+            .transactional(async (tx) => {
+              const stored = await tx.execute<Array<{ id: string }>>(
+                `insert into payments.provider_notifications (id, tenant_id, provider, notification_id, topic, provider_payment_id, payload, received_at)
+                 values (?, ?, 'mercadopago', ?, ?, ?, ?, now()) on conflict on constraint provider_notifications_unique do nothing returning id`,
+                [
+                  uuidv7(),
+                  tenantId,
+                  String(body.id),
+                  body.type,
+                  body.type === 'payment' ? dataId : null,
+                  JSON.stringify(body),
+                ],
+              );
+              if (!stored.length) return 'duplicate' as const;
+              if (body.type === 'payment')
+                await deps.temporal.workflow.signalWithStart(PAYMENT_SYNC_WORKFLOW, {
+                  taskQueue: 'workflows',
+                  workflowId: paymentSyncWorkflowId(tenantId, 'mercadopago', dataId),
+                  args: [{ tenantId, provider: 'mercadopago', providerPaymentId: dataId }],
+                  signal: 'providerNotified',
+                  signalArgs: [],
+                  searchAttributes: { TenantId: [tenantId], BusinessKey: [`mercadopago:${dataId}`] },
+                });
+              return 'stored' as const;
+            })
+            .catch((err: unknown) => {
+              throw unavailable(err);
             });
-          }
+          if (outcome === 'duplicate') return { received: true, duplicate: true };
           return { received: true, duplicate: false };
         });
       },

@@ -73,6 +73,7 @@ export function createNotifier(deps: {
     timers.add(t);
   };
 
+  const MAX_ATTEMPTS = 8;
   const create = (p: SandboxPayment, action: Notification['action'], copies = 1): Notification => ({
     // Numeric like MercadoPago's; random so ids never repeat across restarts (Faena dedups by id).
     id: `${Date.now()}${String(randomInt(1_000_000)).padStart(6, '0')}`,
@@ -82,7 +83,11 @@ export function createNotifier(deps: {
     copies,
   });
 
-  async function post(n: Notification, copy: number): Promise<void> {
+  /**
+   * Sends one copy of a notification. Like MercadoPago, a notification the receiver did not take
+   * (a 5xx, a timeout, no connection) is sent again later: here after 1, 2, 4 … 15 s, 8 tries in all.
+   */
+  async function post(n: Notification, copy: number, attempt = 1): Promise<void> {
     const p = store.payments.get(n.paymentId);
     const secret = p && store.merchants.get(p.accessToken)?.webhookSecret;
     if (!p?.notification_url || !secret || closed) return;
@@ -117,6 +122,8 @@ export function createNotifier(deps: {
       status = 'error';
     }
     deliveries.push({ paymentId: p.id, status, notificationId: n.id, copy });
+    if ((status === 'error' || status >= 500) && attempt < MAX_ATTEMPTS && !closed)
+      later(Math.min(1000 * 2 ** (attempt - 1), 15_000), () => post(n, copy, attempt + 1));
   }
 
   async function deliver(n: Notification): Promise<void> {

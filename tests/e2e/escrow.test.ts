@@ -4,16 +4,10 @@
  * server and the production workers — HTTP accept → sandbox webhook → complete → approve → payout,
  * with the money checked in the ledger.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import request from 'supertest';
-import { createAuthGuard, createRedis, createWorker, runMigrations, type Orm } from '@faena/platform';
+import type request from 'supertest';
+import { createWorker, runMigrations, type Orm } from '@faena/platform';
 import { captureLogger, eventually, testDatabaseUrl, testStack } from '@faena/platform/testing';
 import { createActivities as createMarketplaceActivities } from '../../services/marketplace/src/activities.ts';
-import { createApp as createMarketplaceApp } from '../../services/marketplace/src/app.ts';
-import { localStorage } from '../../services/marketplace/src/storage/index.ts';
-import { createMarketplaceOrm } from '../../services/marketplace/src/wiring-orm.ts';
 import { createActivities as createNotificationActivities } from '../../services/notifications/src/activities.ts';
 import { createRealtimePublisher } from '../../services/notifications/src/realtime/publish.ts';
 import { createNotificationsOrm, createNotifyDeps } from '../../services/notifications/src/wiring.ts';
@@ -27,8 +21,12 @@ import {
   type Business,
   type PaymentsHarness,
 } from '../../services/payments/test/harness.ts';
-
-const MARKETPLACE = '/api/marketplace/v1';
+import {
+  approvedProfessional,
+  MARKETPLACE,
+  startMarketplaceApi,
+  type MarketplaceApi,
+} from './marketplace.ts';
 
 let h: PaymentsHarness;
 let b: Business;
@@ -36,7 +34,7 @@ let marketplace: ReturnType<typeof request>;
 let marketplaceOrm: Orm;
 let notificationsOrm: Orm;
 let smtp: Smtp;
-let storageDir: string;
+let api: MarketplaceApi;
 const stops: Array<() => Promise<unknown>> = [];
 
 beforeAll(async () => {
@@ -49,33 +47,10 @@ beforeAll(async () => {
   };
 
   // marketplace API + worker
-  marketplaceOrm = await createMarketplaceOrm({
-    DATABASE_URL: await testDatabaseUrl(),
-    DATABASE_POOL_MAX: 5,
-  });
-  await runMigrations(marketplaceOrm);
-  storageDir = await mkdtemp(path.join(os.tmpdir(), 'faena-e2e-'));
-  const redis = createRedis(testStack.redisUrl);
-  const guard = createAuthGuard({
-    jwks: `${h.identityUrl}/.well-known/jwks.json`,
-    identityUrl: h.identityUrl,
-    issuer: 'faena-identity',
-    audience: 'faena',
-    redis,
-    localCacheMs: 0,
-  });
-  marketplace = request(
-    createMarketplaceApp({
-      orm: marketplaceOrm,
-      redis,
-      logger,
-      guard,
-      temporal: h.temporal,
-      storage: localStorage(storageDir),
-      uploads: { maxFileBytes: 65536, maxFiles: 3 },
-      escrowTaskQueue: 'workflows',
-    }).app.callback(),
-  );
+  api = await startMarketplaceApi(h, logger);
+  marketplace = api.agent;
+  marketplaceOrm = api.orm;
+  const redis = api.redis;
   const mw = await createWorker({
     config,
     logger,
@@ -112,18 +87,15 @@ beforeAll(async () => {
     await mw.connection.close();
     await nw.connection.close();
     notifyDeps.close();
-    await guard.close();
-    await redis.quit();
+    await api.close();
   });
 }, 120000);
 
 afterAll(async () => {
   for (const stop of stops) await stop();
-  await marketplaceOrm?.close(true);
   await notificationsOrm?.close(true);
   await smtp?.stop();
   await h?.close();
-  await rm(storageDir, { recursive: true, force: true });
 });
 
 const balanceOf = async (kind: string, ownerId: string | null) => {
@@ -140,26 +112,7 @@ const balanceOf = async (kind: string, ownerId: string | null) => {
 
 describe('a marketplace deal end to end', () => {
   it('accept → sandbox webhook → complete → approve → payout, balances checked in the ledger', async () => {
-    const profile = await marketplace
-      .post(`${MARKETPLACE}/professionals/me`)
-      .set(bearer(b.pro.token))
-      .send({
-        displayName: 'Ana Plomera',
-        bio: 'Gasfitería',
-        categories: ['plumbing'],
-        skills: ['leaks'],
-        location: { latitude: -33.45, longitude: -70.66 },
-        radiusMeters: 10000,
-      });
-    expect(profile.status).toBe(201);
-    expect(
-      (
-        await marketplace
-          .post(`${MARKETPLACE}/professionals/${b.pro.id}/kyc/decision`)
-          .set(bearer(b.owner))
-          .send({ status: 'approved' })
-      ).status,
-    ).toBe(200);
+    await approvedProfessional(api, b);
     const offer = await marketplace
       .post(`${MARKETPLACE}/offers`)
       .set(bearer(b.pro.token))

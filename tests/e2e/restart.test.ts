@@ -9,15 +9,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import request from 'supertest';
-import {
-  bundleWorkflows,
-  createAuthGuard,
-  createRedis,
-  createWorker,
-  runMigrations,
-  type Orm,
-} from '@faena/platform';
+import type request from 'supertest';
+import { bundleWorkflows, createWorker } from '@faena/platform';
 import {
   captureLogger,
   eventually,
@@ -29,9 +22,6 @@ import {
   type SpawnedService,
 } from '@faena/platform/testing';
 import { statusQuery } from '../../workflows/src/escrow/messages.ts';
-import { createApp as createMarketplaceApp } from '../../services/marketplace/src/app.ts';
-import { localStorage } from '../../services/marketplace/src/storage/index.ts';
-import { createMarketplaceOrm } from '../../services/marketplace/src/wiring-orm.ts';
 import {
   API as PAYMENTS,
   SECRET_KEY,
@@ -41,16 +31,21 @@ import {
   type Business,
   type PaymentsHarness,
 } from '../../services/payments/test/harness.ts';
+import {
+  approvedProfessional,
+  MARKETPLACE,
+  startMarketplaceApi,
+  type MarketplaceApi,
+} from './marketplace.ts';
 
 // Workers of other suites poll the same queue names: this suite has a namespace of its own.
 const NAMESPACE = `${testStack.temporalNamespace}-restart`;
 process.env.FAENA_TEST_TEMPORAL_NAMESPACE = NAMESPACE;
-const MARKETPLACE = '/api/marketplace/v1';
 
 let h: PaymentsHarness;
 let b: Business;
 let marketplace: ReturnType<typeof request>;
-let marketplaceOrm: Orm;
+let api: MarketplaceApi;
 let dir: string;
 let env: Record<string, Record<string, string>>;
 const running = new Map<string, SpawnedService>();
@@ -118,29 +113,8 @@ beforeAll(async () => {
     identity: { ...base, SERVICE_NAME: 'identity-worker' },
   };
 
-  marketplaceOrm = await createMarketplaceOrm({ DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: 5 });
-  await runMigrations(marketplaceOrm);
-  const redis = createRedis(testStack.redisUrl);
-  const guard = createAuthGuard({
-    jwks: `${h.identityUrl}/.well-known/jwks.json`,
-    identityUrl: h.identityUrl,
-    issuer: 'faena-identity',
-    audience: 'faena',
-    redis,
-    localCacheMs: 0,
-  });
-  marketplace = request(
-    createMarketplaceApp({
-      orm: marketplaceOrm,
-      redis,
-      logger,
-      guard,
-      temporal: h.temporal,
-      storage: localStorage(dir),
-      uploads: { maxFileBytes: 65536, maxFiles: 3 },
-      escrowTaskQueue: 'workflows',
-    }).app.callback(),
-  );
+  api = await startMarketplaceApi(h, logger);
+  marketplace = api.agent;
   // Notifications are best effort for the deal; a stand-in in this process answers them.
   const notifications = await createWorker({
     config: { TEMPORAL_ADDRESS: testStack.temporalAddress, TEMPORAL_NAMESPACE: NAMESPACE },
@@ -153,41 +127,16 @@ beforeAll(async () => {
     notifications.worker.shutdown();
     await run;
     await notifications.connection.close();
-    await guard.close();
-    await redis.quit();
+    await api.close();
   });
   await startAll();
 
-  // A professional with approved KYC, as the client app would set it up.
-  expect(
-    (
-      await marketplace
-        .post(`${MARKETPLACE}/professionals/me`)
-        .set(bearer(b.pro.token))
-        .send({
-          displayName: 'Ana Plomera',
-          bio: 'Gasfitería',
-          categories: ['plumbing'],
-          skills: ['leaks'],
-          location: { latitude: -33.45, longitude: -70.66 },
-          radiusMeters: 10000,
-        })
-    ).status,
-  ).toBe(201);
-  expect(
-    (
-      await marketplace
-        .post(`${MARKETPLACE}/professionals/${b.pro.id}/kyc/decision`)
-        .set(bearer(b.owner))
-        .send({ status: 'approved' })
-    ).status,
-  ).toBe(200);
+  await approvedProfessional(api, b);
 }, 180000);
 
 afterAll(async () => {
   await killAll();
   for (const stop of stops) await stop();
-  await marketplaceOrm?.close(true);
   await h?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });

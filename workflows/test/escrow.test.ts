@@ -166,8 +166,38 @@ afterAll(async () => {
 const em = () => orm.em.fork() as unknown as EntityManager;
 let realPayments: ReturnType<typeof createPaymentActivities>;
 
+/**
+ * The payer opens the deal's checkout URL and pays with a MercadoPago test name (APRO approves,
+ * CONT stays pending, OTHE/FUND/SECU/EXPI/CALL are declined); payments reads the provider and the
+ * deal is told, as the webhook → paymentSync path does.
+ */
+async function payAtCheckout(handle: WorkflowHandle, name: string): Promise<string> {
+  const st = await eventually(async () => {
+    const x = await handle.query(statusQuery);
+    expect(x.checkoutUrl).toEqual(expect.any(String));
+    return x;
+  });
+  const res = await fetch(st.checkoutUrl!, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+    body: new URLSearchParams({ cardholderName: name }).toString(),
+  });
+  expect(res.status).toBe(200);
+  const [row] = await em().execute<Array<{ pid: string }>>(
+    `select provider_payment_id as pid from payments.payments where id = ?`,
+    [st.paymentId],
+  );
+  const synced = await realPayments.syncProviderPayment({
+    tenantId,
+    provider: 'mercadopago',
+    providerPaymentId: row!.pid,
+  });
+  await handle.signal(paymentStatusChanged, { paymentId: st.paymentId!, status: synced.status });
+  return synced.status;
+}
+
 /** The provider approves a pending payment (no webhook here) and payments applies it, as paymentSync would. */
-async function approveAtProvider(paymentId: string) {
+async function approveAtProvider(handle: WorkflowHandle, paymentId: string) {
   const [row] = await em().execute<Array<{ pid: string }>>(
     `select provider_payment_id as pid from payments.payments where id = ?`,
     [paymentId],
@@ -180,6 +210,7 @@ async function approveAtProvider(paymentId: string) {
     providerPaymentId: row!.pid,
   });
   expect(synced.status).toBe('held');
+  await handle.signal(paymentStatusChanged, { paymentId, status: synced.status });
 }
 async function balance(kind: string, ownerId: string | null, currency = 'ARS'): Promise<bigint> {
   const rows = await em().execute<Array<{ b: string }>>(
@@ -475,7 +506,43 @@ describe('escrow workflow', () => {
     expect(((await handle.result()) as EscrowStatus).state).toBe('paid_out');
   });
 
+  it.each([
+    ['APRO', 'held', 'in_progress'],
+    ['OTHE', 'failed', 'payment_failed'],
+    ['FUND', 'failed', 'payment_failed'],
+    ['SECU', 'failed', 'payment_failed'],
+    ['EXPI', 'failed', 'payment_failed'],
+    ['CALL', 'failed', 'payment_failed'],
+  ])('the sandbox test name %s at checkout: the payment is %s, the deal %s', async (name, payment, deal) => {
+    const { input, handle } = await startDeal({ method: 'mercadopago', amount: '2500' });
+    expect(await payAtCheckout(handle, name)).toBe(payment);
+    const st = await waitFor(handle, deal as EscrowStatus['state']).then(() => handle.query(statusQuery));
+    if (deal === 'payment_failed')
+      expect(st.paymentFailure).toMatchObject({
+        code: 'PAYMENT_REJECTED',
+        reason: 'the payment was declined',
+      });
+    else {
+      await handle.executeUpdate(cancel, {
+        args: [{ by: 'client', actorId: input.clientId, reason: 'test over' }],
+      });
+      expect(((await handle.result()) as EscrowStatus).refunded).toBe('2500');
+    }
+  });
+
   // Last: these let the test server skip hours of timers while the deal is idle.
+  it('CONT leaves the payment pending; approved 20 minutes later it still funds the deal', async () => {
+    const { input, handle } = await startDeal({ method: 'mercadopago', amount: '3000' });
+    expect(await payAtCheckout(handle, 'CONT')).toBe('pending');
+    await env.sleep(20 * 60 * 1000); // inside the 30-minute window
+    expect((await handle.query(statusQuery)).state).toBe('awaiting_payment');
+    await approveAtProvider(handle, (await handle.query(statusQuery)).paymentId!);
+    await waitFor(handle, 'in_progress');
+    await handle.executeUpdate(markCompleted, { args: [{ professionalId: input.professionalId }] });
+    await handle.executeUpdate(approve, { args: [{ clientId: input.clientId }] });
+    expect((await handle.result()) as EscrowStatus).toMatchObject({ state: 'paid_out', paidOut: '2700' });
+  }, 60000);
+
   it('payment timeout ends the deal as payment_failed; a payment approved later is refunded automatically', async () => {
     // The provider leaves the payment pending (see the sandbox above) and no confirmation comes in time.
     const { input, handle } = await startDeal({ method: 'mercadopago', amount: '5000' });
@@ -497,8 +564,7 @@ describe('escrow workflow', () => {
     expect(told.map((n) => n.userId).sort()).toEqual([input.clientId, input.professionalId].sort());
     // 20 minutes after the window, the client pays after all: the provider approves, payments syncs it.
     await env.sleep(20 * 60 * 1000);
-    await approveAtProvider(pending.paymentId!);
-    await handle.signal(paymentStatusChanged, { paymentId: pending.paymentId!, status: 'held' });
+    await approveAtProvider(handle, pending.paymentId!);
     const final = (await handle.result()) as EscrowStatus;
     expect(final).toMatchObject({ state: 'payment_failed', refunded: '5000' });
     expect(events.filter((e) => e.jobId === input.jobId).map((e) => e.status)).toEqual([

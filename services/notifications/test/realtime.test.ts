@@ -17,7 +17,12 @@ import {
 import type { Harness as IdentityHarness } from '../../identity/test/harness.ts';
 import { notify } from '../src/domain/notify.ts';
 import { SOCKET_PATH } from '../src/realtime/gateway.ts';
-import { createRealtimePublisher, rooms, type RealtimeEnvelope } from '../src/realtime/publish.ts';
+import {
+  createRealtimePublisher,
+  intakeStream,
+  rooms,
+  type RealtimeEnvelope,
+} from '../src/realtime/publish.ts';
 import {
   API,
   SERVICE_TOKEN,
@@ -232,6 +237,30 @@ describe('real-time gateway', () => {
       expect(jobs(got2)).toEqual([0, 1, 2, 3, 4]);
     });
     expect(got1.map((e) => e.id).sort()).toEqual(got2.map((e) => e.id).sort());
+  });
+
+  it('keeps delivering after Redis lost the intake stream and its group (FLUSHALL, a restart without persistence)', async () => {
+    const one = client(gateways[0]!, a.token);
+    await connected(one);
+    const branch = uuidv7();
+    await join(one, rooms.branch(a.tenantId, branch));
+    const got = collect(one, 'print:completed');
+    // What FLUSHALL does to this stream: it and the gateways' consumer group are gone.
+    await h.redis.del(intakeStream(PREFIX));
+    const publisher = createRealtimePublisher(h.redis, PREFIX);
+    await eventually(
+      async () => {
+        await publisher.publish({
+          tenantId: a.tenantId,
+          room: rooms.branch(a.tenantId, branch),
+          event: 'print:completed',
+          data: { after: 'flush' },
+        });
+        expect(got.map((e) => e.data.after)).toContain('flush');
+      },
+      15000,
+      1000,
+    );
   });
 
   it('pushes a new in-app notification to the user room', async () => {

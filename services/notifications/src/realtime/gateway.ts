@@ -170,13 +170,17 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const reader = opts.redis.duplicate();
   reader.on('error', () => undefined);
   let closed = false;
-  const consuming = (async () => {
+  /** Creates the consumer group (and stream) unless it exists. */
+  const ensureGroup = async () => {
     try {
       await reader.xgroup('CREATE', stream, GROUP, '$', 'MKSTREAM');
     } catch (err) {
       if (!String((err as Error).message).includes('BUSYGROUP'))
         log.error('intake group', { error: (err as Error).message });
     }
+  };
+  const consuming = (async () => {
+    await ensureGroup();
     let loops = 0;
     while (!closed) {
       try {
@@ -203,6 +207,12 @@ export function createGateway(opts: GatewayOptions): Gateway {
         if (res?.[0]) await handle(res[0][1]);
       } catch (err) {
         if (closed) break;
+        // Redis lost the stream and its group (a restart without persistence, FLUSHALL): recreate them.
+        if (String((err as Error).message).includes('NOGROUP')) {
+          log.warn('realtime intake group missing; recreating it');
+          await ensureGroup();
+          continue;
+        }
         log.warn('realtime intake read failed', { error: (err as Error).message });
         await new Promise((r) => setTimeout(r, 500));
       }

@@ -20,7 +20,12 @@ import {
   type Logger,
   type Orm,
 } from '@faena/platform';
-import { eventually, registerTestNamespace, testDatabaseUrl, testStack } from '@faena/platform/testing';
+import {
+  eventually as eventuallyWithin,
+  registerTestNamespace,
+  testDatabaseUrl,
+  testStack,
+} from '@faena/platform/testing';
 import { createActivities as createPaymentActivities } from '../../../services/payments/src/activities.ts';
 import { createPayment } from '../../../services/payments/src/domain/payments.ts';
 import { saveCredentials } from '../../../services/payments/src/domain/providers.ts';
@@ -41,6 +46,9 @@ import {
   type EscrowStatus,
 } from '../../src/escrow/messages.ts';
 import { paymentStatusChanged } from '../../src/payments/messages.ts';
+
+/** Deals run side by side on a loaded CI machine: give each step room (the bound, not a sleep). */
+const eventually = <T>(check: () => Promise<T>, withinMs = 30000) => eventuallyWithin(check, withinMs, 100);
 
 const SECRET = 'live-deals-secret-live-deals-secret-0123';
 export const OPERATOR = { id: '0190a000-0000-7000-8000-00000000000a', name: 'Olga Operadora' };
@@ -219,7 +227,7 @@ export async function startLiveStack(opts: {
 // ---- driving helpers ------------------------------------------------------------------------------
 
 export const stateOf = async (h: WorkflowHandle): Promise<EscrowState> => (await h.query(statusQuery)).state;
-export const until = (h: WorkflowHandle, state: EscrowState, withinMs = 20000) =>
+export const until = (h: WorkflowHandle, state: EscrowState, withinMs = 30000) =>
   eventually(async () => {
     const s = await h.query(statusQuery);
     if (s.state !== state) throw new Error(`deal is ${s.state}, waiting for ${state}`);
@@ -465,19 +473,32 @@ export const V1_SCENARIOS: Scenario[] = [
   },
 ];
 
-/** Drives every scenario at once; answers each deal's handle, expected and final status. */
-export async function runScenarios(s: LiveStack, scenarios: readonly Scenario[] = SCENARIOS) {
-  const chosen = scenarios;
-  return Promise.all(
-    chosen.map(async (sc) => {
-      const t0 = Date.now();
-      const { handle, expect } = await sc.run(s);
-      const final = (await handle.result()) as EscrowStatus;
-      if (process.env.LIVE_DEBUG)
-        process.stderr.write(`${sc.name}: ${Date.now() - t0} ms → ${final.state}\n`);
-      // A query on the closed deal: the worker replays the whole history to answer it.
-      const queried = await handle.query(statusQuery);
-      return { name: sc.name, handle, expect, final, queried };
-    }),
+export interface ScenarioRun {
+  name: string;
+  handle: WorkflowHandle;
+  expect: Partial<EscrowStatus>;
+  final: EscrowStatus;
+  queried: EscrowStatus;
+}
+
+/** Drives one scenario to its end and queries the closed deal (the worker replays its whole history). */
+async function runOne(s: LiveStack, sc: Scenario): Promise<ScenarioRun> {
+  const t0 = Date.now();
+  const { handle, expect } = await sc.run(s);
+  const final = (await handle.result()) as EscrowStatus;
+  if (process.env.LIVE_DEBUG) process.stderr.write(`${sc.name}: ${Date.now() - t0} ms → ${final.state}\n`);
+  return { name: sc.name, handle, expect, final, queried: await handle.query(statusQuery) };
+}
+
+/** Drives every scenario at once; every deal runs to its end even when one fails (nothing keeps calling closed connections). */
+export async function runScenarios(
+  s: LiveStack,
+  scenarios: readonly Scenario[] = SCENARIOS,
+): Promise<ScenarioRun[]> {
+  const settled = await Promise.allSettled(scenarios.map((sc) => runOne(s, sc)));
+  const failed = settled.flatMap((r, i) =>
+    r.status === 'rejected' ? [`${scenarios[i]!.name}: ${String(r.reason)}`] : [],
   );
+  if (failed.length) throw new Error(`scenarios failed:\n${failed.join('\n')}`);
+  return settled.map((r) => (r as PromiseFulfilledResult<ScenarioRun>).value);
 }

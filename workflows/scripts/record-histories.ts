@@ -25,6 +25,26 @@ try {
     writeFileSync(`${dir}${r.name}.json`, `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 2)}\n`);
     process.stdout.write(`${r.name}: ${r.final.state}, ${history.events?.length ?? 0} events\n`);
   }
+  if (!v1) {
+    // The payments workflows as the same run wrote them: a provider notification's sync, and the
+    // janitor over what is still pending (the deal cancelled while its payment window ran).
+    const payments = fileURLToPath(new URL('../src/payments/histories/', import.meta.url));
+    const sync = stack.syncRuns[0]!;
+    writeFileSync(
+      `${payments}payment-sync.json`,
+      `${JSON.stringify(JSON.parse(historyToJSON(await sync.fetchHistory())), null, 2)}\n`,
+    );
+    const janitor = await stack.client.workflow.start('reconcilePayments', {
+      taskQueue: 'workflows',
+      workflowId: `reconcile/${process.pid}`,
+      args: [{ olderThanMinutes: 0 }],
+    });
+    process.stdout.write(`reconcilePayments: ${JSON.stringify(await janitor.result())}\n`);
+    writeFileSync(
+      `${payments}reconcile-payments.json`,
+      `${JSON.stringify(JSON.parse(historyToJSON(await janitor.fetchHistory())), null, 2)}\n`,
+    );
+  }
 } finally {
   await stack.close();
 }

@@ -231,17 +231,23 @@ async function escrowDeal(input: EscrowInput): Promise<EscrowStatus> {
   ) {
     upsertSearchAttributes({ ProcessStatus: [next] });
     showDetails(reason);
-    await marketplace.recordJobEvent({
-      key: key(`job/${opts.step ?? next}`),
-      tenantId: input.tenantId,
-      jobId: input.jobId,
-      status: opts.jobStatus ?? (next as Exclude<EscrowState, 'refund_blocked' | 'payout_blocked'>),
-      actor,
-      actorId,
-      reason,
-      data,
-      workflowId,
-    });
+    try {
+      await marketplace.recordJobEvent({
+        key: key(`job/${opts.step ?? next}`),
+        tenantId: input.tenantId,
+        jobId: input.jobId,
+        status: opts.jobStatus ?? (next as Exclude<EscrowState, 'refund_blocked' | 'payout_blocked'>),
+        actor,
+        actorId,
+        reason,
+        data,
+        workflowId,
+      });
+    } catch (err) {
+      // The job row is the marketplace's projection of the deal (retried without limit through
+      // outages); a refusal (no such job) must not stop the money, which the deal itself tracks.
+      log.error('the job could not record a step; the deal goes on', { step: next, error: String(err) });
+    }
   }
   /** A step the workflow itself takes: move, then record. */
   async function enter(

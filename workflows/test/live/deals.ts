@@ -30,6 +30,7 @@ import { createActivities as createPaymentActivities } from '../../../services/p
 import { createPayment } from '../../../services/payments/src/domain/payments.ts';
 import { saveCredentials } from '../../../services/payments/src/domain/providers.ts';
 import { mercadoPagoProvider } from '../../../services/payments/src/providers/mercadopago.ts';
+import { paymentSyncWorkflowId } from '../../../services/payments/src/routes/webhooks.ts';
 import { startSandbox, type Sandbox } from '../../../services/payments/src/sandbox/server.ts';
 import { createPaymentsOrm } from '../../../services/payments/src/wiring-orm.ts';
 import {
@@ -45,7 +46,6 @@ import {
   type EscrowState,
   type EscrowStatus,
 } from '../../src/escrow/messages.ts';
-import { paymentStatusChanged } from '../../src/payments/messages.ts';
 
 /** Deals run side by side on a loaded CI machine: give each step room (the bound, not a sleep). */
 const eventually = <T>(check: () => Promise<T>, withinMs = 30000) => eventuallyWithin(check, withinMs, 100);
@@ -64,8 +64,10 @@ export interface LiveStack {
     over?: Partial<EscrowInput>,
     opts?: { fund?: boolean },
   ): Promise<{ input: EscrowInput; handle: WorkflowHandle }>;
-  /** The provider approves a pending payment and payments applies it (as paymentSync would), then the deal is told. */
+  /** The provider approves a pending payment; its notification runs paymentSync, which tells the deal. */
   approveLate(handle: WorkflowHandle, paymentId: string): Promise<void>;
+  /** The paymentSync runs approveLate started (their histories are replayed too). */
+  syncRuns: WorkflowHandle[];
   close(): Promise<void>;
 }
 
@@ -156,6 +158,7 @@ export async function startLiveStack(opts: {
   ]);
   const workers: Worker[] = created.map((c) => c.worker);
   const running = Promise.all(workers.map((w) => w.run()));
+  const syncRuns: WorkflowHandle[] = [];
 
   const fund = (userId: string, amount: bigint) =>
     runWithContext({ tenantId }, () =>
@@ -200,7 +203,7 @@ export async function startLiveStack(opts: {
       });
       return { input, handle };
     },
-    async approveLate(handle, paymentId) {
+    async approveLate(_handle, paymentId) {
       const [row] = await withEm(orm, (e) =>
         (e as unknown as EntityManager).execute<Array<{ pid: string }>>(
           `select provider_payment_id as pid from payments.payments where id = ?`,
@@ -208,11 +211,19 @@ export async function startLiveStack(opts: {
         ),
       );
       await fetch(`${sandbox.url}/sandbox/payments/${row!.pid}/approve?silent=1`, { method: 'POST' });
-      const synced = await runWithContext({ tenantId }, () =>
-        real.syncProviderPayment({ tenantId, provider: 'mercadopago', providerPaymentId: row!.pid }),
-      );
-      await handle.signal(paymentStatusChanged, { paymentId, status: synced.status });
+      // What the webhook route does with the provider's notification: paymentSync reads the
+      // provider, applies it and tells the deal.
+      const sync = await client.workflow.signalWithStart('paymentSync', {
+        taskQueue: 'workflows',
+        workflowId: paymentSyncWorkflowId(tenantId, 'mercadopago', row!.pid),
+        args: [{ tenantId, provider: 'mercadopago', providerPaymentId: row!.pid }],
+        signal: 'providerNotified',
+        signalArgs: [],
+      });
+      syncRuns.push(sync);
+      await sync.result();
     },
+    syncRuns,
     async close() {
       workers.forEach((w) => w.shutdown());
       await running;

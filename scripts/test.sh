@@ -34,7 +34,7 @@ fi
 
 # The whole suite ends with the short chaos run on its own stack (30 deals, 10 faults, at most 4
 # minutes): one test. It replays one seed, so a red run means a change broke something; `make chaos`
-# explores random seeds (CHAOS_SEED=1315612907 reproduces a known stall, see docs/architecture.md "Chaos").
+# explores random seeds (see docs/architecture.md "Chaos" for what they found).
 [ $# -eq 0 ] && step chaos env CHAOS_SEED="${CHAOS_SEED:-1251125050}" bash scripts/chaos.sh
 
 line="$passed passed, $failed failed"

@@ -183,6 +183,8 @@ const ledgerDuplicates: string[] = [];
 let ledger = null as LedgerResult | null;
 let outbox = null as OutboxResult | null;
 let harnessError = null as string | null;
+/** Processes that did not answer their readiness probe after the drive. */
+const notServing: string[] = [];
 let finished = false;
 let receiverStats = undefined as ReturnType<Receiver['stats']> | undefined;
 let driveStart = 0;
@@ -286,8 +288,10 @@ async function main() {
     }
     if (open.size) await sleep(1000, abort.signal);
   }
-  for (const name of supervisor.names)
-    if (!supervisor.isRunning(name)) log(`${name} is not running at the end of the drive`);
+  // Every process still serves after the faults (a process up but stuck is as bad as one gone).
+  const serving = await Promise.all(supervisor.names.map((name) => supervisor.serves(name, 15000)));
+  notServing.push(...supervisor.names.filter((_, i) => !serving[i]));
+  for (const name of notServing) log(`${name} does not serve at the end of the drive`);
   // Ctrl-C: no more waiting and no verdicts, only a quick look at the ledger and a clean stop.
   if (interrupted) throw new Interrupted(interrupted);
   outbox = await waitOutbox(db, Math.max(Date.now() + 3000, settleDeadline));
@@ -381,7 +385,9 @@ function finish(cause?: string): number {
   const duplicated = verdicts.reduce((n, v) => n + v.duplicated.length, 0) + ledgerDuplicates.length;
   const ledgerWord = ledger?.balanced ? 'ledger balanced' : ledger ? 'ledger UNBALANCED' : 'ledger unchecked';
   const injected = faults.filter((f) => !f.error).length;
-  const line = `chaos: ${cases.length} processes, ${injected} faults, ${lost} lost, ${duplicated} duplicated, ${ledgerWord}`;
+  const line =
+    `chaos: ${cases.length} processes, ${injected} faults, ${lost} lost, ${duplicated} duplicated, ${ledgerWord}` +
+    (notServing.length ? `; not serving: ${notServing.join(', ')}` : '');
 
   const report = {
     summary: line,
@@ -398,6 +404,7 @@ function finish(cause?: string): number {
     ledger: ledger && { ...ledger, duplicates: ledgerDuplicates },
     outbox,
     webhookReceiver: receiverStats,
+    notServing,
     http: httpStats,
     cases: cases.map((c) => {
       const v = verdicts.find((x) => x.caseId === c.id)!;
@@ -431,5 +438,7 @@ function finish(cause?: string): number {
   if (outbox && (!outbox.drained || outbox.dead)) log(`outbox: ${JSON.stringify(outbox)}`);
   log(`report: ${path.relative(process.cwd(), REPORT_FILE)}; ${elapsed().toFixed(1)} s in all`);
   process.stdout.write(`${line}\n`);
-  return lost || duplicated || !ledger?.balanced || harnessError || interrupted || cause ? 1 : 0;
+  return lost || duplicated || notServing.length || !ledger?.balanced || harnessError || interrupted || cause
+    ? 1
+    : 0;
 }

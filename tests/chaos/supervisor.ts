@@ -110,6 +110,21 @@ export class Supervisor {
     return this.running.has(name);
   }
 
+  /**
+   * Whether `name` still serves: running and its readiness probe passing within `withinMs` (a
+   * worker whose database pool is exhausted fails it — its probe queries through the same pool).
+   */
+  async serves(name: string, withinMs: number): Promise<boolean> {
+    const spec = this.specs.get(name);
+    if (!spec || !this.running.has(name)) return false;
+    const deadline = Date.now() + withinMs;
+    do {
+      if (await spec.ready().catch(() => false)) return true;
+      await new Promise((r) => setTimeout(r, 500));
+    } while (Date.now() < deadline);
+    return false;
+  }
+
   private event(name: string, event: SupervisorEvent['event'], detail?: string) {
     this.events.push({ at: this.clock(), name, event, ...(detail && { detail }) });
   }

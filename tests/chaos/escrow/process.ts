@@ -193,6 +193,17 @@ export function escrowProcess(deps: EscrowDeps): ChaosProcess<Scenario> & {
     return s;
   }
 
+  /** The job's status as its client sees it (undefined when the API did not answer in time). */
+  async function jobStatus(ctx: RunContext, c: Case): Promise<string | undefined> {
+    const d = deal(c);
+    if (Date.now() >= ctx.deadline) return undefined;
+    const job = await send(ctx.urls.marketplace, 'GET', `${MARKETPLACE}/jobs/${d.jobId}`, {
+      token: d.client!.token,
+      deadline: Math.min(ctx.deadline, Date.now() + 15000),
+    }).catch(() => null);
+    return job?.body.data?.status as string | undefined;
+  }
+
   /** Polls the deal's escrow until `until` holds or the deadline; the last state read, or null. */
   async function waitEscrow(
     ctx: RunContext,
@@ -599,7 +610,10 @@ export function escrowProcess(deps: EscrowDeps): ChaosProcess<Scenario> & {
       const d = deal(c);
       if (!d.jobId) return true; // never became a deal: nothing will move
       const s = await escrow(ctx, c);
-      if (s && (FINAL_STATES.includes(s.state) || s.state.endsWith('_blocked'))) return true;
+      if (s?.state.endsWith('_blocked')) return true;
+      // Final once the job shows it too: the escrow moves first, then records the step on the job
+      // (an activity that may wait for a restarted marketplace worker).
+      if (s && FINAL_STATES.includes(s.state)) return (await jobStatus(ctx, c)) === s.state;
       // A closed workflow (failed, terminated) will not move either.
       const described = await deps.temporal.describe(d.workflowId!).catch(() => null);
       return Boolean(described && described.status !== 'RUNNING');
@@ -663,14 +677,7 @@ export function escrowProcess(deps: EscrowDeps): ChaosProcess<Scenario> & {
           }
           // The job's status follows the escrow (written by the workflow through an activity).
           if (FINAL_STATES.includes(final)) {
-            const job =
-              Date.now() < ctx.deadline
-                ? await send(ctx.urls.marketplace, 'GET', `${MARKETPLACE}/jobs/${d.jobId}`, {
-                    token: d.client!.token,
-                    deadline: Math.min(ctx.deadline, Date.now() + 15000),
-                  }).catch(() => null)
-                : null;
-            const status = job?.body.data?.status as string | undefined;
+            const status = await jobStatus(ctx, c);
             if (!status) v.notes.push('job status not read (the API did not answer in time)');
             else if (status !== final)
               v.lost.push(`job status ${status} does not follow the escrow's ${final}`);

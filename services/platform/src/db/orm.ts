@@ -6,6 +6,7 @@ import type { Logger } from '../logger.ts';
 import { ServiceMigrationGenerator } from './generator.ts';
 import { TenantGuardSubscriber, defaultFilters } from './guards.ts';
 import { loadMigrations } from './migrations.ts';
+import { guardPool } from './pool-guard.ts';
 
 export type Orm = MikroORM;
 export type MigrationList = (MigrationObject | Constructor<Migration>)[];
@@ -26,10 +27,37 @@ export interface CreateOrmOptions {
   migrations?: MigrationList;
   /** `DATABASE_POOL_MAX`. */
   poolMax?: number;
+  /** Bounds on every wait for the database (see `DB_TIMEOUTS`); a long migration may raise `statementMs`. */
+  timeouts?: Partial<DbTimeouts>;
   /** Logs every query through `logger` (or MikroORM's console logger). */
   debug?: boolean;
   logger?: Logger;
 }
+
+export interface DbTimeouts {
+  /** Opening a connection, and waiting for a free one in the pool. */
+  connectMs: number;
+  /** Server side: a statement running longer is cancelled by PostgreSQL. */
+  statementMs: number;
+  /** Client side: a query without an answer (a server that vanished without closing the socket). */
+  queryMs: number;
+  /** Server side: a transaction left open without a statement (its client died) is ended. */
+  idleInTransactionMs: number;
+}
+
+/**
+ * No wait for the database is unbounded. Without these a PostgreSQL crash in the middle of
+ * transactions left a worker holding connections (and activity slots) that never answered: the pool
+ * queued every later acquire forever, and the worker went silent until it was restarted
+ * (`make chaos`, seed 1315612907). With them every call fails within seconds, the activity is
+ * retried by Temporal, and the pool replaces the dead connections.
+ */
+export const DB_TIMEOUTS: DbTimeouts = {
+  connectMs: 5000,
+  statementMs: 30000,
+  queryMs: 35000,
+  idleInTransactionMs: 60000,
+};
 
 /**
  * An initialised MikroORM for one service: PostgreSQL driver, the service schema as default schema,
@@ -50,12 +78,22 @@ export async function createOrm(opts: CreateOrmOptions): Promise<Orm> {
   const migrationsList =
     opts.migrations ?? (opts.migrationsPath ? await loadMigrations(opts.migrationsPath) : []);
   const log = opts.logger;
+  const t = { ...DB_TIMEOUTS, ...opts.timeouts };
   return MikroORM.init({
     driver: PostgreSqlDriver,
     clientUrl: opts.url,
     schema: opts.schema,
     entities: opts.entities,
-    pool: { max: opts.poolMax ?? 10 },
+    pool: { max: opts.poolMax ?? 10, idleTimeoutMillis: 30000 },
+    // `pg` Pool/Client options, merged into MikroORM's own.
+    driverOptions: {
+      connectionTimeoutMillis: t.connectMs,
+      statement_timeout: t.statementMs,
+      query_timeout: t.queryMs,
+      idle_in_transaction_session_timeout: t.idleInTransactionMs,
+      keepAlive: true,
+      onPoolCreated: guardPool,
+    },
     extensions: [Migrator],
     filters: defaultFilters,
     subscribers: [new TenantGuardSubscriber()],

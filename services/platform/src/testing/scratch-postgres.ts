@@ -23,6 +23,8 @@ const freePort = () =>
 export async function startScratchPostgres(): Promise<{
   url: string;
   stop(): void;
+  /** `pg_ctl stop -m immediate`: a crash, no goodbye to the connected clients' transactions. */
+  crash(): void;
   start(): void;
   destroy(): void;
 }> {
@@ -49,11 +51,13 @@ export async function startScratchPostgres(): Promise<{
       'start',
     ]);
   const stop = () => asPg('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+  const crash = () => asPg('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
   start();
   return {
     url: `postgres://faena@127.0.0.1:${port}/postgres`,
     start,
     stop,
+    crash,
     destroy: () => {
       try {
         stop();

@@ -21,7 +21,7 @@ import {
   testStack,
   type SpawnedService,
 } from '@faena/platform/testing';
-import { statusQuery } from '../../workflows/src/escrow/messages.ts';
+import { statusQuery } from '../../workflows/src/escrow/contract.ts';
 import {
   API as PAYMENTS,
   SECRET_KEY,

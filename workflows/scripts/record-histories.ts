@@ -9,6 +9,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { runScenarios, SCENARIOS, startLiveStack, V1_SCENARIOS } from '../test/live/deals.ts';
+import {
+  RECONCILE_TASK_QUEUE,
+  RECONCILE_WORKFLOW_TYPE,
+  type ReconcileWorkflow,
+} from '../src/payments/contract.ts';
 
 const v1 = process.argv.includes('--v1');
 const workflowsPath = fileURLToPath(
@@ -34,8 +39,8 @@ try {
       `${payments}payment-sync.json`,
       `${JSON.stringify(JSON.parse(historyToJSON(await sync.fetchHistory())), null, 2)}\n`,
     );
-    const janitor = await stack.client.workflow.start('reconcilePayments', {
-      taskQueue: 'workflows',
+    const janitor = await stack.client.workflow.start<ReconcileWorkflow>(RECONCILE_WORKFLOW_TYPE, {
+      taskQueue: RECONCILE_TASK_QUEUE,
       workflowId: `reconcile/${process.pid}`,
       args: [{ olderThanMinutes: 0 }],
     });

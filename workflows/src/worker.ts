@@ -13,6 +13,7 @@ import {
   workerConfigSchema,
   type TemporalConfig,
 } from '@faena/platform';
+import { TASK_QUEUES } from './queues.ts';
 
 const config = loadConfigOrExit<
   TemporalConfig & { SERVICE_NAME: string; LOG_LEVEL: string; WORKFLOW_BUNDLE_PATH: string; PORT?: number }
@@ -27,7 +28,7 @@ const logger = setRootLogger(createLogger({ service: config.SERVICE_NAME, level:
 const { worker, connection } = await createWorker({
   config,
   logger,
-  taskQueue: 'workflows',
+  taskQueue: TASK_QUEUES.workflows,
   // Production loads the bundle prebuilt by workflows/scripts/bundle.ts; dev bundles the sources at start.
   ...(config.WORKFLOW_BUNDLE_PATH
     ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } }
@@ -40,7 +41,7 @@ const health = await serveWorkerHealth({
   health: [temporalHealthCheck(connection)],
 });
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => worker.shutdown());
-logger.info('workflow worker running', { taskQueue: 'workflows' });
+logger.info('workflow worker running', { taskQueue: TASK_QUEUES.workflows });
 await worker.run();
 await health?.stop();
 await connection.close();

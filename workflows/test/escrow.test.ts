@@ -24,15 +24,18 @@ import {
   approve,
   cancel,
   dispute,
+  ESCROW_TASK_QUEUE,
+  ESCROW_WORKFLOW_TYPE,
+  type EscrowInput,
+  type EscrowStatus,
+  type EscrowWorkflow,
   escrowWorkflowId,
   markCompleted,
   resolveDispute,
   retry,
   statusQuery,
-  type EscrowInput,
-  type EscrowStatus,
-} from '../src/escrow/messages.ts';
-import { paymentStatusChanged } from '../src/payments/messages.ts';
+} from '../src/escrow/contract.ts';
+import { paymentStatusChanged } from '../src/payments/contract.ts';
 
 const tenantId = uuidv7();
 let env: TestWorkflowEnvironment;
@@ -256,8 +259,8 @@ async function startDeal(over: Partial<EscrowInput> = {}, opts: { fund?: boolean
   people.set(input.clientId, CLIENT_NAME).set(input.professionalId, 'Pablo Plomero');
   if (input.method === 'wallet' && opts.fund !== false)
     await fundWallet(input.clientId, BigInt(input.amount));
-  const handle = await env.client.workflow.start('escrow', {
-    taskQueue: 'workflows',
+  const handle = await env.client.workflow.start<EscrowWorkflow>(ESCROW_WORKFLOW_TYPE, {
+    taskQueue: ESCROW_TASK_QUEUE,
     workflowId: escrowWorkflowId(tenantId, input.offerId),
     args: [input],
   });

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { ApplicationFailure } from '@temporalio/common';
-import { ALL_PERMISSIONS, runWithContext, withEm, type Logger, type Orm } from '@faena/platform';
-import type { IdentityActivities, UserProfile } from '@faena/workflows/identity/activities';
+import { ALL_PERMISSIONS, inTenantActivity, type Logger, type Orm } from '@faena/platform';
+import type { IdentityActivities, UserProfile } from '@faena/workflows/identity/contract';
 import { computeGrants } from './domain/access.ts';
 import { Tenant, User } from './domain/entities.ts';
 
@@ -20,7 +20,7 @@ const forbidden = (message: string) => ApplicationFailure.nonRetryable(message, 
 
 /**
  * What processes ask of identity (task queue `identity`; the contract is
- * workflows/src/identity/activities.ts). Every activity runs in the tenant's context with its own
+ * workflows/src/identity/contract.ts). Every activity runs in the tenant's context with its own
  * EntityManager, so the ORM's tenant and soft-delete filters apply: another tenant's user, or a
  * removed one, is simply not found. Unknown ids are non-retryable `NOT_FOUND`, a missing permission
  * `FORBIDDEN`; database errors are thrown as they are, so Temporal retries them. Logs carry ids only.
@@ -28,7 +28,7 @@ const forbidden = (message: string) => ApplicationFailure.nonRetryable(message, 
 export function createActivities(deps: ActivityDeps) {
   const inTenant = async <T>(tenantId: string, fn: (em: EntityManager) => Promise<T>): Promise<T> => {
     if (!UUID.test(tenantId)) throw notFound('tenant not found (its id is not a UUID)');
-    return runWithContext({ tenantId }, () => withEm(deps.orm, fn));
+    return inTenantActivity(deps.orm, tenantId, fn);
   };
 
   /** An active (not invited, not disabled, not removed) user of the context's tenant. */

@@ -8,7 +8,7 @@ import {
   setRootLogger,
   temporalHealthCheck,
 } from '@faena/platform';
-import { IDENTITY_TASK_QUEUE } from '@faena/workflows/identity/activities';
+import { IDENTITY_TASK_QUEUE } from '@faena/workflows/identity/contract';
 import { createActivities } from './activities.ts';
 import { identityWorkerConfigSchema, type IdentityWorkerConfig } from './config.ts';
 import { createIdentityOrm } from './wiring.ts';

@@ -1,9 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApplicationFailure } from '@temporalio/common';
-import { DomainError, runWithContext, withEm, type Logger, type Orm } from '@faena/platform';
+import { inTenantActivity, type Logger, type Orm } from '@faena/platform';
 import { Job, type JobActor, type JobStatus } from './domain/entities.ts';
 import { recordJobEvent } from './domain/jobs.ts';
-import type { JobActivities } from '@faena/workflows/escrow/activities';
+import type { JobActivities } from '@faena/workflows/escrow/contract';
 
 export interface ActivityDeps {
   orm: Orm;
@@ -53,14 +53,9 @@ export interface JobView {
  */
 export function createActivities(deps: ActivityDeps) {
   const inTenant = <T>(tenantId: string, fn: (em: EntityManager) => Promise<T>): Promise<T> =>
-    runWithContext({ tenantId }, () =>
-      withEm(deps.orm, (em) => fn(em as unknown as EntityManager)).catch((err: unknown) => {
-        if (err instanceof DomainError) throw ApplicationFailure.nonRetryable(err.message, err.code);
-        throw err;
-      }),
-    );
+    inTenantActivity(deps.orm, tenantId, fn);
 
-  return {
+  const activities = {
     /**
      * Sets the job's status and appends its timeline entry, once per `key`. On `paid_out` (or
      * `resolved` with a payout) it also counts the completed job and awards its XP, once.
@@ -97,10 +92,8 @@ export function createActivities(deps: ActivityDeps) {
       });
     },
   };
+  // The escrow needs `recordJobEvent`; `getJob` serves other callers.
+  return activities satisfies JobActivities;
 }
 
 export type MarketplaceActivities = ReturnType<typeof createActivities>;
-
-/** Compile-time check that these activities are what the escrow workflow calls (its structural contract). */
-export const escrowContract: (deps: Parameters<typeof createActivities>[0]) => JobActivities =
-  createActivities;

@@ -11,11 +11,15 @@ import {
 import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { DomainError, ERROR_STATUS, type ErrorCode } from '@faena/platform';
 import { currencyDigits } from '@faena/platform/money';
-import { statusQuery, type EscrowInput, type EscrowStatus } from '@faena/workflows/escrow/messages';
+import {
+  ESCROW_WORKFLOW_TYPE,
+  statusQuery,
+  type EscrowInput,
+  type EscrowStatus,
+  type EscrowWorkflow,
+} from '@faena/workflows/escrow/contract';
 import type { EscrowWindows } from './deps.ts';
 import type { Job } from './domain/entities.ts';
-
-export const ESCROW_WORKFLOW_TYPE = 'escrow';
 
 /** The offer's description shortened to one line of at most 80 characters (names the deal in notifications). */
 export const titleOf = (description: string): string => {
@@ -63,7 +67,7 @@ export async function startEscrow(
 ): Promise<{ workflowId: string; started: boolean }> {
   const workflowId = job.workflowId;
   try {
-    await temporal.workflow.start(ESCROW_WORKFLOW_TYPE, {
+    await temporal.workflow.start<EscrowWorkflow>(ESCROW_WORKFLOW_TYPE, {
       taskQueue,
       workflowId,
       args: [escrowInputOf(tenantId, job, extra)],

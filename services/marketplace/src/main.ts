@@ -8,7 +8,7 @@ import {
   serve,
   setRootLogger,
 } from '@faena/platform';
-import { ESCROW_TASK_QUEUE } from '@faena/workflows/escrow/messages';
+import { ESCROW_TASK_QUEUE } from '@faena/workflows/escrow/contract';
 import { createApp } from './app.ts';
 import { createStorage, escrowWindows, marketplaceConfigSchema, type MarketplaceConfig } from './config.ts';
 import { createMarketplaceOrm } from './wiring-orm.ts';

@@ -13,10 +13,9 @@ import {
   workerConfigSchema,
   type TemporalConfig,
 } from '@faena/platform';
+import { MARKETPLACE_TASK_QUEUE } from '@faena/workflows/escrow/contract';
 import { createActivities } from './activities.ts';
 import { createMarketplaceOrm } from './wiring-orm.ts';
-
-export const MARKETPLACE_TASK_QUEUE = 'marketplace';
 
 const config = loadConfigOrExit<
   TemporalConfig & {

@@ -1,6 +1,6 @@
 import { createTemporalClient } from '@faena/platform';
 import { testStack } from '@faena/platform/testing';
-import { escrowWorkflowId } from '@faena/workflows/escrow/messages';
+import { escrowWorkflowId } from '@faena/workflows/escrow/contract';
 import {
   API,
   bearer,

@@ -1,7 +1,13 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { DomainError } from '@faena/platform';
+import type {
+  MoneyVariable,
+  NotificationActivities,
+  ProcessEvent,
+  ProcessEventVariables,
+} from '@faena/workflows/notifications/contract';
 import { notify, type NotifyDeps, type NotifyInput, type NotifyResult } from './domain/notify.ts';
-import type { EventType } from './domain/templates.ts';
+import type { EventType, EventVariables, VariableKinds } from './domain/templates.ts';
 
 export type { NotifyInput, NotifyResult } from './domain/notify.ts';
 export type { EventType, EventVariables } from './domain/templates.ts';
@@ -10,17 +16,30 @@ export type { EventType, EventVariables } from './domain/templates.ts';
 const RETRYABLE = new Set(['EMAIL_DELIVERY_FAILED', 'SERVICE_UNAVAILABLE', 'INTERNAL_ERROR']);
 
 /**
- * What workflows may ask of notifications (task queue `notifications`):
- *
- *   const { notify } = proxyActivities<NotificationActivities>({ taskQueue: 'notifications', startToCloseTimeout: '1 minute' });
- *   await notify({ key: `${workflowInfo().workflowId}/reminder-7d`, event: 'membership.renewal_reminder',
- *     recipient: { userId, email, locale }, variables: { name, planName, renewsOn, amount } });
- *
- * The tenant comes from the workflow's context header (or `tenantId`); the key makes retries safe.
+ * Every event a process sends is in the catalog, and the variables the contract lets it send are
+ * what the catalog's template expects (a compile error here names the event that drifted).
+ */
+type CatalogTakes = {
+  [E in ProcessEvent]: E extends EventType
+    ? ProcessEventVariables[E] extends EventVariables[E]
+      ? true
+      : `variables of ${E} differ from the catalog`
+    : `${E} is not in the catalog`;
+};
+const catalogTakesEveryProcessEvent: { [E in ProcessEvent]: true } = {} as CatalogTakes;
+void catalogTakesEveryProcessEvent;
+/** The contract's money variable is one the catalog formats. */
+const moneyKinds: VariableKinds['money'] = {} as MoneyVariable;
+void moneyKinds;
+
+/**
+ * What workflows may ask of notifications (`NotificationActivities`, in
+ * workflows/src/notifications/contract.ts, on its `NOTIFICATIONS_TASK_QUEUE`): `notify` once per key.
+ * The tenant comes from the workflow's context header (or `tenantId`).
  */
 export function createActivities(deps: NotifyDeps) {
   return {
-    async notify<E extends EventType>(input: NotifyInput<E>): Promise<NotifyResult> {
+    async notify(input: NotifyInput): Promise<NotifyResult> {
       try {
         return await notify(deps, input);
       } catch (err) {
@@ -29,7 +48,5 @@ export function createActivities(deps: NotifyDeps) {
         throw err;
       }
     },
-  };
+  } satisfies NotificationActivities;
 }
-
-export type NotificationActivities = ReturnType<typeof createActivities>;

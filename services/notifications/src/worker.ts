@@ -13,12 +13,11 @@ import {
   setRootLogger,
   temporalHealthCheck,
 } from '@faena/platform';
+import { NOTIFICATIONS_TASK_QUEUE } from '@faena/workflows/notifications/contract';
 import { createActivities } from './activities.ts';
 import { workerConfigSchema, type WorkerConfig } from './config.ts';
 import { createRealtimePublisher } from './realtime/publish.ts';
 import { createDispatcher, createNotificationsOrm, createNotifyDeps } from './wiring.ts';
-
-export const TASK_QUEUE = 'notifications';
 
 const config = loadConfigOrExit<WorkerConfig>(workerConfigSchema);
 const logger = setRootLogger(createLogger({ service: config.SERVICE_NAME, level: config.LOG_LEVEL }));
@@ -33,7 +32,7 @@ const notifyDeps = createNotifyDeps(config, {
 const { worker, connection } = await createWorker({
   config,
   logger,
-  taskQueue: TASK_QUEUE,
+  taskQueue: NOTIFICATIONS_TASK_QUEUE,
   activities: createActivities(notifyDeps),
 });
 
@@ -63,7 +62,7 @@ const health = await serveWorkerHealth({
   logger,
   health: [dbHealthCheck(orm), redisHealthCheck(redis), temporalHealthCheck(connection)],
 });
-logger.info('worker started', { taskQueue: TASK_QUEUE });
+logger.info('worker started', { taskQueue: NOTIFICATIONS_TASK_QUEUE });
 await worker.run();
 await loop;
 await health?.stop();

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApplicationFailure } from '@temporalio/common';
-import { DomainError, asSystem, runWithContext, withEm, type Logger, type Orm } from '@faena/platform';
+import type { PaymentRequest, PaymentView, PaymentsActivities } from '@faena/workflows/payments/contract';
+import { asSystem, inTenantActivity, withEm, type Logger, type Orm } from '@faena/platform';
 import { Payment } from './domain/entities.ts';
 import { present, releasePayout } from './domain/payments.ts';
 import type { Providers } from './domain/providers.ts';
@@ -15,45 +16,23 @@ export interface ActivityDeps {
   publicUrl: string;
 }
 
-export type PaymentView = ReturnType<typeof present>;
-
-export interface PaymentRequest {
-  /** Derived by the calling workflow from its id and the step: the same step never pays twice. */
-  key: string;
-  tenantId: string;
-  /** Minor units as a decimal string (bigint-safe across the Temporal payload). */
-  amount: string;
-  currency: string;
-  method: Payment['method'];
-  payerId: string;
-  payeeId?: string | null;
-  purpose: string;
-  reference: string;
-  escrow?: boolean;
-  /** The workflow to signal (`paymentStatusChanged`) when the provider reports the payment. */
-  workflowId?: string | null;
-}
-
 /**
- * What workflows may ask of payments. Every activity runs in the tenant's context (tenant filter,
+ * What workflows may ask of payments (`PaymentsActivities`, the payments processes' contract). Every activity runs in the tenant's context (tenant filter,
  * logs) with its own EntityManager; domain errors become non-retryable failures typed by their code
  * (INSUFFICIENT_BALANCE, INVALID_STATE_TRANSITION…) so a workflow can branch on them.
  */
 export function createActivities(deps: ActivityDeps) {
+  // A provider that refuses the request will refuse it again: our credentials (an operator must
+  // fix them, then the workflow retries) or the request itself (a business refusal).
+  const refusal = (err: unknown) =>
+    err instanceof ProviderError && !err.retryable
+      ? ApplicationFailure.nonRetryable(
+          err.message,
+          err.status === 401 || err.status === 403 ? 'PROVIDER_AUTH_FAILED' : 'PROVIDER_REJECTED',
+        )
+      : undefined;
   const inTenant = <T>(tenantId: string, fn: (em: EntityManager) => Promise<T>): Promise<T> =>
-    runWithContext({ tenantId }, () =>
-      withEm(deps.orm, (em) => fn(em as unknown as EntityManager)).catch((err: unknown) => {
-        if (err instanceof DomainError) throw ApplicationFailure.nonRetryable(err.message, err.code);
-        // A provider that refuses the request will refuse it again: our credentials (an operator
-        // must fix them, then the workflow retries) or the request itself (a business refusal).
-        if (err instanceof ProviderError && !err.retryable)
-          throw ApplicationFailure.nonRetryable(
-            err.message,
-            err.status === 401 || err.status === 403 ? 'PROVIDER_AUTH_FAILED' : 'PROVIDER_REJECTED',
-          );
-        throw err;
-      }),
-    );
+    inTenantActivity(deps.orm, tenantId, fn, { refusal });
   const loadPayment = async (em: EntityManager, paymentId: string) => {
     const p = await em.findOne(Payment, { id: paymentId });
     if (!p) throw ApplicationFailure.nonRetryable(`payment ${paymentId} not found`, 'NOT_FOUND');
@@ -170,7 +149,5 @@ export function createActivities(deps: ActivityDeps) {
         }),
       );
     },
-  };
+  } satisfies PaymentsActivities;
 }
-
-export type PaymentsActivities = ReturnType<typeof createActivities>;

@@ -1,4 +1,9 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import {
+  RECONCILE_TASK_QUEUE,
+  RECONCILE_WORKFLOW_TYPE,
+  type ReconcileInput,
+} from '@faena/workflows/payments/contract';
 
 export const RECONCILIATION_SCHEDULE_ID = 'payments-reconciliation';
 
@@ -9,9 +14,9 @@ export async function ensureReconciliationSchedule(
 ): Promise<void> {
   const action = {
     type: 'startWorkflow' as const,
-    workflowType: 'reconcilePayments',
-    taskQueue: 'workflows',
-    args: [{ olderThanMinutes: opts.olderThanMinutes }],
+    workflowType: RECONCILE_WORKFLOW_TYPE,
+    taskQueue: RECONCILE_TASK_QUEUE,
+    args: [{ olderThanMinutes: opts.olderThanMinutes } satisfies ReconcileInput],
   };
   const spec = { intervals: [{ every: `${opts.everyMinutes}m` }] };
   try {

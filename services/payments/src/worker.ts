@@ -14,6 +14,7 @@ import {
   temporalHealthCheck,
   workerConfigSchema,
 } from '@faena/platform';
+import { PAYMENTS_TASK_QUEUE } from '@faena/workflows/payments/contract';
 import { createActivities } from './activities.ts';
 import type { PaymentsConfig } from './config.ts';
 import { mercadoPagoProvider } from './providers/mercadopago.ts';
@@ -44,7 +45,7 @@ await client.connection.close();
 const { worker, connection } = await createWorker({
   config,
   logger,
-  taskQueue: 'payments',
+  taskQueue: PAYMENTS_TASK_QUEUE,
   activities: createActivities({
     orm,
     logger,
@@ -60,7 +61,7 @@ const health = await serveWorkerHealth({
   health: [dbHealthCheck(orm), temporalHealthCheck(connection)],
 });
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => worker.shutdown());
-logger.info('payments worker running', { taskQueue: 'payments' });
+logger.info('payments worker running', { taskQueue: PAYMENTS_TASK_QUEUE });
 await worker.run();
 await health?.stop();
 await connection.close();

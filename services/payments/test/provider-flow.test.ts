@@ -7,7 +7,12 @@ import { runWithContext } from '@faena/platform';
 import { eventually } from '@faena/platform/testing';
 import { Payment } from '../src/domain/entities.ts';
 import { signWebhook } from '../src/providers/webhook.ts';
-import { paymentSyncWorkflowId } from '../src/routes/webhooks.ts';
+import {
+  RECONCILE_TASK_QUEUE,
+  RECONCILE_WORKFLOW_TYPE,
+  paymentSyncWorkflowId,
+  type ReconcileWorkflow,
+} from '@faena/workflows/payments/contract';
 import {
   API,
   bearer,
@@ -213,8 +218,8 @@ describe('reconciliation', () => {
     const { id, providerPaymentId } = created.body.data as { id: string; providerPaymentId: string };
     await request(h.sandbox.url).post(`/sandbox/payments/${providerPaymentId}/approve?silent=1`);
     expect((await status(id)).status).toBe('pending');
-    const result = await h.temporal.workflow.execute('reconcilePayments', {
-      taskQueue: 'workflows',
+    const result = await h.temporal.workflow.execute<ReconcileWorkflow>(RECONCILE_WORKFLOW_TYPE, {
+      taskQueue: RECONCILE_TASK_QUEUE,
       workflowId: `reconcile-test-${newKey()}`,
       args: [{ olderThanMinutes: 0 }],
     });

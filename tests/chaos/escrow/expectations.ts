@@ -1,6 +1,6 @@
 /**
  * What each escrow scenario must end in — the one table to adjust when the workflow changes
- * (states: workflows/src/escrow/messages.ts; operator actions: docs/runbooks/escrow.md).
+ * (states: workflows/src/escrow/contract.ts; operator actions: docs/runbooks/escrow.md).
  */
 
 export type Scenario =

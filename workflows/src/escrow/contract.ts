@@ -1,10 +1,19 @@
 /**
- * The escrow deal's messages, declared once for the workflow and its clients (marketplace API,
- * operators via the Temporal UI). Amounts are minor units as decimal strings (bigint-safe).
+ * The escrow deal's contract, declared once for the workflow and everyone who talks to it
+ * (marketplace API, operators via the Temporal UI): workflow type and queue, id, input and status,
+ * messages, and what the deal needs of marketplace (`JobActivities`). Amounts are minor units as
+ * decimal strings (bigint-safe). Clients start it typed, never by a string of their own:
+ *
+ *   client.workflow.start<EscrowWorkflow>(ESCROW_WORKFLOW_TYPE, { taskQueue: ESCROW_TASK_QUEUE, … })
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { TASK_QUEUES } from '../queues.ts';
 
-export const ESCROW_TASK_QUEUE = 'workflows';
+/** The workflow type (the exported function's name in workflows/src/index.ts). */
+export const ESCROW_WORKFLOW_TYPE = 'escrow';
+export const ESCROW_TASK_QUEUE = TASK_QUEUES.workflows;
+/** Task queue of the marketplace worker, which implements `JobActivities`. */
+export const MARKETPLACE_TASK_QUEUE = TASK_QUEUES.marketplace;
 /** The deal's workflow id: one per offer and payment attempt (a client may pay again after `payment_failed`). */
 export const escrowWorkflowId = (tenantId: string, offerId: string, attempt = 1): string =>
   attempt === 1 ? `escrow/${tenantId}/${offerId}` : `escrow/${tenantId}/${offerId}/${attempt}`;
@@ -92,6 +101,9 @@ export interface EscrowStatus {
   operatorAction: OperatorAction | null;
 }
 
+/** The workflow's signature: one deal from the accepted offer to the money's final place. */
+export type EscrowWorkflow = (input: EscrowInput) => Promise<EscrowStatus>;
+
 export const statusQuery = defineQuery<EscrowStatus>('status');
 
 /** The professional says the job is done (only while in progress, only the deal's professional). */
@@ -121,3 +133,32 @@ export const cancel = defineUpdate<
   EscrowStatus,
   [{ by: 'client' | 'professional'; actorId: string; reason: string }]
 >('cancel');
+
+/**
+ * What the deal needs from marketplace (its `createActivities` implements it, checked with
+ * `satisfies`, on the `marketplace` queue).
+ */
+export interface JobActivities {
+  /** Sets the job's status and appends a timeline entry; once per key. */
+  recordJobEvent(input: {
+    key: string;
+    tenantId: string;
+    jobId: string;
+    status:
+      | 'awaiting_payment'
+      | 'in_progress'
+      | 'completed_by_professional'
+      | 'approved'
+      | 'paid_out'
+      | 'disputed'
+      | 'resolved'
+      | 'cancelled'
+      | 'payment_failed';
+    actor: 'system' | 'client' | 'professional' | 'operator';
+    actorId?: string | null;
+    /** The escrow run recording it: a run that is no longer the job's (an earlier attempt) only adds to the timeline. */
+    workflowId?: string;
+    reason?: string;
+    data?: Record<string, unknown>;
+  }): Promise<void>;
+}

@@ -9,7 +9,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { payments } from '../payments/activities.ts';
-import { paymentStatusChanged } from '../payments/messages.ts';
+import { paymentStatusChanged } from '../payments/contract.ts';
 import { marketplace, notifications } from './activities.ts';
 // v1 used these retry policies; its replay does not depend on them, but keep its calls as they were.
 import {
@@ -22,7 +22,7 @@ import {
   type EscrowInput,
   type EscrowState,
   type EscrowStatus,
-} from './messages.ts';
+} from './contract.ts';
 
 const THIRTY_MINUTES = 30 * 60 * 1000;
 const SEVENTY_TWO_HOURS = 72 * 3600 * 1000;

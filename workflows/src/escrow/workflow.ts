@@ -11,9 +11,10 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { formatMinor } from '@faena/platform/money';
-import { identity, type TenantProfile } from '../identity/activities.ts';
+import { identity } from '../identity/activities.ts';
+import type { TenantProfile } from '../identity/contract.ts';
 import { payments, paymentsMoney } from '../payments/activities.ts';
-import { paymentStatusChanged } from '../payments/messages.ts';
+import { paymentStatusChanged } from '../payments/contract.ts';
 import { marketplace, notifications } from './activities.ts';
 import {
   approve,
@@ -27,7 +28,7 @@ import {
   type EscrowState,
   type EscrowStatus,
   type OperatorAction,
-} from './messages.ts';
+} from './contract.ts';
 import { escrowV1 } from './v1.ts';
 
 const THIRTY_MINUTES = 30 * 60 * 1000;

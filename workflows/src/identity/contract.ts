@@ -1,7 +1,11 @@
-import { proxyActivities } from '@temporalio/workflow';
+/**
+ * What processes need of identity (its worker implements `IdentityActivities` on the `identity`
+ * queue, checked with `satisfies`). Types only and constants: safe to import anywhere.
+ */
+import { TASK_QUEUES } from '../queues.ts';
 
 /** Task queue of the identity worker (services/identity/src/worker.ts). */
-export const IDENTITY_TASK_QUEUE = 'identity';
+export const IDENTITY_TASK_QUEUE = TASK_QUEUES.identity;
 
 /** A business as processes show it to people: its name, and how money and time are written for it. */
 export interface TenantProfile {
@@ -33,14 +37,3 @@ export interface IdentityActivities {
   /** An operator acting on a process: an active user of the tenant holding `permission` (in any branch or tenant-wide). */
   verifyOperator(input: { tenantId: string; userId: string; permission: string }): Promise<UserProfile>;
 }
-
-/**
- * Identity lookups from a workflow: quick, retried for at most a minute (also while no identity
- * worker polls), then the caller decides (a view without names, an operator asked to try again).
- */
-export const identity = proxyActivities<IdentityActivities>({
-  taskQueue: IDENTITY_TASK_QUEUE,
-  startToCloseTimeout: '10s',
-  scheduleToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '15s' },
-});

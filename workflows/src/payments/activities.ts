@@ -1,9 +1,9 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { PaymentsActivities } from '@faena/payments/activities';
+import { PAYMENTS_TASK_QUEUE, type PaymentsActivities } from './contract.ts';
 
 /** Payments activities as workflows call them: on the `payments` task queue, retried with backoff. */
 export const payments = proxyActivities<PaymentsActivities>({
-  taskQueue: 'payments',
+  taskQueue: PAYMENTS_TASK_QUEUE,
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 30 },
 });
@@ -15,7 +15,7 @@ export const payments = proxyActivities<PaymentsActivities>({
  * failing. Non-retryable refusals (typed ApplicationFailures) come back at once.
  */
 export const paymentsMoney = proxyActivities<PaymentsActivities>({
-  taskQueue: 'payments',
+  taskQueue: PAYMENTS_TASK_QUEUE,
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8 },
 });
@@ -25,7 +25,7 @@ export const paymentsMoney = proxyActivities<PaymentsActivities>({
  * payment its provider keeps refusing never holds up the others (the next run tries it again).
  */
 export const paymentsOnce = proxyActivities<PaymentsActivities>({
-  taskQueue: 'payments',
+  taskQueue: PAYMENTS_TASK_QUEUE,
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 2 },
 });

@@ -1,5 +1,6 @@
 import { log, patched } from '@temporalio/workflow';
 import { payments, paymentsOnce } from './activities.ts';
+import type { ReconcileInput, ReconcileWorkflow } from './contract.ts';
 import { tellOwner } from './sync.ts';
 
 /**
@@ -7,10 +8,7 @@ import { tellOwner } from './sync.ts';
  * still pending after `olderThanMinutes` are read at the provider and settled or failed, and the
  * workflow waiting for each is told, as paymentSync would have.
  */
-export async function reconcilePayments(opts: {
-  olderThanMinutes: number;
-  limit?: number;
-}): Promise<{ checked: number; updated: number; errors: number }> {
+export const reconcilePayments: ReconcileWorkflow = async function reconcilePayments(opts: ReconcileInput) {
   const stale = await payments.findStalePayments({
     olderThanMinutes: opts.olderThanMinutes,
     limit: opts.limit ?? 500,
@@ -34,4 +32,4 @@ export async function reconcilePayments(opts: {
     }
   }
   return { checked: stale.length, updated, errors };
-}
+};

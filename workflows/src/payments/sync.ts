@@ -6,7 +6,12 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { payments } from './activities.ts';
-import { paymentStatusChanged, providerNotified } from './messages.ts';
+import {
+  paymentStatusChanged,
+  providerNotified,
+  type PaymentSyncInput,
+  type PaymentSyncWorkflow,
+} from './contract.ts';
 
 /** Tells the workflow that asked for a payment (e.g. escrow) what its provider reported, if any asked. */
 export async function tellOwner(result: {
@@ -30,18 +35,12 @@ export async function tellOwner(result: {
   }
 }
 
-export interface PaymentSyncInput {
-  tenantId: string;
-  provider: string;
-  providerPaymentId: string;
-}
-
 /**
  * Started (or signalled) by the webhook endpoint: reads the payment at the provider and applies it.
  * While the payment's row is not visible yet the activity keeps retrying, so an early notification
  * is never lost. Then tells the workflow waiting for this payment, if any.
  */
-export async function paymentSync(input: PaymentSyncInput): Promise<{ paymentId: string; status: string }> {
+export const paymentSync: PaymentSyncWorkflow = async function paymentSync(input: PaymentSyncInput) {
   setHandler(providerNotified, () => undefined); // later notifications are covered by this run's read
   upsertSearchAttributes({
     TenantId: [input.tenantId],
@@ -52,4 +51,4 @@ export async function paymentSync(input: PaymentSyncInput): Promise<{ paymentId:
   upsertSearchAttributes({ ProcessStatus: [result.status] });
   await tellOwner(result);
   return { paymentId: result.paymentId, status: result.status };
-}
+};

@@ -30,22 +30,25 @@ import { createActivities as createPaymentActivities } from '../../../services/p
 import { createPayment } from '../../../services/payments/src/domain/payments.ts';
 import { saveCredentials } from '../../../services/payments/src/domain/providers.ts';
 import { mercadoPagoProvider } from '../../../services/payments/src/providers/mercadopago.ts';
-import { paymentSyncWorkflowId } from '../../../services/payments/src/routes/webhooks.ts';
+import { syncProviderPaymentLater } from '../../../services/payments/src/payment-sync.ts';
 import { startSandbox, type Sandbox } from '../../../services/payments/src/sandbox/server.ts';
 import { createPaymentsOrm } from '../../../services/payments/src/wiring-orm.ts';
 import {
   approve,
   cancel,
   dispute,
+  ESCROW_TASK_QUEUE,
+  ESCROW_WORKFLOW_TYPE,
+  type EscrowInput,
+  type EscrowState,
+  type EscrowStatus,
+  type EscrowWorkflow,
   escrowWorkflowId,
   markCompleted,
   resolveDispute,
   retry,
   statusQuery,
-  type EscrowInput,
-  type EscrowState,
-  type EscrowStatus,
-} from '../../src/escrow/messages.ts';
+} from '../../src/escrow/contract.ts';
 
 /** Deals run side by side on a loaded CI machine: give each step room (the bound, not a sleep). */
 const eventually = <T>(check: () => Promise<T>, withinMs = 30000) => eventuallyWithin(check, withinMs, 100);
@@ -196,8 +199,8 @@ export async function startLiveStack(opts: {
         ...over,
       };
       if (input.method === 'wallet' && o.fund !== false) await fund(input.clientId, BigInt(input.amount));
-      const handle = await client.workflow.start('escrow', {
-        taskQueue: 'workflows',
+      const handle = await client.workflow.start<EscrowWorkflow>(ESCROW_WORKFLOW_TYPE, {
+        taskQueue: ESCROW_TASK_QUEUE,
         workflowId: escrowWorkflowId(tenantId, input.offerId),
         args: [input],
       });
@@ -213,13 +216,11 @@ export async function startLiveStack(opts: {
       await fetch(`${sandbox.url}/sandbox/payments/${row!.pid}/approve?silent=1`, { method: 'POST' });
       // What the webhook route does with the provider's notification: paymentSync reads the
       // provider, applies it and tells the deal.
-      const sync = await client.workflow.signalWithStart('paymentSync', {
-        taskQueue: 'workflows',
-        workflowId: paymentSyncWorkflowId(tenantId, 'mercadopago', row!.pid),
-        args: [{ tenantId, provider: 'mercadopago', providerPaymentId: row!.pid }],
-        signal: 'providerNotified',
-        signalArgs: [],
-      });
+      const sync = await syncProviderPaymentLater(
+        client,
+        { tenantId, provider: 'mercadopago', providerPaymentId: row!.pid },
+        { taskQueue: 'workflows' },
+      );
       syncRuns.push(sync);
       await sync.result();
     },

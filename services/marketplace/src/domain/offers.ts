@@ -1,7 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DomainError, notFound } from '@faena/platform';
-import { escrowWorkflowId } from '@faena/workflows/escrow/messages';
+import { escrowWorkflowId } from '@faena/workflows/escrow/contract';
 import { Job, JobEvent, Offer, Professional } from './entities.ts';
 import { currentCommissionBps } from './professionals.ts';
 

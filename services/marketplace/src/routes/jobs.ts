@@ -10,7 +10,7 @@ import {
   resolveDispute,
   retry,
   type EscrowStatus,
-} from '@faena/workflows/escrow/messages';
+} from '@faena/workflows/escrow/contract';
 import type { MarketplaceDeps } from '../deps.ts';
 import { Dispute, JOB_STATUSES, Job, JobEvent, Review, type JobStatus } from '../domain/entities.ts';
 import { presentDispute, presentEvent, presentJob, presentJobAs } from '../domain/jobs.ts';

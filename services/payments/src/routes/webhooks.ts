@@ -5,10 +5,7 @@ import { uuidv7 } from 'uuidv7';
 import { credentialsFor } from '../domain/providers.ts';
 import { verifyWebhook } from '../providers/webhook.ts';
 import type { PaymentsDeps } from '../deps.ts';
-
-export const PAYMENT_SYNC_WORKFLOW = 'paymentSync';
-export const paymentSyncWorkflowId = (tenantId: string, provider: string, providerPaymentId: string) =>
-  `payment-sync/${tenantId}/${provider}/${providerPaymentId}`;
+import { syncProviderPaymentLater } from '../payment-sync.ts';
 
 /**
  * MercadoPago notifications: verified (HMAC-SHA256 with the tenant's secret, constant time, `ts`
@@ -93,13 +90,10 @@ export function webhookRoutes(deps: PaymentsDeps): Route[] {
               );
               if (!stored.length) return 'duplicate' as const;
               if (body.type === 'payment')
-                await deps.temporal.workflow.signalWithStart(PAYMENT_SYNC_WORKFLOW, {
-                  taskQueue: 'workflows',
-                  workflowId: paymentSyncWorkflowId(tenantId, 'mercadopago', dataId),
-                  args: [{ tenantId, provider: 'mercadopago', providerPaymentId: dataId }],
-                  signal: 'providerNotified',
-                  signalArgs: [],
-                  searchAttributes: { TenantId: [tenantId], BusinessKey: [`mercadopago:${dataId}`] },
+                await syncProviderPaymentLater(deps.temporal, {
+                  tenantId,
+                  provider: 'mercadopago',
+                  providerPaymentId: dataId,
                 });
               return 'stored' as const;
             })

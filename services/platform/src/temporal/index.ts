@@ -30,6 +30,7 @@ import { currentTelemetry, legacySpanAdapter } from '../telemetry/index.ts';
 import { CONTEXT_HEADER, type PropagatedContext } from './context-header.ts';
 
 export { CONTEXT_HEADER, type PropagatedContext } from './context-header.ts';
+export { inTenantActivity, type InTenantOptions } from './activity.ts';
 
 /** The TEMPORAL_* variables of `temporalConfigSchema`. */
 export interface TemporalConfig {

@@ -1,0 +1,57 @@
+/**
+ * What processes need of notifications: the events they send, the variables of each, and the one
+ * activity (`notify`) the notifications worker serves on its queue. The notifications catalog
+ * (services/notifications/src/domain/templates.ts) must have every event here with variables that
+ * accept these (checked at compile time there, with `satisfies` on its activities).
+ */
+import { TASK_QUEUES } from '../queues.ts';
+
+export const NOTIFICATIONS_TASK_QUEUE = TASK_QUEUES.notifications;
+
+/** Minor units as a decimal string (bigint-safe) and the ISO 4217 currency. */
+export interface MoneyVariable {
+  amount: string;
+  currency: string;
+}
+
+/** The variables of every event a process sends (the deal's title names it in every message). */
+export interface ProcessEventVariables {
+  'escrow.funded': { title: string; amount: MoneyVariable };
+  /** Sent by deals started before `escrow-v2` only. */
+  'escrow.payment_expired': { title: string; amount: MoneyVariable };
+  'escrow.payment_failed': { title: string; amount: MoneyVariable; reason: string };
+  'escrow.late_refund': { title: string; amount: MoneyVariable };
+  'escrow.delayed': { title: string };
+  'escrow.completed': { title: string; amount: MoneyVariable };
+  'escrow.disputed': { title: string; amount: MoneyVariable; reason: string };
+  'escrow.resolved': { title: string; refund: MoneyVariable; payout: MoneyVariable };
+  'escrow.cancelled': { title: string; amount: MoneyVariable; reason: string };
+  'escrow.released': { title: string; amount: MoneyVariable };
+}
+export type ProcessEvent = keyof ProcessEventVariables;
+
+export interface ProcessNotification<E extends ProcessEvent = ProcessEvent> {
+  /** Idempotency key: the same key twice notifies once (e.g. `<workflowId>/<step>`). */
+  key: string;
+  tenantId?: string;
+  event: E;
+  recipient?: { userId?: string; email?: string; locale?: string; roles?: string[] };
+  variables: ProcessEventVariables[E];
+  /** Business data for webhooks and the in-app entry (ids, no personal data). */
+  data?: Record<string, unknown>;
+}
+
+export interface NotifyResult {
+  /** True when the key had been seen: nothing new was recorded. */
+  replayed: boolean;
+  notifications: Array<{ id: string; channel: string; status: string; attempts: number }>;
+  webhookDeliveries: number;
+}
+
+/**
+ * The notifications worker's activities. Failures a retry cannot fix (a template variable missing)
+ * are non-retryable; delivery problems are retried by the outbox, not by the caller.
+ */
+export interface NotificationActivities {
+  notify<E extends ProcessEvent>(input: ProcessNotification<E>): Promise<NotifyResult>;
+}

@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/.cache/tools/node/bin:$(CURDIR)/.cache/tools/venv/bin:$(PATH)
 
-.PHONY: dev test install stack stop typecheck lint format bench chaos charts-check clean
+.PHONY: dev test install stack stop typecheck lint format bench chaos charts-check clean logs
 
 dev: install stack ## install, start the stack, migrate, seed and run every service (Ctrl-C stops all)
 	@bash scripts/dev.sh
@@ -27,6 +27,10 @@ lint: install
 
 format: install
 	@npx prettier --write .
+
+logs: ## follow one process's log from `make dev`, readable (SERVICE=payments | payments-worker | …; RAW=1 for its JSON lines)
+	@if [ -z "$(SERVICE)" ]; then echo "usage: make logs SERVICE=<process>; logs in .data/logs: $$(ls .data/logs 2>/dev/null | sed 's/\.log$$//' | tr '\n' ' ')"; exit 2; fi
+	@node --disable-warning=ExperimentalWarning services/platform/src/log-view.ts --follow --from-start $(if $(RAW),--raw) .data/logs/$(SERVICE).log
 
 bench: install stack ## benchmarks (performance is measured here, never asserted in tests)
 	@bash scripts/bench.sh

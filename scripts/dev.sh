@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# `make dev`: migrates, seeds and runs every service API and worker plus the workflow worker,
-# each log line prefixed by its process; Ctrl-C stops them all. The stack is started by make.
+# `make dev`: migrates, seeds and runs every service API and worker plus the workflow worker;
+# Ctrl-C stops them all. The stack is started by make. Each process writes its JSON log to
+# .data/logs/<process>.log (emptied at start); the terminal shows them all, readable
+# (services/platform/src/log-view.ts: time, process, level, message, fields, correlation id). `make logs SERVICE=x`
+# follows one from another terminal.
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 set -a
@@ -23,11 +26,14 @@ cleanup() { # every service, worker and log prefixer started here gets a gracefu
 }
 trap cleanup INT TERM EXIT
 
-run() { # run NAME ENV... -- ARGS...: one process, its output prefixed by NAME
+LOGS=.data/logs
+mkdir -p "$LOGS"
+rm -f "$LOGS"/*.log
+run() { # run NAME ENV... -- ARGS...: one process, its output (JSON lines) in $LOGS/NAME.log
   local name=$1; shift
   local envs=()
   while [ "$1" != -- ]; do envs+=("$1"); shift; done; shift
-  ( env "${envs[@]}" node "${REGISTER[@]}" "$@" 2>&1 | sed -u "s/^/$(printf '\033[35m%-22s\033[0m' "[$name]") /" ) &
+  env "${envs[@]}" node "${REGISTER[@]}" "$@" >>"$LOGS/$name.log" 2>&1 &
 }
 
 services=()
@@ -49,8 +55,8 @@ done
 [ -f services/payments/src/sandbox/server.ts ] && run mercadopago-sandbox SERVICE_NAME=mercadopago-sandbox SANDBOX_STATE_FILE="${SANDBOX_STATE_FILE:-.data/sandbox.json}" -- services/payments/src/sandbox/server.ts
 
 # Local SMTP catcher (maildev) with a web page where every mail the services send can be read.
-( node node_modules/maildev/dist/bin/maildev.js --smtp "${SMTP_PORT:-1025}" --ip 127.0.0.1 \
-    --web "${MAILDEV_WEB_PORT:-1080}" --web-ip 127.0.0.1 2>&1 | sed -u "s/^/$(printf '\033[35m%-22s\033[0m' '[mail]') /" ) &
+node node_modules/maildev/dist/bin/maildev.js --smtp "${SMTP_PORT:-1025}" --ip 127.0.0.1 \
+  --web "${MAILDEV_WEB_PORT:-1080}" --web-ip 127.0.0.1 >>"$LOGS/mail.log" 2>&1 &
 
 for name in "${services[@]}"; do
   run "$name" SERVICE_NAME="$name" PORT="${PORTS[$name]:-4099}" -- "services/$name/src/main.ts"
@@ -68,5 +74,8 @@ for name in "${services[@]}"; do
   printf '  %-17s http://localhost:%s/api/%s/v1  (OpenAPI http://localhost:%s/openapi.json, ready http://localhost:%s/health/ready)\n' "$name" "$port" "$name" "$port" "$port"
 done
 [ ${#services[@]} -eq 0 ] && echo "  (no service APIs yet: services/<name>/src/main.ts is picked up automatically)"
+echo "  Logs              $LOGS/<process>.log (JSON); make logs SERVICE=payments-worker follows one"
 echo
+# Every process's log, readable, from the first line each wrote.
+node --disable-warning=ExperimentalWarning services/platform/src/log-view.ts --follow --from-start "$LOGS" &
 wait

@@ -2,7 +2,7 @@
  * `make bench`: an authenticated GET through the whole middleware stack (correlation id, request
  * log, security headers, CORS, body parser, JWT verification, permission check against Redis,
  * validation, envelope) against a bare `node:http` server answering the same JSON. Each server
- * runs in its own process (tests/bench/servers.ts) while autocannon loads it from this one.
+ * runs in its own process (tests/bench/support/servers.ts) while autocannon loads it from this one.
  * Reports requests/s of both and their ratio (goal: >= 60%). Measured, never asserted.
  */
 import { spawn } from 'node:child_process';
@@ -14,9 +14,9 @@ import { ROOT } from '@faena/platform/testing';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const SERVERS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'servers.ts');
+const SERVERS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'support', 'servers.ts');
 
-/** Starts tests/bench/servers.ts in `mode` and waits for the line telling its port (and token). */
+/** Starts tests/bench/support/servers.ts in `mode` and waits for the line telling its port (and token). */
 function start(mode: 'bare' | 'full'): Promise<{ port: number; token?: string; stop: () => void }> {
   const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', SERVERS, mode], {
     cwd: ROOT,

@@ -13,7 +13,7 @@ import {
   type AuthState,
 } from '@faena/platform';
 import { testStack } from '@faena/platform/testing';
-import { signUp, startIdentity } from '../../services/identity/test/harness.ts';
+import { signUp, startIdentity } from '../../../services/identity/test/harness.ts';
 
 const mode = process.argv[2];
 const payload = (userId: string) =>

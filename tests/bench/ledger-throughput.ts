@@ -13,7 +13,7 @@ import { uuidv7 } from 'uuidv7';
 import { runMigrations } from '@faena/platform';
 import { ROOT, testStack } from '@faena/platform/testing';
 import { ensureAccount, postEntry } from '../../services/payments/src/domain/ledger.ts';
-import { createPaymentsOrm } from '../../services/payments/src/wiring-orm.ts';
+import { createPaymentsOrm } from '../../services/payments/src/wiring.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);

@@ -11,9 +11,15 @@ import { join } from 'node:path';
 import type Joi from 'joi';
 import { parse } from 'yaml';
 import { identityConfigSchema, identityWorkerConfigSchema } from '../../services/identity/src/config.ts';
-import { marketplaceConfigSchema } from '../../services/marketplace/src/config.ts';
-import { apiConfigSchema as notificationsApiConfigSchema } from '../../services/notifications/src/config.ts';
-import { paymentsConfigSchema } from '../../services/payments/src/config.ts';
+import {
+  marketplaceConfigSchema,
+  marketplaceWorkerConfigSchema,
+} from '../../services/marketplace/src/config.ts';
+import {
+  notificationsConfigSchema as notificationsApiConfigSchema,
+  notificationsWorkerConfigSchema,
+} from '../../services/notifications/src/config.ts';
+import { paymentsConfigSchema, paymentsWorkerConfigSchema } from '../../services/payments/src/config.ts';
 import {
   CHART,
   DEV_VALUES,
@@ -373,30 +379,48 @@ describe.each(Object.keys(VARIANTS))('workloads rendered with %s values', (varia
     }
   });
 
-  test("the identity worker's pod env satisfies the worker's joi config schema", () => {
-    const c = named(objs, 'Deployment', 'faena-identity-worker').spec.template.spec.containers[0];
+  test("every worker's pod env satisfies its service's worker config schema", () => {
+    const schemas: Record<string, Joi.ObjectSchema> = {
+      identity: identityWorkerConfigSchema,
+      payments: paymentsWorkerConfigSchema,
+      marketplace: marketplaceWorkerConfigSchema,
+      notifications: notificationsWorkerConfigSchema,
+    };
     // Secret references stand for values the Secret holds; the rest is the env as rendered.
     const placeholders: Record<string, string> = {
       DATABASE_URL: 'postgres://faena:secret@db:5432/faena',
       REDIS_URL: 'redis://cache:6379/0',
+      MERCADOPAGO_BASE_URL: 'https://api.mercadopago.com',
+      PAYMENTS_PUBLIC_URL: 'https://faena.example.com',
     };
-    const env = Object.fromEntries(
-      Object.entries({ ...named(objs, 'ConfigMap', 'faena').data, ...envOf(c) })
-        .filter(([k, v]) => typeof v === 'string' || v?.secretKeyRef || k in placeholders)
-        .map(([k, v]) => [k, typeof v === 'string' ? v : (placeholders[k] ?? 'from-the-secret')]),
-    );
-    const { error, value } = identityWorkerConfigSchema.validate(env, {
-      abortEarly: false,
-      allowUnknown: true,
-      convert: true,
-    });
-    expect(error?.details.map((d) => d.message) ?? []).toEqual([]);
-    expect(value).toMatchObject({
-      SERVICE_NAME: 'identity-worker',
-      PORT: 3001,
-      TEMPORAL_ADDRESS: expect.any(String),
-      SHUTDOWN_GRACE_MS: Number(envOf(c).SHUTDOWN_GRACE_MS),
-    });
+    for (const s of WORKER_SERVICES) {
+      const c = named(objs, 'Deployment', `faena-${s}-worker`).spec.template.spec.containers[0];
+      const env = Object.fromEntries(
+        Object.entries({ ...named(objs, 'ConfigMap', 'faena').data, ...envOf(c) })
+          .filter(([k, v]) => typeof v === 'string' || v?.secretKeyRef || k in placeholders)
+          .map(([k, v]) => [
+            k,
+            typeof v === 'string'
+              ? v
+              : (placeholders[k] ?? 'from-the-secret-from-the-secret-from-the-secret'),
+          ]),
+      );
+      const { error, value } = schemas[s]!.validate(env, {
+        abortEarly: false,
+        allowUnknown: true,
+        convert: true,
+      });
+      expect({ worker: s, problems: error?.details.map((d) => d.message) ?? [] }).toEqual({
+        worker: s,
+        problems: [],
+      });
+      expect(value).toMatchObject({
+        SERVICE_NAME: `${s}-worker`,
+        PORT: 3001,
+        TEMPORAL_ADDRESS: expect.any(String),
+        ...(envOf(c).SHUTDOWN_GRACE_MS && { SHUTDOWN_GRACE_MS: Number(envOf(c).SHUTDOWN_GRACE_MS) }),
+      });
+    }
   });
 
   test('APIs, workers and the workflow worker run the right entry point and task queue', () => {

@@ -7,11 +7,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
-import { createAuthGuard, createRedis, runMigrations, type Logger, type Orm } from '@faena/platform';
+import { authGuardFromConfig, createRedis, runMigrations, type Logger, type Orm } from '@faena/platform';
 import { testDatabaseUrl, testStack } from '@faena/platform/testing';
 import { createApp } from '../../services/marketplace/src/app.ts';
-import { localStorage } from '../../services/marketplace/src/storage/index.ts';
-import { createMarketplaceOrm } from '../../services/marketplace/src/wiring-orm.ts';
+import { marketplaceTestConfig } from '../../services/marketplace/test/harness.ts';
+import { createMarketplaceDeps, createMarketplaceOrm } from '../../services/marketplace/src/wiring.ts';
 import { bearer, type Business, type PaymentsHarness } from '../../services/payments/test/harness.ts';
 
 export const MARKETPLACE = '/api/marketplace/v1';
@@ -28,26 +28,16 @@ export async function startMarketplaceApi(h: PaymentsHarness, logger: Logger): P
   await runMigrations(orm);
   const storageDir = await mkdtemp(path.join(os.tmpdir(), 'faena-e2e-'));
   const redis = createRedis(testStack.redisUrl);
-  const guard = createAuthGuard({
-    jwks: `${h.identityUrl}/.well-known/jwks.json`,
-    identityUrl: h.identityUrl,
-    issuer: 'faena-identity',
-    audience: 'faena',
+  const guard = authGuardFromConfig({ IDENTITY_URL: h.identityUrl }, redis, { localCacheMs: 0 });
+  // Deals run on the contract's queue, where the suite's workers poll.
+  const deps = createMarketplaceDeps(marketplaceTestConfig(storageDir), {
+    orm,
     redis,
-    localCacheMs: 0,
+    logger,
+    guard,
+    temporal: h.temporal,
   });
-  const agent = request(
-    createApp({
-      orm,
-      redis,
-      logger,
-      guard,
-      temporal: h.temporal,
-      storage: localStorage(storageDir),
-      uploads: { maxFileBytes: 65536, maxFiles: 3 },
-      escrowTaskQueue: 'workflows',
-    }).app.callback(),
-  );
+  const agent = request(createApp(deps).app.callback());
   return {
     agent,
     orm,

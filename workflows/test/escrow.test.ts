@@ -19,7 +19,7 @@ import { createPayment } from '../../services/payments/src/domain/payments.ts';
 import { saveCredentials } from '../../services/payments/src/domain/providers.ts';
 import { mercadoPagoProvider } from '../../services/payments/src/providers/mercadopago.ts';
 import { startSandbox, type Sandbox } from '../../services/payments/src/sandbox/server.ts';
-import { createPaymentsOrm } from '../../services/payments/src/wiring-orm.ts';
+import { createPaymentsOrm } from '../../services/payments/src/wiring.ts';
 import {
   approve,
   cancel,

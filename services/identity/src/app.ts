@@ -1,11 +1,5 @@
-import {
-  createHttpApp,
-  dbHealthCheck,
-  metricsMiddleware,
-  redisHealthCheck,
-  requestContextMiddleware,
-  type HttpApp,
-} from '@faena/platform';
+import { createServiceApp, type AppOptions, type HttpApp } from '@faena/platform';
+import { BASE_PATH, SERVICE } from './constants.ts';
 import type { IdentityDeps } from './deps.ts';
 import { authRoutes } from './routes/auth.ts';
 import { branchRoutes } from './routes/branches.ts';
@@ -18,32 +12,23 @@ import { roleRoutes } from './routes/roles.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { userRoutes } from './routes/users.ts';
 
-export const BASE_PATH = '/api/identity/v1';
-
 /** The identity HTTP API; main.ts and the tests wire `deps` differently. */
 export function createApp(
   deps: IdentityDeps,
-  opts: {
-    version?: string;
-    corsOrigins?: string[];
-    bodyLimit?: string;
+  options: AppOptions & {
     /** How reset links are mailed (default: NOTIFICATIONS_URL, NOTIFICATIONS_SERVICE_TOKEN, PASSWORD_RESET_URL). */
     passwordReset?: PasswordResetOptions;
   } = {},
 ): HttpApp {
-  return createHttpApp({
-    service: 'identity',
-    version: opts.version,
+  const { passwordReset, ...appOptions } = options;
+  return createServiceApp({
+    service: SERVICE,
     basePath: BASE_PATH,
-    logger: deps.logger,
-    corsOrigins: opts.corsOrigins,
-    bodyLimit: opts.bodyLimit,
-    middleware: [requestContextMiddleware(deps.orm)],
-    metrics: metricsMiddleware(),
-    health: [dbHealthCheck(deps.orm), redisHealthCheck(deps.redis)],
+    deps,
+    options: appOptions,
     routes: [
       ...authRoutes(deps),
-      ...passwordResetRoutes(deps, opts.passwordReset ?? passwordResetFromEnv()),
+      ...passwordResetRoutes(deps, passwordReset ?? passwordResetFromEnv()),
       ...tenantRoutes(deps),
       ...branchRoutes(deps),
       ...userRoutes(deps),

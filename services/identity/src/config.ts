@@ -11,6 +11,7 @@ import {
   type DatabaseConfig,
   type RedisConfig,
   type TemporalConfig,
+  type WorkerConfig,
 } from '@faena/platform';
 import { passwordResetConfigSchema } from './routes/password-reset.ts';
 
@@ -50,14 +51,5 @@ export const identityWorkerConfigSchema = baseConfigSchema.keys({
   ...workerConfigSchema,
   ...databaseConfigSchema,
   ...temporalConfigSchema,
-  SHUTDOWN_GRACE_MS: Joi.number()
-    .integer()
-    .min(0)
-    .default(10000)
-    .description('how long running activities get to finish after SIGTERM'),
 });
-
-export interface IdentityWorkerConfig extends BaseConfig, DatabaseConfig, TemporalConfig {
-  PORT?: number;
-  SHUTDOWN_GRACE_MS: number;
-}
+export interface IdentityWorkerConfig extends BaseConfig, WorkerConfig, DatabaseConfig, TemporalConfig {}

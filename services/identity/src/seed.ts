@@ -107,13 +107,13 @@ try {
               name: `Demo ${role}`,
               passwordHash: await hashPassword(DEMO_PASSWORD),
               status: 'active',
-            } as Partial<User> as User);
+            });
             em.create(UserRole, {
               tenantId: tenant.id,
               userId: user.id,
               roleId: roleRow.id,
               branchId: null,
-            } as Partial<UserRole> as UserRole);
+            });
           }
           await em.flush();
         });

@@ -5,24 +5,24 @@ import {
   createOrm,
   runWithContext,
   withEm,
+  type DatabaseConfig,
   type Logger,
   type Orm,
   type Redis,
 } from '@faena/platform';
+import type { ActivityDeps } from './activities.ts';
 import type { IdentityConfig } from './config.ts';
+import { SCHEMA } from './constants.ts';
 import type { IdentityDeps } from './deps.ts';
 import { authSnapshot } from './domain/access.ts';
 import { entities } from './domain/entities.ts';
 import { createKeyStore } from './domain/keys.ts';
 import { createLoginThrottle } from './domain/throttle.ts';
 
-export const SCHEMA = 'identity';
+export { SCHEMA };
 export const MIGRATIONS_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
-export function createIdentityOrm(
-  config: Pick<IdentityConfig, 'DATABASE_URL' | 'DATABASE_POOL_MAX'>,
-  logger?: Logger,
-): Promise<Orm> {
+export function createIdentityOrm(config: DatabaseConfig, logger?: Logger): Promise<Orm> {
   return createOrm({
     url: config.DATABASE_URL,
     schema: SCHEMA,
@@ -93,3 +93,6 @@ export function createIdentityDeps(
     limits: { signupsPerHourPerIp: config.SIGNUPS_PER_HOUR_PER_IP },
   };
 }
+
+/** The worker's activity dependencies (no Redis, no key secret: processes only read people and tenants). */
+export const createIdentityActivityDeps = (infra: { orm: Orm; logger: Logger }): ActivityDeps => infra;

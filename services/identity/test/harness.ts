@@ -1,5 +1,17 @@
 import request from 'supertest';
-import { createLogger, createRedis, runMigrations, type Orm, type Redis } from '@faena/platform';
+import type { Client } from '@temporalio/client';
+import {
+  authGuardFromConfig,
+  createLogger,
+  createRedis,
+  createTemporalClient,
+  runMigrations,
+  serve,
+  type AuthGuard,
+  type DatabaseConfig,
+  type Orm,
+  type Redis,
+} from '@faena/platform';
 import { captureLogger, testDatabaseUrl, testStack } from '@faena/platform/testing';
 import { createApp } from '../src/app.ts';
 import type { IdentityDeps } from '../src/deps.ts';
@@ -128,3 +140,61 @@ export async function roleId(h: Harness, biz: SignedUp, name: string): Promise<s
 }
 
 export { unique };
+
+/** What a service that trusts identity needs in a test, wired like production. */
+export interface TrustingServiceInfra {
+  identity: Harness;
+  /** identity served over HTTP (its JWKS and session look-ups), for the service's guard. */
+  identityUrl: string;
+  logs: ReturnType<typeof captureLogger>;
+  orm: Orm;
+  redis: Redis;
+  temporal: Client;
+  guard: AuthGuard;
+  close(): Promise<void>;
+}
+
+/**
+ * The infrastructure of a service behind identity's tokens: a real identity over HTTP, the
+ * service's ORM migrated in this jest worker's database, Redis, a Temporal client and the auth
+ * guard (`localCacheMs: 0`: revocations are seen at once). The service's harness adds its own deps.
+ */
+export async function startTrustingService(
+  service: string,
+  createOrm: (config: DatabaseConfig) => Promise<Orm>,
+): Promise<TrustingServiceInfra> {
+  const identity = await startIdentity();
+  const logs = captureLogger(service);
+  const identityServer = await serve(identity.app, {
+    port: 0,
+    host: '127.0.0.1',
+    logger: logs.logger,
+    signals: [],
+  });
+  const identityUrl = `http://127.0.0.1:${identityServer.port}`;
+  const orm = await createOrm({ DATABASE_URL: await testDatabaseUrl(), DATABASE_POOL_MAX: 20 });
+  await runMigrations(orm);
+  const redis = createRedis(testStack.redisUrl);
+  const temporal = await createTemporalClient({
+    TEMPORAL_ADDRESS: testStack.temporalAddress,
+    TEMPORAL_NAMESPACE: testStack.temporalNamespace,
+  });
+  const guard = authGuardFromConfig({ IDENTITY_URL: identityUrl }, redis, { localCacheMs: 0 });
+  return {
+    identity,
+    identityUrl,
+    logs,
+    orm,
+    redis,
+    temporal,
+    guard,
+    close: async () => {
+      await identityServer.stop();
+      await guard.close();
+      await temporal.connection.close();
+      await orm.close(true);
+      await redis.quit();
+      await identity.close();
+    },
+  };
+}

@@ -6,7 +6,9 @@ import {
   httpConfigSchema,
   redisConfigSchema,
   temporalConfigSchema,
+  workerConfigSchema,
   type TemporalConfig,
+  type WorkerConfig,
   type BaseConfig,
   type HttpConfig,
   type DatabaseConfig,
@@ -88,6 +90,7 @@ export const escrowWindows = (c: EscrowConfig): EscrowWindows => ({
   lateMoneyWindowMs: c.ESCROW_LATE_MONEY_WINDOW_MS,
 });
 
+/** The marketplace API (src/main.ts). */
 export const marketplaceConfigSchema = baseConfigSchema.keys({
   ...escrowConfigSchema,
   ...httpConfigSchema,
@@ -97,7 +100,6 @@ export const marketplaceConfigSchema = baseConfigSchema.keys({
   ...authConfigSchema,
   ...storageConfigSchema,
 });
-
 export interface MarketplaceConfig
   extends
     TemporalConfig,
@@ -108,6 +110,14 @@ export interface MarketplaceConfig
     DatabaseConfig,
     RedisConfig,
     AuthConfig {}
+
+/** The marketplace worker (src/worker.ts): the job projection only — PostgreSQL and Temporal. */
+export const marketplaceWorkerConfigSchema = baseConfigSchema.keys({
+  ...workerConfigSchema,
+  ...databaseConfigSchema,
+  ...temporalConfigSchema,
+});
+export interface MarketplaceWorkerConfig extends BaseConfig, WorkerConfig, DatabaseConfig, TemporalConfig {}
 
 export function createStorage(config: StorageConfig): Storage {
   if (config.STORAGE_DRIVER === 's3')

@@ -1,7 +1,7 @@
 /** `node services/marketplace/src/migrate.ts up | down | pending | create [name]` */
 import Joi from 'joi';
 import { databaseConfigSchema, loadConfigOrExit, migrateCli } from '@faena/platform';
-import { createMarketplaceOrm } from './wiring-orm.ts';
+import { createMarketplaceOrm } from './wiring.ts';
 
 const config = loadConfigOrExit<{ DATABASE_URL: string; DATABASE_POOL_MAX: number }>(
   Joi.object(databaseConfigSchema),

@@ -1,50 +1,14 @@
-/** The marketplace worker: its activities on task queue `marketplace`, and a health port. */
-import {
-  baseConfigSchema,
-  createLogger,
-  createWorker,
-  databaseConfigSchema,
-  dbHealthCheck,
-  loadConfigOrExit,
-  serveWorkerHealth,
-  setRootLogger,
-  temporalConfigSchema,
-  temporalHealthCheck,
-  workerConfigSchema,
-  type TemporalConfig,
-} from '@faena/platform';
-import { MARKETPLACE_TASK_QUEUE } from '@faena/workflows/escrow/contract';
+/** The marketplace worker: the job activities the escrow needs, on the marketplace queue. */
+import { loadConfigOrExit, runWorker } from '@faena/platform';
 import { createActivities } from './activities.ts';
-import { createMarketplaceOrm } from './wiring-orm.ts';
+import { marketplaceWorkerConfigSchema, type MarketplaceWorkerConfig } from './config.ts';
+import { TASK_QUEUE } from './constants.ts';
+import { createMarketplaceActivityDeps, createMarketplaceOrm } from './wiring.ts';
 
-const config = loadConfigOrExit<
-  TemporalConfig & {
-    SERVICE_NAME: string;
-    LOG_LEVEL: string;
-    PORT?: number;
-    DATABASE_URL: string;
-    DATABASE_POOL_MAX: number;
-  }
->(baseConfigSchema.keys({ ...workerConfigSchema, ...databaseConfigSchema, ...temporalConfigSchema }));
-const logger = setRootLogger(createLogger({ service: config.SERVICE_NAME, level: config.LOG_LEVEL }));
-const orm = await createMarketplaceOrm(config, logger);
-
-const { worker, connection } = await createWorker({
+const config = loadConfigOrExit<MarketplaceWorkerConfig>(marketplaceWorkerConfigSchema);
+await runWorker({
   config,
-  logger,
-  taskQueue: MARKETPLACE_TASK_QUEUE,
-  activities: createActivities({ orm, logger }),
+  taskQueue: TASK_QUEUE,
+  orm: createMarketplaceOrm,
+  build: (infra) => ({ activities: createActivities(createMarketplaceActivityDeps(infra)) }),
 });
-const health = await serveWorkerHealth({
-  service: 'marketplace-worker',
-  port: config.PORT,
-  logger,
-  health: [dbHealthCheck(orm), temporalHealthCheck(connection)],
-});
-for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => worker.shutdown());
-logger.info('marketplace worker running', { taskQueue: MARKETPLACE_TASK_QUEUE });
-await worker.run();
-await health?.stop();
-await connection.close();
-await orm.close();
-logger.info('stopped');

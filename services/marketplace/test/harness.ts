@@ -3,35 +3,39 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import type { Client } from '@temporalio/client';
-import {
-  createAuthGuard,
-  createRedis,
-  createTemporalClient,
-  runMigrations,
-  serve,
-  type AuthGuard,
-  type Orm,
-  type Redis,
-  type RunningServer,
-} from '@faena/platform';
-import { captureLogger, testDatabaseUrl, testStack, uniqueTaskQueue } from '@faena/platform/testing';
+import Joi from 'joi';
+import { loadConfig, type AuthGuard, type Orm, type Redis } from '@faena/platform';
+import { uniqueTaskQueue } from '@faena/platform/testing';
 import {
   addUser,
   bearer,
   roleId,
   signUp,
-  startIdentity,
+  startTrustingService,
   type Harness as IdentityHarness,
   type SignedUp,
 } from '../../identity/test/harness.ts';
 import { createActivities, type MarketplaceActivities } from '../src/activities.ts';
 import { createApp } from '../src/app.ts';
+import {
+  escrowConfigSchema,
+  storageConfigSchema,
+  type EscrowConfig,
+  type StorageConfig,
+} from '../src/config.ts';
 import type { MarketplaceDeps } from '../src/deps.ts';
-import { localStorage } from '../src/storage/index.ts';
-import { createMarketplaceOrm } from '../src/wiring-orm.ts';
+import { createMarketplaceDeps, createMarketplaceOrm } from '../src/wiring.ts';
 
 export const API = '/api/marketplace/v1';
 export const MAX_FILE_BYTES = 64 * 1024;
+
+/** The storage and escrow settings of a test marketplace: production's schema and defaults, local uploads in `storageDir`. */
+export const marketplaceTestConfig = (storageDir: string): StorageConfig & EscrowConfig =>
+  loadConfig<StorageConfig & EscrowConfig>(Joi.object({ ...storageConfigSchema, ...escrowConfigSchema }), {
+    STORAGE_DIR: storageDir,
+    UPLOAD_MAX_FILE_BYTES: String(MAX_FILE_BYTES),
+    UPLOAD_MAX_FILES: '3',
+  });
 
 export interface MarketplaceHarness {
   identity: IdentityHarness;
@@ -54,41 +58,14 @@ export interface MarketplaceHarness {
  * to this file, where no worker polls: tests see that it was started (describe) without running it.
  */
 export async function startMarketplace(): Promise<MarketplaceHarness> {
-  const identity = await startIdentity();
-  const logs = captureLogger('marketplace');
-  const identityServer: RunningServer = await serve(identity.app, {
-    port: 0,
-    host: '127.0.0.1',
-    logger: logs.logger,
-    signals: [],
-  });
-  const identityUrl = `http://127.0.0.1:${identityServer.port}`;
-  const orm = await createMarketplaceOrm({ DATABASE_URL: await testDatabaseUrl(), DATABASE_POOL_MAX: 20 });
-  await runMigrations(orm);
-  const redis = createRedis(testStack.redisUrl);
-  const temporal = await createTemporalClient({
-    TEMPORAL_ADDRESS: testStack.temporalAddress,
-    TEMPORAL_NAMESPACE: testStack.temporalNamespace,
-  });
-  const guard = createAuthGuard({
-    jwks: `${identityUrl}/.well-known/jwks.json`,
-    identityUrl,
-    issuer: 'faena-identity',
-    audience: 'faena',
-    redis,
-    localCacheMs: 0,
-  });
+  const infra = await startTrustingService('marketplace', createMarketplaceOrm);
+  const { identity, logs, orm, redis, temporal, guard } = infra;
   const storageDir = await mkdtemp(path.join(os.tmpdir(), 'faena-marketplace-'));
-  const deps: MarketplaceDeps = {
-    orm,
-    redis,
-    logger: logs.logger,
-    guard,
-    temporal,
-    storage: localStorage(storageDir),
-    uploads: { maxFileBytes: MAX_FILE_BYTES, maxFiles: 3 },
-    escrowTaskQueue: uniqueTaskQueue('escrow-never-run'),
-  };
+  const deps = createMarketplaceDeps(
+    marketplaceTestConfig(storageDir),
+    { orm, redis, logger: logs.logger, guard, temporal },
+    { escrowTaskQueue: uniqueTaskQueue('escrow-never-run') },
+  );
   const app = createApp(deps);
   return {
     identity,
@@ -102,12 +79,7 @@ export async function startMarketplace(): Promise<MarketplaceHarness> {
     activities: createActivities({ orm, logger: logs.logger }),
     appWith: (other) => request(createApp({ ...deps, temporal: other }).app.callback()),
     close: async () => {
-      await identityServer.stop();
-      await guard.close();
-      await temporal.connection.close();
-      await orm.close(true);
-      await redis.quit();
-      await identity.close();
+      await infra.close();
       await rm(storageDir, { recursive: true, force: true });
     },
   };

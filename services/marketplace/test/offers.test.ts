@@ -235,6 +235,10 @@ describe('accepting an offer', () => {
       currency: 'CLP',
       commissionBps: 1500,
       method: 'wallet',
+      // The service's configured windows (defaults: 30 min to pay, 72 h to approve, 7 days for late money).
+      paymentWindowMs: 30 * 60 * 1000,
+      approvalWindowMs: 72 * 3600 * 1000,
+      lateMoneyWindowMs: 7 * 24 * 3600 * 1000,
     });
     // The offer is accepted; the timeline has its first entry by the client.
     expect((await h.agent.get(`${API}/offers/${o.id}`).set(bearer(b.pro.token))).body.data.status).toBe(

@@ -6,6 +6,14 @@ import {
   httpConfigSchema,
   redisConfigSchema,
   temporalConfigSchema,
+  workerConfigSchema,
+  type AuthConfig,
+  type BaseConfig,
+  type DatabaseConfig,
+  type HttpConfig,
+  type RedisConfig,
+  type TemporalConfig,
+  type WorkerConfig,
 } from '@faena/platform';
 
 /** What the API process (HTTP + real-time gateway) and the worker both read. */
@@ -34,7 +42,8 @@ const shared = {
     .description('prefix of the Redis streams of the gateway'),
 };
 
-export const apiConfigSchema = baseConfigSchema.keys({
+/** The notifications API and its real-time gateway (src/main.ts). */
+export const notificationsConfigSchema = baseConfigSchema.keys({
   ...httpConfigSchema,
   ...authConfigSchema,
   ...shared,
@@ -45,21 +54,16 @@ export const apiConfigSchema = baseConfigSchema.keys({
   REALTIME_RECOVERY_SECONDS: Joi.number().integer().min(0).default(120),
 });
 
-export const workerConfigSchema = baseConfigSchema.keys({
-  PORT: Joi.number().port().description('serves /health/* and /metrics when set'),
+/** The notifications worker (src/worker.ts): the notify activity and the webhook dispatcher. */
+export const notificationsWorkerConfigSchema = baseConfigSchema.keys({
+  ...workerConfigSchema,
   ...temporalConfigSchema,
   ...shared,
   WEBHOOK_POLL_MS: Joi.number().integer().min(50).default(1000),
 });
 
-export interface SharedConfig {
-  NODE_ENV: string;
-  SERVICE_NAME: string;
-  SERVICE_VERSION: string;
-  LOG_LEVEL: string;
-  DATABASE_URL: string;
-  DATABASE_POOL_MAX: number;
-  REDIS_URL: string;
+/** What both processes read. */
+export interface SharedConfig extends BaseConfig, DatabaseConfig, RedisConfig {
   SMTP_HOST: string;
   SMTP_PORT: number;
   SMTP_SECURE: boolean;
@@ -75,28 +79,11 @@ export interface SharedConfig {
   REALTIME_STREAM: string;
 }
 
-export interface ApiConfig extends SharedConfig {
-  PORT: number;
-  HOST: string;
-  CORS_ORIGINS: string;
-  BODY_LIMIT: string;
-  SHUTDOWN_GRACE_MS: number;
-  SHUTDOWN_DRAIN_MS: number;
-  IDENTITY_URL: string;
-  JWT_ISSUER: string;
-  JWT_AUDIENCE: string;
+export interface NotificationsConfig extends SharedConfig, HttpConfig, AuthConfig {
   NOTIFICATIONS_SERVICE_TOKEN: string;
   REALTIME_RECOVERY_SECONDS: number;
 }
 
-export interface WorkerConfig extends SharedConfig {
-  PORT?: number;
-  TEMPORAL_ADDRESS: string;
-  TEMPORAL_NAMESPACE: string;
-  TEMPORAL_TLS: boolean;
-  TEMPORAL_TLS_CERT_PATH: string;
-  TEMPORAL_TLS_KEY_PATH: string;
-  TEMPORAL_TLS_CA_PATH: string;
-  TEMPORAL_API_KEY: string;
+export interface NotificationsWorkerConfig extends SharedConfig, WorkerConfig, TemporalConfig {
   WEBHOOK_POLL_MS: number;
 }

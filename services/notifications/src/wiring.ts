@@ -1,21 +1,26 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { authGuardFromConfig, createOrm, type Logger, type Orm, type Redis } from '@faena/platform';
-import type { ApiConfig, SharedConfig } from './config.ts';
+import {
+  authGuardFromConfig,
+  createOrm,
+  type DatabaseConfig,
+  type Logger,
+  type Orm,
+  type Redis,
+} from '@faena/platform';
+import type { NotificationsConfig, SharedConfig } from './config.ts';
+import { SCHEMA } from './constants.ts';
 import type { NotificationsDeps } from './deps.ts';
 import { createEmailChannel } from './domain/email.ts';
 import { entities } from './domain/entities.ts';
 import { createInAppChannel, type NotifyDeps } from './domain/notify.ts';
 import { createWebhookDispatcher } from './domain/webhooks.ts';
-import type { RealtimePublisher } from './realtime/publish.ts';
+import { createRealtimePublisher, type RealtimePublisher } from './realtime/publish.ts';
 
-export const SCHEMA = 'notifications';
+export { SCHEMA };
 export const MIGRATIONS_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
-export function createNotificationsOrm(
-  config: Pick<SharedConfig, 'DATABASE_URL' | 'DATABASE_POOL_MAX'>,
-  logger?: Logger,
-): Promise<Orm> {
+export function createNotificationsOrm(config: DatabaseConfig, logger?: Logger): Promise<Orm> {
   return createOrm({
     url: config.DATABASE_URL,
     schema: SCHEMA,
@@ -53,6 +58,18 @@ export function createNotifyDeps(
   };
 }
 
+/** The worker's activity dependencies: `notify` publishing in-app entries to the gateway's Redis streams. */
+export function createNotificationsActivityDeps(
+  config: NotifyConfig & Pick<SharedConfig, 'REALTIME_STREAM'>,
+  infra: { orm: Orm; logger: Logger; redis: Redis },
+): NotifyDeps & { close(): void } {
+  return createNotifyDeps(config, {
+    orm: infra.orm,
+    logger: infra.logger,
+    realtime: createRealtimePublisher(infra.redis, config.REALTIME_STREAM),
+  });
+}
+
 export function createDispatcher(
   config: Pick<
     SharedConfig,
@@ -79,7 +96,7 @@ export function createDispatcher(
 
 type ApiWiringConfig = NotifyConfig &
   Pick<
-    ApiConfig,
+    NotificationsConfig,
     'IDENTITY_URL' | 'JWT_ISSUER' | 'JWT_AUDIENCE' | 'NOTIFICATIONS_SERVICE_TOKEN' | 'WEBHOOK_SECRET_KEY'
   >;
 

@@ -1,7 +1,7 @@
 /** `node services/payments/src/migrate.ts up | down | pending | create [name]` */
 import Joi from 'joi';
 import { databaseConfigSchema, loadConfigOrExit, migrateCli } from '@faena/platform';
-import { createPaymentsOrm } from './wiring-orm.ts';
+import { createPaymentsOrm } from './wiring.ts';
 
 const config = loadConfigOrExit<{ DATABASE_URL: string; DATABASE_POOL_MAX: number }>(
   Joi.object(databaseConfigSchema),

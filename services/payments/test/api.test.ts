@@ -194,6 +194,10 @@ describe('history, ledger and isolation', () => {
     expect(statement.status).toBe(200);
     expect(statement.body.data).toHaveLength(3);
     expect(statement.body.meta.balance).toBe(wallet.balance);
+    // Timestamps are ISO 8601 in UTC, like everywhere else in the API (not PostgreSQL's text form).
+    const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+    for (const line of statement.body.data as Array<{ createdAt: string }>)
+      expect(line.createdAt).toMatch(ISO);
     const next = await h.agent
       .get(`${API}/accounts/${wallet.accountId}/statement?limit=3&cursor=${statement.body.meta.nextCursor}`)
       .set(bearer(b.owner));
@@ -209,6 +213,7 @@ describe('history, ledger and isolation', () => {
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
     const lines = csv.text.trim().split('\n');
     expect(lines[0]).toBe('posting_id,entry_id,created_at,kind,description,payment_id,amount,currency');
+    for (const l of lines.slice(1)) expect(l.split(',')[2]).toMatch(ISO);
     const total = lines.slice(1).reduce((s, l) => s + BigInt(l.split(',')[6]!), 0n);
     expect(total.toString()).toBe(wallet.balance);
   });

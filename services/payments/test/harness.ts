@@ -3,33 +3,28 @@ import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import {
-  createAuthGuard,
-  createRedis,
-  createTemporalClient,
   createWorker,
-  runMigrations,
   serve,
   type AuthGuard,
   type Orm,
   type Redis,
   type RunningServer,
 } from '@faena/platform';
-import { captureLogger, testDatabaseUrl, testStack } from '@faena/platform/testing';
+import { testStack, type captureLogger } from '@faena/platform/testing';
 import {
   addUser,
   bearer,
   roleId,
   signUp,
-  startIdentity,
+  startTrustingService,
   type Harness as IdentityHarness,
   type SignedUp,
 } from '../../identity/test/harness.ts';
 import { createActivities } from '../src/activities.ts';
 import { createApp } from '../src/app.ts';
 import type { PaymentsDeps } from '../src/deps.ts';
-import { mercadoPagoProvider } from '../src/providers/mercadopago.ts';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.ts';
-import { createPaymentsOrm } from '../src/wiring-orm.ts';
+import { createPaymentsActivityDeps, createPaymentsDeps, createPaymentsOrm } from '../src/wiring.ts';
 
 export const API = '/api/payments/v1';
 export const SECRET_KEY = 'payments-test-secret-payments-test-secret';
@@ -52,41 +47,17 @@ export interface PaymentsHarness {
 
 /** payments wired like production: real identity (JWKS over HTTP), PostgreSQL, Redis, Temporal and the sandbox provider. */
 export async function startPayments(): Promise<PaymentsHarness> {
-  const identity = await startIdentity();
-  const logs = captureLogger('payments');
-  const identityServer = await serve(identity.app, {
-    port: 0,
-    host: '127.0.0.1',
-    logger: logs.logger,
-    signals: [],
-  });
-  const identityUrl = `http://127.0.0.1:${identityServer.port}`;
-  const orm = await createPaymentsOrm({ DATABASE_URL: await testDatabaseUrl(), DATABASE_POOL_MAX: 20 });
-  await runMigrations(orm);
-  const redis = createRedis(testStack.redisUrl);
-  const temporal = await createTemporalClient({
-    TEMPORAL_ADDRESS: testStack.temporalAddress,
-    TEMPORAL_NAMESPACE: testStack.temporalNamespace,
-  });
+  const infra = await startTrustingService('payments', createPaymentsOrm);
+  const { identity, identityUrl, logs, orm, redis, temporal, guard } = infra;
   const sandbox = await startSandbox();
-  const guard = createAuthGuard({
-    jwks: `${identityUrl}/.well-known/jwks.json`,
-    identityUrl,
-    issuer: 'faena-identity',
-    audience: 'faena',
-    redis,
-    localCacheMs: 0,
-  });
-  const deps: PaymentsDeps = {
-    orm,
-    redis,
-    logger: logs.logger,
-    guard,
-    temporal,
-    providers: { mercadopago: mercadoPagoProvider({ baseUrl: sandbox.url }) },
-    secretKey: SECRET_KEY,
-    publicUrl: 'http://127.0.0.1:0',
-  };
+  const deps = createPaymentsDeps(
+    {
+      MERCADOPAGO_BASE_URL: sandbox.url,
+      PAYMENTS_SECRET_KEY: SECRET_KEY,
+      PAYMENTS_PUBLIC_URL: 'http://127.0.0.1:0',
+    },
+    { orm, redis, logger: logs.logger, guard, temporal },
+  );
   const app = createApp(deps);
   const server = await serve(app, { port: 0, host: '127.0.0.1', logger: logs.logger, signals: [] });
   deps.publicUrl = `http://127.0.0.1:${server.port}`;
@@ -104,13 +75,8 @@ export async function startPayments(): Promise<PaymentsHarness> {
     agent: request(app.app.callback()),
     close: async () => {
       await server.stop();
-      await identityServer.stop();
       await sandbox.close();
-      await guard.close();
-      await temporal.connection.close();
-      await orm.close(true);
-      await redis.quit();
-      await identity.close();
+      await infra.close();
     },
   };
 }
@@ -126,13 +92,16 @@ export async function startWorkers(
     TEMPORAL_ADDRESS: testStack.temporalAddress,
     TEMPORAL_NAMESPACE: testStack.temporalNamespace,
   };
-  const activities = createActivities({
-    orm: h.orm,
-    logger: h.logs.logger,
-    providers: h.deps.providers,
-    secretKey: SECRET_KEY,
-    publicUrl: h.deps.publicUrl,
-  });
+  const activities = createActivities(
+    createPaymentsActivityDeps(
+      {
+        MERCADOPAGO_BASE_URL: h.sandbox.url,
+        PAYMENTS_SECRET_KEY: SECRET_KEY,
+        PAYMENTS_PUBLIC_URL: h.deps.publicUrl,
+      },
+      { orm: h.orm, logger: h.logs.logger },
+    ),
+  );
   const a = await createWorker({ config, logger: h.logs.logger, taskQueue: 'payments', activities });
   const w = await createWorker({
     config,

@@ -43,6 +43,11 @@ export const httpConfigSchema = {
 /** Variables of a Temporal worker: an optional port for its health and metrics endpoints. */
 export const workerConfigSchema = {
   PORT: Joi.number().port().description('serves /health/* and /metrics when set'),
+  SHUTDOWN_GRACE_MS: Joi.number()
+    .integer()
+    .min(0)
+    .default(10000)
+    .description('how long running activities get to finish after SIGTERM'),
 };
 
 export const databaseConfigSchema = {
@@ -93,6 +98,10 @@ export interface HttpConfig {
   BODY_LIMIT: string;
   SHUTDOWN_GRACE_MS: number;
   SHUTDOWN_DRAIN_MS: number;
+}
+export interface WorkerConfig {
+  PORT?: number;
+  SHUTDOWN_GRACE_MS: number;
 }
 export interface DatabaseConfig {
   DATABASE_URL: string;

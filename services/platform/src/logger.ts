@@ -15,6 +15,9 @@ const INLINE_SECRET =
 const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/\s@]+:)[^@\s]+@/gi;
 export const REDACTED = '[REDACTED]';
 
+/** What a caught value says, for a log field or an error message (`unknown` in a catch is not always an Error). */
+export const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
 /** Card numbers pass the Luhn check; most other long digit runs (timestamps, ids) do not. */
 function luhn(candidate: string): boolean {
   const digits = candidate.replace(/\D/g, '');

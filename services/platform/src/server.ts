@@ -1,3 +1,4 @@
+import { errorMessage } from './logger.ts';
 import http from 'node:http';
 import type { HttpApp } from './http/app.ts';
 import type { Logger } from './logger.ts';
@@ -64,7 +65,7 @@ export async function serve(httpApp: HttpApp, opts: ServeOptions): Promise<Runni
         try {
           await c.close();
         } catch (err) {
-          log.error('error while closing', { dependency: c.name, error: (err as Error).message });
+          log.error('error while closing', { dependency: c.name, error: errorMessage(err) });
         }
       }
       log.info('stopped');

@@ -32,7 +32,7 @@ import { saveCredentials } from '../../../services/payments/src/domain/providers
 import { mercadoPagoProvider } from '../../../services/payments/src/providers/mercadopago.ts';
 import { syncProviderPaymentLater } from '../../../services/payments/src/payment-sync.ts';
 import { startSandbox, type Sandbox } from '../../../services/payments/src/sandbox/server.ts';
-import { createPaymentsOrm } from '../../../services/payments/src/wiring-orm.ts';
+import { createPaymentsOrm } from '../../../services/payments/src/wiring.ts';
 import {
   approve,
   cancel,

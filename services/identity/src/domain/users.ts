@@ -64,13 +64,13 @@ export async function inviteUser(
     status: 'invited',
     invitationHash: sha256(invitationToken),
     invitationExpiresAt: new Date(Date.now() + INVITATION_TTL_MS),
-  } as Partial<User> as User);
+  });
   for (const a of input.roles)
     em.create(UserRole, {
       userId: user.id,
       roleId: a.roleId,
       branchId: a.branchId,
-    } as Partial<UserRole> as UserRole);
+    });
   return { user, invitationToken };
 }
 
@@ -102,7 +102,7 @@ export async function setRoles(
       userId: user.id,
       roleId: a.roleId,
       branchId: a.branchId,
-    } as Partial<UserRole> as UserRole);
+    });
   return { added, removed: removed.map((r) => ({ roleId: r.roleId, branchId: r.branchId ?? null })) };
 }
 

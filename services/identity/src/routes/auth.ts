@@ -9,8 +9,9 @@ import {
   rateLimit,
   reply,
   runWithContext,
-  type AuthState,
   type Route,
+  defineRoute,
+  authOf,
 } from '@faena/platform';
 import { audit } from '../domain/audit.ts';
 import { authSnapshot, publishTenantStatus } from '../domain/access.ts';
@@ -30,9 +31,10 @@ import {
   tenantOut,
   timeZone,
 } from './schemas.ts';
+import { BASE_PATH } from '../constants.ts';
 
 export const REFRESH_COOKIE = 'faena_rt';
-const REFRESH_COOKIE_PATH = '/api/identity/v1/auth';
+const REFRESH_COOKIE_PATH = `${BASE_PATH}/auth`;
 const mode = Joi.string().valid('bearer', 'cookie').default('bearer');
 
 const invalidCredentials = () => new DomainError('UNAUTHENTICATED', 'Invalid email or password');
@@ -86,7 +88,7 @@ const loadUser = (tenantId: string, userId: string) =>
 export function authRoutes(deps: IdentityDeps): Route[] {
   const { guard } = deps;
   return [
-    {
+    defineRoute({
       method: 'post',
       path: '/signup',
       summary: 'Create a business (tenant) with its owner, and log the owner in',
@@ -101,7 +103,7 @@ export function authRoutes(deps: IdentityDeps): Route[] {
         }),
       ],
       schemas: {
-        body: Joi.object({
+        body: Joi.object<Parameters<typeof signUp>[1] & { mode: string }>({
           tenant: Joi.object({
             name: Joi.string().max(200).required(),
             slug: slug.required(),
@@ -120,7 +122,7 @@ export function authRoutes(deps: IdentityDeps): Route[] {
         response: Joi.object({ tenant: tenantOut, session: sessionOut }),
       },
       handler: async (ctx, input) => {
-        const body = input.body as Parameters<typeof signUp>[1] & { mode: string };
+        const body = input.body;
         const em = currentEm();
         const { tenant, owner } = await signUp(em, body, ctx.ip);
         await publishTenantStatus(deps.redis, tenant);
@@ -130,17 +132,17 @@ export function authRoutes(deps: IdentityDeps): Route[] {
         const delivered = deliver(ctx, deps, session, 201);
         return reply(
           { tenant, session: delivered.data },
-          { status: 201, headers: { Location: `/api/identity/v1/tenant` } },
+          { status: 201, headers: { Location: `${BASE_PATH}/tenant` } },
         );
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'post',
       path: '/auth/login',
       summary: 'Log in with email and password (5 attempts a minute per IP and email)',
       tags: ['auth'],
       schemas: {
-        body: Joi.object({
+        body: Joi.object<{ tenant: string; email: string; password: string; mode: string }>({
           tenant: slug.required(),
           email: email.required(),
           password: Joi.string().max(256).required(),
@@ -149,7 +151,7 @@ export function authRoutes(deps: IdentityDeps): Route[] {
         response: sessionOut,
       },
       handler: async (ctx, input) => {
-        const body = input.body as { tenant: string; email: string; password: string; mode: string };
+        const body = input.body;
         const em = currentEm();
         const tenant = await em.findOne(Tenant, { slug: body.tenant });
         const key = `${ctx.ip}|${body.tenant}|${body.email}`;
@@ -204,18 +206,18 @@ export function authRoutes(deps: IdentityDeps): Route[] {
           return deliver(ctx, deps, session);
         });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'post',
       path: '/auth/refresh',
       summary: 'Exchange a refresh token (body, or the HttpOnly cookie + X-CSRF-Token) for a new pair',
       tags: ['auth'],
       schemas: {
-        body: Joi.object({ refreshToken: Joi.string().max(200) }).default({}),
+        body: Joi.object<{ refreshToken?: string }>({ refreshToken: Joi.string().max(200) }).default({}),
         response: sessionOut,
       },
       handler: async (ctx, input) => {
-        const fromBody = (input.body as { refreshToken?: string }).refreshToken;
+        const fromBody = input.body.refreshToken;
         const refreshToken = fromBody ?? ctx.cookies.get(REFRESH_COOKIE);
         if (!refreshToken) throw new DomainError('UNAUTHENTICATED', 'Refresh token required');
         const session = await refreshSession(currentEm(), deps.tokens, loadUser, {
@@ -225,7 +227,7 @@ export function authRoutes(deps: IdentityDeps): Route[] {
         });
         return deliver(ctx, deps, session);
       },
-    },
+    }),
     {
       method: 'post',
       path: '/auth/logout',
@@ -235,7 +237,7 @@ export function authRoutes(deps: IdentityDeps): Route[] {
       status: 204,
       middleware: [guard.requireAuth()],
       handler: async (ctx) => {
-        const { claims } = ctx.state.auth as AuthState;
+        const { claims } = authOf(ctx);
         const em = currentEm();
         await revokeFamilies(em, deps.tokens, {
           tenantId: claims.tid,
@@ -263,7 +265,7 @@ export function authRoutes(deps: IdentityDeps): Route[] {
       auth: true,
       middleware: [guard.requireAuth()],
       handler: async (ctx) => {
-        const { claims } = ctx.state.auth as AuthState;
+        const { claims } = authOf(ctx);
         const em = currentEm();
         const sessions = await revokeFamilies(em, deps.tokens, { tenantId: claims.tid, userId: claims.sub });
         audit(em, {
@@ -287,7 +289,7 @@ export function authRoutes(deps: IdentityDeps): Route[] {
       auth: true,
       middleware: [guard.requireAuth()],
       handler: async (ctx) => {
-        const { claims, grants } = ctx.state.auth as AuthState;
+        const { claims, grants } = authOf(ctx);
         const em = currentEm();
         const [user, tenant, assignments] = await Promise.all([
           em.findOneOrFail(User, { id: claims.sub }),
@@ -313,7 +315,7 @@ export function authRoutes(deps: IdentityDeps): Route[] {
         };
       },
     },
-    {
+    defineRoute({
       method: 'post',
       path: '/auth/password',
       summary: 'Change the password; every other session ends',
@@ -321,14 +323,14 @@ export function authRoutes(deps: IdentityDeps): Route[] {
       auth: true,
       middleware: [guard.requireAuth()],
       schemas: {
-        body: Joi.object({
+        body: Joi.object<{ currentPassword: string; newPassword: string }>({
           currentPassword: Joi.string().max(256).required(),
           newPassword: password.required(),
         }).required(),
       },
       handler: async (ctx, input) => {
-        const { claims } = ctx.state.auth as AuthState;
-        const body = input.body as { currentPassword: string; newPassword: string };
+        const { claims } = authOf(ctx);
+        const body = input.body;
         const em = currentEm();
         const user = await em.findOneOrFail(User, { id: claims.sub });
         if (!(await verifyPassword(user.passwordHash, body.currentPassword))) {
@@ -353,7 +355,7 @@ export function authRoutes(deps: IdentityDeps): Route[] {
         await em.flush();
         return { otherSessionsEnded: ended };
       },
-    },
+    }),
     {
       method: 'get',
       path: '/auth/session',
@@ -363,17 +365,23 @@ export function authRoutes(deps: IdentityDeps): Route[] {
       auth: true,
       middleware: [guard.requireAuth()],
       handler: async (ctx) => {
-        const { claims } = ctx.state.auth as AuthState;
+        const { claims } = authOf(ctx);
         return authSnapshot(currentEm(), deps.redis, claims.tid, claims.sub);
       },
     },
-    {
+    defineRoute({
       method: 'post',
       path: '/auth/invitations/accept',
       summary: 'Set a password with an invitation token and log in',
       tags: ['auth'],
       schemas: {
-        body: Joi.object({
+        body: Joi.object<{
+          tenant: string;
+          email: string;
+          token: string;
+          password: string;
+          mode: string;
+        }>({
           tenant: slug.required(),
           email: email.required(),
           token: Joi.string().max(200).required(),
@@ -383,13 +391,7 @@ export function authRoutes(deps: IdentityDeps): Route[] {
         response: sessionOut,
       },
       handler: async (ctx, input) => {
-        const body = input.body as {
-          tenant: string;
-          email: string;
-          token: string;
-          password: string;
-          mode: string;
-        };
+        const body = input.body;
         const em = currentEm();
         const tenant = await em.findOne(Tenant, { slug: body.tenant, status: 'active' });
         const invalid = () => new DomainError('UNAUTHENTICATED', 'Invalid or expired invitation');
@@ -423,8 +425,8 @@ export function authRoutes(deps: IdentityDeps): Route[] {
           );
         });
       },
-    },
-    ...['/.well-known/jwks.json', '/api/identity/v1/.well-known/jwks.json'].map((path): Route => ({
+    }),
+    ...['/.well-known/jwks.json', `${BASE_PATH}/.well-known/jwks.json`].map((path): Route => ({
       method: 'get',
       path,
       root: true,

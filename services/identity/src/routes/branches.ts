@@ -1,8 +1,9 @@
 import Joi from 'joi';
-import { currentEm, findPage, notFound, reply, type Route } from '@faena/platform';
+import { currentEm, findPage, notFound, reply, type Route, defineRoute } from '@faena/platform';
 import { Branch } from '../domain/entities.ts';
 import type { IdentityDeps } from '../deps.ts';
 import { address, idParams, list, timeZone } from './schemas.ts';
+import { BASE_PATH } from '../constants.ts';
 
 const branchOut = Joi.object({
   id: Joi.string(),
@@ -15,16 +16,19 @@ export function branchRoutes({ guard }: IdentityDeps): Route[] {
   const load = async (id: string) =>
     (await currentEm().findOne(Branch, { id })) ?? Promise.reject(notFound('Branch'));
   return [
-    {
+    defineRoute({
       method: 'get',
       path: '/branches',
       summary: 'Branches of the business',
       tags: ['branches'],
       auth: true,
       middleware: [guard.requirePermission('branches.read')],
-      schemas: { query: list({ q: Joi.string().max(100) }), response: Joi.array().items(branchOut) },
+      schemas: {
+        query: list<{ limit: number; cursor?: string; q?: string }>({ q: Joi.string().max(100) }),
+        response: Joi.array().items(branchOut),
+      },
       handler: async (_ctx, input) => {
-        const q = input.query as { limit: number; cursor?: string; q?: string };
+        const q = input.query;
         const { items, meta } = await findPage(
           currentEm(),
           Branch,
@@ -33,8 +37,8 @@ export function branchRoutes({ guard }: IdentityDeps): Route[] {
         );
         return reply(items, { meta });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'post',
       path: '/branches',
       summary: 'Open a branch',
@@ -43,7 +47,7 @@ export function branchRoutes({ guard }: IdentityDeps): Route[] {
       status: 201,
       middleware: [guard.requirePermission('branches.manage')],
       schemas: {
-        body: Joi.object({
+        body: Joi.object<Pick<Branch, 'name' | 'timeZone' | 'address'>>({
           name: Joi.string().max(200).required(),
           timeZone: timeZone.required(),
           address: address.required(),
@@ -52,15 +56,15 @@ export function branchRoutes({ guard }: IdentityDeps): Route[] {
       },
       handler: async (_ctx, input) => {
         const em = currentEm();
-        const branch = em.create(Branch, input.body as Pick<Branch, 'name' | 'timeZone' | 'address'>);
+        const branch = em.create(Branch, input.body);
         await em.flush();
         return reply(branch, {
           status: 201,
-          headers: { Location: `/api/identity/v1/branches/${branch.id}` },
+          headers: { Location: `${BASE_PATH}/branches/${branch.id}` },
         });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'get',
       path: '/branches/:id',
       summary: 'One branch',
@@ -68,9 +72,9 @@ export function branchRoutes({ guard }: IdentityDeps): Route[] {
       auth: true,
       middleware: [guard.requirePermission('branches.read')],
       schemas: { params: idParams, response: branchOut },
-      handler: async (_ctx, input) => load(input.params.id as string),
-    },
-    {
+      handler: async (_ctx, input) => load(input.params.id),
+    }),
+    defineRoute({
       method: 'patch',
       path: '/branches/:id',
       summary: 'Change a branch',
@@ -79,19 +83,19 @@ export function branchRoutes({ guard }: IdentityDeps): Route[] {
       middleware: [guard.requirePermission('branches.manage')],
       schemas: {
         params: idParams,
-        body: Joi.object({ name: Joi.string().max(200), timeZone, address })
+        body: Joi.object<Partial<Branch>>({ name: Joi.string().max(200), timeZone, address })
           .min(1)
           .required(),
         response: branchOut,
       },
       handler: async (_ctx, input) => {
-        const branch = await load(input.params.id as string);
-        currentEm().assign(branch, input.body as Partial<Branch>);
+        const branch = await load(input.params.id);
+        currentEm().assign(branch, input.body);
         await currentEm().flush();
         return branch;
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'delete',
       path: '/branches/:id',
       summary: 'Close a branch (soft delete)',
@@ -102,10 +106,10 @@ export function branchRoutes({ guard }: IdentityDeps): Route[] {
       schemas: { params: idParams },
       handler: async (_ctx, input) => {
         const em = currentEm();
-        em.remove(await load(input.params.id as string));
+        em.remove(await load(input.params.id));
         await em.flush();
         return reply(null, { status: 204 });
       },
-    },
+    }),
   ];
 }

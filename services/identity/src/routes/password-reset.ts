@@ -5,7 +5,16 @@
 import { randomBytes } from 'node:crypto';
 import Joi from 'joi';
 import { uuidv7 } from 'uuidv7';
-import { DomainError, currentEm, loadConfig, rateLimit, runWithContext, type Route } from '@faena/platform';
+import {
+  DomainError,
+  currentEm,
+  loadConfig,
+  rateLimit,
+  runWithContext,
+  type Route,
+  defineRoute,
+  errorMessage,
+} from '@faena/platform';
 import { audit } from '../domain/audit.ts';
 import { Tenant, User } from '../domain/entities.ts';
 import { hashPassword } from '../domain/passwords.ts';
@@ -75,7 +84,7 @@ export function passwordResetRoutes(deps: IdentityDeps, opts: PasswordResetOptio
   }
 
   return [
-    {
+    defineRoute({
       method: 'post',
       path: '/auth/password-reset',
       summary: 'Mail a password reset link (always 202: whether the email exists is not revealed)',
@@ -89,9 +98,14 @@ export function passwordResetRoutes(deps: IdentityDeps, opts: PasswordResetOptio
           durationSeconds: 3600,
         }),
       ],
-      schemas: { body: Joi.object({ tenant: slug.required(), email: email.required() }).required() },
+      schemas: {
+        body: Joi.object<{ tenant: string; email: string }>({
+          tenant: slug.required(),
+          email: email.required(),
+        }).required(),
+      },
       handler: async (_ctx, input) => {
-        const body = input.body as { tenant: string; email: string };
+        const body = input.body;
         const em = currentEm();
         const tenant = await em.findOne(Tenant, { slug: body.tenant, status: 'active' });
         const user = tenant
@@ -123,27 +137,27 @@ export function passwordResetRoutes(deps: IdentityDeps, opts: PasswordResetOptio
           // Not awaited: the answer takes the same time whether or not a mail goes out.
           void mail(tenant, user, id, token).catch((err: unknown) =>
             runWithContext({ tenantId: tenant.id }, () =>
-              log.error('password reset mail not sent', { error: (err as Error).message }),
+              log.error('password reset mail not sent', { error: errorMessage(err) }),
             ),
           );
         }
         return { accepted: true };
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'post',
       path: '/auth/password-reset/confirm',
       summary: 'Set a new password with a reset token; every session of the user ends',
       tags: ['auth'],
       schemas: {
-        body: Joi.object({
+        body: Joi.object<{ token: string; password: string }>({
           token: Joi.string().max(200).required(),
           password: password.required(),
         }).required(),
         response: Joi.object({ sessionsEnded: Joi.number() }),
       },
       handler: async (ctx, input) => {
-        const body = input.body as { token: string; password: string };
+        const body = input.body;
         const passwordHash = await hashPassword(body.password);
         const em = currentEm();
         return em.transactional(async (tx) => {
@@ -178,6 +192,6 @@ export function passwordResetRoutes(deps: IdentityDeps, opts: PasswordResetOptio
           });
         });
       },
-    },
+    }),
   ];
 }

@@ -8,8 +8,9 @@ import {
   findPage,
   notFound,
   reply,
-  type AuthState,
   type Route,
+  defineRoute,
+  authOf,
 } from '@faena/platform';
 import type { EntityManager } from '@mikro-orm/core';
 import { bumpPermissionVersion } from '../domain/access.ts';
@@ -17,6 +18,7 @@ import { audit } from '../domain/audit.ts';
 import { AuditEvent, Role, Tenant, UserRole } from '../domain/entities.ts';
 import type { IdentityDeps } from '../deps.ts';
 import { id, idParams, list } from './schemas.ts';
+import { BASE_PATH } from '../constants.ts';
 
 const roleOut = Joi.object({
   id: Joi.string(),
@@ -80,7 +82,7 @@ export function roleRoutes(deps: IdentityDeps): Route[] {
           ),
         ),
     },
-    {
+    defineRoute({
       method: 'get',
       path: '/roles',
       summary: 'Roles of the business',
@@ -88,11 +90,14 @@ export function roleRoutes(deps: IdentityDeps): Route[] {
       auth: true,
       middleware: [guard.requirePermission('roles.read')],
       schemas: {
-        query: list({ system: Joi.boolean(), q: Joi.string().max(64) }),
+        query: list<{ limit: number; cursor?: string; system?: boolean; q?: string }>({
+          system: Joi.boolean(),
+          q: Joi.string().max(64),
+        }),
         response: Joi.array().items(roleOut),
       },
       handler: async (_ctx, input) => {
-        const q = input.query as { limit: number; cursor?: string; system?: boolean; q?: string };
+        const q = input.query;
         const where = {
           ...(q.system !== undefined && { system: q.system }),
           ...(q.q && { name: { $ilike: `%${q.q}%` } }),
@@ -100,8 +105,8 @@ export function roleRoutes(deps: IdentityDeps): Route[] {
         const { items, meta } = await findPage(currentEm(), Role, where, q);
         return reply(items, { meta });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'post',
       path: '/roles',
       summary: 'Create a custom role, optionally inheriting from another',
@@ -110,7 +115,12 @@ export function roleRoutes(deps: IdentityDeps): Route[] {
       status: 201,
       middleware: [guard.requirePermission('roles.manage')],
       schemas: {
-        body: Joi.object({
+        body: Joi.object<{
+          name: string;
+          description: string;
+          parentId: string | null;
+          permissions: string[];
+        }>({
           name: Joi.string()
             .pattern(/^[a-z][a-z0-9_-]{1,63}$/)
             .required(),
@@ -121,19 +131,14 @@ export function roleRoutes(deps: IdentityDeps): Route[] {
         response: roleOut,
       },
       handler: async (ctx, input) => {
-        const { claims } = ctx.state.auth as AuthState;
-        const body = input.body as {
-          name: string;
-          description: string;
-          parentId: string | null;
-          permissions: string[];
-        };
+        const { claims } = authOf(ctx);
+        const body = input.body;
         const em = currentEm();
         if (await em.findOne(Role, { name: body.name }))
           throw new DomainError('CONFLICT', 'A role with this name exists', { field: 'body.name' });
         await checkPermissions(em, claims.tid, body.permissions);
         await checkParent(em, undefined, body.parentId);
-        const role = em.create(Role, { ...body, system: false } as Partial<Role> as Role);
+        const role = em.create(Role, { ...body, system: false });
         audit(em, {
           tenantId: claims.tid,
           type: 'role.created',
@@ -143,10 +148,10 @@ export function roleRoutes(deps: IdentityDeps): Route[] {
           data: { name: role.name, permissions: role.permissions, parentId: role.parentId },
         });
         await em.flush();
-        return reply(role, { status: 201, headers: { Location: `/api/identity/v1/roles/${role.id}` } });
+        return reply(role, { status: 201, headers: { Location: `${BASE_PATH}/roles/${role.id}` } });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'get',
       path: '/roles/:id',
       summary: 'One role',
@@ -154,9 +159,9 @@ export function roleRoutes(deps: IdentityDeps): Route[] {
       auth: true,
       middleware: [guard.requirePermission('roles.read')],
       schemas: { params: idParams, response: roleOut },
-      handler: async (_ctx, input) => load(input.params.id as string),
-    },
-    {
+      handler: async (_ctx, input) => load(input.params.id),
+    }),
+    defineRoute({
       method: 'patch',
       path: '/roles/:id',
       summary: "Change a custom role; holders' permissions change on their next request",
@@ -165,7 +170,7 @@ export function roleRoutes(deps: IdentityDeps): Route[] {
       middleware: [guard.requirePermission('roles.manage')],
       schemas: {
         params: idParams,
-        body: Joi.object({
+        body: Joi.object<{ description?: string; parentId?: string | null; permissions?: string[] }>({
           description: Joi.string().max(500),
           parentId: id.allow(null),
           permissions: Joi.array().items(permissionPattern).unique(),
@@ -175,10 +180,10 @@ export function roleRoutes(deps: IdentityDeps): Route[] {
         response: roleOut,
       },
       handler: async (ctx, input) => {
-        const { claims } = ctx.state.auth as AuthState;
+        const { claims } = authOf(ctx);
         const em = currentEm();
-        const role = await load(input.params.id as string);
-        const body = input.body as { description?: string; parentId?: string | null; permissions?: string[] };
+        const role = await load(input.params.id);
+        const body = input.body;
         if (role.system && (body.permissions || body.parentId !== undefined))
           throw new DomainError(
             'CONFLICT',
@@ -199,8 +204,8 @@ export function roleRoutes(deps: IdentityDeps): Route[] {
         await bumpPermissionVersion(deps.redis, claims.tid);
         return role;
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'delete',
       path: '/roles/:id',
       summary: 'Delete a custom role nobody holds or inherits from',
@@ -210,9 +215,9 @@ export function roleRoutes(deps: IdentityDeps): Route[] {
       middleware: [guard.requirePermission('roles.manage')],
       schemas: { params: idParams },
       handler: async (ctx, input) => {
-        const { claims } = ctx.state.auth as AuthState;
+        const { claims } = authOf(ctx);
         const em = currentEm();
-        const role = await load(input.params.id as string);
+        const role = await load(input.params.id);
         if (role.system) throw new DomainError('CONFLICT', 'System roles cannot be deleted');
         if (await em.count(UserRole, { roleId: role.id }))
           throw new DomainError('CONFLICT', 'The role is held by users');
@@ -231,8 +236,8 @@ export function roleRoutes(deps: IdentityDeps): Route[] {
         await bumpPermissionVersion(deps.redis, claims.tid);
         return reply(null, { status: 204 });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'get',
       path: '/audit-events',
       summary: 'Security audit log (logins, lockouts, token reuse, role changes…), newest first',
@@ -240,7 +245,15 @@ export function roleRoutes(deps: IdentityDeps): Route[] {
       auth: true,
       middleware: [guard.requirePermission('audit.read')],
       schemas: {
-        query: list({
+        query: list<{
+          limit: number;
+          cursor?: string;
+          type?: string;
+          actorId?: string;
+          subjectId?: string;
+          from?: Date;
+          to?: Date;
+        }>({
           type: Joi.string().max(64),
           actorId: id,
           subjectId: id,
@@ -249,15 +262,7 @@ export function roleRoutes(deps: IdentityDeps): Route[] {
         }),
       },
       handler: async (_ctx, input) => {
-        const q = input.query as {
-          limit: number;
-          cursor?: string;
-          type?: string;
-          actorId?: string;
-          subjectId?: string;
-          from?: Date;
-          to?: Date;
-        };
+        const q = input.query;
         const where = {
           ...(q.type && { type: q.type }),
           ...(q.actorId && { actorId: q.actorId }),
@@ -269,6 +274,6 @@ export function roleRoutes(deps: IdentityDeps): Route[] {
         const { items, meta } = await findPage(currentEm(), AuditEvent, where, q);
         return reply(items, { meta });
       },
-    },
+    }),
   ];
 }

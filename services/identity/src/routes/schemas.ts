@@ -1,10 +1,11 @@
 import Joi from 'joi';
-import { paginationQuery } from '@faena/platform';
+import { idParams, listQuery, uuid } from '@faena/platform';
 import { TENANT_KINDS, TENANT_STATUSES, USER_STATUSES } from '../domain/entities.ts';
 import { passwordSchema } from '../domain/passwords.ts';
 
-export const id = Joi.string().uuid();
-export const idParams = Joi.object({ id: id.required() });
+export const id = uuid;
+export { idParams };
+export const list = listQuery;
 export const email = Joi.string().email({ tlds: false }).max(254).lowercase().trim();
 /** An IANA zone name the runtime knows (aliases such as America/Buenos_Aires included). */
 const isTimeZone = (value: string) => {
@@ -28,7 +29,6 @@ export const currency = Joi.string()
 export const locale = Joi.string().pattern(/^[a-z]{2}(-[A-Z]{2})?$/);
 export const slug = Joi.string().pattern(/^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/);
 export const password = passwordSchema;
-export const list = (filters: Record<string, Joi.Schema>) => Joi.object({ ...paginationQuery, ...filters });
 
 export const address = Joi.object({
   line1: Joi.string().max(200).required(),

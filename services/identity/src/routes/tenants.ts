@@ -1,12 +1,14 @@
 import Joi from 'joi';
+import type { Context } from 'koa';
 import {
   DomainError,
   asSystem,
   currentEm,
   findPage,
   reply,
-  type AuthState,
   type Route,
+  defineRoute,
+  authOf,
 } from '@faena/platform';
 import { publishTenantStatus } from '../domain/access.ts';
 import { audit } from '../domain/audit.ts';
@@ -26,11 +28,11 @@ import {
 export function tenantRoutes(deps: IdentityDeps): Route[] {
   const { guard } = deps;
   const setStatus =
-    (status: Tenant['status'], type: 'tenant.suspended' | 'tenant.reactivated'): Route['handler'] =>
-    async (ctx, input) => {
-      const { claims } = ctx.state.auth as AuthState;
+    (status: Tenant['status'], type: 'tenant.suspended' | 'tenant.reactivated') =>
+    async (ctx: Context, input: { params: { id: string }; body: { reason?: string } }) => {
+      const { claims } = authOf(ctx);
       const em = currentEm();
-      const tenant = await em.findOne(Tenant, { id: input.params.id as string });
+      const tenant = await em.findOne(Tenant, { id: input.params.id });
       if (!tenant) throw new DomainError('NOT_FOUND', 'Tenant not found');
       if (tenant.kind === 'platform')
         throw new DomainError('CONFLICT', 'The platform tenant cannot be suspended');
@@ -45,7 +47,7 @@ export function tenantRoutes(deps: IdentityDeps): Route[] {
           actorId: claims.sub,
           subjectId: tenant.id,
           ip: ctx.ip,
-          data: { by: claims.tid, reason: (input.body as { reason?: string } | undefined)?.reason },
+          data: { by: claims.tid, reason: input.body.reason },
         });
         await fork.flush();
       });
@@ -62,10 +64,9 @@ export function tenantRoutes(deps: IdentityDeps): Route[] {
       auth: true,
       middleware: [guard.requirePermission('tenant.read')],
       schemas: { response: tenantOut },
-      handler: async (ctx) =>
-        currentEm().findOneOrFail(Tenant, { id: (ctx.state.auth as AuthState).claims.tid }),
+      handler: async (ctx) => currentEm().findOneOrFail(Tenant, { id: authOf(ctx).claims.tid }),
     },
-    {
+    defineRoute({
       method: 'patch',
       path: '/tenant',
       summary: "Change the caller's business profile",
@@ -73,20 +74,20 @@ export function tenantRoutes(deps: IdentityDeps): Route[] {
       auth: true,
       middleware: [guard.requirePermission('tenant.update')],
       schemas: {
-        body: Joi.object({ name: Joi.string().max(200), currency, locale, timeZone })
+        body: Joi.object<Partial<Tenant>>({ name: Joi.string().max(200), currency, locale, timeZone })
           .min(1)
           .required(),
         response: tenantOut,
       },
       handler: async (ctx, input) => {
         const em = currentEm();
-        const tenant = await em.findOneOrFail(Tenant, { id: (ctx.state.auth as AuthState).claims.tid });
-        em.assign(tenant, input.body as Partial<Tenant>);
+        const tenant = await em.findOneOrFail(Tenant, { id: authOf(ctx).claims.tid });
+        em.assign(tenant, input.body);
         await em.flush();
         return tenant;
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'get',
       path: '/tenants',
       summary: 'Every tenant (platform operators)',
@@ -94,17 +95,17 @@ export function tenantRoutes(deps: IdentityDeps): Route[] {
       auth: true,
       middleware: [guard.requirePermission('platform.tenants')],
       schemas: {
-        query: list({ status: tenantStatus, kind: tenantKind, q: Joi.string().max(100) }),
-        response: Joi.array().items(tenantOut),
-      },
-      handler: async (_ctx, input) => {
-        const q = input.query as {
+        query: list<{
           limit: number;
           cursor?: string;
           status?: string;
           kind?: string;
           q?: string;
-        };
+        }>({ status: tenantStatus, kind: tenantKind, q: Joi.string().max(100) }),
+        response: Joi.array().items(tenantOut),
+      },
+      handler: async (_ctx, input) => {
+        const q = input.query;
         const where = {
           ...(q.status && { status: q.status }),
           ...(q.kind && { kind: q.kind }),
@@ -113,8 +114,8 @@ export function tenantRoutes(deps: IdentityDeps): Route[] {
         const { items, meta } = await findPage(currentEm(), Tenant, where as object, q);
         return reply(items, { meta });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'get',
       path: '/tenants/:id',
       summary: 'One tenant (platform operators)',
@@ -123,12 +124,12 @@ export function tenantRoutes(deps: IdentityDeps): Route[] {
       middleware: [guard.requirePermission('platform.tenants')],
       schemas: { params: idParams, response: tenantOut },
       handler: async (_ctx, input) => {
-        const tenant = await currentEm().findOne(Tenant, { id: input.params.id as string });
+        const tenant = await currentEm().findOne(Tenant, { id: input.params.id });
         if (!tenant) throw new DomainError('NOT_FOUND', 'Tenant not found');
         return tenant;
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'post',
       path: '/tenants/:id/suspend',
       summary: "Suspend a tenant: its users' tokens are refused by every service within seconds",
@@ -137,12 +138,12 @@ export function tenantRoutes(deps: IdentityDeps): Route[] {
       middleware: [guard.requirePermission('platform.tenants')],
       schemas: {
         params: idParams,
-        body: Joi.object({ reason: Joi.string().max(500).required() }).required(),
+        body: Joi.object<{ reason: string }>({ reason: Joi.string().max(500).required() }).required(),
         response: tenantOut,
       },
       handler: setStatus('suspended', 'tenant.suspended'),
-    },
-    {
+    }),
+    defineRoute({
       method: 'post',
       path: '/tenants/:id/reactivate',
       summary: 'Reactivate a suspended tenant',
@@ -151,11 +152,11 @@ export function tenantRoutes(deps: IdentityDeps): Route[] {
       middleware: [guard.requirePermission('platform.tenants')],
       schemas: {
         params: idParams,
-        body: Joi.object({ reason: Joi.string().max(500) }).default({}),
+        body: Joi.object<{ reason?: string }>({ reason: Joi.string().max(500) }).default({}),
         response: tenantOut,
       },
       handler: setStatus('active', 'tenant.reactivated'),
-    },
+    }),
     {
       method: 'post',
       path: '/keys/rotate',
@@ -164,7 +165,7 @@ export function tenantRoutes(deps: IdentityDeps): Route[] {
       auth: true,
       middleware: [guard.requirePermission('platform.keys')],
       handler: async (ctx) => {
-        const { claims } = ctx.state.auth as AuthState;
+        const { claims } = authOf(ctx);
         const kid = await deps.keys.rotate();
         const em = currentEm();
         audit(em, {

@@ -1,5 +1,5 @@
 import Joi from 'joi';
-import { currentEm, findPage, reply, type AuthState, type Route } from '@faena/platform';
+import { currentEm, findPage, reply, type Route, defineRoute, authOf } from '@faena/platform';
 import { bumpPermissionVersion } from '../domain/access.ts';
 import { audit } from '../domain/audit.ts';
 import { User, UserRole } from '../domain/entities.ts';
@@ -7,6 +7,7 @@ import { revokeFamilies } from '../domain/tokens.ts';
 import { assertOwnerRemains, inviteUser, loadUser, setRoles, type Assignment } from '../domain/users.ts';
 import type { IdentityDeps } from '../deps.ts';
 import { email, id, idParams, list, roleAssignment, userStatus } from './schemas.ts';
+import { BASE_PATH } from '../constants.ts';
 
 const userOut = Joi.object({
   id: Joi.string(),
@@ -35,9 +36,9 @@ async function withRoles(users: User[]) {
 
 export function userRoutes(deps: IdentityDeps): Route[] {
   const { guard } = deps;
-  const actor = (ctx: { state: Record<string, unknown> }) => (ctx.state.auth as AuthState).claims;
+  const actor = (ctx: { state: Record<string, unknown> }) => authOf(ctx).claims;
   return [
-    {
+    defineRoute({
       method: 'get',
       path: '/users',
       summary: 'Users of the business, filtered by status, role, branch or text',
@@ -45,18 +46,18 @@ export function userRoutes(deps: IdentityDeps): Route[] {
       auth: true,
       middleware: [guard.requirePermission('users.read')],
       schemas: {
-        query: list({ status: userStatus, roleId: id, branchId: id, q: Joi.string().max(100) }),
-        response: Joi.array().items(userOut),
-      },
-      handler: async (_ctx, input) => {
-        const q = input.query as {
+        query: list<{
           limit: number;
           cursor?: string;
           status?: string;
           roleId?: string;
           branchId?: string;
           q?: string;
-        };
+        }>({ status: userStatus, roleId: id, branchId: id, q: Joi.string().max(100) }),
+        response: Joi.array().items(userOut),
+      },
+      handler: async (_ctx, input) => {
+        const q = input.query;
         const em = currentEm();
         const where: Record<string, unknown> = {};
         if (q.status) where.status = q.status;
@@ -71,8 +72,8 @@ export function userRoutes(deps: IdentityDeps): Route[] {
         const { items, meta } = await findPage(em, User, where, q);
         return reply(await withRoles(items), { meta });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'post',
       path: '/users',
       summary: 'Invite a user with roles (optionally per branch); answers the one-time invitation token',
@@ -81,7 +82,7 @@ export function userRoutes(deps: IdentityDeps): Route[] {
       status: 201,
       middleware: [guard.requirePermission('users.manage')],
       schemas: {
-        body: Joi.object({
+        body: Joi.object<{ email: string; name: string; roles: Assignment[] }>({
           email: email.required(),
           name: Joi.string().max(200).required(),
           roles: Joi.array().items(roleAssignment).min(1).max(50).required(),
@@ -89,10 +90,7 @@ export function userRoutes(deps: IdentityDeps): Route[] {
       },
       handler: async (ctx, input) => {
         const em = currentEm();
-        const { user, invitationToken } = await inviteUser(
-          em,
-          input.body as { email: string; name: string; roles: Assignment[] },
-        );
+        const { user, invitationToken } = await inviteUser(em, input.body);
         const by = actor(ctx);
         audit(em, {
           tenantId: by.tid,
@@ -100,17 +98,17 @@ export function userRoutes(deps: IdentityDeps): Route[] {
           actorId: by.sub,
           subjectId: user.id,
           ip: ctx.ip,
-          data: { roles: (input.body as { roles: Assignment[] }).roles },
+          data: { roles: input.body.roles },
         });
         await em.flush();
         const [out] = await withRoles([user]);
         return reply(
           { ...out, invitationToken },
-          { status: 201, headers: { Location: `/api/identity/v1/users/${user.id}` } },
+          { status: 201, headers: { Location: `${BASE_PATH}/users/${user.id}` } },
         );
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'get',
       path: '/users/:id',
       summary: 'One user with roles',
@@ -118,10 +116,9 @@ export function userRoutes(deps: IdentityDeps): Route[] {
       auth: true,
       middleware: [guard.requirePermission('users.read')],
       schemas: { params: idParams, response: userOut },
-      handler: async (_ctx, input) =>
-        (await withRoles([await loadUser(currentEm(), input.params.id as string)]))[0],
-    },
-    {
+      handler: async (_ctx, input) => (await withRoles([await loadUser(currentEm(), input.params.id)]))[0],
+    }),
+    defineRoute({
       method: 'patch',
       path: '/users/:id',
       summary: 'Rename, disable or re-enable a user (disabling ends their sessions)',
@@ -130,15 +127,18 @@ export function userRoutes(deps: IdentityDeps): Route[] {
       middleware: [guard.requirePermission('users.manage')],
       schemas: {
         params: idParams,
-        body: Joi.object({ name: Joi.string().max(200), status: Joi.string().valid('active', 'disabled') })
+        body: Joi.object<{ name?: string; status?: 'active' | 'disabled' }>({
+          name: Joi.string().max(200),
+          status: Joi.string().valid('active', 'disabled'),
+        })
           .min(1)
           .required(),
         response: userOut,
       },
       handler: async (ctx, input) => {
         const em = currentEm();
-        const user = await loadUser(em, input.params.id as string);
-        const body = input.body as { name?: string; status?: 'active' | 'disabled' };
+        const user = await loadUser(em, input.params.id);
+        const body = input.body;
         if (body.status === 'disabled' && user.status !== 'disabled') await assertOwnerRemains(em, user.id);
         if (body.status === 'active' && user.status === 'invited') delete body.status; // an invitation is accepted, not forced
         em.assign(user, body);
@@ -159,8 +159,8 @@ export function userRoutes(deps: IdentityDeps): Route[] {
         }
         return (await withRoles([user]))[0];
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'put',
       path: '/users/:id/roles',
       summary: "Replace a user's roles; takes effect on their next request, without logging in again",
@@ -169,13 +169,15 @@ export function userRoutes(deps: IdentityDeps): Route[] {
       middleware: [guard.requirePermission('users.manage')],
       schemas: {
         params: idParams,
-        body: Joi.object({ roles: Joi.array().items(roleAssignment).max(50).required() }).required(),
+        body: Joi.object<{ roles: Assignment[] }>({
+          roles: Joi.array().items(roleAssignment).max(50).required(),
+        }).required(),
         response: userOut,
       },
       handler: async (ctx, input) => {
         const em = currentEm();
-        const user = await loadUser(em, input.params.id as string);
-        const { added, removed } = await setRoles(em, user, (input.body as { roles: Assignment[] }).roles);
+        const user = await loadUser(em, input.params.id);
+        const { added, removed } = await setRoles(em, user, input.body.roles);
         const by = actor(ctx);
         for (const a of added)
           audit(em, {
@@ -199,8 +201,8 @@ export function userRoutes(deps: IdentityDeps): Route[] {
         await bumpPermissionVersion(deps.redis, by.tid);
         return (await withRoles([user]))[0];
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'delete',
       path: '/users/:id',
       summary: 'Remove a user (soft delete); their sessions end',
@@ -211,7 +213,7 @@ export function userRoutes(deps: IdentityDeps): Route[] {
       schemas: { params: idParams },
       handler: async (ctx, input) => {
         const em = currentEm();
-        const user = await loadUser(em, input.params.id as string);
+        const user = await loadUser(em, input.params.id);
         await assertOwnerRemains(em, user.id);
         const by = actor(ctx);
         em.remove(user);
@@ -227,6 +229,6 @@ export function userRoutes(deps: IdentityDeps): Route[] {
         await bumpPermissionVersion(deps.redis, by.tid);
         return reply(null, { status: 204 });
       },
-    },
+    }),
   ];
 }

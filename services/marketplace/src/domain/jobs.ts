@@ -135,7 +135,7 @@ export async function awardXp(
     jobId: job.id,
     reason,
     xp,
-  } as Partial<XpAward> as XpAward);
+  });
   const pro = await tx.findOneOrFail(
     Professional,
     { id: job.professionalId },
@@ -180,7 +180,7 @@ export async function recordJobEvent(
       reason: input.reason ?? null,
       data: input.data ?? null,
       key: input.key,
-    } as Partial<JobEvent> as JobEvent);
+    });
     if (input.workflowId && input.workflowId !== job.workflowId) {
       await tx.flush(); // an earlier attempt's news (e.g. its late payment refunded): timeline only
       return { recorded: true, job };
@@ -203,7 +203,7 @@ export async function recordJobEvent(
               'disputed',
             evidence: strings(data.evidence),
             status: 'open',
-          } as Partial<Dispute> as Dispute);
+          });
         break;
       }
       case 'resolved': {

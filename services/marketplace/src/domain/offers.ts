@@ -70,7 +70,7 @@ export async function sendOffer(
     currency: input.currency,
     expiresAt: input.expiresAt,
     status: 'pending',
-  } as Partial<Offer> as Offer);
+  });
   await em.flush();
   return offer;
 }
@@ -164,7 +164,7 @@ export async function acceptOffer(
         reason: `paying again (attempt ${job.attempt}) with ${method}`,
         data: { offerId: o.id, paymentMethod: method, attempt: job.attempt },
         key: `job:${job.id}:attempt:${job.attempt}`,
-      } as Partial<JobEvent> as JobEvent);
+      });
       await tx.flush();
       return { offer: o, job, created: true };
     }
@@ -189,7 +189,7 @@ export async function acceptOffer(
       payoutAmount: null,
       refundAmount: null,
       completedAt: null,
-    } as Partial<Job> as Job);
+    });
     tx.create(JobEvent, {
       tenantId,
       jobId: job.id,
@@ -199,7 +199,7 @@ export async function acceptOffer(
       reason: 'offer accepted',
       data: { offerId: o.id, commissionBps: job.commissionBps, paymentMethod: method },
       key: `job:${job.id}:created`,
-    } as Partial<JobEvent> as JobEvent);
+    });
     await tx.flush();
     return { offer: o, job, created: true };
   });

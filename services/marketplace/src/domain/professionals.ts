@@ -1,6 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DomainError, decodeCursor, encodeCursor, notFound } from '@faena/platform';
-import { Professional, type KycStatus } from './entities.ts';
+import { uuidv7 } from 'uuidv7';
+import type { Storage } from '../storage/index.ts';
+import { KycDocument, Professional, type KycStatus } from './entities.ts';
+import { extensionOf, type UploadedFile } from './uploads.ts';
 import { commissionBpsFor, progress } from './gamification.ts';
 
 export interface ProfileInput {
@@ -63,7 +66,7 @@ export async function createProfile(
     xp: 0,
     level: 1,
     completedJobs: 0,
-  } as Partial<Professional> as Professional);
+  });
   await em.flush();
   return p;
 }
@@ -105,6 +108,33 @@ export async function reviewKyc(
   p.kycReviewedAt = new Date();
   await em.flush();
   return p;
+}
+
+/**
+ * Stores a KYC document of `p` (the file in storage, its row in the database). A rejected KYC goes
+ * back to `pending`: the new document is reviewed again.
+ */
+export async function addKycDocument(
+  em: EntityManager,
+  storage: Storage,
+  p: Professional,
+  doc: { kind: KycDocument['kind']; file: UploadedFile },
+): Promise<KycDocument> {
+  const id = uuidv7();
+  const storageKey = `${p.tenantId}/kyc/${p.id}/${id}.${extensionOf(doc.file.contentType)}`;
+  await storage.put(storageKey, doc.file.body, doc.file.contentType);
+  const row = em.create(KycDocument, {
+    id,
+    tenantId: p.tenantId,
+    professionalId: p.id,
+    kind: doc.kind,
+    storageKey,
+    contentType: doc.file.contentType,
+    size: doc.file.body.length,
+  });
+  if (p.kycStatus === 'rejected') p.kycStatus = 'pending';
+  await em.flush();
+  return row;
 }
 
 /** The commission a job accepted now would carry: from the professional's current level. */

@@ -54,7 +54,7 @@ export async function writeReview(
       text: input.text ?? '',
       reply: null,
       repliedAt: null,
-    } as Partial<Review> as Review);
+    });
     const pro = await tx.findOneOrFail(
       Professional,
       { id: job.professionalId },

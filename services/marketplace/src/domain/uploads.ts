@@ -1,7 +1,7 @@
 import busboy from 'busboy';
 import type Joi from 'joi';
 import type { Context } from 'koa';
-import { DomainError, type ErrorItem } from '@faena/platform';
+import { DomainError, type ErrorItem, errorMessage } from '@faena/platform';
 
 export interface UploadLimits {
   /** Largest accepted file, in bytes. */
@@ -75,7 +75,7 @@ export async function readMultipart<T>(
         },
       });
     } catch (err) {
-      reject(new DomainError('VALIDATION_FAILED', `Malformed multipart body: ${(err as Error).message}`));
+      reject(new DomainError('VALIDATION_FAILED', `Malformed multipart body: ${errorMessage(err)}`));
       return;
     }
     let failed: DomainError | undefined;

@@ -1,9 +1,9 @@
 import Joi from 'joi';
 import type { Context } from 'koa';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { branchesFor, currentEm, type AuthState } from '@faena/platform';
+import { branchesFor, currentEm, uuid, authOf } from '@faena/platform';
 
-export const id = Joi.string().uuid();
+export const id = uuid;
 export const amount = Joi.alternatives()
   .try(Joi.number().integer().min(1).max(Number.MAX_SAFE_INTEGER), Joi.string().pattern(/^[1-9]\d{0,17}$/))
   .description('minor units (cents), a positive integer or decimal string');
@@ -21,7 +21,7 @@ export const slug = Joi.string()
   .description('lower-case slug, e.g. plumbing');
 
 export const em = (): EntityManager => currentEm();
-export const claims = (ctx: Context) => (ctx.state.auth as AuthState).claims;
+export const claims = (ctx: Context) => authOf(ctx).claims;
 export const me = (ctx: Context): string => claims(ctx).sub;
 export const tenant = (ctx: Context): string => claims(ctx).tid;
 

@@ -1,7 +1,16 @@
 import Joi from 'joi';
 import type { Context } from 'koa';
 import type { UpdateDefinition } from '@temporalio/client';
-import { DomainError, findPage, notFound, paginationQuery, reply, type Route } from '@faena/platform';
+import {
+  DomainError,
+  findPage,
+  notFound,
+  paginationQuery,
+  reply,
+  type Route,
+  defineRoute,
+  errorMessage,
+} from '@faena/platform';
 import {
   approve,
   cancel,
@@ -56,15 +65,15 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       if (mapped.code === 'SERVICE_UNAVAILABLE')
         deps.logger.error('escrow update failed', {
           workflowId: job.workflowId,
-          error: (err as Error).message,
+          error: errorMessage(err),
         });
       throw mapped;
     }
   };
-  const params = Joi.object({ id: id.required() });
+  const params = Joi.object<{ id: string }>({ id: id.required() });
 
   return [
-    {
+    defineRoute({
       method: 'get',
       path: '/jobs',
       summary: 'My jobs as client or professional (operators: all), newest first, by status',
@@ -72,14 +81,14 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       auth: true,
       middleware: [read],
       schemas: {
-        query: Joi.object({
+        query: Joi.object<{ limit: number; cursor?: string; role?: string; status?: JobStatus }>({
           ...paginationQuery,
           role: Joi.string().valid('professional', 'client'),
           status: Joi.string().valid(...JOB_STATUSES),
         }),
       },
       handler: async (ctx, input) => {
-        const q = input.query as { limit: number; cursor?: string; role?: string; status?: JobStatus };
+        const q = input.query;
         const where: Record<string, unknown> = {};
         if (q.role === 'professional') where.professionalId = me(ctx);
         else if (q.role === 'client') where.clientId = me(ctx);
@@ -88,8 +97,8 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
         const { items, meta } = await findPage(em(), Job, where, q);
         return reply(items.map(presentJob), { meta });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'get',
       path: '/jobs/:id',
       summary: 'One job',
@@ -97,9 +106,9 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       auth: true,
       middleware: [read],
       schemas: { params },
-      handler: async (ctx, input) => presentJob(await load(ctx, input.params.id as string)),
-    },
-    {
+      handler: async (ctx, input) => presentJob(await load(ctx, input.params.id)),
+    }),
+    defineRoute({
       method: 'get',
       path: '/jobs/:id/timeline',
       summary: 'Every status change of the job: who, when and why (both sides and operators)',
@@ -108,7 +117,7 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       middleware: [read],
       schemas: { params },
       handler: async (ctx, input) => {
-        const j = await load(ctx, input.params.id as string);
+        const j = await load(ctx, input.params.id);
         const events = await em().find(
           JobEvent,
           { jobId: j.id },
@@ -116,8 +125,8 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
         );
         return events.map(presentEvent);
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'get',
       path: '/jobs/:id/escrow',
       summary: 'The escrow process’s live state (a query of the workflow)',
@@ -126,25 +135,28 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       middleware: [read],
       schemas: { params },
       handler: async (ctx, input) => {
-        const j = await load(ctx, input.params.id as string);
+        const j = await load(ctx, input.params.id);
         return queryEscrow(deps.temporal, j.workflowId);
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'post',
       path: '/jobs/:id/complete',
       summary: 'The professional marks the job done (starts the client’s approval window)',
       tags: ['jobs'],
       auth: true,
       middleware: [read],
-      schemas: { params, body: Joi.object({ note: Joi.string().trim().max(1000) }).default({}) },
+      schemas: {
+        params,
+        body: Joi.object<{ note?: string }>({ note: Joi.string().trim().max(1000) }).default({}),
+      },
       handler: async (ctx, input) => {
-        const j = await load(ctx, input.params.id as string, 'professional');
-        const { note } = input.body as { note?: string };
+        const j = await load(ctx, input.params.id, 'professional');
+        const { note } = input.body;
         return update(j, markCompleted, { professionalId: me(ctx), ...(note && { note }) });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'post',
       path: '/jobs/:id/approve',
       summary: 'The client approves the completed job (releases the payout)',
@@ -153,11 +165,11 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       middleware: [guard.requirePermission('offers.respond')],
       schemas: { params, body: Joi.object({}).default({}) },
       handler: async (ctx, input) => {
-        const j = await load(ctx, input.params.id as string, 'client');
+        const j = await load(ctx, input.params.id, 'client');
         return update(j, approve, { clientId: me(ctx) });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'post',
       path: '/jobs/:id/dispute',
       summary: 'The client disputes the completed job within the approval window, with a reason and evidence',
@@ -166,7 +178,7 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       middleware: [guard.requirePermission('offers.respond')],
       schemas: {
         params,
-        body: Joi.object({
+        body: Joi.object<{ reason: string; evidence: string[] }>({
           reason: Joi.string().trim().min(5).max(1000).required(),
           evidence: Joi.array()
             .items(Joi.string().trim().uri({ allowRelative: true }).max(500))
@@ -175,12 +187,12 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
         }).required(),
       },
       handler: async (ctx, input) => {
-        const j = await load(ctx, input.params.id as string, 'client');
-        const b = input.body as { reason: string; evidence: string[] };
+        const j = await load(ctx, input.params.id, 'client');
+        const b = input.body;
         return update(j, dispute, { clientId: me(ctx), reason: b.reason, evidence: b.evidence });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'post',
       path: '/jobs/:id/resolve',
       summary: 'An operator resolves the dispute: refund + payout must equal the held amount',
@@ -189,15 +201,15 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       middleware: [guard.requirePermission('disputes.resolve')],
       schemas: {
         params,
-        body: Joi.object({
+        body: Joi.object<{ refund: number | string; payout: number | string; note: string }>({
           refund: nonNegativeAmount.required(),
           payout: nonNegativeAmount.required(),
           note: Joi.string().trim().min(1).max(1000).required(),
         }).required(),
       },
       handler: async (ctx, input) => {
-        const j = await load(ctx, input.params.id as string);
-        const b = input.body as { refund: number | string; payout: number | string; note: string };
+        const j = await load(ctx, input.params.id);
+        const b = input.body;
         const refund = BigInt(b.refund);
         const payout = BigInt(b.payout);
         if (refund + payout !== j.amount)
@@ -213,8 +225,8 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
           note: b.note,
         });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'post',
       path: '/jobs/:id/retry',
       summary:
@@ -224,15 +236,15 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       middleware: [guard.requirePermission('disputes.resolve')],
       schemas: {
         params,
-        body: Joi.object({ note: Joi.string().trim().max(1000) }).default({}),
+        body: Joi.object<{ note?: string }>({ note: Joi.string().trim().max(1000) }).default({}),
       },
       handler: async (ctx, input) => {
-        const j = await load(ctx, input.params.id as string);
-        const { note } = input.body as { note?: string };
+        const j = await load(ctx, input.params.id);
+        const { note } = input.body;
         return update(j, retry, { operatorId: me(ctx), ...(note && { note }) });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'post',
       path: '/jobs/:id/cancel',
       summary: 'Either side cancels before completion: the client is refunded in full',
@@ -241,30 +253,37 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       middleware: [read],
       schemas: {
         params,
-        body: Joi.object({ reason: Joi.string().trim().min(1).max(1000).required() }).required(),
+        body: Joi.object<{ reason: string }>({
+          reason: Joi.string().trim().min(1).max(1000).required(),
+        }).required(),
       },
       handler: async (ctx, input) => {
-        const j = await load(ctx, input.params.id as string);
+        const j = await load(ctx, input.params.id);
         const by = j.clientId === me(ctx) ? 'client' : j.professionalId === me(ctx) ? 'professional' : null;
         if (!by) throw new DomainError('FORBIDDEN', 'Only the job’s client or professional can cancel it');
-        return update(j, cancel, { by, actorId: me(ctx), reason: (input.body as { reason: string }).reason });
+        return update(j, cancel, { by, actorId: me(ctx), reason: input.body.reason });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'get',
       path: '/disputes',
       summary: 'Disputes of the business, newest first (operators)',
       tags: ['disputes'],
       auth: true,
       middleware: [guard.requirePermission('disputes.resolve')],
-      schemas: { query: Joi.object({ ...paginationQuery, status: Joi.string().valid('open', 'resolved') }) },
+      schemas: {
+        query: Joi.object<{ limit: number; cursor?: string; status?: Dispute['status'] }>({
+          ...paginationQuery,
+          status: Joi.string().valid('open', 'resolved'),
+        }),
+      },
       handler: async (_ctx, input) => {
-        const q = input.query as { limit: number; cursor?: string; status?: Dispute['status'] };
+        const q = input.query;
         const { items, meta } = await findPage(em(), Dispute, q.status ? { status: q.status } : {}, q);
         return reply(items.map(presentDispute), { meta });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'post',
       path: '/jobs/:id/review',
       summary: 'The client reviews an approved, paid-out or resolved job: rating 1-5 and text, once',
@@ -274,22 +293,17 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       middleware: [guard.requirePermission('reviews.write')],
       schemas: {
         params,
-        body: Joi.object({
+        body: Joi.object<{ rating: number; text?: string }>({
           rating: Joi.number().integer().min(1).max(5).required(),
           text: Joi.string().trim().max(2000).allow(''),
         }).required(),
       },
       handler: async (ctx, input) => {
-        const r = await writeReview(
-          em(),
-          input.params.id as string,
-          me(ctx),
-          input.body as { rating: number; text?: string },
-        );
+        const r = await writeReview(em(), input.params.id, me(ctx), input.body);
         return reply(presentReview(r), { status: 201 });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'post',
       path: '/reviews/:id/reply',
       summary: 'The professional replies to a review of their work, once',
@@ -298,35 +312,30 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       middleware: [guard.requirePermission('reviews.write')],
       schemas: {
         params,
-        body: Joi.object({ reply: Joi.string().trim().min(1).max(2000).required() }).required(),
+        body: Joi.object<{ reply: string }>({
+          reply: Joi.string().trim().min(1).max(2000).required(),
+        }).required(),
       },
       handler: async (ctx, input) =>
-        presentReview(
-          await replyToReview(
-            em(),
-            input.params.id as string,
-            me(ctx),
-            (input.body as { reply: string }).reply,
-          ),
-        ),
-    },
-    {
+        presentReview(await replyToReview(em(), input.params.id, me(ctx), input.body.reply)),
+    }),
+    defineRoute({
       method: 'get',
       path: '/professionals/:id/reviews',
       summary: "A professional's reviews, newest first",
       tags: ['reviews'],
       auth: true,
       middleware: [guard.requireAuth()],
-      schemas: { params, query: Joi.object(paginationQuery) },
+      schemas: { params, query: Joi.object<{ limit: number; cursor?: string }>(paginationQuery) },
       handler: async (_ctx, input) => {
         const { items, meta } = await findPage(
           em(),
           Review,
-          { professionalId: input.params.id as string },
-          input.query as { limit: number; cursor?: string },
+          { professionalId: input.params.id },
+          input.query,
         );
         return reply(items.map(presentReview), { meta });
       },
-    },
+    }),
   ];
 }

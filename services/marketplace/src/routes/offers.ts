@@ -1,14 +1,21 @@
 import Joi from 'joi';
 import type { Context } from 'koa';
-import { DomainError, findPage, notFound, paginationQuery, reply, type Route } from '@faena/platform';
+import {
+  DomainError,
+  findPage,
+  notFound,
+  paginationQuery,
+  reply,
+  type Route,
+  defineRoute,
+} from '@faena/platform';
 import type { MarketplaceDeps } from '../deps.ts';
 import { OFFER_STATUSES, Offer, PAYMENT_METHODS, Professional, type Job } from '../domain/entities.ts';
 import { presentJob } from '../domain/jobs.ts';
 import { acceptOffer, closeOffer, editOffer, presentOffer, sendOffer } from '../domain/offers.ts';
 import { escrowStateOf, startEscrow } from '../escrow.ts';
 import { amount, currency, em, id, me, tenant } from './common.ts';
-
-const BASE = '/api/marketplace/v1';
+import { BASE_PATH } from '../constants.ts';
 
 export function offerRoutes(deps: MarketplaceDeps): Route[] {
   const { guard } = deps;
@@ -18,9 +25,9 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
     if (!o || (o.clientId !== me(ctx) && o.professionalId !== me(ctx))) throw notFound('Offer');
     return o;
   };
-  const params = Joi.object({ id: id.required() });
+  const params = Joi.object<{ id: string }>({ id: id.required() });
   return [
-    {
+    defineRoute({
       method: 'post',
       path: '/offers',
       summary: 'Send a client an offer (approved professionals only)',
@@ -29,7 +36,13 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
       status: 201,
       middleware: [guard.requirePermission('offers.send')],
       schemas: {
-        body: Joi.object({
+        body: Joi.object<{
+          clientId: string;
+          description: string;
+          amount: number | string;
+          currency: string;
+          expiresAt: Date;
+        }>({
           clientId: id.required(),
           description: Joi.string().trim().min(1).max(4000).required(),
           amount: amount.required(),
@@ -38,18 +51,12 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
         }).required(),
       },
       handler: async (ctx, input) => {
-        const b = input.body as {
-          clientId: string;
-          description: string;
-          amount: number | string;
-          currency: string;
-          expiresAt: Date;
-        };
+        const b = input.body;
         const o = await sendOffer(em(), tenant(ctx), me(ctx), { ...b, amount: BigInt(b.amount) });
-        return reply(presentOffer(o), { status: 201, headers: { Location: `${BASE}/offers/${o.id}` } });
+        return reply(presentOffer(o), { status: 201, headers: { Location: `${BASE_PATH}/offers/${o.id}` } });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'get',
       path: '/offers',
       summary: 'Offers I sent (as professional) or received (as client), newest first, by status',
@@ -57,19 +64,19 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
       auth: true,
       middleware: [guard.requireAuth()],
       schemas: {
-        query: Joi.object({
+        query: Joi.object<{
+          limit: number;
+          cursor?: string;
+          role?: 'professional' | 'client';
+          status?: Offer['status'];
+        }>({
           ...paginationQuery,
           role: Joi.string().valid('professional', 'client'),
           status: Joi.string().valid(...OFFER_STATUSES),
         }),
       },
       handler: async (ctx, input) => {
-        const q = input.query as {
-          limit: number;
-          cursor?: string;
-          role?: 'professional' | 'client';
-          status?: Offer['status'];
-        };
+        const q = input.query;
         const where: Record<string, unknown> = {};
         if (q.role === 'professional') where.professionalId = me(ctx);
         else if (q.role === 'client') where.clientId = me(ctx);
@@ -82,8 +89,8 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
           { meta },
         );
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'get',
       path: '/offers/:id',
       summary: 'One offer (its professional or client)',
@@ -91,9 +98,9 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
       auth: true,
       middleware: [guard.requireAuth()],
       schemas: { params },
-      handler: async (ctx, input) => presentOffer(await load(ctx, input.params.id as string)),
-    },
-    {
+      handler: async (ctx, input) => presentOffer(await load(ctx, input.params.id)),
+    }),
+    defineRoute({
       method: 'patch',
       path: '/offers/:id',
       summary: 'Change a pending, unexpired offer (its professional)',
@@ -102,7 +109,12 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
       middleware: [guard.requirePermission('offers.send')],
       schemas: {
         params,
-        body: Joi.object({
+        body: Joi.object<{
+          description?: string;
+          amount?: number | string;
+          currency?: string;
+          expiresAt?: Date;
+        }>({
           description: Joi.string().trim().min(1).max(4000),
           amount,
           currency,
@@ -112,21 +124,16 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
           .required(),
       },
       handler: async (ctx, input) => {
-        const b = input.body as {
-          description?: string;
-          amount?: number | string;
-          currency?: string;
-          expiresAt?: Date;
-        };
+        const b = input.body;
         return presentOffer(
-          await editOffer(em(), input.params.id as string, me(ctx), {
+          await editOffer(em(), input.params.id, me(ctx), {
             ...b,
             amount: b.amount === undefined ? undefined : BigInt(b.amount),
           }),
         );
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'post',
       path: '/offers/:id/withdraw',
       summary: 'Withdraw a pending offer (its professional)',
@@ -135,9 +142,9 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
       middleware: [guard.requirePermission('offers.send')],
       schemas: { params },
       handler: async (ctx, input) =>
-        presentOffer(await closeOffer(em(), input.params.id as string, me(ctx), 'withdrawn')),
-    },
-    {
+        presentOffer(await closeOffer(em(), input.params.id, me(ctx), 'withdrawn')),
+    }),
+    defineRoute({
       method: 'post',
       path: '/offers/:id/reject',
       summary: 'Reject a pending offer (its client)',
@@ -146,9 +153,9 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
       middleware: [guard.requirePermission('offers.respond')],
       schemas: { params },
       handler: async (ctx, input) =>
-        presentOffer(await closeOffer(em(), input.params.id as string, me(ctx), 'rejected')),
-    },
-    {
+        presentOffer(await closeOffer(em(), input.params.id, me(ctx), 'rejected')),
+    }),
+    defineRoute({
       method: 'post',
       path: '/offers/:id/accept',
       summary:
@@ -159,7 +166,7 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
       middleware: [guard.requirePermission('offers.respond')],
       schemas: {
         params,
-        body: Joi.object({
+        body: Joi.object<{ method: Job['paymentMethod'] }>({
           method: Joi.string()
             .valid(...PAYMENT_METHODS)
             .default('mercadopago'),
@@ -167,13 +174,7 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
       },
       handler: async (ctx, input) => {
         const tid = tenant(ctx);
-        const { job, created } = await acceptOffer(
-          em(),
-          tid,
-          input.params.id as string,
-          me(ctx),
-          (input.body as { method: Job['paymentMethod'] }).method,
-        );
+        const { job, created } = await acceptOffer(em(), tid, input.params.id, me(ctx), input.body.method);
         // After the commit: a failure here leaves the offer accepted and the job waiting; the same
         // accept again reaches the same job and starts the workflow (an already started one is fine).
         const pro = await em().findOne(Professional, { id: job.professionalId });
@@ -189,7 +190,7 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
             `The offer is already accepted: its deal (job ${job.id}) is ${state}${
               state === 'payment_failed' ? '; accept again to pay with another method' : ''
             }`,
-            { headers: { Location: `${BASE}/jobs/${job.id}` } },
+            { headers: { Location: `${BASE_PATH}/jobs/${job.id}` } },
           );
         }
         deps.logger.info('offer accepted', {
@@ -199,7 +200,7 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
           created,
           started,
         });
-        const location = `${BASE}/jobs/${job.id}`;
+        const location = `${BASE_PATH}/jobs/${job.id}`;
         return reply(
           {
             job: presentJob(job),
@@ -209,6 +210,6 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
           { status: 202, headers: { Location: location } },
         );
       },
-    },
+    }),
   ];
 }

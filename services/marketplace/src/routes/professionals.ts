@@ -1,7 +1,15 @@
 import Joi from 'joi';
 import type { Context } from 'koa';
 import { uuidv7 } from 'uuidv7';
-import { DomainError, findPage, notFound, paginationQuery, reply, type Route } from '@faena/platform';
+import {
+  DomainError,
+  findPage,
+  notFound,
+  paginationQuery,
+  reply,
+  type Route,
+  defineRoute,
+} from '@faena/platform';
 import type { MarketplaceDeps } from '../deps.ts';
 import {
   KYC_DOCUMENT_KINDS,
@@ -13,6 +21,7 @@ import {
 } from '../domain/entities.ts';
 import { professionalStats } from '../domain/jobs.ts';
 import {
+  addKycDocument,
   createProfile,
   loadProfessional,
   presentProfessional,
@@ -24,6 +33,7 @@ import {
 } from '../domain/professionals.ts';
 import { DOCUMENT_TYPES, IMAGE_TYPES, extensionOf, readMultipart } from '../domain/uploads.ts';
 import { em, id, isKycReviewer, me, slug, tenant } from './common.ts';
+import { BASE_PATH } from '../constants.ts';
 
 const location = Joi.object({
   latitude: Joi.number().min(-90).max(90).required(),
@@ -57,7 +67,7 @@ const presentItem = (i: PortfolioItem, images: PortfolioImage[]) => ({
       id: img.id,
       contentType: img.contentType,
       size: img.size,
-      url: `/api/marketplace/v1/professionals/${i.professionalId}/portfolio/${i.id}/images/${img.id}`,
+      url: `${BASE_PATH}/professionals/${i.professionalId}/portfolio/${i.id}/images/${img.id}`,
     })),
   createdAt: i.createdAt.toISOString(),
 });
@@ -87,7 +97,7 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
   };
 
   return [
-    {
+    defineRoute({
       method: 'post',
       path: '/professionals/me',
       summary: 'Create my professional profile (KYC starts pending)',
@@ -96,7 +106,7 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
       status: 201,
       middleware: [profile],
       schemas: {
-        body: Joi.object({
+        body: Joi.object<ProfileInput>({
           ...profileFields,
           displayName: profileFields.displayName.required(),
           location: location.required(),
@@ -104,13 +114,13 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
         }).required(),
       },
       handler: async (ctx, input) => {
-        const p = await createProfile(em(), tenant(ctx), me(ctx), input.body as ProfileInput);
+        const p = await createProfile(em(), tenant(ctx), me(ctx), input.body);
         return reply(presentProfessional(p), {
           status: 201,
-          headers: { Location: `/api/marketplace/v1/professionals/${p.id}` },
+          headers: { Location: `${BASE_PATH}/professionals/${p.id}` },
         });
       },
-    },
+    }),
     {
       method: 'get',
       path: '/professionals/me',
@@ -120,17 +130,16 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
       middleware: [profile],
       handler: async (ctx) => presentProfessional(await mine(ctx)),
     },
-    {
+    defineRoute({
       method: 'patch',
       path: '/professionals/me',
       summary: 'Change my profile, categories, skills or service area',
       tags: ['professionals'],
       auth: true,
       middleware: [profile],
-      schemas: { body: Joi.object(profileFields).min(1).required() },
-      handler: async (ctx, input) =>
-        presentProfessional(await updateProfile(em(), me(ctx), input.body as Partial<ProfileInput>)),
-    },
+      schemas: { body: Joi.object<Partial<ProfileInput>>(profileFields).min(1).required() },
+      handler: async (ctx, input) => presentProfessional(await updateProfile(em(), me(ctx), input.body)),
+    }),
     {
       method: 'get',
       path: '/professionals/me/stats',
@@ -165,20 +174,7 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
         const file = files[0];
         if (!file)
           throw new DomainError('VALIDATION_FAILED', 'Attach the document as `file`', { field: 'body.file' });
-        const docId = uuidv7();
-        const key = `${p.tenantId}/kyc/${p.id}/${docId}.${extensionOf(file.contentType)}`;
-        await storage.put(key, file.body, file.contentType);
-        const doc = em().create(KycDocument, {
-          id: docId,
-          tenantId: p.tenantId,
-          professionalId: p.id,
-          kind: fields.kind,
-          storageKey: key,
-          contentType: file.contentType,
-          size: file.body.length,
-        } as Partial<KycDocument> as KycDocument);
-        if (p.kycStatus === 'rejected') p.kycStatus = 'pending';
-        await em().flush();
+        const doc = await addKycDocument(em(), storage, p, { kind: fields.kind, file });
         return reply(presentDocument(doc), { status: 201 });
       },
     },
@@ -235,7 +231,7 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
           professionalId: p.id,
           title: fields.title,
           description: fields.description ?? '',
-        } as Partial<PortfolioItem> as PortfolioItem);
+        });
         const rows = images.map((i) =>
           em().create(PortfolioImage, {
             id: i.id,
@@ -245,13 +241,13 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
             storageKey: i.key,
             contentType: i.file.contentType,
             size: i.file.body.length,
-          } as Partial<PortfolioImage> as PortfolioImage),
+          }),
         );
         await em().flush();
         return reply(presentItem(item, rows), { status: 201 });
       },
     },
-    {
+    defineRoute({
       method: 'delete',
       path: '/professionals/me/portfolio/:itemId',
       summary: 'Remove one of my portfolio items and its images',
@@ -259,10 +255,10 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
       auth: true,
       status: 204,
       middleware: [profile],
-      schemas: { params: Joi.object({ itemId: id.required() }) },
+      schemas: { params: Joi.object<{ itemId: string }>({ itemId: id.required() }) },
       handler: async (ctx, input) => {
         const item = await em().findOne(PortfolioItem, {
-          id: input.params.itemId as string,
+          id: input.params.itemId,
           professionalId: me(ctx),
         });
         if (!item) throw notFound('Portfolio item');
@@ -273,8 +269,8 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
         await Promise.all(images.map((i) => storage.delete(i.storageKey)));
         return reply(null, { status: 204 });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'get',
       path: '/professionals/search',
       summary:
@@ -283,7 +279,7 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
       auth: true,
       middleware: [guard.requireAuth()],
       schemas: {
-        query: Joi.object({
+        query: Joi.object<SearchQuery>({
           ...paginationQuery,
           latitude: Joi.number().min(-90).max(90).required(),
           longitude: Joi.number().min(-180).max(180).required(),
@@ -294,15 +290,11 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
         }),
       },
       handler: async (ctx, input) => {
-        const { items, nextCursor } = await searchProfessionals(
-          em(),
-          tenant(ctx),
-          input.query as unknown as SearchQuery,
-        );
+        const { items, nextCursor } = await searchProfessionals(em(), tenant(ctx), input.query);
         return reply(items, { meta: { nextCursor } });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'get',
       path: '/professionals',
       summary: 'Professionals of the business by KYC status (KYC reviewers)',
@@ -310,10 +302,13 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
       auth: true,
       middleware: [guard.requirePermission('kyc.review')],
       schemas: {
-        query: Joi.object({ ...paginationQuery, kycStatus: Joi.string().valid(...KYC_STATUSES) }),
+        query: Joi.object<{ limit: number; cursor?: string; kycStatus?: Professional['kycStatus'] }>({
+          ...paginationQuery,
+          kycStatus: Joi.string().valid(...KYC_STATUSES),
+        }),
       },
       handler: async (_ctx, input) => {
-        const q = input.query as { limit: number; cursor?: string; kycStatus?: Professional['kycStatus'] };
+        const q = input.query;
         const { items, meta } = await findPage(
           em(),
           Professional,
@@ -322,18 +317,18 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
         );
         return reply(items.map(presentProfessional), { meta });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'get',
       path: '/professionals/:id',
       summary: "A professional's public profile (approved ones; the owner and KYC reviewers see any)",
       tags: ['professionals'],
       auth: true,
       middleware: [guard.requireAuth()],
-      schemas: { params: Joi.object({ id: id.required() }) },
-      handler: async (ctx, input) => presentProfessional(await visible(ctx, input.params.id as string)),
-    },
-    {
+      schemas: { params: Joi.object<{ id: string }>({ id: id.required() }) },
+      handler: async (ctx, input) => presentProfessional(await visible(ctx, input.params.id)),
+    }),
+    defineRoute({
       method: 'post',
       path: '/professionals/:id/kyc/decision',
       summary: 'Approve or reject a professional’s KYC (operators); a rejection needs a note',
@@ -341,74 +336,70 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
       auth: true,
       middleware: [guard.requirePermission('kyc.review')],
       schemas: {
-        params: Joi.object({ id: id.required() }),
-        body: Joi.object({
+        params: Joi.object<{ id: string }>({ id: id.required() }),
+        body: Joi.object<{ status: 'approved' | 'rejected'; note?: string }>({
           status: Joi.string().valid('approved', 'rejected').required(),
           note: Joi.string().trim().max(500),
         }).required(),
       },
       handler: async (ctx, input) =>
-        presentProfessional(
-          await reviewKyc(
-            em(),
-            input.params.id as string,
-            me(ctx),
-            input.body as { status: 'approved' | 'rejected'; note?: string },
-          ),
-        ),
-    },
-    {
+        presentProfessional(await reviewKyc(em(), input.params.id, me(ctx), input.body)),
+    }),
+    defineRoute({
       method: 'get',
       path: '/professionals/:id/kyc/documents',
       summary: "A professional's KYC documents (KYC reviewers, or the professional)",
       tags: ['kyc'],
       auth: true,
       middleware: [guard.requireAuth()],
-      schemas: { params: Joi.object({ id: id.required() }) },
+      schemas: { params: Joi.object<{ id: string }>({ id: id.required() }) },
       handler: async (ctx, input) => {
-        const pid = input.params.id as string;
+        const pid = input.params.id;
         if (pid !== me(ctx) && !isKycReviewer(ctx)) throw notFound('Professional');
         await loadProfessional(em(), pid);
         return (await em().find(KycDocument, { professionalId: pid }, { orderBy: { id: 'asc' } })).map(
           presentDocument,
         );
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'get',
       path: '/professionals/:id/kyc/documents/:documentId/file',
       summary: 'Download a KYC document (KYC reviewers, or the professional)',
       tags: ['kyc'],
       auth: true,
       middleware: [guard.requireAuth()],
-      schemas: { params: Joi.object({ id: id.required(), documentId: id.required() }) },
+      schemas: {
+        params: Joi.object<{ id: string; documentId: string }>({
+          id: id.required(),
+          documentId: id.required(),
+        }),
+      },
       handler: async (ctx, input) => {
-        const pid = input.params.id as string;
+        const pid = input.params.id;
         if (pid !== me(ctx) && !isKycReviewer(ctx)) throw notFound('Document');
         const doc = await em().findOne(KycDocument, {
-          id: input.params.documentId as string,
+          id: input.params.documentId,
           professionalId: pid,
         });
         if (!doc) throw notFound('Document');
         return sendFile(doc.storageKey);
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'get',
       path: '/professionals/:id/portfolio',
       summary: "A professional's portfolio, newest first",
       tags: ['portfolio'],
       auth: true,
       middleware: [guard.requireAuth()],
-      schemas: { params: Joi.object({ id: id.required() }), query: Joi.object(paginationQuery) },
+      schemas: {
+        params: Joi.object<{ id: string }>({ id: id.required() }),
+        query: Joi.object<{ limit: number; cursor?: string }>(paginationQuery),
+      },
       handler: async (ctx, input) => {
-        const p = await visible(ctx, input.params.id as string);
-        const { items, meta } = await findPage(
-          em(),
-          PortfolioItem,
-          { professionalId: p.id },
-          input.query as { limit: number; cursor?: string },
-        );
+        const p = await visible(ctx, input.params.id);
+        const { items, meta } = await findPage(em(), PortfolioItem, { professionalId: p.id }, input.query);
         const images = items.length
           ? await em().find(PortfolioImage, { itemId: { $in: items.map((i) => i.id) } })
           : [];
@@ -417,27 +408,32 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
           { meta },
         );
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'get',
       path: '/professionals/:id/portfolio/:itemId/images/:imageId',
       summary: 'A portfolio image',
       tags: ['portfolio'],
       auth: true,
       middleware: [guard.requireAuth()],
-      schemas: { params: Joi.object({ id: id.required(), itemId: id.required(), imageId: id.required() }) },
+      schemas: {
+        params: Joi.object<{ id: string; itemId: string; imageId: string }>({
+          id: id.required(),
+          itemId: id.required(),
+          imageId: id.required(),
+        }),
+      },
       handler: async (ctx, input) => {
-        const p = await visible(ctx, input.params.id as string);
+        const p = await visible(ctx, input.params.id);
         const item = await em().findOne(PortfolioItem, {
-          id: input.params.itemId as string,
+          id: input.params.itemId,
           professionalId: p.id,
         });
         const image =
-          item &&
-          (await em().findOne(PortfolioImage, { id: input.params.imageId as string, itemId: item.id }));
+          item && (await em().findOne(PortfolioImage, { id: input.params.imageId, itemId: item.id }));
         if (!image) throw notFound('Image');
         return sendFile(image.storageKey);
       },
-    },
+    }),
   ];
 }

@@ -1,6 +1,14 @@
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import Joi from 'joi';
-import { DomainError, currentContext, runWithContext, withEm, type Logger, type Orm } from '@faena/platform';
+import {
+  DomainError,
+  currentContext,
+  runWithContext,
+  withEm,
+  type Logger,
+  type Orm,
+  errorMessage,
+} from '@faena/platform';
 import type { RealtimePublisher } from '../realtime/publish.ts';
 import { rooms } from '../realtime/rooms.ts';
 import type { Attachment, Channel, OutgoingMessage } from './channels.ts';
@@ -49,7 +57,7 @@ export interface NotifyResult {
   webhookDeliveries: number;
 }
 
-export const notifyInputSchema = Joi.object({
+export const notifyInputSchema = Joi.object<NotifyInput>({
   key: Joi.string().max(200).required(),
   tenantId: Joi.string().uuid(),
   event: Joi.string()
@@ -186,7 +194,7 @@ async function run(
           status: !p.enabled ? 'suppressed' : p.channel === 'in_app' ? 'sent' : 'queued',
           attempts: p.enabled && p.channel === 'in_app' ? 1 : 0,
           sentAt: p.enabled && p.channel === 'in_app' ? now : null,
-        } as Partial<Notification> as Notification),
+        }),
       );
       const deliveries = await enqueueWebhooks(
         tx,
@@ -253,7 +261,7 @@ async function announce(deps: NotifyDeps, row: Notification, rendered: Rendered)
   } catch (err) {
     deps.logger.warn('real-time announcement failed', {
       notificationId: row.id,
-      error: (err as Error).message,
+      error: errorMessage(err),
     });
   }
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
-import { runWithContext, seal, unseal, withEm, type Logger, type Orm } from '@faena/platform';
+import { runWithContext, seal, unseal, withEm, type Logger, type Orm, errorMessage } from '@faena/platform';
 import { signWebhook, SIGNATURE_HEADER, type WebhookEvent } from '../client/webhooks.ts';
 import { WebhookDelivery, WebhookEndpoint } from './entities.ts';
 
@@ -40,7 +40,7 @@ export async function enqueueWebhooks(em: EntityManager, event: WebhookEvent, no
       eventId: event.id,
       payload: event as unknown as Record<string, unknown>,
       nextAttemptAt: now,
-    } as Partial<WebhookDelivery> as WebhookDelivery);
+    });
     created++;
   }
   return created;
@@ -124,9 +124,7 @@ export function createWebhookDispatcher(opts: DispatcherOptions) {
             if (!res.ok) error = `receiver answered ${res.status}`;
           } catch (err) {
             error =
-              (err as Error).name === 'TimeoutError'
-                ? 'timed out'
-                : `request failed: ${(err as Error).message}`;
+              (err as Error).name === 'TimeoutError' ? 'timed out' : `request failed: ${errorMessage(err)}`;
           }
         }
         d.attempts += 1;

@@ -1,7 +1,15 @@
 import type http from 'node:http';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Server, type Socket } from 'socket.io';
-import { DomainError, type AuthGuard, type AuthState, type Logger, type Redis } from '@faena/platform';
+import {
+  DomainError,
+  type AuthGuard,
+  type AuthState,
+  type Logger,
+  type Redis,
+  authOf,
+  errorMessage,
+} from '@faena/platform';
 import {
   assertPublishable,
   envelopeOf,
@@ -53,7 +61,7 @@ async function authenticate(guard: AuthGuard, token: string): Promise<AuthState>
     cookies: { get: () => undefined },
   };
   await guard.requireAuth()(ctx as never, () => Promise.resolve());
-  return ctx.state.auth as AuthState;
+  return authOf(ctx);
 }
 
 /** Branches where the user holds any permission ('*' = all). */
@@ -127,7 +135,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       },
       (err: unknown) => {
         if (err instanceof DomainError) return refuse(err.code, err.message);
-        log.error('socket authentication failed', { error: (err as Error).message });
+        log.error('socket authentication failed', { error: errorMessage(err) });
         refuse('INTERNAL_ERROR', 'An unexpected error occurred');
       },
     );
@@ -175,8 +183,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
     try {
       await reader.xgroup('CREATE', stream, GROUP, '$', 'MKSTREAM');
     } catch (err) {
-      if (!String((err as Error).message).includes('BUSYGROUP'))
-        log.error('intake group', { error: (err as Error).message });
+      if (!String(errorMessage(err)).includes('BUSYGROUP'))
+        log.error('intake group', { error: errorMessage(err) });
     }
   };
   const consuming = (async () => {
@@ -208,12 +216,12 @@ export function createGateway(opts: GatewayOptions): Gateway {
       } catch (err) {
         if (closed) break;
         // Redis lost the stream and its group (a restart without persistence, FLUSHALL): recreate them.
-        if (String((err as Error).message).includes('NOGROUP')) {
+        if (String(errorMessage(err)).includes('NOGROUP')) {
           log.warn('realtime intake group missing; recreating it');
           await ensureGroup();
           continue;
         }
-        log.warn('realtime intake read failed', { error: (err as Error).message });
+        log.warn('realtime intake read failed', { error: errorMessage(err) });
         await new Promise((r) => setTimeout(r, 500));
       }
     }
@@ -228,7 +236,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
         if (!event.at || Date.now() - Date.parse(event.at) < MAX_INTAKE_AGE_MS)
           publishLocal(event, undefined, event.at);
       } catch (err) {
-        log.warn('realtime event dropped', { error: (err as Error).message });
+        log.warn('realtime event dropped', { error: errorMessage(err) });
       }
       await reader.xack(stream, GROUP, id);
     }

@@ -1,5 +1,5 @@
 import Joi from 'joi';
-import { currentEm, decodeCursor, page, reply, type AuthState, type Route } from '@faena/platform';
+import { currentEm, decodeCursor, page, reply, type Route, defineRoute, authOf } from '@faena/platform';
 import { Notification } from '../domain/entities.ts';
 import type { NotificationsDeps } from '../deps.ts';
 import { id, idParams, list } from './schemas.ts';
@@ -25,19 +25,22 @@ const view = (n: Notification) => ({
 export function inboxRoutes(deps: NotificationsDeps): Route[] {
   const { guard } = deps;
   const read = guard.requirePermission('notifications.read');
-  const me = (ctx: { state: Record<string, unknown> }) => (ctx.state.auth as AuthState).claims.sub;
+  const me = (ctx: { state: Record<string, unknown> }) => authOf(ctx).claims.sub;
   const mine = (userId: string) => ({ userId, channel: 'in_app' as const, status: 'sent' as const });
   return [
-    {
+    defineRoute({
       method: 'get',
       path: '/inbox',
       summary: "The caller's in-app notifications, unread first, newest first within each group",
       tags: ['inbox'],
       auth: true,
       middleware: [read],
-      schemas: { query: list({ unread: Joi.boolean() }), response: Joi.array().items(itemOut) },
+      schemas: {
+        query: list<{ limit: number; cursor?: string; unread?: boolean }>({ unread: Joi.boolean() }),
+        response: Joi.array().items(itemOut),
+      },
       handler: async (ctx, input) => {
-        const q = input.query as { limit: number; cursor?: string; unread?: boolean };
+        const q = input.query;
         const em = currentEm();
         const base = mine(me(ctx));
         // Cursor `after`: 0 while in the unread group, 1 in the read group.
@@ -65,8 +68,8 @@ export function inboxRoutes(deps: NotificationsDeps): Route[] {
         const unread = await em.count(Notification, { ...base, readAt: null });
         return reply(items.map(view), { meta: { nextCursor, unread } });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'post',
       path: '/inbox/:id/read',
       summary: 'Mark one in-app notification read',
@@ -78,13 +81,13 @@ export function inboxRoutes(deps: NotificationsDeps): Route[] {
         const em = currentEm();
         const n = await em.findOneOrFail(Notification, {
           ...mine(me(ctx)),
-          id: (input.params as { id: string }).id,
+          id: input.params.id,
         });
         n.readAt ??= new Date();
         await em.flush();
         return view(n);
       },
-    },
+    }),
     {
       method: 'post',
       path: '/inbox/read-all',

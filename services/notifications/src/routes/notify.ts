@@ -1,7 +1,15 @@
 import Joi from 'joi';
-import { DomainError, currentEm, findPage, reply, type Route } from '@faena/platform';
+import {
+  DomainError,
+  currentEm,
+  findPage,
+  reply,
+  type Route,
+  defineRoute,
+  errorMessage,
+} from '@faena/platform';
 import { Notification, NOTIFICATION_STATUSES, CHANNELS, TenantSettings } from '../domain/entities.ts';
-import { notify, notifyInputSchema, type NotifyInput } from '../domain/notify.ts';
+import { notify, notifyInputSchema } from '../domain/notify.ts';
 import { EVENT_TYPES } from '../domain/templates.ts';
 import { EVENT_NAME } from '../realtime/rooms.ts';
 import type { NotificationsDeps } from '../deps.ts';
@@ -27,7 +35,7 @@ export function notifyRoutes(deps: NotificationsDeps): Route[] {
   const { guard } = deps;
   const service = requireService(deps.serviceToken);
   return [
-    {
+    defineRoute({
       method: 'post',
       path: '/notify',
       summary:
@@ -46,11 +54,11 @@ export function notifyRoutes(deps: NotificationsDeps): Route[] {
         }),
       },
       handler: async (_ctx, input) => {
-        const result = await notify(deps.notify, input.body as NotifyInput);
+        const result = await notify(deps.notify, input.body);
         return reply(result, { status: result.replayed ? 200 : 201 });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'post',
       path: '/realtime/events',
       summary: 'Publish a real-time event to a room (services; X-Service-Token)',
@@ -58,7 +66,12 @@ export function notifyRoutes(deps: NotificationsDeps): Route[] {
       status: 202,
       middleware: [service],
       schemas: {
-        body: Joi.object({
+        body: Joi.object<{
+          tenantId: string;
+          room: string;
+          event: string;
+          data: Record<string, unknown>;
+        }>({
           tenantId: id.required(),
           room: Joi.string().max(300).required(),
           event: Joi.string().pattern(EVENT_NAME).required(),
@@ -66,21 +79,16 @@ export function notifyRoutes(deps: NotificationsDeps): Route[] {
         }).required(),
       },
       handler: async (_ctx, input) => {
-        const body = input.body as {
-          tenantId: string;
-          room: string;
-          event: string;
-          data: Record<string, unknown>;
-        };
+        const body = input.body;
         try {
           await deps.realtime.publish(body);
         } catch (err) {
-          throw new DomainError('VALIDATION_FAILED', (err as Error).message, { field: 'body.room' });
+          throw new DomainError('VALIDATION_FAILED', errorMessage(err), { field: 'body.room' });
         }
         return reply({ published: true }, { status: 202 });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'get',
       path: '/notifications',
       summary: "The business's notification history, filtered by status, event, channel or user",
@@ -88,7 +96,15 @@ export function notifyRoutes(deps: NotificationsDeps): Route[] {
       auth: true,
       middleware: [guard.requirePermission('notifications.manage')],
       schemas: {
-        query: list({
+        query: list<{
+          limit: number;
+          cursor?: string;
+          status?: string;
+          event?: string;
+          channel?: string;
+          userId?: string;
+          key?: string;
+        }>({
           status: Joi.string().valid(...NOTIFICATION_STATUSES),
           event: Joi.string().valid(...EVENT_TYPES),
           channel: Joi.string().valid(...CHANNELS),
@@ -98,15 +114,7 @@ export function notifyRoutes(deps: NotificationsDeps): Route[] {
         response: Joi.array().items(notificationOut),
       },
       handler: async (_ctx, input) => {
-        const q = input.query as {
-          limit: number;
-          cursor?: string;
-          status?: string;
-          event?: string;
-          channel?: string;
-          userId?: string;
-          key?: string;
-        };
+        const q = input.query;
         const where: Record<string, unknown> = {};
         if (q.status) where.status = q.status;
         if (q.event) where.eventType = q.event;
@@ -116,8 +124,8 @@ export function notifyRoutes(deps: NotificationsDeps): Route[] {
         const { items, meta } = await findPage(currentEm(), Notification, where, q);
         return reply(items, { meta });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'get',
       path: '/notifications/:id',
       summary: 'One notification of the history',
@@ -125,9 +133,8 @@ export function notifyRoutes(deps: NotificationsDeps): Route[] {
       auth: true,
       middleware: [guard.requirePermission('notifications.manage')],
       schemas: { params: idParams, response: notificationOut },
-      handler: async (_ctx, input) =>
-        currentEm().findOneOrFail(Notification, { id: (input.params as { id: string }).id }),
-    },
+      handler: async (_ctx, input) => currentEm().findOneOrFail(Notification, { id: input.params.id }),
+    }),
     {
       method: 'get',
       path: '/settings',
@@ -140,7 +147,7 @@ export function notifyRoutes(deps: NotificationsDeps): Route[] {
         return { locale: settings?.locale ?? deps.notify.defaultLocale };
       },
     },
-    {
+    defineRoute({
       method: 'put',
       path: '/settings',
       summary: "Set the business's notification locale",
@@ -148,14 +155,14 @@ export function notifyRoutes(deps: NotificationsDeps): Route[] {
       auth: true,
       middleware: [guard.requirePermission('notifications.manage')],
       schemas: {
-        body: Joi.object({
+        body: Joi.object<{ locale: string }>({
           locale: Joi.string()
             .pattern(/^(es|en)(-[A-Z]{2})?$/)
             .required(),
         }).required(),
       },
       handler: async (_ctx, input) => {
-        const { locale } = input.body as { locale: string };
+        const { locale } = input.body;
         const em = currentEm();
         const settings =
           (await em.findOne(TenantSettings, {})) ?? em.create(TenantSettings, { locale } as TenantSettings);
@@ -163,6 +170,6 @@ export function notifyRoutes(deps: NotificationsDeps): Route[] {
         await em.flush();
         return { locale };
       },
-    },
+    }),
   ];
 }

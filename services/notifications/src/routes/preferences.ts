@@ -1,5 +1,5 @@
 import Joi from 'joi';
-import { DomainError, currentEm, type AuthState, type Route } from '@faena/platform';
+import { DomainError, currentEm, type Route, defineRoute, authOf } from '@faena/platform';
 import { CHANNELS, Preference, type ChannelName } from '../domain/entities.ts';
 import { preferencesOf } from '../domain/preferences.ts';
 import { EVENT_TYPES, templateOf } from '../domain/templates.ts';
@@ -25,11 +25,11 @@ export function preferenceRoutes(deps: NotificationsDeps): Route[] {
       middleware: [read],
       schemas: { response: Joi.array().items(prefOut) },
       handler: async (ctx) => {
-        const { claims } = ctx.state.auth as AuthState;
+        const { claims } = authOf(ctx);
         return preferencesOf(currentEm(), claims.sub, claims.roles ?? []);
       },
     },
-    {
+    defineRoute({
       method: 'put',
       path: '/preferences',
       summary: 'Turn events on or off per channel for the caller (mandatory events cannot be turned off)',
@@ -37,7 +37,9 @@ export function preferenceRoutes(deps: NotificationsDeps): Route[] {
       auth: true,
       middleware: [read],
       schemas: {
-        body: Joi.object({
+        body: Joi.object<{
+          items: Array<{ event: string; channel: ChannelName; enabled: boolean }>;
+        }>({
           items: Joi.array()
             .items(
               Joi.object({
@@ -57,10 +59,8 @@ export function preferenceRoutes(deps: NotificationsDeps): Route[] {
         response: Joi.array().items(prefOut),
       },
       handler: async (ctx, input) => {
-        const { claims } = ctx.state.auth as AuthState;
-        const { items } = input.body as {
-          items: Array<{ event: string; channel: ChannelName; enabled: boolean }>;
-        };
+        const { claims } = authOf(ctx);
+        const { items } = input.body;
         const problems = items.flatMap((item, i) => {
           const t = templateOf(item.event)!;
           if (t.channels[item.channel] === undefined)
@@ -101,6 +101,6 @@ export function preferenceRoutes(deps: NotificationsDeps): Route[] {
         await em.flush();
         return preferencesOf(em, claims.sub, claims.roles ?? []);
       },
-    },
+    }),
   ];
 }

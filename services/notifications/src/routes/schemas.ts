@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import Joi from 'joi';
 import type { Middleware } from 'koa';
-import { DomainError, paginationQuery, safeEqualHex } from '@faena/platform';
+import { DomainError, idParams, listQuery, safeEqualHex, uuid } from '@faena/platform';
 
-export const id = Joi.string().uuid();
-export const idParams = Joi.object({ id: id.required() });
-export const list = (filters: Record<string, Joi.Schema>) => Joi.object({ ...paginationQuery, ...filters });
+export const id = uuid;
+export { idParams };
+export const list = listQuery;
 
 export const SERVICE_TOKEN_HEADER = 'X-Service-Token';
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');

@@ -1,10 +1,11 @@
 import Joi from 'joi';
-import { DomainError, currentEm, findPage, reply, type Route } from '@faena/platform';
+import { DomainError, currentEm, findPage, reply, type Route, defineRoute } from '@faena/platform';
 import { DELIVERY_STATUSES, WebhookDelivery, WebhookEndpoint } from '../domain/entities.ts';
 import { EVENT_TYPES } from '../domain/templates.ts';
 import { newWebhookSecret, redrive, sealSecret } from '../domain/webhooks.ts';
 import type { NotificationsDeps } from '../deps.ts';
 import { id, idParams, list } from './schemas.ts';
+import { BASE_PATH } from '../constants.ts';
 
 const endpointOut = Joi.object({
   id,
@@ -41,7 +42,7 @@ const endpointView = (e: WebhookEndpoint) => ({
 export function webhookRoutes(deps: NotificationsDeps): Route[] {
   const manage = deps.guard.requirePermission('webhooks.manage');
   return [
-    {
+    defineRoute({
       method: 'post',
       path: '/webhooks',
       summary: 'Register a URL for event types; the answer holds its signing secret, shown once',
@@ -50,7 +51,7 @@ export function webhookRoutes(deps: NotificationsDeps): Route[] {
       status: 201,
       middleware: [manage],
       schemas: {
-        body: Joi.object({
+        body: Joi.object<{ url: string; description: string; events: string[] }>({
           url: Joi.string()
             .uri({ scheme: ['https', 'http'] })
             .max(2000)
@@ -65,7 +66,7 @@ export function webhookRoutes(deps: NotificationsDeps): Route[] {
         response: endpointOut,
       },
       handler: async (_ctx, input) => {
-        const body = input.body as { url: string; description: string; events: string[] };
+        const body = input.body;
         const secret = newWebhookSecret();
         const em = currentEm();
         const endpoint = em.create(WebhookEndpoint, {
@@ -77,29 +78,27 @@ export function webhookRoutes(deps: NotificationsDeps): Route[] {
         await em.flush();
         return reply(
           { ...endpointView(endpoint), secret },
-          { status: 201, headers: { Location: `/api/notifications/v1/webhooks/${endpoint.id}` } },
+          { status: 201, headers: { Location: `${BASE_PATH}/webhooks/${endpoint.id}` } },
         );
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'get',
       path: '/webhooks',
       summary: "The business's webhook endpoints",
       tags: ['webhooks'],
       auth: true,
       middleware: [manage],
-      schemas: { query: list({}), response: Joi.array().items(endpointOut) },
+      schemas: {
+        query: list<{ limit: number; cursor?: string }>({}),
+        response: Joi.array().items(endpointOut),
+      },
       handler: async (_ctx, input) => {
-        const { items, meta } = await findPage(
-          currentEm(),
-          WebhookEndpoint,
-          {},
-          input.query as { limit: number; cursor?: string },
-        );
+        const { items, meta } = await findPage(currentEm(), WebhookEndpoint, {}, input.query);
         return reply(items.map(endpointView), { meta });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'delete',
       path: '/webhooks/:id',
       summary: 'Remove an endpoint (its pending deliveries die at their next attempt)',
@@ -110,12 +109,12 @@ export function webhookRoutes(deps: NotificationsDeps): Route[] {
       schemas: { params: idParams },
       handler: async (_ctx, input) => {
         const em = currentEm();
-        em.remove(await em.findOneOrFail(WebhookEndpoint, { id: (input.params as { id: string }).id }));
+        em.remove(await em.findOneOrFail(WebhookEndpoint, { id: input.params.id }));
         await em.flush();
         return reply(null, { status: 204 });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'get',
       path: '/webhooks/deliveries',
       summary: 'Deliveries (the outbox), e.g. `status=dead` for the dead letters',
@@ -123,7 +122,13 @@ export function webhookRoutes(deps: NotificationsDeps): Route[] {
       auth: true,
       middleware: [manage],
       schemas: {
-        query: list({
+        query: list<{
+          limit: number;
+          cursor?: string;
+          status?: string;
+          endpointId?: string;
+          eventId?: string;
+        }>({
           status: Joi.string().valid(...DELIVERY_STATUSES),
           endpointId: id,
           eventId: Joi.string().max(200),
@@ -131,13 +136,7 @@ export function webhookRoutes(deps: NotificationsDeps): Route[] {
         response: Joi.array().items(deliveryOut),
       },
       handler: async (_ctx, input) => {
-        const q = input.query as {
-          limit: number;
-          cursor?: string;
-          status?: string;
-          endpointId?: string;
-          eventId?: string;
-        };
+        const q = input.query;
         const where: Record<string, unknown> = {};
         if (q.status) where.status = q.status;
         if (q.endpointId) where.endpointId = q.endpointId;
@@ -145,8 +144,8 @@ export function webhookRoutes(deps: NotificationsDeps): Route[] {
         const { items, meta } = await findPage(currentEm(), WebhookDelivery, where, q);
         return reply(items, { meta });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'post',
       path: '/webhooks/deliveries/:id/redrive',
       summary: 'Send a dead delivery again (attempts start over)',
@@ -156,7 +155,7 @@ export function webhookRoutes(deps: NotificationsDeps): Route[] {
       schemas: { params: idParams, response: deliveryOut },
       handler: async (_ctx, input) => {
         const em = currentEm();
-        const delivery = await em.findOneOrFail(WebhookDelivery, { id: (input.params as { id: string }).id });
+        const delivery = await em.findOneOrFail(WebhookDelivery, { id: input.params.id });
         if (delivery.status !== 'dead')
           throw new DomainError(
             'INVALID_STATE_TRANSITION',
@@ -166,6 +165,6 @@ export function webhookRoutes(deps: NotificationsDeps): Route[] {
         await em.flush();
         return delivery;
       },
-    },
+    }),
   ];
 }

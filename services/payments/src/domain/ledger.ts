@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { DomainError } from '@faena/platform';
+import { DomainError, decodeCursor, encodeCursor } from '@faena/platform';
 import { uuidv7 } from 'uuidv7';
 import type { AccountKind } from './entities.ts';
 
@@ -104,4 +104,59 @@ export async function balances(em: EntityManager, tenantId: string, ownerId?: st
        from payments.accounts where tenant_id = ? ${ownerId ? 'and owner_id = ?' : ''} order by kind, currency`,
     ownerId ? [tenantId, ownerId] : [tenantId],
   );
+}
+
+/** One posting of an account's statement, with its journal entry. */
+export interface StatementLine {
+  postingId: string;
+  entryId: string;
+  kind: string;
+  description: string;
+  paymentId: string | null;
+  amount: string;
+  currency: string;
+  /** ISO 8601, UTC, millisecond precision (also in the CSV). */
+  createdAt: string;
+}
+
+/** The postings of an account, newest first, with their entry, filtered by date and entry kind. */
+export async function statement(
+  em: EntityManager,
+  accountId: string,
+  q: { limit: number; cursor?: string; from?: Date; to?: Date; kind?: string },
+) {
+  const cursor = decodeCursor(q.cursor);
+  const where = ['p.account_id = ?'];
+  const params: unknown[] = [accountId];
+  if (cursor) {
+    where.push('p.id < ?');
+    params.push(cursor.id);
+  }
+  if (q.from) {
+    where.push('p.created_at >= ?');
+    params.push(q.from);
+  }
+  if (q.to) {
+    where.push('p.created_at < ?');
+    params.push(q.to);
+  }
+  if (q.kind) {
+    where.push('e.kind = ?');
+    params.push(q.kind);
+  }
+  params.push(q.limit + 1);
+  const rows = await em.execute<StatementLine[]>(
+    `select p.id as "postingId", e.id as "entryId", e.kind, e.description, e.payment_id as "paymentId", p.amount::text as amount, p.currency,
+            to_char(p.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "createdAt"
+       from payments.postings p join payments.journal_entries e on e.id = p.entry_id
+      where ${where.join(' and ')} order by p.id desc limit ?`,
+    params,
+  );
+  const items = rows.slice(0, q.limit);
+  const last = items[items.length - 1];
+  return {
+    items,
+    nextCursor:
+      rows.length > q.limit && last ? encodeCursor({ after: last.postingId, id: last.postingId }) : null,
+  };
 }

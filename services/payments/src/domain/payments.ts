@@ -94,7 +94,7 @@ export async function createPayment(
       refundedAmount: 0n,
       workflowId: input.workflowId ?? null,
       idempotencyKey: input.key,
-    } as Partial<Payment> as Payment);
+    });
     await tx.flush();
     // Wallet and cash move at once; card and transfer were taken outside (a terminal, a bank) and are
     // recorded as received into provider clearing. Only MercadoPago waits for its provider.

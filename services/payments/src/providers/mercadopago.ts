@@ -1,3 +1,4 @@
+import { errorMessage } from '@faena/platform';
 import type {
   CreateProviderPayment,
   PaymentProvider,
@@ -58,7 +59,7 @@ export function mercadoPagoProvider(opts: {
         signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
       });
     } catch (err) {
-      throw new ProviderError(`provider unreachable: ${(err as Error).message}`, 0);
+      throw new ProviderError(`provider unreachable: ${errorMessage(err)}`, 0);
     }
     if (!res.ok)
       throw new ProviderError(

@@ -8,14 +8,17 @@ import {
   idempotency,
   notFound,
   reply,
-  type AuthState,
   type Route,
+  uuid,
+  defineRoute,
+  authOf,
 } from '@faena/platform';
 import { PAYMENT_METHODS, PAYMENT_STATUSES, Payment } from '../domain/entities.ts';
 import { present } from '../domain/payments.ts';
 import { saveCredentials } from '../domain/providers.ts';
 import { refund, requestPayment } from '../domain/service.ts';
 import type { PaymentsDeps } from '../deps.ts';
+import { BASE_PATH } from '../constants.ts';
 
 export const amount = Joi.number()
   .integer()
@@ -25,7 +28,7 @@ export const amount = Joi.number()
 export const currency = Joi.string()
   .pattern(/^[A-Z]{3}$/)
   .description('ISO 4217');
-const id = Joi.string().uuid();
+const id = uuid;
 const minor = Joi.string().pattern(/^\d+$/).description('minor units as a decimal string');
 
 /** A payment as the API answers it (`present()`), for the OpenAPI document. */
@@ -62,7 +65,7 @@ export const paymentOut = Joi.object({
   updatedAt: Joi.date(),
 });
 const em = () => currentEm() as unknown as EntityManager;
-const auth = (ctx: { state: Record<string, unknown> }) => (ctx.state.auth as AuthState).claims;
+const auth = (ctx: { state: Record<string, unknown> }) => authOf(ctx).claims;
 
 export function paymentRoutes(deps: PaymentsDeps): Route[] {
   const { guard } = deps;
@@ -76,7 +79,7 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
     return p;
   };
   return [
-    {
+    defineRoute({
       method: 'post',
       path: '/payments',
       summary: 'Take a payment (wallet, cash, card, transfer or MercadoPago); Idempotency-Key required',
@@ -85,7 +88,17 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
       status: 201,
       middleware: [guard.requirePermission('payments.create'), idem],
       schemas: {
-        body: Joi.object({
+        body: Joi.object<{
+          amount: number;
+          currency: string;
+          method: Payment['method'];
+          payerId: string;
+          payeeId?: string;
+          branchId?: string;
+          purpose: string;
+          reference: string;
+          escrow: boolean;
+        }>({
           amount: amount.required(),
           currency: currency.required(),
           method: Joi.string()
@@ -101,17 +114,7 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
         response: paymentOut,
       },
       handler: async (ctx, input) => {
-        const b = input.body as {
-          amount: number;
-          currency: string;
-          method: Payment['method'];
-          payerId: string;
-          payeeId?: string;
-          branchId?: string;
-          purpose: string;
-          reference: string;
-          escrow: boolean;
-        };
+        const b = input.body;
         if (b.escrow && !b.payeeId)
           throw new DomainError('VALIDATION_FAILED', 'An escrow payment needs a payee', {
             field: 'body.payeeId',
@@ -121,10 +124,10 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
           amount: BigInt(b.amount),
           key: `http:${ctx.get('Idempotency-Key')}`,
         });
-        return reply(present(p), { status: 201, headers: { Location: `/api/payments/v1/payments/${p.id}` } });
+        return reply(present(p), { status: 201, headers: { Location: `${BASE_PATH}/payments/${p.id}` } });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'get',
       path: '/payments',
       summary: 'Payment history: staff see the business, others their own as payer or payee',
@@ -132,7 +135,12 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
       auth: true,
       middleware: [guard.requireAuth()],
       schemas: {
-        query: Joi.object({
+        query: Joi.object<
+          Record<string, string | number | Date | undefined> & {
+            limit: number;
+            cursor?: string;
+          }
+        >({
           limit: Joi.number().integer().min(1).max(100).default(20),
           cursor: Joi.string().max(512),
           payerId: id,
@@ -147,10 +155,7 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
         response: Joi.array().items(paymentOut),
       },
       handler: async (ctx, input) => {
-        const q = input.query as Record<string, string | number | Date | undefined> & {
-          limit: number;
-          cursor?: string;
-        };
+        const q = input.query;
         const where: Record<string, unknown> = {};
         for (const k of ['payerId', 'payeeId', 'status', 'method', 'purpose', 'reference'])
           if (q[k]) where[k] = q[k];
@@ -162,18 +167,18 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
         const { items, meta } = await findPage(em(), Payment, where, q);
         return reply(items.map(present), { meta });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'get',
       path: '/payments/:id',
       summary: 'One payment',
       tags: ['payments'],
       auth: true,
       middleware: [guard.requireAuth()],
-      schemas: { params: Joi.object({ id: id.required() }), response: paymentOut },
-      handler: async (ctx, input) => present(await load(input.params.id as string, ctx)),
-    },
-    {
+      schemas: { params: Joi.object<{ id: string }>({ id: id.required() }), response: paymentOut },
+      handler: async (ctx, input) => present(await load(input.params.id, ctx)),
+    }),
+    defineRoute({
       method: 'post',
       path: '/payments/:id/refunds',
       summary: 'Refund all or part of what was captured (never more); Idempotency-Key required',
@@ -181,13 +186,16 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
       auth: true,
       middleware: [guard.requirePermission('payments.refund'), idem],
       schemas: {
-        params: Joi.object({ id: id.required() }),
-        body: Joi.object({ amount: amount.required(), reason: Joi.string().max(200).required() }).required(),
+        params: Joi.object<{ id: string }>({ id: id.required() }),
+        body: Joi.object<{ amount: number; reason: string }>({
+          amount: amount.required(),
+          reason: Joi.string().max(200).required(),
+        }).required(),
         response: paymentOut,
       },
       handler: async (ctx, input) => {
-        const p = await load(input.params.id as string, ctx);
-        const b = input.body as { amount: number };
+        const p = await load(input.params.id, ctx);
+        const b = input.body;
         return present(
           await refund(
             em(),
@@ -199,8 +207,8 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
           ),
         );
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'post',
       path: '/wallets/:userId/deposits',
       summary: "Add cash to a customer's wallet at a branch's drawer; Idempotency-Key required",
@@ -209,8 +217,8 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
       status: 201,
       middleware: [guard.requirePermission('payments.create'), idem],
       schemas: {
-        params: Joi.object({ userId: id.required() }),
-        body: Joi.object({
+        params: Joi.object<{ userId: string }>({ userId: id.required() }),
+        body: Joi.object<{ amount: number; currency: string; branchId: string }>({
           amount: amount.required(),
           currency: currency.required(),
           branchId: id.required(),
@@ -218,21 +226,21 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
         response: paymentOut,
       },
       handler: async (ctx, input) => {
-        const b = input.body as { amount: number; currency: string; branchId: string };
+        const b = input.body;
         const p = await requestPayment(em(), deps, auth(ctx).tid, {
           key: `http:${ctx.get('Idempotency-Key')}`,
           amount: BigInt(b.amount),
           currency: b.currency,
           method: 'cash',
-          payerId: input.params.userId as string,
+          payerId: input.params.userId,
           branchId: b.branchId,
           purpose: 'wallet_topup',
           reference: `deposit at ${b.branchId}`,
         });
         return reply(present(p), { status: 201 });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'put',
       path: '/providers/mercadopago',
       summary: "Set the business's MercadoPago access token and webhook secret (stored encrypted)",
@@ -241,21 +249,15 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
       status: 204,
       middleware: [guard.requirePermission('payments.configure')],
       schemas: {
-        body: Joi.object({
+        body: Joi.object<{ accessToken: string; webhookSecret: string }>({
           accessToken: Joi.string().min(10).max(500).required(),
           webhookSecret: Joi.string().min(16).max(500).required(),
         }).required(),
       },
       handler: async (ctx, input) => {
-        await saveCredentials(
-          em(),
-          deps.secretKey,
-          auth(ctx).tid,
-          'mercadopago',
-          input.body as { accessToken: string; webhookSecret: string },
-        );
+        await saveCredentials(em(), deps.secretKey, auth(ctx).tid, 'mercadopago', input.body);
         return reply(null, { status: 204 });
       },
-    },
+    }),
   ];
 }

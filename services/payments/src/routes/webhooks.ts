@@ -1,7 +1,7 @@
 import Joi from 'joi';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { DomainError, currentEm, runWithContext, type Route } from '@faena/platform';
-import { uuidv7 } from 'uuidv7';
+import { DomainError, currentEm, runWithContext, uuid, type Route, defineRoute } from '@faena/platform';
+import { storeProviderNotification } from '../domain/provider-notifications.ts';
 import { credentialsFor } from '../domain/providers.ts';
 import { verifyWebhook } from '../providers/webhook.ts';
 import type { PaymentsDeps } from '../deps.ts';
@@ -22,20 +22,20 @@ const unavailable = (err: unknown) =>
 
 export function webhookRoutes(deps: PaymentsDeps): Route[] {
   return [
-    {
+    defineRoute({
       method: 'post',
       path: '/webhooks/mercadopago/:tenantId',
       summary: 'MercadoPago payment notifications (x-signature verified)',
       tags: ['webhooks'],
       schemas: {
-        params: Joi.object({ tenantId: Joi.string().uuid().required() }),
-        query: Joi.object({
+        params: Joi.object<{ tenantId: string }>({ tenantId: uuid.required() }),
+        query: Joi.object<{ 'data.id'?: string; type?: string; topic?: string; id?: string }>({
           'data.id': Joi.string().max(64),
           type: Joi.string().max(64),
           topic: Joi.string().max(64),
           id: Joi.string().max(128),
         }),
-        body: Joi.object({
+        body: Joi.object<{ id: string | number; type: string; data: { id: string | number } }>({
           id: Joi.alternatives(Joi.string().max(128), Joi.number()).required(),
           type: Joi.string().max(64).required(),
           data: Joi.object({ id: Joi.alternatives(Joi.string().max(64), Joi.number()).required() })
@@ -46,9 +46,9 @@ export function webhookRoutes(deps: PaymentsDeps): Route[] {
           .required(),
       },
       handler: async (ctx, input) => {
-        const tenantId = input.params.tenantId as string;
-        const body = input.body as { id: string | number; type: string; data: { id: string | number } };
-        const dataId = String((input.query['data.id'] as string | undefined) ?? body.data.id);
+        const tenantId = input.params.tenantId;
+        const body = input.body;
+        const dataId = String(input.query['data.id'] ?? body.data.id);
         return runWithContext({ tenantId }, async () => {
           const em = currentEm() as unknown as EntityManager;
           // An unknown endpoint is a 404 the provider stops at; anything else (the database is down)
@@ -72,38 +72,32 @@ export function webhookRoutes(deps: PaymentsDeps): Route[] {
               verdict.reason === 'stale' ? 'Signature timestamp is too old' : 'Invalid signature',
             );
           }
-          // Stored and handed to paymentSync together: if the hand-off fails the row is rolled back
-          // and the 503 makes the provider send it again, so a notification is never stored unread.
-          const outcome = await em
-            .transactional(async (tx) => {
-              const stored = await tx.execute<Array<{ id: string }>>(
-                `insert into payments.provider_notifications (id, tenant_id, provider, notification_id, topic, provider_payment_id, payload, received_at)
-                 values (?, ?, 'mercadopago', ?, ?, ?, ?, now()) on conflict on constraint provider_notifications_unique do nothing returning id`,
-                [
-                  uuidv7(),
-                  tenantId,
-                  String(body.id),
-                  body.type,
-                  body.type === 'payment' ? dataId : null,
-                  JSON.stringify(body),
-                ],
-              );
-              if (!stored.length) return 'duplicate' as const;
-              if (body.type === 'payment')
-                await syncProviderPaymentLater(deps.temporal, {
-                  tenantId,
-                  provider: 'mercadopago',
-                  providerPaymentId: dataId,
-                });
-              return 'stored' as const;
-            })
-            .catch((err: unknown) => {
-              throw unavailable(err);
-            });
+          // Stored and handed to paymentSync together (a failed hand-off answers 503: sent again).
+          const outcome = await storeProviderNotification(
+            em,
+            {
+              tenantId,
+              provider: 'mercadopago',
+              notificationId: String(body.id),
+              topic: body.type,
+              providerPaymentId: body.type === 'payment' ? dataId : null,
+              payload: body,
+            },
+            () =>
+              body.type === 'payment'
+                ? syncProviderPaymentLater(deps.temporal, {
+                    tenantId,
+                    provider: 'mercadopago',
+                    providerPaymentId: dataId,
+                  })
+                : Promise.resolve(),
+          ).catch((err: unknown) => {
+            throw unavailable(err);
+          });
           if (outcome === 'duplicate') return { received: true, duplicate: true };
           return { received: true, duplicate: false };
         });
       },
-    },
+    }),
   ];
 }

@@ -1,3 +1,4 @@
+import { errorMessage } from '@faena/platform';
 /**
  * The MercadoPago sandbox: a small HTTP server speaking the subset of the MercadoPago API Faena
  * uses, following MercadoPago's test conventions, and sending correctly signed webhooks
@@ -194,7 +195,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     route(req, res).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : 500;
       if (res.headersSent) res.destroy();
-      else sendJson(res, status, { message: (err as Error).message, status });
+      else sendJson(res, status, { message: errorMessage(err), status });
     });
   });
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve));
@@ -241,7 +242,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       stateFile: options.stateFile ?? null,
     });
   } catch (err) {
-    log('error', (err as Error).message);
+    log('error', errorMessage(err));
     process.exit(78);
   }
   for (const s of ['SIGTERM', 'SIGINT'] as const)

@@ -1,3 +1,4 @@
+import { errorMessage } from '@faena/platform';
 /**
  * The sandbox's state: merchants (access token → webhook secret and webhook faults), payments with
  * their refunds, and idempotency keys. In memory, and also in a JSON file when one is given: loaded
@@ -86,7 +87,7 @@ export function openStore(file?: string): SandboxStore {
         if (state.version !== 1 || !Array.isArray(state.payments)) throw new Error('unknown layout');
       } catch (err) {
         // Refuse rather than start empty and overwrite it: delete the file to reset the sandbox.
-        throw new Error(`sandbox state file ${file} is unreadable (${(err as Error).message})`, {
+        throw new Error(`sandbox state file ${file} is unreadable (${errorMessage(err)})`, {
           cause: err,
         });
       }

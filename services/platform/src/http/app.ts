@@ -1,3 +1,5 @@
+import { errorMessage } from '../logger.ts';
+import type Joi from 'joi';
 import { bodyParser } from '@koa/bodyparser';
 import cors from '@koa/cors';
 import { Router } from '@koa/router';
@@ -40,6 +42,30 @@ export class Reply<T = unknown> {
 }
 export const reply = <T>(data: T, opts?: ConstructorParameters<typeof Reply<T>>[1]): Reply<T> =>
   new Reply(data, opts);
+
+/**
+ * A route whose handler receives its input typed from its joi schemas: declare the shape once, on
+ * the schema (`Joi.object<{ id: string }>({ id: uuid.required() })`, checked against the keys with
+ * `Joi.object<T, true>`), and the handler reads `input.params.id` as a string — no casts.
+ *
+ *   defineRoute({ method: 'get', path: '/offers/:id', schemas: { params: idParams }, handler: (ctx, { params }) => … })
+ */
+export function defineRoute<P = Record<string, never>, Q = Record<string, never>, B = undefined>(
+  route: TypedRoute<P, Q, B>,
+): Route {
+  // Validation put exactly these shapes in `ctx.state.input` (the schemas' output).
+  return route as unknown as Route;
+}
+
+export interface TypedRoute<P, Q, B> extends Omit<Route, 'schemas' | 'handler'> {
+  schemas?: {
+    params?: Joi.ObjectSchema<P>;
+    query?: Joi.ObjectSchema<Q>;
+    body?: Joi.Schema<B>;
+    response?: Joi.Schema;
+  };
+  handler: (ctx: Context, input: { params: P; query: Q; body: B }) => Promise<unknown>;
+}
 
 /** One HTTP route: its joi schemas validate input and document it in `/openapi.json`. */
 export interface Route {
@@ -209,7 +235,7 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
             name,
             status: 'down' as const,
             latencyMs: Math.round(performance.now() - t0),
-            error: (err as Error).message,
+            error: errorMessage(err),
           };
         } finally {
           clearTimeout(timer);

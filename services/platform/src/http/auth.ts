@@ -107,6 +107,13 @@ function tokenFrom(ctx: Context): { token: string; viaCookie: boolean } | undefi
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** The caller of a route behind `requireAuth` / `requirePermission` (401 when there is none). */
+export function authOf(ctx: { state: Record<string, unknown> }): AuthState {
+  const auth = ctx.state.auth as AuthState | undefined;
+  if (!auth) throw new DomainError('UNAUTHENTICATED', 'Authentication required');
+  return auth;
+}
+
 /** Branches in which the authenticated user holds `permission`: `'*'` for all, else a list (maybe empty). */
 export function branchesFor(ctx: Context, permission: string): '*' | string[] {
   const grants = (ctx.state.auth as AuthState | undefined)?.grants[permission] ?? [];
@@ -263,16 +270,21 @@ export function createAuthGuard(opts: AuthGuardOptions): AuthGuard {
   return { requireAuth, requirePermission, close: async () => void (await subscriber?.quit()) };
 }
 
-/** The guard of a service that trusts identity: JWKS and session look-ups at IDENTITY_URL. */
+/**
+ * The guard of a service that trusts identity: JWKS and session look-ups at IDENTITY_URL (issuer
+ * and audience default to identity's). Tests pass `{ localCacheMs: 0 }` to see revocations at once.
+ */
 export function authGuardFromConfig(
-  config: { IDENTITY_URL: string; JWT_ISSUER: string; JWT_AUDIENCE: string },
+  config: { IDENTITY_URL: string; JWT_ISSUER?: string; JWT_AUDIENCE?: string },
   redis: Redis,
+  overrides: Partial<Pick<AuthGuardOptions, 'localCacheMs'>> = {},
 ): AuthGuard {
   return createAuthGuard({
     jwks: `${config.IDENTITY_URL}/.well-known/jwks.json`,
     identityUrl: config.IDENTITY_URL,
-    issuer: config.JWT_ISSUER,
-    audience: config.JWT_AUDIENCE,
+    issuer: config.JWT_ISSUER ?? 'faena-identity',
+    audience: config.JWT_AUDIENCE ?? 'faena',
     redis,
+    ...overrides,
   });
 }

@@ -1,3 +1,4 @@
+import { errorMessage } from '../logger.ts';
 import { Connection } from '@temporalio/client';
 import pg from 'pg';
 import { testStack } from './env.ts';
@@ -26,7 +27,7 @@ export default async function globalSetup(): Promise<void> {
     await client.connect();
   } catch (err) {
     throw new Error(
-      `PostgreSQL is not reachable at ${testStack.postgresAdminUrl} (${(err as Error).message}). Run the tests with \`make test\`, which starts the stack.`,
+      `PostgreSQL is not reachable at ${testStack.postgresAdminUrl} (${errorMessage(err)}). Run the tests with \`make test\`, which starts the stack.`,
       { cause: err },
     );
   }

@@ -1,0 +1,56 @@
+/**
+ * How marketplace is assembled — the one place main.ts, worker.ts and the test harness build it
+ * from: its ORM, the API's dependencies and the worker's activity dependencies.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Client } from '@temporalio/client';
+import {
+  createOrm,
+  type AuthGuard,
+  type DatabaseConfig,
+  type Logger,
+  type Orm,
+  type Redis,
+} from '@faena/platform';
+import { ESCROW_TASK_QUEUE } from '@faena/workflows/escrow/contract';
+import type { ActivityDeps } from './activities.ts';
+import { createStorage, escrowWindows, type EscrowConfig, type StorageConfig } from './config.ts';
+import { SCHEMA } from './constants.ts';
+import type { MarketplaceDeps } from './deps.ts';
+import { entities } from './domain/entities.ts';
+
+export { SCHEMA };
+export const MIGRATIONS_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+export function createMarketplaceOrm(config: DatabaseConfig, logger?: Logger): Promise<Orm> {
+  return createOrm({
+    url: config.DATABASE_URL,
+    schema: SCHEMA,
+    entities,
+    migrationsPath: MIGRATIONS_PATH,
+    poolMax: config.DATABASE_POOL_MAX,
+    logger,
+  });
+}
+
+/**
+ * The API's dependencies. `escrowTaskQueue` is the contract's queue; tests pass a queue no worker
+ * polls to see a deal started without running it.
+ */
+export function createMarketplaceDeps(
+  config: StorageConfig & EscrowConfig,
+  infra: { orm: Orm; redis: Redis; logger: Logger; guard: AuthGuard; temporal: Client },
+  opts: { escrowTaskQueue?: string } = {},
+): MarketplaceDeps {
+  return {
+    ...infra,
+    storage: createStorage(config),
+    uploads: { maxFileBytes: config.UPLOAD_MAX_FILE_BYTES, maxFiles: config.UPLOAD_MAX_FILES },
+    escrowTaskQueue: opts.escrowTaskQueue ?? ESCROW_TASK_QUEUE,
+    escrowWindows: escrowWindows(config),
+  };
+}
+
+/** The worker's activity dependencies. */
+export const createMarketplaceActivityDeps = (infra: { orm: Orm; logger: Logger }): ActivityDeps => infra;

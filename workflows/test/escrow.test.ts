@@ -7,17 +7,13 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { uuidv7 } from 'uuidv7';
 import { runMigrations, runWithContext, withEm, workflowWorkerOptions, type Orm } from '@faena/platform';
 import { captureLogger, createTimeSkippingEnv, eventually, testDatabaseUrl } from '@faena/platform/testing';
-import { createActivities as createPaymentActivities } from '../../services/payments/src/activities.ts';
-import { createPayment } from '../../services/payments/src/domain/payments.ts';
 import { saveCredentials } from '../../services/payments/src/domain/providers.ts';
-import { mercadoPagoProvider } from '../../services/payments/src/providers/mercadopago.ts';
 import { startSandbox, type Sandbox } from '../../services/payments/src/sandbox/server.ts';
 import { createPaymentsOrm } from '../../services/payments/src/wiring.ts';
 import {
@@ -36,6 +32,14 @@ import {
   statusQuery,
 } from '../src/escrow/contract.ts';
 import { paymentStatusChanged } from '../src/payments/contract.ts';
+import {
+  SECRET,
+  dealInput,
+  fundWallet as fundWalletOf,
+  identityStandIn,
+  notificationsStandIn,
+  paymentsWithFailures,
+} from './support/stand-ins.ts';
 
 const tenantId = uuidv7();
 let env: TestWorkflowEnvironment;
@@ -44,15 +48,13 @@ let workers: Worker[];
 let running: Promise<unknown>;
 const events: Array<{ jobId: string; status: string; actor: string; key: string }> = [];
 const notified: Array<{ key: string; event: string; userId?: string }> = [];
-let payoutFailuresLeft = 0;
-/** Refund attempts to refuse as a provider refusing our credentials would (non-retryable). */
-let refundAuthFailuresLeft = 0;
+/** The real payments activities, with the failures a test injects. */
+let failing: ReturnType<typeof paymentsWithFailures>;
 const OPERATOR = { id: uuidv7(), name: 'Olga Operadora' };
 const CLIENT_NAME = 'Carla Cliente';
 /** Names identity gives the parties of the deals below. */
 const people = new Map<string, string>();
 let sandbox: Sandbox;
-const SECRET = 'escrow-test-secret-escrow-test-secret';
 
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
@@ -70,35 +72,8 @@ beforeAll(async () => {
       saveCredentials(e as unknown as EntityManager, SECRET, tenantId, 'mercadopago', account),
     ),
   );
-  const real = (realPayments = createPaymentActivities({
-    orm,
-    logger,
-    providers: { mercadopago: mercadoPagoProvider({ baseUrl: sandbox.url }) },
-    secretKey: SECRET,
-    publicUrl: 'http://127.0.0.1:9',
-  }));
-  const payments = {
-    ...real,
-    // Pays out, then "crashes" before answering, as many times as asked: retries must not pay twice.
-    async releasePayout(input: Parameters<typeof real.releasePayout>[0]) {
-      const result = await real.releasePayout(input);
-      if (payoutFailuresLeft > 0) {
-        payoutFailuresLeft -= 1;
-        throw new Error('worker crashed after paying out');
-      }
-      return result;
-    },
-    async refund(input: Parameters<typeof real.refund>[0]) {
-      if (refundAuthFailuresLeft > 0) {
-        refundAuthFailuresLeft -= 1;
-        throw ApplicationFailure.nonRetryable(
-          'provider answered 401 to POST /v1/payments/:id/refunds',
-          'PROVIDER_AUTH_FAILED',
-        );
-      }
-      return real.refund(input);
-    },
-  };
+  failing = paymentsWithFailures({ orm, logger, sandboxUrl: sandbox.url });
+  realPayments = failing.real;
   const connection = env.nativeConnection;
   workers = await Promise.all([
     Worker.create({
@@ -106,7 +81,7 @@ beforeAll(async () => {
       taskQueue: 'workflows',
       ...workflowWorkerOptions({ workflowsPath: fileURLToPath(new URL('../src/index.ts', import.meta.url)) }),
     }),
-    Worker.create({ connection, taskQueue: 'payments', activities: payments }),
+    Worker.create({ connection, taskQueue: 'payments', activities: failing.activities }),
     Worker.create({
       connection,
       taskQueue: 'marketplace',
@@ -119,40 +94,16 @@ beforeAll(async () => {
     Worker.create({
       connection,
       taskQueue: 'identity',
-      activities: {
-        async describeTenant() {
-          return {
-            id: tenantId,
-            name: 'Conectar',
-            currency: 'ARS',
-            locale: 'es-AR',
-            timeZone: 'America/Argentina/Buenos_Aires',
-          };
-        },
-        async describeUser({ userId }: { userId: string }) {
-          return {
-            id: userId,
-            name: people.get(userId) ?? 'Someone',
-            email: 'someone@example.com',
-            locale: null,
-          };
-        },
-        async verifyOperator({ userId }: { userId: string }) {
-          if (userId !== OPERATOR.id)
-            throw ApplicationFailure.nonRetryable(`user ${userId} lacks disputes.resolve`, 'FORBIDDEN');
-          return { ...OPERATOR, email: 'olga@example.com', locale: null };
-        },
-      },
+      activities: identityStandIn({
+        tenantId,
+        operator: OPERATOR,
+        nameOf: (id) => people.get(id) ?? 'Someone',
+      }),
     }),
     Worker.create({
       connection,
       taskQueue: 'notifications',
-      activities: {
-        async notify(n: { key: string; event: string; recipient?: { userId?: string } }) {
-          notified.push({ key: n.key, event: n.event, userId: n.recipient?.userId });
-          return { notificationIds: [], duplicate: false };
-        },
-      },
+      activities: notificationsStandIn((n) => notified.push(n)),
     }),
   ]);
   running = Promise.all(workers.map((w) => w.run()));
@@ -167,7 +118,7 @@ afterAll(async () => {
 });
 
 const em = () => orm.em.fork() as unknown as EntityManager;
-let realPayments: ReturnType<typeof createPaymentActivities>;
+let realPayments: ReturnType<typeof paymentsWithFailures>['real'];
 
 /**
  * The payer opens the deal's checkout URL and pays with a MercadoPago test name (APRO approves,
@@ -222,40 +173,14 @@ async function balance(kind: string, ownerId: string | null, currency = 'ARS'): 
   );
   return BigInt(rows[0]?.b ?? '0');
 }
-async function fundWallet(userId: string, amount: bigint) {
-  await runWithContext({ tenantId }, () =>
-    withEm(orm, (e) =>
-      createPayment(e as unknown as EntityManager, tenantId, {
-        key: uuidv7(),
-        amount,
-        currency: 'ARS',
-        method: 'cash',
-        payerId: userId,
-        purpose: 'wallet_topup',
-        reference: 'test funds',
-      }),
-    ),
-  );
-}
+const fundWallet = (userId: string, amount: bigint) => fundWalletOf(orm, tenantId, userId, amount);
 
 interface Deal {
   input: EscrowInput;
   handle: WorkflowHandle;
 }
 async function startDeal(over: Partial<EscrowInput> = {}, opts: { fund?: boolean } = {}): Promise<Deal> {
-  const input: EscrowInput = {
-    tenantId,
-    offerId: uuidv7(),
-    jobId: uuidv7(),
-    title: 'Fix the kitchen sink',
-    clientId: uuidv7(),
-    professionalId: uuidv7(),
-    amount: '100000',
-    currency: 'ARS',
-    commissionBps: 1000,
-    method: 'wallet',
-    ...over,
-  };
+  const input = dealInput(tenantId, over);
   people.set(input.clientId, CLIENT_NAME).set(input.professionalId, 'Pablo Plomero');
   if (input.method === 'wallet' && opts.fund !== false)
     await fundWallet(input.clientId, BigInt(input.amount));
@@ -399,11 +324,11 @@ describe('escrow workflow', () => {
     const { input, handle } = await startDeal();
     await waitFor(handle, 'in_progress');
     await handle.executeUpdate(markCompleted, { args: [{ professionalId: input.professionalId }] });
-    payoutFailuresLeft = 2;
+    failing.payoutCrashes(2);
     await handle.executeUpdate(approve, { args: [{ clientId: input.clientId }] });
     const final = (await handle.result()) as EscrowStatus;
     expect(final).toMatchObject({ state: 'paid_out', paidOut: '90000' });
-    expect(payoutFailuresLeft).toBe(0);
+    expect(failing.payoutCrashesLeft()).toBe(0);
     expect(await balance('professional_payable', input.professionalId)).toBe(90000n);
     const entries = await em().execute<Array<{ n: string }>>(
       `select count(*)::text as n from payments.journal_entries where tenant_id = ? and kind = 'payout' and idempotency_key = ?`,
@@ -443,7 +368,7 @@ describe('escrow workflow', () => {
   it('a refund the provider refuses for credentials waits in refund_blocked for a verified operator retry', async () => {
     const { input, handle } = await startDeal();
     await waitFor(handle, 'in_progress');
-    refundAuthFailuresLeft = 1;
+    failing.refundAuthFailure((key) => key.startsWith(`${handle.workflowId}/`));
     await handle.executeUpdate(cancel, {
       args: [{ by: 'client', actorId: input.clientId, reason: 'moved away' }],
     });

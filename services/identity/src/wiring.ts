@@ -1,11 +1,8 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   createAuthGuard,
-  createOrm,
+  serviceOrm,
   runWithContext,
   withEm,
-  type DatabaseConfig,
   type Logger,
   type Orm,
   type Redis,
@@ -20,18 +17,7 @@ import { createKeyStore } from './domain/keys.ts';
 import { createLoginThrottle } from './domain/throttle.ts';
 
 export { SCHEMA };
-export const MIGRATIONS_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
-
-export function createIdentityOrm(config: DatabaseConfig, logger?: Logger): Promise<Orm> {
-  return createOrm({
-    url: config.DATABASE_URL,
-    schema: SCHEMA,
-    entities,
-    migrationsPath: MIGRATIONS_PATH,
-    poolMax: config.DATABASE_POOL_MAX,
-    logger,
-  });
-}
+export const createIdentityOrm = serviceOrm({ schema: SCHEMA, entities, moduleUrl: import.meta.url });
 
 type WiringConfig = Pick<
   IdentityConfig,

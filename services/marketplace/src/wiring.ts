@@ -2,17 +2,8 @@
  * How marketplace is assembled — the one place main.ts, worker.ts and the test harness build it
  * from: its ORM, the API's dependencies and the worker's activity dependencies.
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
-import {
-  createOrm,
-  type AuthGuard,
-  type DatabaseConfig,
-  type Logger,
-  type Orm,
-  type Redis,
-} from '@faena/platform';
+import { serviceOrm, type AuthGuard, type Logger, type Orm, type Redis } from '@faena/platform';
 import { ESCROW_TASK_QUEUE } from '@faena/workflows/escrow/contract';
 import type { ActivityDeps } from './activities.ts';
 import { createStorage, escrowWindows, type EscrowConfig, type StorageConfig } from './config.ts';
@@ -21,18 +12,7 @@ import type { MarketplaceDeps } from './deps.ts';
 import { entities } from './domain/entities.ts';
 
 export { SCHEMA };
-export const MIGRATIONS_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
-
-export function createMarketplaceOrm(config: DatabaseConfig, logger?: Logger): Promise<Orm> {
-  return createOrm({
-    url: config.DATABASE_URL,
-    schema: SCHEMA,
-    entities,
-    migrationsPath: MIGRATIONS_PATH,
-    poolMax: config.DATABASE_POOL_MAX,
-    logger,
-  });
-}
+export const createMarketplaceOrm = serviceOrm({ schema: SCHEMA, entities, moduleUrl: import.meta.url });
 
 /**
  * The API's dependencies. `escrowTaskQueue` is the contract's queue; tests pass a queue no worker

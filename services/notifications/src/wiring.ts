@@ -1,13 +1,4 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import {
-  authGuardFromConfig,
-  createOrm,
-  type DatabaseConfig,
-  type Logger,
-  type Orm,
-  type Redis,
-} from '@faena/platform';
+import { authGuardFromConfig, serviceOrm, type Logger, type Orm, type Redis } from '@faena/platform';
 import type { NotificationsConfig, SharedConfig } from './config.ts';
 import { SCHEMA } from './constants.ts';
 import type { NotificationsDeps } from './deps.ts';
@@ -18,18 +9,7 @@ import { createWebhookDispatcher } from './domain/webhooks.ts';
 import { createRealtimePublisher, type RealtimePublisher } from './realtime/publish.ts';
 
 export { SCHEMA };
-export const MIGRATIONS_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
-
-export function createNotificationsOrm(config: DatabaseConfig, logger?: Logger): Promise<Orm> {
-  return createOrm({
-    url: config.DATABASE_URL,
-    schema: SCHEMA,
-    entities,
-    migrationsPath: MIGRATIONS_PATH,
-    poolMax: config.DATABASE_POOL_MAX,
-    logger,
-  });
-}
+export const createNotificationsOrm = serviceOrm({ schema: SCHEMA, entities, moduleUrl: import.meta.url });
 
 type NotifyConfig = Pick<
   SharedConfig,

@@ -2,17 +2,8 @@
  * How payments is assembled — the one place main.ts, worker.ts, the seed and the test harness
  * build it from: its ORM, the API's dependencies and the worker's activity dependencies.
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
-import {
-  createOrm,
-  type AuthGuard,
-  type DatabaseConfig,
-  type Logger,
-  type Orm,
-  type Redis,
-} from '@faena/platform';
+import { serviceOrm, type AuthGuard, type Logger, type Orm, type Redis } from '@faena/platform';
 import type { ActivityDeps } from './activities.ts';
 import type { PaymentsConfig } from './config.ts';
 import { SCHEMA } from './constants.ts';
@@ -22,18 +13,7 @@ import type { Providers } from './domain/providers.ts';
 import { mercadoPagoProvider } from './providers/mercadopago.ts';
 
 export { SCHEMA };
-export const MIGRATIONS_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
-
-export function createPaymentsOrm(config: DatabaseConfig, logger?: Logger): Promise<Orm> {
-  return createOrm({
-    url: config.DATABASE_URL,
-    schema: SCHEMA,
-    entities,
-    migrationsPath: MIGRATIONS_PATH,
-    poolMax: config.DATABASE_POOL_MAX,
-    logger,
-  });
-}
+export const createPaymentsOrm = serviceOrm({ schema: SCHEMA, entities, moduleUrl: import.meta.url });
 
 type ProviderConfig = Pick<
   PaymentsConfig,

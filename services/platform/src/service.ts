@@ -5,6 +5,8 @@
  * everywhere: logger → ORM → Redis → Temporal → auth guard → the service's own parts; on SIGTERM the
  * process drains, then closes what it opened in reverse.
  */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import type {
@@ -16,7 +18,7 @@ import type {
   WorkerConfig,
 } from './config.ts';
 import { dbHealthCheck } from './db/health.ts';
-import type { Orm } from './db/orm.ts';
+import { createOrm, type CreateOrmOptions, type Orm } from './db/orm.ts';
 import { createHttpApp, type HealthCheck, type HttpApp, type Route } from './http/app.ts';
 import { requestContextMiddleware } from './db/context.ts';
 import { metricsMiddleware } from './telemetry/index.ts';
@@ -41,6 +43,27 @@ export interface Closer {
 
 /** How a service's ORM is made (its `createXOrm` in wiring.ts). */
 export type OrmFactory = (config: DatabaseConfig, logger?: Logger) => Promise<Orm>;
+
+/**
+ * A service's `createXOrm`: its schema and entities, its migrations in `src/migrations` next to the
+ * module at `moduleUrl` (pass `import.meta.url` of its wiring.ts), the pool sized by the config.
+ */
+export function serviceOrm(opts: {
+  schema: string;
+  entities: CreateOrmOptions['entities'];
+  moduleUrl: string;
+}): OrmFactory {
+  const migrationsPath = path.join(path.dirname(fileURLToPath(opts.moduleUrl)), 'migrations');
+  return (config, logger) =>
+    createOrm({
+      url: config.DATABASE_URL,
+      schema: opts.schema,
+      entities: opts.entities,
+      migrationsPath,
+      poolMax: config.DATABASE_POOL_MAX,
+      logger,
+    });
+}
 
 /** The options every `createApp(deps, options)` takes, read once from the HTTP config. */
 export interface AppOptions {

@@ -8,7 +8,6 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Client, Connection, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
 import { uuidv7 } from 'uuidv7';
 import {
@@ -26,13 +25,18 @@ import {
   testDatabaseUrl,
   testStack,
 } from '@faena/platform/testing';
-import { createActivities as createPaymentActivities } from '../../../services/payments/src/activities.ts';
-import { createPayment } from '../../../services/payments/src/domain/payments.ts';
 import { saveCredentials } from '../../../services/payments/src/domain/providers.ts';
-import { mercadoPagoProvider } from '../../../services/payments/src/providers/mercadopago.ts';
 import { syncProviderPaymentLater } from '../../../services/payments/src/payment-sync.ts';
 import { startSandbox, type Sandbox } from '../../../services/payments/src/sandbox/server.ts';
 import { createPaymentsOrm } from '../../../services/payments/src/wiring.ts';
+import {
+  SECRET,
+  dealInput,
+  fundWallet,
+  identityStandIn,
+  notificationsStandIn,
+  paymentsWithFailures,
+} from '../support/stand-ins.ts';
 import {
   approve,
   cancel,
@@ -53,7 +57,6 @@ import {
 /** Deals run side by side on a loaded CI machine: give each step room (the bound, not a sleep). */
 const eventually = <T>(check: () => Promise<T>, withinMs = 30000) => eventuallyWithin(check, withinMs, 100);
 
-const SECRET = 'live-deals-secret-live-deals-secret-0123';
 export const OPERATOR = { id: '0190a000-0000-7000-8000-00000000000a', name: 'Olga Operadora' };
 
 export interface LiveStack {
@@ -102,102 +105,30 @@ export async function startLiveStack(opts: {
       saveCredentials(e as unknown as EntityManager, SECRET, tenantId, 'mercadopago', account),
     ),
   );
-  const real = createPaymentActivities({
-    orm,
-    logger,
-    providers: { mercadopago: mercadoPagoProvider({ baseUrl: sandbox.url }) },
-    secretKey: SECRET,
-    publicUrl: 'http://127.0.0.1:9',
-  });
-  const refundFailures = new Set<string>();
-  const payments = {
-    ...real,
-    async refund(input: Parameters<typeof real.refund>[0]) {
-      const deal = [...refundFailures].find((w) => input.key.startsWith(`${w}/`));
-      if (deal) {
-        refundFailures.delete(deal);
-        throw ApplicationFailure.nonRetryable(
-          'provider answered 401 to POST /v1/payments/:id/refunds',
-          'PROVIDER_AUTH_FAILED',
-        );
-      }
-      return real.refund(input);
-    },
-  };
-  const identity = {
-    async describeTenant() {
-      return {
-        id: tenantId,
-        name: 'Conectar',
-        currency: 'ARS',
-        locale: 'es-AR',
-        timeZone: 'America/Argentina/Buenos_Aires',
-      };
-    },
-    async describeUser({ userId }: { userId: string }) {
-      return { id: userId, name: `User ${userId.slice(-4)}`, email: `${userId}@example.com`, locale: null };
-    },
-    async verifyOperator({ userId }: { userId: string }) {
-      if (userId !== OPERATOR.id)
-        throw ApplicationFailure.nonRetryable(`user ${userId} lacks disputes.resolve`, 'FORBIDDEN');
-      return { ...OPERATOR, email: 'olga@example.com', locale: null };
-    },
-  };
+  const failing = paymentsWithFailures({ orm, logger, sandboxUrl: sandbox.url });
+  const identity = identityStandIn({ tenantId, operator: OPERATOR, nameOf: (id) => `User ${id.slice(-4)}` });
   const created = await Promise.all([
     createWorker({ config, logger, taskQueue: 'workflows', workflowsPath: opts.workflowsPath }),
-    createWorker({ config, logger, taskQueue: 'payments', activities: payments }),
+    createWorker({ config, logger, taskQueue: 'payments', activities: failing.activities }),
     createWorker({ config, logger, taskQueue: 'marketplace', activities: { async recordJobEvent() {} } }),
-    createWorker({
-      config,
-      logger,
-      taskQueue: 'notifications',
-      activities: {
-        async notify() {
-          return { notificationIds: [], duplicate: false };
-        },
-      },
-    }),
+    createWorker({ config, logger, taskQueue: 'notifications', activities: notificationsStandIn() }),
+
     createWorker({ config, logger, taskQueue: 'identity', activities: identity }),
   ]);
   const workers: Worker[] = created.map((c) => c.worker);
   const running = Promise.all(workers.map((w) => w.run()));
   const syncRuns: WorkflowHandle[] = [];
 
-  const fund = (userId: string, amount: bigint) =>
-    runWithContext({ tenantId }, () =>
-      withEm(orm, (e) =>
-        createPayment(e as unknown as EntityManager, tenantId, {
-          key: uuidv7(),
-          amount,
-          currency: 'ARS',
-          method: 'cash',
-          payerId: userId,
-          purpose: 'wallet_topup',
-          reference: 'live deal funds',
-        }),
-      ),
-    );
+  const fund = (userId: string, amount: bigint) => fundWallet(orm, tenantId, userId, amount);
 
   return {
     client,
     namespace: opts.namespace,
     tenantId,
     sandbox,
-    failNextRefund: (workflowId) => refundFailures.add(workflowId),
+    failNextRefund: (workflowId) => failing.refundAuthFailure((key) => key.startsWith(`${workflowId}/`)),
     async start(over = {}, o = {}) {
-      const input: EscrowInput = {
-        tenantId,
-        offerId: uuidv7(),
-        jobId: uuidv7(),
-        title: 'Fix the kitchen sink',
-        clientId: uuidv7(),
-        professionalId: uuidv7(),
-        amount: '100000',
-        currency: 'ARS',
-        commissionBps: 1000,
-        method: 'wallet',
-        ...over,
-      };
+      const input = dealInput(tenantId, over);
       if (input.method === 'wallet' && o.fund !== false) await fund(input.clientId, BigInt(input.amount));
       const handle = await client.workflow.start<EscrowWorkflow>(ESCROW_WORKFLOW_TYPE, {
         taskQueue: ESCROW_TASK_QUEUE,
@@ -216,11 +147,11 @@ export async function startLiveStack(opts: {
       await fetch(`${sandbox.url}/sandbox/payments/${row!.pid}/approve?silent=1`, { method: 'POST' });
       // What the webhook route does with the provider's notification: paymentSync reads the
       // provider, applies it and tells the deal.
-      const sync = await syncProviderPaymentLater(
-        client,
-        { tenantId, provider: 'mercadopago', providerPaymentId: row!.pid },
-        { taskQueue: 'workflows' },
-      );
+      const sync = await syncProviderPaymentLater(client, {
+        tenantId,
+        provider: 'mercadopago',
+        providerPaymentId: row!.pid,
+      });
       syncRuns.push(sync);
       await sync.result();
     },

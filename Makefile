@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/.cache/tools/node/bin:$(CURDIR)/.cache/tools/venv/bin:$(PATH)
 
-.PHONY: dev test install stack stop typecheck lint format bench chaos charts-check clean logs
+.PHONY: dev test install stack stop typecheck lint format bench chaos charts-check clean logs contract
 
 dev: install stack ## install, start the stack, migrate, seed and run every service (Ctrl-C stops all)
 	@bash scripts/dev.sh
@@ -34,6 +34,9 @@ logs: ## follow one process's log from `make dev`, readable (SERVICE=payments | 
 
 bench: install stack ## benchmarks (performance is measured here, never asserted in tests)
 	@bash scripts/bench.sh
+
+contract: install ## Schemathesis against the APIs of a running `make dev` (reports in .cache/contract/)
+	@bash scripts/contract.sh
 
 chaos: install ## escrow deals under faults on a stack of its own (CHAOS_SEED, CHAOS_DEALS, CHAOS_FAULTS, CHAOS_SECONDS)
 	@bash scripts/chaos.sh

@@ -35,6 +35,13 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
+# 3b. Schemathesis (PyPI, same venv): the OpenAPI contract fuzzer of scripts/contract.sh.
+if [ ! -f "$TOOLS/venv/.schemathesis-$SCHEMATHESIS_VERSION" ]; then
+  log "installing Schemathesis $SCHEMATHESIS_VERSION (PyPI)"
+  "$TOOLS/venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  touch "$TOOLS/venv/.schemathesis-$SCHEMATHESIS_VERSION"
+fi
+
 # 4. Helm, kubeconform (+ offline schemas), promtool, hadolint, terraform: the delivery checks.
 bash "$ROOT/scripts/install-k8s-tools.sh"
 

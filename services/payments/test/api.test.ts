@@ -146,6 +146,29 @@ describe('partially_refunded in the API', () => {
     expect(one.properties.status.enum).toEqual(expect.arrayContaining(['partially_refunded', 'refunded']));
     expect(one.properties.refundedAmount).toBeDefined();
   });
+
+  it('says what each operation requires: its permission and the headers its middleware reads', async () => {
+    const doc = (await h.agent.get('/openapi.json')).body;
+    const create = doc.paths['/api/payments/v1/payments'].post;
+    expect(create['x-permission']).toBe('payments.create');
+    expect(create.description).toContain('`payments.create`');
+    const header = (name: string) =>
+      create.parameters.find((p: { in: string; name: string }) => p.in === 'header' && p.name === name);
+    expect(header('Idempotency-Key')).toMatchObject({
+      required: true,
+      schema: { minLength: 8, maxLength: 255 },
+    });
+    expect(header('X-CSRF-Token')).toMatchObject({ required: false });
+    // And the API does what the document says: without the header the request is refused.
+    const refused = await h.agent
+      .post(`${API}/payments`)
+      .set(bearer(b.owner))
+      .send({ amount: 100, currency: 'CLP', method: 'cash', purpose: 'sale', reference: 'doc check' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors[0].field).toBe('headers.idempotency-key');
+    // An operation open to any signed-in user names no permission.
+    expect(doc.paths['/api/payments/v1/wallets/me'].get['x-permission']).toBeUndefined();
+  });
 });
 
 describe('history, ledger and isolation', () => {

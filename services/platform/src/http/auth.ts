@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { Context, Middleware } from 'koa';
 import { setContext } from '../context.ts';
+import { documented } from './documented.ts';
 import { DomainError } from './errors.ts';
 
 /** Claims of a Faena access token (issued by identity, ES256, 15 minutes). */
@@ -251,21 +252,37 @@ export function createAuthGuard(opts: AuthGuardOptions): AuthGuard {
     setContext({ tenantId: claims.tid, userId: claims.sub, permissions: new Set(Object.keys(grants)) });
   }
 
-  const requireAuth = (): Middleware => async (ctx, next) => {
-    await authenticate(ctx);
-    await next();
+  /** Browsers signed in by cookie send the CSRF token on unsafe methods; bearer-token clients do not. */
+  const csrfHeader = {
+    name: CSRF_HEADER,
+    required: false,
+    description:
+      'The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token)',
   };
+  const requireAuth = (): Middleware =>
+    documented(
+      async (ctx, next) => {
+        await authenticate(ctx);
+        await next();
+      },
+      { headers: [csrfHeader] },
+    );
 
-  const requirePermission =
-    (permission: string, p: { branch?: (ctx: Context) => string | undefined } = {}): Middleware =>
-    async (ctx, next) => {
-      await authenticate(ctx);
-      const where = branchesFor(ctx, permission);
-      const branch = p.branch?.(ctx);
-      const allowed = where === '*' || (branch ? where.includes(branch) : where.length > 0);
-      if (!allowed) throw new DomainError('FORBIDDEN', `Missing permission ${permission}`);
-      await next();
-    };
+  const requirePermission = (
+    permission: string,
+    p: { branch?: (ctx: Context) => string | undefined } = {},
+  ): Middleware =>
+    documented(
+      async (ctx, next) => {
+        await authenticate(ctx);
+        const where = branchesFor(ctx, permission);
+        const branch = p.branch?.(ctx);
+        const allowed = where === '*' || (branch ? where.includes(branch) : where.length > 0);
+        if (!allowed) throw new DomainError('FORBIDDEN', `Missing permission ${permission}`);
+        await next();
+      },
+      { permission, headers: [csrfHeader] },
+    );
 
   return { requireAuth, requirePermission, close: async () => void (await subscriber?.quit()) };
 }

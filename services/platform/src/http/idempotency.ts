@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Context, Middleware } from 'koa';
 import { currentContext } from '../context.ts';
+import { documented } from './documented.ts';
 import { DomainError } from './errors.ts';
 
 interface Stored {
@@ -39,6 +40,18 @@ const canonical = (v: unknown): string =>
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+const IDEMPOTENCY_DOC = {
+  headers: [
+    {
+      name: 'Idempotency-Key',
+      required: true,
+      description:
+        'Makes retries safe: the same key and body answer the first result again; another body with the key is 409',
+      schema: { type: 'string', minLength: 8, maxLength: 255, pattern: '^[\\x21-\\x7E]+$' },
+    },
+  ],
+};
+
 /**
  * `Idempotency-Key` for POSTs that move money or stock. The first request with a key runs; a later
  * one with the same key and body gets the first answer again (`Idempotent-Replayed: true`), also
@@ -56,7 +69,7 @@ export function idempotency(opts: IdempotencyOptions): Middleware {
     ctx.body = s.body;
   };
 
-  return async (ctx, next) => {
+  return documented(async (ctx, next) => {
     const key = ctx.get('Idempotency-Key');
     if (!KEY.test(key)) {
       throw new DomainError(
@@ -159,5 +172,5 @@ export function idempotency(opts: IdempotencyOptions): Middleware {
       'EX',
       ttl,
     );
-  };
+  }, IDEMPOTENCY_DOC);
 }

@@ -1,6 +1,7 @@
 import type Joi from 'joi';
 import joiToJson from 'joi-to-json';
 import type { HttpAppOptions } from './app.ts';
+import { docsOf } from './documented.ts';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -39,11 +40,27 @@ export function buildOpenApi(
   for (const r of opts.routes) {
     const path = `${r.root ? '' : opts.basePath}${r.path}`.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
     const status = String(r.status ?? 200);
+    const doc = docsOf(r.middleware);
+    const headers = doc.headers.filter((h, i, all) => all.findIndex((x) => x.name === h.name) === i);
     const op: Record<string, unknown> = {
       operationId: `${r.method}${path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
       summary: r.summary,
       tags: r.tags ?? [opts.service],
-      parameters: [...parameters('path', r.schemas?.params), ...parameters('query', r.schemas?.query)],
+      ...(doc.permission && {
+        description: `Requires the permission \`${doc.permission}\` (in the branch concerned, or tenant-wide).`,
+        'x-permission': doc.permission,
+      }),
+      parameters: [
+        ...parameters('path', r.schemas?.params),
+        ...parameters('query', r.schemas?.query),
+        ...headers.map((h) => ({
+          name: h.name,
+          in: 'header',
+          required: h.required,
+          description: h.description,
+          schema: h.schema ?? { type: 'string' },
+        })),
+      ],
       responses: {
         [status]: {
           description: 'Success',

@@ -7,7 +7,42 @@ type JsonSchema = Record<string, unknown>;
 
 // The package is CommonJS (`module.exports = parse`) but its typings declare an ES default export.
 const parse = joiToJson as unknown as (schema: Joi.Schema, mode: 'open-api') => JsonSchema;
-const toSchema = (schema: Joi.Schema): JsonSchema => parse(schema, 'open-api');
+const toSchema = (schema: Joi.Schema): JsonSchema => refine(schema.describe(), parse(schema, 'open-api'));
+
+interface JoiDescription {
+  type?: string;
+  allow?: unknown[];
+  rules?: Array<{ name: string; args?: Record<string, unknown> }>;
+  keys?: Record<string, JoiDescription>;
+  items?: JoiDescription[];
+  matches?: Array<{ schema?: JoiDescription }>;
+}
+
+/**
+ * What joi validates that joi-to-json leaves out, so the document is as strict as the API: a joi
+ * string refuses `''` unless it `allow('')`s it (`minLength: 1`); an object's `.min(n)` keys
+ * (`minProperties`); a URI's schemes (`pattern`). Walks the joi description beside the JSON.
+ */
+function refine(d: JoiDescription, json: JsonSchema): JsonSchema {
+  const rule = (name: string) => d.rules?.find((r) => r.name === name);
+  if (d.type === 'string' && json.type === 'string') {
+    if (!d.allow?.includes('') && json.minLength === undefined && !json.enum) json.minLength = 1;
+    const schemes = (rule('uri')?.args?.options as { scheme?: string[] } | undefined)?.scheme;
+    if (schemes && !json.pattern) json.pattern = `^(${schemes.join('|')}):`;
+  }
+  if (d.type === 'object') {
+    const min = rule('min')?.args?.limit;
+    if (typeof min === 'number') json.minProperties = min;
+    const props = json.properties as Record<string, JsonSchema> | undefined;
+    for (const [k, sub] of Object.entries(d.keys ?? {})) if (props?.[k]) refine(sub, props[k]);
+  }
+  if (d.type === 'array' && d.items?.[0] && json.items) refine(d.items[0], json.items as JsonSchema);
+  if (d.type === 'alternatives') {
+    const options = (json.anyOf ?? json.oneOf) as JsonSchema[] | undefined;
+    d.matches?.forEach((m, i) => m.schema && options?.[i] && refine(m.schema, options[i]));
+  }
+  return json;
+}
 
 /** Turns an object schema's keys into OpenAPI parameters (`in: path|query|header`). */
 function parameters(where: 'path' | 'query' | 'header', schema: Joi.ObjectSchema | undefined): JsonSchema[] {

@@ -149,6 +149,27 @@ describe('profile and KYC', () => {
   });
 });
 
+describe('the uploads in /openapi.json', () => {
+  it('are multipart/form-data with their fields, kinds and file parts', async () => {
+    const doc = (await h.agent.get('/openapi.json')).body;
+    const kyc = doc.paths['/api/marketplace/v1/professionals/me/kyc/documents'].post.requestBody.content;
+    expect(Object.keys(kyc)).toEqual(['multipart/form-data']);
+    expect(kyc['multipart/form-data'].schema).toMatchObject({
+      properties: {
+        kind: { type: 'string', enum: ['id_front', 'id_back', 'selfie', 'certificate', 'other'] },
+        file: { type: 'string', format: 'binary' },
+      },
+      required: ['kind', 'file'],
+    });
+    const portfolio = doc.paths['/api/marketplace/v1/professionals/me/portfolio'].post.requestBody.content;
+    expect(portfolio['multipart/form-data'].schema.properties.images).toMatchObject({
+      type: 'array',
+      items: { type: 'string', format: 'binary' },
+      maxItems: 3,
+    });
+  });
+});
+
 describe('portfolio', () => {
   it('stores several images per item through the storage adapter and serves them back', async () => {
     const nb = await business(h);

@@ -72,6 +72,17 @@ const presentItem = (i: PortfolioItem, images: PortfolioImage[]) => ({
   createdAt: i.createdAt.toISOString(),
 });
 
+/** The text fields of the uploads (read by `readMultipart`, documented as `multipart/form-data`). */
+const kycFields = Joi.object({
+  kind: Joi.string()
+    .valid(...KYC_DOCUMENT_KINDS)
+    .required(),
+});
+const portfolioFields = Joi.object({
+  title: Joi.string().trim().min(1).max(120).required(),
+  description: Joi.string().max(4000).allow(''),
+});
+
 export function professionalRoutes(deps: MarketplaceDeps): Route[] {
   const { guard, storage } = deps;
   const profile = guard.requirePermission('professionals.profile');
@@ -158,6 +169,7 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
       auth: true,
       status: 201,
       middleware: [profile],
+      schemas: { multipart: { fields: kycFields, file: 'file' } },
       handler: async (ctx) => {
         const p = await mine(ctx);
         const { fields, files } = await readMultipart<{ kind: KycDocument['kind'] }>(ctx, {
@@ -165,11 +177,7 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
           maxFiles: 1,
           fileField: 'file',
           accept: DOCUMENT_TYPES,
-          fields: Joi.object({
-            kind: Joi.string()
-              .valid(...KYC_DOCUMENT_KINDS)
-              .required(),
-          }),
+          fields: kycFields,
         });
         const file = files[0];
         if (!file)
@@ -199,16 +207,14 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
       auth: true,
       status: 201,
       middleware: [profile],
+      schemas: { multipart: { fields: portfolioFields, file: 'images', maxFiles: deps.uploads.maxFiles } },
       handler: async (ctx) => {
         const p = await mine(ctx);
         const { fields, files } = await readMultipart<{ title: string; description?: string }>(ctx, {
           ...deps.uploads,
           fileField: 'images',
           accept: IMAGE_TYPES,
-          fields: Joi.object({
-            title: Joi.string().trim().min(1).max(120).required(),
-            description: Joi.string().max(4000).allow(''),
-          }),
+          fields: portfolioFields,
         });
         if (!files.length)
           throw new DomainError('VALIDATION_FAILED', 'Attach at least one image as `images`', {

@@ -63,6 +63,7 @@ export interface TypedRoute<P, Q, B> extends Omit<Route, 'schemas' | 'handler'> 
     query?: Joi.ObjectSchema<Q>;
     body?: Joi.Schema<B>;
     response?: Joi.Schema;
+    multipart?: RouteSchemas['multipart'];
   };
   handler: (ctx: Context, input: { params: P; query: Q; body: B }) => Promise<unknown>;
 }

@@ -119,6 +119,29 @@ export function buildOpenApi(
         required: true,
         content: { 'application/json': { schema: toSchema(r.schemas.body) } },
       };
+    const upload = r.schemas?.multipart;
+    if (upload) {
+      const fields = toSchema(upload.fields) as { properties?: JsonSchema; required?: string[] };
+      const file = { type: 'string', format: 'binary' };
+      op.requestBody = {
+        required: true,
+        content: {
+          'multipart/form-data': {
+            schema: {
+              type: 'object',
+              properties: {
+                ...fields.properties,
+                [upload.file]:
+                  (upload.maxFiles ?? 1) > 1
+                    ? { type: 'array', items: file, maxItems: upload.maxFiles }
+                    : file,
+              },
+              required: [...(fields.required ?? []), upload.file],
+            },
+          },
+        },
+      };
+    }
     (paths[path] ??= {})[r.method] = op;
   }
   return {

@@ -9,6 +9,18 @@ export interface RouteSchemas {
   body?: Joi.Schema;
   /** Schema of `data` in the success envelope, for the OpenAPI document. */
   response?: Joi.Schema;
+  /**
+   * A `multipart/form-data` upload, for the OpenAPI document: its text fields and the name of its
+   * file field (the handler reads and checks them, e.g. with the same `fields` schema).
+   */
+  multipart?: MultipartSchema;
+}
+
+export interface MultipartSchema {
+  fields: Joi.ObjectSchema;
+  file: string;
+  /** How many files the field takes (default 1). */
+  maxFiles?: number;
 }
 
 const OPTIONS: Joi.ValidationOptions = {

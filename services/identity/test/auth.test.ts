@@ -267,4 +267,15 @@ describe('signing keys', () => {
     const fresh = (await login(biz.ownerEmail)).body.data.accessToken as string;
     expect(JSON.parse(Buffer.from(fresh.split('.')[0]!, 'base64url').toString()).kid).toBe(newKid);
   });
+
+  it('/openapi.json documents the JWKS as the key set it is, not inside the envelope', async () => {
+    const doc = (await h.agent.get('/openapi.json')).body;
+    for (const path of ['/.well-known/jwks.json', '/api/identity/v1/.well-known/jwks.json']) {
+      const schema = doc.paths[path].get.responses['200'].content['application/json'].schema;
+      expect(schema.properties.keys.items.required).toEqual(['kty', 'kid']);
+      expect(schema.properties.success).toBeUndefined();
+    }
+    const served = (await h.agent.get('/.well-known/jwks.json')).body;
+    expect(Object.keys(served)).toEqual(['keys']);
+  });
 });

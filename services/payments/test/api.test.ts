@@ -166,6 +166,9 @@ describe('partially_refunded in the API', () => {
       .send({ amount: 100, currency: 'CLP', method: 'cash', purpose: 'sale', reference: 'doc check' });
     expect(refused.status).toBe(400);
     expect(refused.body.errors[0].field).toBe('headers.idempotency-key');
+    // A file download is documented as the file, not as the JSON envelope.
+    const csv = doc.paths['/api/payments/v1/accounts/{id}/statement.csv'].get.responses['200'].content;
+    expect(Object.keys(csv)).toEqual(['text/csv']);
     // An operation open to any signed-in user names no permission.
     expect(doc.paths['/api/payments/v1/wallets/me'].get['x-permission']).toBeUndefined();
   });

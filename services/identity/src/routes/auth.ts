@@ -432,6 +432,25 @@ export function authRoutes(deps: IdentityDeps): Route[] {
       root: true,
       summary: 'Public keys that verify Faena access tokens (JWKS)',
       tags: ['auth'],
+      // RFC 7517: the key set itself, not the envelope (what JWT libraries fetch).
+      produces: {
+        contentType: 'application/json',
+        schema: Joi.object({
+          keys: Joi.array()
+            .items(
+              Joi.object({
+                kty: Joi.string().required(),
+                kid: Joi.string().required(),
+                alg: Joi.string(),
+                use: Joi.string(),
+                crv: Joi.string(),
+                x: Joi.string(),
+                y: Joi.string(),
+              }).unknown(true),
+            )
+            .required(),
+        }),
+      },
       handler: async () =>
         reply(await deps.keys.jwks(), { raw: true, headers: { 'Cache-Control': 'public, max-age=300' } }),
     })),

@@ -67,6 +67,7 @@ export function ledgerRoutes({ guard }: PaymentsDeps): Route[] {
       method: 'get',
       path: '/accounts/:id/statement.csv',
       summary: 'The same statement as CSV (one page; follow X-Next-Cursor for more)',
+      produces: { contentType: 'text/csv' },
       tags: ['ledger'],
       auth: true,
       middleware: [guard.requirePermission('ledger.read')],

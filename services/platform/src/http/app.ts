@@ -82,6 +82,11 @@ export interface Route {
   handler: (ctx: Context, input: ValidatedInput) => Promise<unknown>;
   /** Documented success status (a `Reply` may still set another). */
   status?: number;
+  /**
+   * The success body is not the envelope (a handler answering `reply(x, { raw: true })`): its
+   * content type and, for JSON, its schema — e.g. a JWKS, a CSV file.
+   */
+  produces?: { contentType: string; schema?: Joi.Schema };
   /** Marks the route as requiring a bearer token in the OpenAPI document. */
   auth?: boolean;
   /** Mounts the route at `path` itself instead of below the base path (e.g. `/.well-known/jwks.json`). */

@@ -100,11 +100,17 @@ export function buildOpenApi(
         [status]: {
           description: 'Success',
           ...(status !== '204' && {
-            content: {
-              'application/json': {
-                schema: envelope(r.schemas?.response ? toSchema(r.schemas.response) : {}),
-              },
-            },
+            content: r.produces
+              ? {
+                  [r.produces.contentType]: {
+                    schema: r.produces.schema ? toSchema(r.produces.schema) : { type: 'string' },
+                  },
+                }
+              : {
+                  'application/json': {
+                    schema: envelope(r.schemas?.response ? toSchema(r.schemas.response) : {}),
+                  },
+                },
           }),
         },
         default: {

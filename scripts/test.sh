@@ -20,7 +20,6 @@ summary="$RUN/jest-summary.json"
 rm -f "$summary"
 export FAENA_TEST_SUMMARY="$summary"
 jest_args=(--disable-warning=ExperimentalWarning --experimental-vm-modules node_modules/jest/bin/jest.js)
-[ $# -eq 0 ] && jest_args+=(--coverage) # the whole suite: coverage goals apply
 [ "${CI:-}" = true ] && jest_args+=(--ci)
 log "jest"
 node "${jest_args[@]}" "$@" || jest_status=$?
@@ -31,6 +30,11 @@ if [ -f "$summary" ]; then
 else
   failed=$((failed + 1))
 fi
+
+# The coverage goal (payments: 80% of its lines, jest.config.js) is measured from payments' own
+# suites, apart. Under --coverage the whole in-band run grew to ~9 GB in one process and every later
+# test file ran 5-10x slower until tests timed out; without it the suite runs at full speed. One test.
+[ $# -eq 0 ] && step coverage env FAENA_TEST_SUMMARY= node "${jest_args[@]}" --coverage services/payments/test
 
 # The whole suite ends with the short chaos run on its own stack (30 deals, 10 faults, at most 4
 # minutes): one test. It replays one seed, so a red run means a change broke something; `make chaos`

@@ -16,7 +16,6 @@ import { entities } from './domain/entities.ts';
 import { createKeyStore } from './domain/keys.ts';
 import { createLoginThrottle } from './domain/throttle.ts';
 
-export { SCHEMA };
 export const createIdentityOrm = serviceOrm({ schema: SCHEMA, entities, moduleUrl: import.meta.url });
 
 type WiringConfig = Pick<

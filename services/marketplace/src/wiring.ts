@@ -11,7 +11,6 @@ import { SCHEMA } from './constants.ts';
 import type { MarketplaceDeps } from './deps.ts';
 import { entities } from './domain/entities.ts';
 
-export { SCHEMA };
 export const createMarketplaceOrm = serviceOrm({ schema: SCHEMA, entities, moduleUrl: import.meta.url });
 
 /**

@@ -8,7 +8,6 @@ import { createInAppChannel, type NotifyDeps } from './domain/notify.ts';
 import { createWebhookDispatcher } from './domain/webhooks.ts';
 import { createRealtimePublisher, type RealtimePublisher } from './realtime/publish.ts';
 
-export { SCHEMA };
 export const createNotificationsOrm = serviceOrm({ schema: SCHEMA, entities, moduleUrl: import.meta.url });
 
 type NotifyConfig = Pick<

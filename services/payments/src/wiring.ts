@@ -12,7 +12,6 @@ import { entities } from './domain/entities.ts';
 import type { Providers } from './domain/providers.ts';
 import { mercadoPagoProvider } from './providers/mercadopago.ts';
 
-export { SCHEMA };
 export const createPaymentsOrm = serviceOrm({ schema: SCHEMA, entities, moduleUrl: import.meta.url });
 
 type ProviderConfig = Pick<

@@ -26,19 +26,18 @@ export function guardPool(pool: pg.Pool): void {
     const client = await connect();
     const release = client.release.bind(client);
     let released = false;
-    const gone = (err: Error) => done(err);
-    const onEnd = () => gone(new Error('the database connection ended while in use'));
+    const onEnd = () => done(new Error('the database connection ended while in use'));
     const done = (err?: Error | boolean) => {
       if (released) return;
       released = true;
       client.removeListener('end', onEnd);
-      client.removeListener('error', gone);
+      client.removeListener('error', done);
       // The prototype's `query` again (the pool hands the connection out anew).
       Reflect.deleteProperty(client, 'query');
       release(err);
     };
     client.once('end', onEnd);
-    client.on('error', gone);
+    client.on('error', done);
     client.release = done;
     const query = client.query.bind(client) as (...a: unknown[]) => unknown;
     client.query = function guardedQuery(...args: unknown[]) {

@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/.cache/tools/node/bin:$(CURDIR)/.cache/tools/venv/bin:$(PATH)
 
-.PHONY: dev test install stack stop typecheck lint format bench chaos charts-check clean logs contract
+.PHONY: dev test install stack stop typecheck lint format bench chaos charts-check clean logs contract clients
 
 dev: install stack ## install, start the stack, migrate, seed and run every service (Ctrl-C stops all)
 	@bash scripts/dev.sh
@@ -37,6 +37,9 @@ bench: install stack ## benchmarks (performance is measured here, never asserted
 
 contract: install ## Schemathesis against the APIs of a running `make dev` (reports in .cache/contract/)
 	@bash scripts/contract.sh
+
+clients: install stack ## regenerate tests/clients (openapi-typescript) from the APIs as they are now
+	@UPDATE_CLIENTS=1 node --disable-warning=ExperimentalWarning --experimental-vm-modules node_modules/jest/bin/jest.js tests/contract -t 'committed client'
 
 chaos: install ## escrow deals under faults on a stack of its own (CHAOS_SEED, CHAOS_DEALS, CHAOS_FAULTS, CHAOS_SECONDS)
 	@bash scripts/chaos.sh

@@ -7,7 +7,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
-import { authGuardFromConfig, createRedis, runMigrations, type Logger, type Orm } from '@faena/platform';
+import {
+  authGuardFromConfig,
+  createRedis,
+  runMigrations,
+  serve,
+  type Logger,
+  type Orm,
+} from '@faena/platform';
 import { testDatabaseUrl, testStack } from '@faena/platform/testing';
 import { createApp } from '../../services/marketplace/src/app.ts';
 import { marketplaceTestConfig } from '../../services/marketplace/test/harness.ts';
@@ -18,6 +25,8 @@ export const MARKETPLACE = '/api/marketplace/v1';
 
 export interface MarketplaceApi {
   agent: ReturnType<typeof request>;
+  /** The same API served over HTTP on a free port (for clients that need a real address). */
+  url: string;
   orm: Orm;
   redis: ReturnType<typeof createRedis>;
   close(): Promise<void>;
@@ -37,12 +46,16 @@ export async function startMarketplaceApi(h: PaymentsHarness, logger: Logger): P
     guard,
     temporal: h.temporal,
   });
-  const agent = request(createApp(deps).app.callback());
+  const app = createApp(deps);
+  const agent = request(app.app.callback());
+  const server = await serve(app, { port: 0, host: '127.0.0.1', logger, signals: [] });
   return {
     agent,
+    url: `http://127.0.0.1:${server.port}`,
     orm,
     redis,
     close: async () => {
+      await server.stop();
       await guard.close();
       await redis.quit();
       await orm.close(true);

@@ -85,8 +85,8 @@ describe('sending offers', () => {
         currency: 'CLP',
         expiresAt: new Date(Date.now() - 1000).toISOString(),
       });
-    expect(past.status).toBe(400);
-    expect(past.body.errors[0].field).toBe('body.expiresAt');
+    expect(past.status).toBe(422);
+    expect(past.body.errors[0]).toMatchObject({ code: 'EXPIRY_NOT_IN_FUTURE', field: 'body.expiresAt' });
   });
 });
 

@@ -128,7 +128,10 @@ describe('profile and KYC', () => {
     const decide = (token: string, body: Record<string, unknown>) =>
       h.agent.post(`${API}/professionals/${nb.pro.id}/kyc/decision`).set(bearer(token)).send(body);
     expect((await decide(nb.client.token, { status: 'approved' })).status).toBe(403);
-    expect((await decide(nb.operator.token, { status: 'rejected' })).body.errors[0].field).toBe('body.note');
+    expect((await decide(nb.operator.token, { status: 'rejected' })).body.errors[0]).toMatchObject({
+      code: 'NOTE_REQUIRED',
+      field: 'body.note',
+    });
     const rejected = await decide(nb.operator.token, { status: 'rejected', note: 'Foto borrosa' });
     expect(rejected.body.data.kyc).toMatchObject({ status: 'rejected', note: 'Foto borrosa' });
     expect((await upload(JPEG, 'cedula.jpg')).status).toBe(201);
@@ -209,7 +212,7 @@ describe('portfolio', () => {
       expect.objectContaining({ id: res.body.data.id, title: 'Baño remodelado' }),
     ]);
 
-    // A PDF is not a portfolio image; too many files is 413; no image is 400.
+    // A PDF is not a portfolio image (415); too many files and no image are 400.
     const pdf = await h.agent
       .post(`${API}/professionals/me/portfolio`)
       .set(bearer(nb.pro.token))
@@ -221,7 +224,9 @@ describe('portfolio', () => {
       .set(bearer(nb.pro.token))
       .field('title', 't');
     for (let i = 0; i < 4; i++) void many.attach('images', PNG, `${i}.png`);
-    expect((await many).status).toBe(413);
+    const tooMany = await many;
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.errors[0]).toMatchObject({ code: 'VALIDATION_FAILED', field: 'body.images' });
     const none = await h.agent
       .post(`${API}/professionals/me/portfolio`)
       .set(bearer(nb.pro.token))

@@ -69,6 +69,8 @@ export interface Harness {
   orm: Orm;
   redis: Redis;
   deps: NotificationsDeps;
+  /** The API itself, for a test that serves it over HTTP. */
+  app: ReturnType<typeof createApp>;
   agent: ReturnType<typeof request>;
   dispatcher: ReturnType<typeof createDispatcher>;
   logs: () => string;
@@ -119,6 +121,7 @@ export async function startNotifications(opts: {
     orm,
     redis,
     deps,
+    app,
     agent: request(app.app.callback()),
     dispatcher: createDispatcher(config, { orm, logger }),
     logs: captured.raw,

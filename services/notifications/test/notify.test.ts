@@ -308,9 +308,9 @@ describe('preferences', () => {
       .put(`${API}/preferences`)
       .set(bearer(waiterUser.token))
       .send({ items: [{ event: 'password.reset', channel: 'email', enabled: false }] });
-    expect(refused.status).toBe(400);
+    expect(refused.status).toBe(422);
     expect(refused.body.errors[0]).toMatchObject({
-      code: 'VALIDATION_FAILED',
+      code: 'PREFERENCE_NOT_ALLOWED',
       field: 'body.items.0.enabled',
     });
   });

@@ -5,38 +5,40 @@
  * with a Node upgrade.
  */
 
-/** ISO 4217 currencies whose minor unit is not 2 digits; every other currency has 2. */
-const ISO_4217_DIGITS: Readonly<Record<string, number>> = {
-  BIF: 0,
-  CLP: 0,
-  DJF: 0,
-  GNF: 0,
-  ISK: 0,
-  JPY: 0,
-  KMF: 0,
-  KRW: 0,
-  PYG: 0,
-  RWF: 0,
-  UGX: 0,
-  UYI: 0,
-  VND: 0,
-  VUV: 0,
-  XAF: 0,
-  XOF: 0,
-  XPF: 0,
-  BHD: 3,
-  IQD: 3,
-  JOD: 3,
-  KWD: 3,
-  LYD: 3,
-  OMR: 3,
-  TND: 3,
-  CLF: 4,
-  UYW: 4,
-};
+// ISO 4217's list one (the currency-codes package, which ships it as data).
+import { data as iso4217 } from 'currency-codes';
 
+/** ISO 4217 codes whose minor unit is "N.A.": precious metals, bond units, SDR, testing, no currency. */
+const NOT_MONEY = new Set([
+  'XAG',
+  'XAU',
+  'XBA',
+  'XBB',
+  'XBC',
+  'XBD',
+  'XDR',
+  'XPD',
+  'XPT',
+  'XSU',
+  'XTS',
+  'XUA',
+  'XXX',
+]);
+
+const DIGITS: ReadonlyMap<string, number> = new Map(
+  iso4217.filter((c) => !NOT_MONEY.has(c.code)).map((c) => [c.code, c.digits]),
+);
+
+/** Every ISO 4217 currency a business can charge in, sorted (the API's `currency` enum). */
+export const CURRENCIES: readonly string[] = [...DIGITS.keys()].sort();
+
+export const isCurrency = (code: string): boolean => DIGITS.has(code);
+
+/** ISO 4217 minor-unit digits: 0 for CLP, 2 for COP and ARS, 3 for KWD; an unknown code throws. */
 export function currencyDigits(currency: string): number {
-  return ISO_4217_DIGITS[currency.toUpperCase()] ?? 2;
+  const digits = DIGITS.get(currency.toUpperCase());
+  if (digits === undefined) throw new RangeError(`${currency} is not an ISO 4217 currency`);
+  return digits;
 }
 
 /** `minor` (integer minor units, as bigint or digits) formatted for `locale`, e.g. `$ 1.500,00` for es-AR ARS. */

@@ -87,3 +87,18 @@ export async function signUp(
 }
 
 export { isUniqueViolation };
+
+/** A business as the API answers it (`tenantOut`): its profile, timestamps in ISO 8601 UTC. */
+export const presentTenant = (t: Tenant) => ({
+  id: t.id,
+  slug: t.slug,
+  name: t.name,
+  kind: t.kind,
+  currency: t.currency,
+  locale: t.locale,
+  timeZone: t.timeZone,
+  status: t.status,
+  plan: t.plan,
+  createdAt: t.createdAt.toISOString(),
+  updatedAt: t.updatedAt.toISOString(),
+});

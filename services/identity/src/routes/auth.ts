@@ -17,7 +17,7 @@ import { audit } from '../domain/audit.ts';
 import { authSnapshot, publishTenantStatus } from '../domain/access.ts';
 import { Role, Tenant, User, UserRole } from '../domain/entities.ts';
 import { hashPassword, verifyPassword } from '../domain/passwords.ts';
-import { signUp } from '../domain/tenants.ts';
+import { presentTenant, signUp } from '../domain/tenants.ts';
 import { refreshSession, revokeFamilies, sha256, startSession, type Session } from '../domain/tokens.ts';
 import type { IdentityDeps } from '../deps.ts';
 import {
@@ -131,7 +131,7 @@ export function authRoutes(deps: IdentityDeps): Route[] {
         );
         const delivered = deliver(ctx, deps, session, 201);
         return reply(
-          { tenant, session: delivered.data },
+          { tenant: presentTenant(tenant), session: delivered.data },
           { status: 201, headers: { Location: `${BASE_PATH}/tenant` } },
         );
       },

@@ -7,25 +7,8 @@ export const id = uuid;
 export { idParams };
 export const list = listQuery;
 export const email = Joi.string().email({ tlds: false }).max(254).lowercase().trim();
-/** An IANA zone name the runtime knows (aliases such as America/Buenos_Aires included). */
-const isTimeZone = (value: string) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: value });
-    return value.includes('/') || value === 'UTC';
-  } catch {
-    return false;
-  }
-};
-export const timeZone = Joi.string()
-  .max(64)
-  .custom((value: string, helpers) => (isTimeZone(value) ? value : helpers.error('any.invalid')))
-  .messages({ 'any.invalid': '{{#label}} must be an IANA time zone' });
-export const currency = Joi.string()
-  .uppercase()
-  .custom((value: string, helpers) =>
-    Intl.supportedValuesOf('currency').includes(value) ? value : helpers.error('any.invalid'),
-  )
-  .messages({ 'any.invalid': '{{#label}} must be an ISO 4217 currency' });
+export { timeZone } from '@faena/platform';
+export { currency } from '@faena/platform';
 export const locale = Joi.string().pattern(/^[a-z]{2}(-[A-Z]{2})?$/);
 export const slug = Joi.string().pattern(/^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/);
 export const password = passwordSchema;
@@ -54,6 +37,8 @@ export const tenantOut = Joi.object({
   timeZone: Joi.string(),
   status: Joi.string(),
   plan: Joi.string(),
+  createdAt: Joi.string().isoDate(),
+  updatedAt: Joi.string().isoDate(),
 });
 export const sessionOut = Joi.object({
   accessToken: Joi.string(),

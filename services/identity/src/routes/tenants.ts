@@ -13,6 +13,7 @@ import {
 import { publishTenantStatus } from '../domain/access.ts';
 import { audit } from '../domain/audit.ts';
 import { Tenant } from '../domain/entities.ts';
+import { presentTenant } from '../domain/tenants.ts';
 import type { IdentityDeps } from '../deps.ts';
 import {
   currency,
@@ -52,7 +53,7 @@ export function tenantRoutes(deps: IdentityDeps): Route[] {
         await fork.flush();
       });
       await publishTenantStatus(deps.redis, tenant);
-      return tenant;
+      return presentTenant(tenant);
     };
 
   return [
@@ -64,7 +65,8 @@ export function tenantRoutes(deps: IdentityDeps): Route[] {
       auth: true,
       middleware: [guard.requirePermission('tenant.read')],
       schemas: { response: tenantOut },
-      handler: async (ctx) => currentEm().findOneOrFail(Tenant, { id: authOf(ctx).claims.tid }),
+      handler: async (ctx) =>
+        presentTenant(await currentEm().findOneOrFail(Tenant, { id: authOf(ctx).claims.tid })),
     },
     defineRoute({
       method: 'patch',
@@ -84,7 +86,7 @@ export function tenantRoutes(deps: IdentityDeps): Route[] {
         const tenant = await em.findOneOrFail(Tenant, { id: authOf(ctx).claims.tid });
         em.assign(tenant, input.body);
         await em.flush();
-        return tenant;
+        return presentTenant(tenant);
       },
     }),
     defineRoute({
@@ -112,7 +114,7 @@ export function tenantRoutes(deps: IdentityDeps): Route[] {
           ...(q.q && { $or: [{ name: { $ilike: `%${q.q}%` } }, { slug: { $ilike: `%${q.q}%` } }] }),
         };
         const { items, meta } = await findPage(currentEm(), Tenant, where as object, q);
-        return reply(items, { meta });
+        return reply(items.map(presentTenant), { meta });
       },
     }),
     defineRoute({
@@ -126,7 +128,7 @@ export function tenantRoutes(deps: IdentityDeps): Route[] {
       handler: async (_ctx, input) => {
         const tenant = await currentEm().findOne(Tenant, { id: input.params.id });
         if (!tenant) throw new DomainError('NOT_FOUND', 'Tenant not found');
-        return tenant;
+        return presentTenant(tenant);
       },
     }),
     defineRoute({

@@ -33,7 +33,7 @@ export interface OfferInput {
 
 const mustBeFuture = (d: Date) => {
   if (d.getTime() <= Date.now())
-    throw new DomainError('VALIDATION_FAILED', 'expiresAt must be in the future', {
+    throw new DomainError('EXPIRY_NOT_IN_FUTURE', 'expiresAt must be in the future', {
       field: 'body.expiresAt',
     });
 };

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { DomainError, decodeCursor, encodeCursor, notFound } from '@faena/platform';
+import { DomainError, decodeCursor, encodeCursor, notFound, numericAfter } from '@faena/platform';
 import { uuidv7 } from 'uuidv7';
 import type { Storage } from '../storage/index.ts';
 import { KycDocument, Professional, type KycStatus } from './entities.ts';
@@ -99,7 +99,7 @@ export async function reviewKyc(
 ): Promise<Professional> {
   const p = await em.findOneOrFail(Professional, { id: professionalId });
   if (decision.status === 'rejected' && !decision.note)
-    throw new DomainError('VALIDATION_FAILED', 'A rejection needs a note for the professional', {
+    throw new DomainError('NOTE_REQUIRED', 'A rejection needs a note for the professional', {
       field: 'body.note',
     });
   p.kycStatus = decision.status;
@@ -184,10 +184,11 @@ export function searchSql(tenantId: string, q: SearchQuery): { sql: string; para
   const cursor = decodeCursor(q.cursor);
   if (cursor && q.sort === 'distance') {
     where.push(`(ST_Distance(p.location, here.g), p.id) > (?::float8, ?::uuid)`);
-    params.push(Number(cursor.after), cursor.id);
+    params.push(numericAfter(cursor), cursor.id);
   } else if (cursor) {
     where.push(`(p.rating_avg < ?::float8 or (p.rating_avg = ?::float8 and p.id > ?::uuid))`);
-    params.push(Number(cursor.after), Number(cursor.after), cursor.id);
+    const after = numericAfter(cursor);
+    params.push(after, after, cursor.id);
   }
   const order = q.sort === 'distance' ? `"distanceMeters" asc, p.id asc` : `p.rating_avg desc, p.id asc`;
   params.push(q.limit + 1);

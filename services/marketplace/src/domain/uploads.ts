@@ -1,7 +1,7 @@
 import busboy from 'busboy';
 import type Joi from 'joi';
 import type { Context } from 'koa';
-import { DomainError, type ErrorItem, errorMessage } from '@faena/platform';
+import { DomainError, type ErrorItem, checkPart, errorMessage } from '@faena/platform';
 
 export interface UploadLimits {
   /** Largest accepted file, in bytes. */
@@ -123,8 +123,13 @@ export async function readMultipart<T>(
         files.push({ field: name, filename: info.filename ?? '', body, contentType: type });
       });
     });
+    // A count the document states (maxItems): a 400 like any other schema limit, not a size.
     bb.on('filesLimit', () =>
-      fail(new DomainError('PAYLOAD_TOO_LARGE', `At most ${opts.maxFiles} files per request`)),
+      fail(
+        new DomainError('VALIDATION_FAILED', `At most ${opts.maxFiles} files per request`, {
+          field: `body.${opts.fileField}`,
+        }),
+      ),
     );
     bb.on('partsLimit', () => fail(new DomainError('PAYLOAD_TOO_LARGE', 'Too many parts')));
     bb.on('error', (err: Error) =>
@@ -138,15 +143,9 @@ export async function readMultipart<T>(
   const unsupported = errors.filter((e) => e.code === 'UNSUPPORTED_MEDIA_TYPE');
   if (unsupported.length)
     throw new DomainError('UNSUPPORTED_MEDIA_TYPE', unsupported[0]!.message, { items: unsupported });
-  const result = opts.fields.validate(raw, {
-    abortEarly: false,
-    allowUnknown: false,
-    convert: true,
-    errors: { wrap: { label: false } },
-  });
-  for (const d of result.error?.details ?? [])
-    errors.push({ code: 'VALIDATION_FAILED', message: d.message, field: ['body', ...d.path].join('.') });
+  const checked = checkPart<T>(opts.fields, raw, 'body');
+  errors.push(...checked.items);
   if (errors.length)
     throw new DomainError('VALIDATION_FAILED', 'Request validation failed', { items: errors });
-  return { fields: result.value as T, files };
+  return { fields: checked.value, files };
 }

@@ -13,9 +13,7 @@ export const nonNegativeAmount = Joi.alternatives()
     Joi.string().pattern(/^(0|[1-9]\d{0,17})$/),
   )
   .description('minor units, a non-negative integer or decimal string');
-export const currency = Joi.string()
-  .pattern(/^[A-Z]{3}$/)
-  .description('ISO 4217');
+export { currency } from '@faena/platform';
 export const slug = Joi.string()
   .pattern(/^[a-z0-9][a-z0-9-]{0,39}$/)
   .description('lower-case slug, e.g. plumbing');

@@ -181,7 +181,12 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
         body: Joi.object<{ reason: string; evidence: string[] }>({
           reason: Joi.string().trim().min(5).max(1000).required(),
           evidence: Joi.array()
-            .items(Joi.string().trim().uri({ allowRelative: true }).max(500))
+            .items(
+              Joi.string()
+                .trim()
+                .uri({ scheme: ['https', 'http'] })
+                .max(500),
+            )
             .max(20)
             .default([]),
         }).required(),

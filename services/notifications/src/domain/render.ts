@@ -1,5 +1,6 @@
 import Joi from 'joi';
-import { DomainError } from '@faena/platform';
+import { DomainError, currency } from '@faena/platform';
+import { formatMinor } from '@faena/platform/money';
 import { LOCALES, type Locale, type TemplateDef, type VariableKind } from './templates.ts';
 
 export interface Rendered {
@@ -41,7 +42,7 @@ const KIND_SCHEMA: Record<VariableKind, Joi.Schema> = {
   date: Joi.string().isoDate(),
   money: Joi.object({
     amount: Joi.alternatives(Joi.number().integer(), Joi.string().pattern(/^-?\d{1,30}$/)).required(),
-    currency: Joi.string().length(3).uppercase().required(),
+    currency: currency.required(),
   }),
 };
 
@@ -67,13 +68,7 @@ function format(kind: VariableKind, value: unknown, locale: string): string {
     }
     case 'money': {
       const { amount, currency } = value as { amount: number | string; currency: string };
-      const nf = new Intl.NumberFormat(locale, { style: 'currency', currency });
-      const digits = nf.resolvedOptions().maximumFractionDigits ?? 2;
-      // Minor units as an exact decimal string (amounts may be bigints beyond 2^53).
-      const minor = BigInt(amount);
-      const abs = (minor < 0n ? -minor : minor).toString().padStart(digits + 1, '0');
-      const major = digits ? `${abs.slice(0, -digits)}.${abs.slice(-digits)}` : abs;
-      return nf.format(`${minor < 0n ? '-' : ''}${major}` as `${number}`);
+      return formatMinor(BigInt(amount), currency, locale);
     }
     default:
       return String(value);

@@ -66,7 +66,7 @@ export function preferenceRoutes(deps: NotificationsDeps): Route[] {
           if (t.channels[item.channel] === undefined)
             return [
               {
-                code: 'VALIDATION_FAILED' as const,
+                code: 'PREFERENCE_NOT_ALLOWED' as const,
                 message: `${item.event} is not sent by ${item.channel}`,
                 field: `body.items.${i}.channel`,
               },
@@ -74,7 +74,7 @@ export function preferenceRoutes(deps: NotificationsDeps): Route[] {
           if (t.mandatory && !item.enabled)
             return [
               {
-                code: 'VALIDATION_FAILED' as const,
+                code: 'PREFERENCE_NOT_ALLOWED' as const,
                 message: `${item.event} cannot be turned off`,
                 field: `body.items.${i}.enabled`,
               },
@@ -82,7 +82,7 @@ export function preferenceRoutes(deps: NotificationsDeps): Route[] {
           return [];
         });
         if (problems.length)
-          throw new DomainError('VALIDATION_FAILED', problems[0]!.message, { items: problems });
+          throw new DomainError('PREFERENCE_NOT_ALLOWED', problems[0]!.message, { items: problems });
         const em = currentEm();
         const existing = await em.find(Preference, { userId: claims.sub });
         for (const item of items) {

@@ -57,7 +57,7 @@ export const JournalEntry = defineEntity({
     ...idProperty,
     ...tenantProperty,
     kind: p.string().length(32),
-    idempotencyKey: p.string().length(255),
+    idempotencyKey: p.string().length(300),
     paymentId: p.uuid().nullable(),
     description: p.string().length(500).default(''),
     createdAt: p
@@ -112,7 +112,7 @@ export const Payment = defineEntity({
     checkoutUrl: p.text().nullable(),
     /** The workflow waiting for this payment's outcome, signalled when the provider reports it. */
     workflowId: p.string().length(255).nullable(),
-    idempotencyKey: p.string().length(255),
+    idempotencyKey: p.string().length(300),
     failureReason: p.string().length(200).nullable(),
     ...auditProperties,
   },

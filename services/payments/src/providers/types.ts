@@ -1,3 +1,5 @@
+import { currencyDigits } from '@faena/platform/money';
+
 /** What Faena needs from a payment provider; MercadoPago and the sandbox speak the same API. */
 export interface ProviderCredentials {
   accessToken: string;
@@ -46,14 +48,10 @@ export interface PaymentProvider {
   ): Promise<{ id: string; amount: bigint }>;
 }
 
-/** Digits after the decimal point of a currency (ISO 4217 via Intl): 2 for ARS/BRL/MXN, 0 for CLP… */
-export const minorDigits = (currency: string): number =>
-  new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-
 /** Minor units → the decimal amount providers expect (1999n ARS → 19.99). */
 export const toDecimal = (minor: bigint, currency: string): number =>
-  Number(minor) / 10 ** minorDigits(currency);
+  Number(minor) / 10 ** currencyDigits(currency);
 
 /** Decimal amount from a provider → minor units, rounding half away from zero. */
 export const toMinor = (decimal: number, currency: string): bigint =>
-  BigInt(Math.round(decimal * 10 ** minorDigits(currency)));
+  BigInt(Math.round(decimal * 10 ** currencyDigits(currency)));

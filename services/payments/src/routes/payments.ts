@@ -12,6 +12,8 @@ import {
   uuid,
   defineRoute,
   authOf,
+  PRINTABLE_ASCII,
+  currency,
 } from '@faena/platform';
 import { PAYMENT_METHODS, PAYMENT_STATUSES, Payment } from '../domain/entities.ts';
 import { present } from '../domain/payments.ts';
@@ -19,15 +21,13 @@ import { saveCredentials } from '../domain/providers.ts';
 import { refund, requestPayment } from '../domain/service.ts';
 import type { PaymentsDeps } from '../deps.ts';
 import { BASE_PATH } from '../constants.ts';
+import { ProviderError } from '../providers/mercadopago.ts';
 
 export const amount = Joi.number()
   .integer()
   .min(1)
   .max(Number.MAX_SAFE_INTEGER)
   .description('minor units (cents)');
-export const currency = Joi.string()
-  .pattern(/^[A-Z]{3}$/)
-  .description('ISO 4217');
 const id = uuid;
 const minor = Joi.string().pattern(/^\d+$/).description('minor units as a decimal string');
 
@@ -65,6 +65,28 @@ export const paymentOut = Joi.object({
   updatedAt: Joi.date(),
 });
 const em = () => currentEm() as unknown as EntityManager;
+
+/**
+ * What a provider's failure means to the client, never a 500: down or overloaded is a 502 to retry
+ * with the same Idempotency-Key (the payment row is kept and completed by the retry); a refusal
+ * (wrong credentials, a request it will not take) is a 422 that retrying does not change.
+ */
+async function viaProvider<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (!(err instanceof ProviderError)) throw err;
+    if (!err.retryable)
+      throw new DomainError(
+        'PROVIDER_REFUSED',
+        `The payment provider refused the request (${err.status}); check the business's provider credentials`,
+      );
+    throw new DomainError(
+      'PROVIDER_UNAVAILABLE',
+      'The payment provider did not take the request; retry with the same Idempotency-Key',
+    );
+  }
+}
 const auth = (ctx: { state: Record<string, unknown> }) => authOf(ctx).claims;
 
 export function paymentRoutes(deps: PaymentsDeps): Route[] {
@@ -116,14 +138,16 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
       handler: async (ctx, input) => {
         const b = input.body;
         if (b.escrow && !b.payeeId)
-          throw new DomainError('VALIDATION_FAILED', 'An escrow payment needs a payee', {
+          throw new DomainError('PAYEE_REQUIRED', 'An escrow payment needs a payee', {
             field: 'body.payeeId',
           });
-        const p = await requestPayment(em(), deps, auth(ctx).tid, {
-          ...b,
-          amount: BigInt(b.amount),
-          key: `http:${ctx.get('Idempotency-Key')}`,
-        });
+        const p = await viaProvider(() =>
+          requestPayment(em(), deps, auth(ctx).tid, {
+            ...b,
+            amount: BigInt(b.amount),
+            key: `http:${ctx.get('Idempotency-Key')}`,
+          }),
+        );
         return reply(present(p), { status: 201, headers: { Location: `${BASE_PATH}/payments/${p.id}` } });
       },
     }),
@@ -197,13 +221,15 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
         const p = await load(input.params.id, ctx);
         const b = input.body;
         return present(
-          await refund(
-            em(),
-            deps,
-            auth(ctx).tid,
-            p.id,
-            `refund:http:${ctx.get('Idempotency-Key')}`,
-            BigInt(b.amount),
+          await viaProvider(() =>
+            refund(
+              em(),
+              deps,
+              auth(ctx).tid,
+              p.id,
+              `refund:http:${ctx.get('Idempotency-Key')}`,
+              BigInt(b.amount),
+            ),
           ),
         );
       },
@@ -227,16 +253,18 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
       },
       handler: async (ctx, input) => {
         const b = input.body;
-        const p = await requestPayment(em(), deps, auth(ctx).tid, {
-          key: `http:${ctx.get('Idempotency-Key')}`,
-          amount: BigInt(b.amount),
-          currency: b.currency,
-          method: 'cash',
-          payerId: input.params.userId,
-          branchId: b.branchId,
-          purpose: 'wallet_topup',
-          reference: `deposit at ${b.branchId}`,
-        });
+        const p = await viaProvider(() =>
+          requestPayment(em(), deps, auth(ctx).tid, {
+            key: `http:${ctx.get('Idempotency-Key')}`,
+            amount: BigInt(b.amount),
+            currency: b.currency,
+            method: 'cash',
+            payerId: input.params.userId,
+            branchId: b.branchId,
+            purpose: 'wallet_topup',
+            reference: `deposit at ${b.branchId}`,
+          }),
+        );
         return reply(present(p), { status: 201 });
       },
     }),
@@ -250,8 +278,9 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
       middleware: [guard.requirePermission('payments.configure')],
       schemas: {
         body: Joi.object<{ accessToken: string; webhookSecret: string }>({
-          accessToken: Joi.string().min(10).max(500).required(),
-          webhookSecret: Joi.string().min(16).max(500).required(),
+          // Both travel in HTTP headers and HMAC keys: printable ASCII only (MercadoPago issues them so).
+          accessToken: Joi.string().min(10).max(500).pattern(PRINTABLE_ASCII).required(),
+          webhookSecret: Joi.string().min(16).max(500).pattern(PRINTABLE_ASCII).required(),
         }).required(),
       },
       handler: async (ctx, input) => {

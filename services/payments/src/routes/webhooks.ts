@@ -13,6 +13,9 @@ import { syncProviderPaymentLater } from '../payment-sync.ts';
  * reads the payment from the provider and applies it. The answer is fast and the work durable: a
  * notification for a payment whose row is not committed yet is retried by that workflow, not lost.
  */
+/** MercadoPago's numeric ids (notification, payment): non-negative integers JavaScript holds exactly. */
+const providerNumber = Joi.number().integer().min(0).max(Number.MAX_SAFE_INTEGER);
+
 const unavailable = (err: unknown) =>
   err instanceof DomainError
     ? err
@@ -35,14 +38,31 @@ export function webhookRoutes(deps: PaymentsDeps): Route[] {
           topic: Joi.string().max(64),
           id: Joi.string().max(128),
         }),
-        body: Joi.object<{ id: string | number; type: string; data: { id: string | number } }>({
-          id: Joi.alternatives(Joi.string().max(128), Joi.number()).required(),
+        // MercadoPago's notification (webhooks v1). Documented closed (the fields we read) while
+        // anything it adds over time is accepted and dropped (stripUnknown): what is stored is what
+        // we read, and an odd extra key (a NUL, `__proto__`) never refuses a genuine notification.
+        body: Joi.object<{
+          id: string | number;
+          type: string;
+          action?: string;
+          api_version?: string;
+          date_created?: string;
+          live_mode?: boolean;
+          user_id?: string | number;
+          data: { id: string | number };
+        }>({
+          id: Joi.alternatives(Joi.string().max(128), providerNumber).required(),
           type: Joi.string().max(64).required(),
-          data: Joi.object({ id: Joi.alternatives(Joi.string().max(64), Joi.number()).required() })
-            .unknown(true)
+          action: Joi.string().max(64),
+          api_version: Joi.string().max(16),
+          date_created: Joi.string().max(64),
+          live_mode: Joi.boolean(),
+          user_id: Joi.alternatives(Joi.string().max(64), providerNumber),
+          data: Joi.object({ id: Joi.alternatives(Joi.string().max(64), providerNumber).required() })
+            .options({ stripUnknown: true })
             .required(),
         })
-          .unknown(true)
+          .options({ stripUnknown: true })
           .required(),
       },
       handler: async (ctx, input) => {

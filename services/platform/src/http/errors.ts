@@ -23,10 +23,18 @@ export const ERROR_STATUS = {
   INSUFFICIENT_BALANCE: 422,
   TEMPLATE_VARIABLE_MISSING: 422,
   REFUND_EXCEEDS_CAPTURED: 422,
+  // Well-formed input a rule of the domain refuses (what no request schema can say: time, state,
+  // a combination of fields). 400 stays for input that breaks its schema.
+  EXPIRY_NOT_IN_FUTURE: 422,
+  NOTE_REQUIRED: 422,
+  PAYEE_REQUIRED: 422,
+  PREFERENCE_NOT_ALLOWED: 422,
+  PROVIDER_REFUSED: 422,
   INVALID_SIGNATURE: 401,
   RATE_LIMITED: 429,
   INTERNAL_ERROR: 500,
   EMAIL_DELIVERY_FAILED: 502,
+  PROVIDER_UNAVAILABLE: 502,
   SERVICE_UNAVAILABLE: 503,
 } as const;
 

@@ -7,7 +7,28 @@ type JsonSchema = Record<string, unknown>;
 
 // The package is CommonJS (`module.exports = parse`) but its typings declare an ES default export.
 const parse = joiToJson as unknown as (schema: Joi.Schema, mode: 'open-api') => JsonSchema;
-const toSchema = (schema: Joi.Schema): JsonSchema => refine(schema.describe(), parse(schema, 'open-api'));
+/** `request`: what the API accepts (joi's own strictness added); `response`: what it answers. */
+type Direction = 'request' | 'response';
+const toSchema = (schema: Joi.Schema, direction: Direction = 'request'): JsonSchema =>
+  direction === 'request' ? refine(schema.describe(), parse(schema, 'open-api')) : parse(schema, 'open-api');
+
+// What JavaScript's String.prototype.trim removes (WhiteSpace and LineTerminator), spelled out:
+// `\s` differs between ECMAScript and the Python regexes Schemathesis generates from.
+const WS = '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+/**
+ * The strings a joi string without its own pattern accepts: no NUL anywhere (validation.ts refuses
+ * it: PostgreSQL cannot store it) and, when it trims, between `min` and `max` characters once
+ * trimmed (whitespace around them is free, so the raw length says nothing).
+ */
+export function stringPattern(trim: boolean, min: number, max?: number): string {
+  if (!trim) return '^[^\\u0000]*$';
+  const solid = `[^${WS}\\u0000]`;
+  const any = '[^\\u0000]';
+  const inner = (lo: number) => `${any}{${Math.max(lo, 0)},${max === undefined ? '' : max - 2}}`;
+  const body =
+    max === 0 ? '' : max === 1 ? solid : `${solid}(?:${inner(min - 2)}${solid})${min >= 2 ? '' : '?'}`;
+  return min < 1 ? `^[${WS}]*(?:${body})?[${WS}]*$` : `^[${WS}]*${body}[${WS}]*$`;
+}
 
 interface JoiDescription {
   type?: string;
@@ -16,6 +37,7 @@ interface JoiDescription {
   keys?: Record<string, JoiDescription>;
   items?: JoiDescription[];
   matches?: Array<{ schema?: JoiDescription }>;
+  metas?: Array<{ enum?: string[] }>;
 }
 
 /**
@@ -26,9 +48,22 @@ interface JoiDescription {
 function refine(d: JoiDescription, json: JsonSchema): JsonSchema {
   const rule = (name: string) => d.rules?.find((r) => r.name === name);
   if (d.type === 'string' && json.type === 'string') {
+    // A set a custom rule checks (time zones), listed for clients with `meta({ enum })`.
+    const listed = d.metas?.find((m) => m.enum)?.enum;
+    if (listed) json.enum = listed;
     if (!d.allow?.includes('') && json.minLength === undefined && !json.enum) json.minLength = 1;
     const schemes = (rule('uri')?.args?.options as { scheme?: string[] } | undefined)?.scheme;
     if (schemes && !json.pattern) json.pattern = `^(${schemes.join('|')}):`;
+    if (!json.pattern && !json.enum && !json.format) {
+      const limit = (name: string) => rule(name)?.args?.limit as number | undefined;
+      const trim = !!rule('trim');
+      json.pattern = stringPattern(trim, limit('min') ?? (d.allow?.includes('') ? 0 : 1), limit('max'));
+      // Joi counts length after trimming; the pattern says it, the raw length must not.
+      if (trim) {
+        delete json.minLength;
+        delete json.maxLength;
+      }
+    }
   }
   if (d.type === 'object') {
     const min = rule('min')?.args?.limit;
@@ -103,12 +138,12 @@ export function buildOpenApi(
             content: r.produces
               ? {
                   [r.produces.contentType]: {
-                    schema: r.produces.schema ? toSchema(r.produces.schema) : { type: 'string' },
+                    schema: r.produces.schema ? toSchema(r.produces.schema, 'response') : { type: 'string' },
                   },
                 }
               : {
                   'application/json': {
-                    schema: envelope(r.schemas?.response ? toSchema(r.schemas.response) : {}),
+                    schema: envelope(r.schemas?.response ? toSchema(r.schemas.response, 'response') : {}),
                   },
                 },
           }),
@@ -139,9 +174,10 @@ export function buildOpenApi(
                 ...fields.properties,
                 [upload.file]:
                   (upload.maxFiles ?? 1) > 1
-                    ? { type: 'array', items: file, maxItems: upload.maxFiles }
+                    ? { type: 'array', items: file, minItems: 1, maxItems: upload.maxFiles }
                     : file,
               },
+              additionalProperties: false,
               required: [...(fields.required ?? []), upload.file],
             },
           },

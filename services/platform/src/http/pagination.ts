@@ -4,8 +4,12 @@ import { DomainError } from './errors.ts';
 /** Query keys every list endpoint accepts; spread into its query schema. */
 export const paginationQuery = {
   limit: Joi.number().integer().min(1).max(100).default(20),
-  cursor: Joi.string().max(512),
+  cursor: Joi.string()
+    .max(512)
+    .pattern(/^[A-Za-z0-9_-]+$/)
+    .description("opaque: the previous page's `meta.nextCursor`, as issued"),
 };
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Position after the last row of a page: the sort value and the id that breaks ties. */
 export interface Cursor {
@@ -15,15 +19,32 @@ export interface Cursor {
 
 export const encodeCursor = (c: Cursor): string => Buffer.from(JSON.stringify(c)).toString('base64url');
 
+const invalidCursor = () =>
+  new DomainError('VALIDATION_FAILED', 'cursor is not valid', { field: 'query.cursor' });
+
+/** The sort value of a cursor over a numeric column (distance, rating): a finite number or a 400. */
+export function numericAfter(c: Cursor): number {
+  const n = Number(c.after);
+  if (!Number.isFinite(n)) throw invalidCursor();
+  return n;
+}
+
 export function decodeCursor(raw: string | undefined): Cursor | undefined {
   if (!raw) return undefined;
   try {
     const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Cursor;
-    if (typeof c.id === 'string' && (typeof c.after === 'string' || typeof c.after === 'number')) return c;
+    // Only what the API issues: every list keys its rows by UUID, so a forged id is a 400, never a
+    // database error.
+    if (
+      typeof c.id === 'string' &&
+      UUID.test(c.id) &&
+      (typeof c.after === 'string' || typeof c.after === 'number')
+    )
+      return c;
   } catch {
     // fall through to the error below
   }
-  throw new DomainError('VALIDATION_FAILED', 'cursor is not valid', { field: 'query.cursor' });
+  throw invalidCursor();
 }
 
 /**

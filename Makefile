@@ -35,7 +35,7 @@ logs: ## follow one process's log from `make dev`, readable (SERVICE=payments | 
 bench: install stack ## benchmarks (performance is measured here, never asserted in tests)
 	@bash scripts/bench.sh
 
-contract: install ## Schemathesis against the APIs of a running `make dev` (reports in .cache/contract/)
+contract: install ## Schemathesis against the APIs of a running `make dev`, random seed (reports in .cache/contract/)
 	@bash scripts/contract.sh
 
 clients: install stack ## regenerate tests/clients (openapi-typescript) from the APIs as they are now

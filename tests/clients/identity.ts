@@ -690,7 +690,21 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            /** Format: uuid */
+                            actorId?: string | null;
+                            /** Format: date-time */
+                            createdAt?: string;
+                            data?: {
+                                [key: string]: unknown;
+                            };
+                            /** Format: uuid */
+                            id?: string;
+                            ip?: string | null;
+                            /** Format: uuid */
+                            subjectId?: string | null;
+                            type?: string;
+                        }[];
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -874,7 +888,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            sessionsEnded: number;
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -913,7 +929,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            permissions?: Record<string, never>;
+                            roles?: {
+                                /** Format: uuid */
+                                branchId?: string | null;
+                                name?: string | null;
+                                /** Format: uuid */
+                                roleId?: string;
+                            }[];
+                            tenant?: {
+                                /** Format: date-time */
+                                createdAt?: string;
+                                currency?: string;
+                                /** Format: uuid */
+                                id?: string;
+                                kind?: string;
+                                locale?: string;
+                                name?: string;
+                                plan?: string;
+                                slug?: string;
+                                status?: string;
+                                timeZone?: string;
+                                /** Format: date-time */
+                                updatedAt?: string;
+                            };
+                            user?: {
+                                email?: string;
+                                /** Format: uuid */
+                                id?: string;
+                                /** Format: date-time */
+                                lastLoginAt?: string | null;
+                                name?: string;
+                                status?: string;
+                            };
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -959,7 +1009,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            otherSessionsEnded: number;
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -1003,7 +1055,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            /** @enum {boolean} */
+                            accepted: true;
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -1136,7 +1191,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            grants: Record<string, never> | null;
+                            /** @enum {string} */
+                            tenantStatus: "active" | "suspended";
+                            version: number;
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -1189,9 +1249,13 @@ export interface operations {
                                 postalCode?: string;
                                 region?: string;
                             };
+                            /** Format: date-time */
+                            createdAt?: string;
                             id?: string;
                             name?: string;
                             timeZone?: string;
+                            /** Format: date-time */
+                            updatedAt?: string;
                         }[];
                         meta?: {
                             nextCursor?: string | null;
@@ -1259,9 +1323,13 @@ export interface operations {
                                 postalCode?: string;
                                 region?: string;
                             };
+                            /** Format: date-time */
+                            createdAt?: string;
                             id?: string;
                             name?: string;
                             timeZone?: string;
+                            /** Format: date-time */
+                            updatedAt?: string;
                         };
                         meta?: {
                             nextCursor?: string | null;
@@ -1312,9 +1380,13 @@ export interface operations {
                                 postalCode?: string;
                                 region?: string;
                             };
+                            /** Format: date-time */
+                            createdAt?: string;
                             id?: string;
                             name?: string;
                             timeZone?: string;
+                            /** Format: date-time */
+                            updatedAt?: string;
                         };
                         meta?: {
                             nextCursor?: string | null;
@@ -1416,9 +1488,13 @@ export interface operations {
                                 postalCode?: string;
                                 region?: string;
                             };
+                            /** Format: date-time */
+                            createdAt?: string;
                             id?: string;
                             name?: string;
                             timeZone?: string;
+                            /** Format: date-time */
+                            updatedAt?: string;
                         };
                         meta?: {
                             nextCursor?: string | null;
@@ -1458,7 +1534,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            kid: string;
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -1497,7 +1575,11 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            description: string;
+                            name: string;
+                            service: string;
+                        }[];
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -1543,12 +1625,16 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
+                            /** Format: date-time */
+                            createdAt?: string;
                             description?: string;
                             id?: string;
                             name?: string;
                             parentId?: string | null;
                             permissions?: string[];
                             system?: boolean;
+                            /** Format: date-time */
+                            updatedAt?: string;
                         }[];
                         meta?: {
                             nextCursor?: string | null;
@@ -1600,12 +1686,16 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
+                            /** Format: date-time */
+                            createdAt?: string;
                             description?: string;
                             id?: string;
                             name?: string;
                             parentId?: string | null;
                             permissions?: string[];
                             system?: boolean;
+                            /** Format: date-time */
+                            updatedAt?: string;
                         };
                         meta?: {
                             nextCursor?: string | null;
@@ -1648,12 +1738,16 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
+                            /** Format: date-time */
+                            createdAt?: string;
                             description?: string;
                             id?: string;
                             name?: string;
                             parentId?: string | null;
                             permissions?: string[];
                             system?: boolean;
+                            /** Format: date-time */
+                            updatedAt?: string;
                         };
                         meta?: {
                             nextCursor?: string | null;
@@ -1737,12 +1831,16 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
+                            /** Format: date-time */
+                            createdAt?: string;
                             description?: string;
                             id?: string;
                             name?: string;
                             parentId?: string | null;
                             permissions?: string[];
                             system?: boolean;
+                            /** Format: date-time */
+                            updatedAt?: string;
                         };
                         meta?: {
                             nextCursor?: string | null;
@@ -2251,8 +2349,12 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
+                            /** Format: date-time */
+                            createdAt?: string;
                             email?: string;
                             id?: string;
+                            /** Format: date-time */
+                            lastLoginAt?: string | null;
                             name?: string;
                             roles?: {
                                 /** Format: uuid */
@@ -2314,7 +2416,23 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            /** Format: date-time */
+                            createdAt?: string;
+                            email?: string;
+                            id?: string;
+                            invitationToken: string;
+                            /** Format: date-time */
+                            lastLoginAt?: string | null;
+                            name?: string;
+                            roles?: {
+                                /** Format: uuid */
+                                branchId?: string | null;
+                                /** Format: uuid */
+                                roleId: string;
+                            }[];
+                            status?: string;
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -2356,8 +2474,12 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
+                            /** Format: date-time */
+                            createdAt?: string;
                             email?: string;
                             id?: string;
+                            /** Format: date-time */
+                            lastLoginAt?: string | null;
                             name?: string;
                             roles?: {
                                 /** Format: uuid */
@@ -2448,8 +2570,12 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
+                            /** Format: date-time */
+                            createdAt?: string;
                             email?: string;
                             id?: string;
+                            /** Format: date-time */
+                            lastLoginAt?: string | null;
                             name?: string;
                             roles?: {
                                 /** Format: uuid */
@@ -2511,8 +2637,12 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
+                            /** Format: date-time */
+                            createdAt?: string;
                             email?: string;
                             id?: string;
+                            /** Format: date-time */
+                            lastLoginAt?: string | null;
                             name?: string;
                             roles?: {
                                 /** Format: uuid */

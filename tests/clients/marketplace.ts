@@ -679,7 +679,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            evidence: string[];
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            jobId: string;
+                            openedBy: string;
+                            /** @description minor units as a decimal string */
+                            payoutAmount: string | null;
+                            reason: string;
+                            /** @description minor units as a decimal string */
+                            refundAmount: string | null;
+                            resolutionNote: string | null;
+                            /** Format: date-time */
+                            resolvedAt: string | null;
+                            resolvedBy: string | null;
+                            status: string;
+                        }[];
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -724,7 +743,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            /** @description minor units as a decimal string */
+                            amount: string;
+                            attempt: number;
+                            /** Format: uuid */
+                            clientId: string;
+                            /** @description minor units as a decimal string */
+                            commissionAmount: string | null;
+                            commissionBps: number;
+                            /** Format: date-time */
+                            completedAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            currency: string;
+                            description: string;
+                            /** Format: uuid */
+                            id: string;
+                            levelAtAcceptance: number;
+                            /** Format: uuid */
+                            offerId: string;
+                            paymentMethod: string;
+                            /** @description minor units as a decimal string */
+                            payoutAmount: string | null;
+                            /** Format: uuid */
+                            professionalId: string;
+                            /** @description minor units as a decimal string */
+                            refundAmount: string | null;
+                            status: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            workflowId: string;
+                        }[];
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -765,7 +815,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            /** @description minor units as a decimal string */
+                            amount: string;
+                            attempt: number;
+                            /** Format: uuid */
+                            clientId: string;
+                            /** @description minor units as a decimal string */
+                            commissionAmount: string | null;
+                            commissionBps: number;
+                            /** Format: date-time */
+                            completedAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            currency: string;
+                            description: string;
+                            /** Format: uuid */
+                            id: string;
+                            levelAtAcceptance: number;
+                            /** Format: uuid */
+                            offerId: string;
+                            paymentMethod: string;
+                            /** @description minor units as a decimal string */
+                            payoutAmount: string | null;
+                            /** Format: uuid */
+                            professionalId: string;
+                            /** @description minor units as a decimal string */
+                            refundAmount: string | null;
+                            status: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            workflowId: string;
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -810,7 +891,94 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            escrow: {
+                                /** @description minor units as a decimal string */
+                                amount: string;
+                                /** Format: date-time */
+                                approvalDeadline: string | null;
+                                blocked: {
+                                    attempts: number;
+                                    reason: string;
+                                    /** Format: date-time */
+                                    since: string;
+                                    /** @enum {string} */
+                                    step: "refund" | "payout";
+                                } | null;
+                                checkoutUrl: string | null;
+                                /** @description minor units as a decimal string */
+                                commission: string;
+                                commissionBps: number;
+                                currency: string;
+                                dispute: {
+                                    evidence: string[];
+                                    openedBy: string;
+                                    reason: string;
+                                } | null;
+                                /** Format: uuid */
+                                jobId: string;
+                                /** Format: uuid */
+                                offerId: string;
+                                /** @enum {string|null} */
+                                operatorAction: "resolveDispute" | "retry" | null;
+                                /** @description minor units as a decimal string */
+                                paidOut: string;
+                                /** Format: date-time */
+                                paymentDeadline: string | null;
+                                paymentFailure: {
+                                    code: string;
+                                    reason: string;
+                                } | null;
+                                /** Format: uuid */
+                                paymentId: string | null;
+                                /** @description minor units as a decimal string */
+                                refunded: string;
+                                resolution: {
+                                    note: string;
+                                    operatorId: string;
+                                    operatorName: string;
+                                    /** @description minor units as a decimal string */
+                                    payout: string;
+                                    /** @description minor units as a decimal string */
+                                    refund: string;
+                                } | null;
+                                /** @description final states: paid_out, resolved, cancelled, payment_failed */
+                                state: string;
+                                waitingFor: string;
+                            };
+                            job: {
+                                /** @description minor units as a decimal string */
+                                amount: string;
+                                attempt: number;
+                                /** Format: uuid */
+                                clientId: string;
+                                /** @description minor units as a decimal string */
+                                commissionAmount: string | null;
+                                commissionBps: number;
+                                /** Format: date-time */
+                                completedAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                currency: string;
+                                description: string;
+                                /** Format: uuid */
+                                id: string;
+                                levelAtAcceptance: number;
+                                /** Format: uuid */
+                                offerId: string;
+                                paymentMethod: string;
+                                /** @description minor units as a decimal string */
+                                payoutAmount: string | null;
+                                /** Format: uuid */
+                                professionalId: string;
+                                /** @description minor units as a decimal string */
+                                refundAmount: string | null;
+                                status: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                workflowId: string;
+                            };
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -857,7 +1025,94 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            escrow: {
+                                /** @description minor units as a decimal string */
+                                amount: string;
+                                /** Format: date-time */
+                                approvalDeadline: string | null;
+                                blocked: {
+                                    attempts: number;
+                                    reason: string;
+                                    /** Format: date-time */
+                                    since: string;
+                                    /** @enum {string} */
+                                    step: "refund" | "payout";
+                                } | null;
+                                checkoutUrl: string | null;
+                                /** @description minor units as a decimal string */
+                                commission: string;
+                                commissionBps: number;
+                                currency: string;
+                                dispute: {
+                                    evidence: string[];
+                                    openedBy: string;
+                                    reason: string;
+                                } | null;
+                                /** Format: uuid */
+                                jobId: string;
+                                /** Format: uuid */
+                                offerId: string;
+                                /** @enum {string|null} */
+                                operatorAction: "resolveDispute" | "retry" | null;
+                                /** @description minor units as a decimal string */
+                                paidOut: string;
+                                /** Format: date-time */
+                                paymentDeadline: string | null;
+                                paymentFailure: {
+                                    code: string;
+                                    reason: string;
+                                } | null;
+                                /** Format: uuid */
+                                paymentId: string | null;
+                                /** @description minor units as a decimal string */
+                                refunded: string;
+                                resolution: {
+                                    note: string;
+                                    operatorId: string;
+                                    operatorName: string;
+                                    /** @description minor units as a decimal string */
+                                    payout: string;
+                                    /** @description minor units as a decimal string */
+                                    refund: string;
+                                } | null;
+                                /** @description final states: paid_out, resolved, cancelled, payment_failed */
+                                state: string;
+                                waitingFor: string;
+                            };
+                            job: {
+                                /** @description minor units as a decimal string */
+                                amount: string;
+                                attempt: number;
+                                /** Format: uuid */
+                                clientId: string;
+                                /** @description minor units as a decimal string */
+                                commissionAmount: string | null;
+                                commissionBps: number;
+                                /** Format: date-time */
+                                completedAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                currency: string;
+                                description: string;
+                                /** Format: uuid */
+                                id: string;
+                                levelAtAcceptance: number;
+                                /** Format: uuid */
+                                offerId: string;
+                                paymentMethod: string;
+                                /** @description minor units as a decimal string */
+                                payoutAmount: string | null;
+                                /** Format: uuid */
+                                professionalId: string;
+                                /** @description minor units as a decimal string */
+                                refundAmount: string | null;
+                                status: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                workflowId: string;
+                            };
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -904,7 +1159,94 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            escrow: {
+                                /** @description minor units as a decimal string */
+                                amount: string;
+                                /** Format: date-time */
+                                approvalDeadline: string | null;
+                                blocked: {
+                                    attempts: number;
+                                    reason: string;
+                                    /** Format: date-time */
+                                    since: string;
+                                    /** @enum {string} */
+                                    step: "refund" | "payout";
+                                } | null;
+                                checkoutUrl: string | null;
+                                /** @description minor units as a decimal string */
+                                commission: string;
+                                commissionBps: number;
+                                currency: string;
+                                dispute: {
+                                    evidence: string[];
+                                    openedBy: string;
+                                    reason: string;
+                                } | null;
+                                /** Format: uuid */
+                                jobId: string;
+                                /** Format: uuid */
+                                offerId: string;
+                                /** @enum {string|null} */
+                                operatorAction: "resolveDispute" | "retry" | null;
+                                /** @description minor units as a decimal string */
+                                paidOut: string;
+                                /** Format: date-time */
+                                paymentDeadline: string | null;
+                                paymentFailure: {
+                                    code: string;
+                                    reason: string;
+                                } | null;
+                                /** Format: uuid */
+                                paymentId: string | null;
+                                /** @description minor units as a decimal string */
+                                refunded: string;
+                                resolution: {
+                                    note: string;
+                                    operatorId: string;
+                                    operatorName: string;
+                                    /** @description minor units as a decimal string */
+                                    payout: string;
+                                    /** @description minor units as a decimal string */
+                                    refund: string;
+                                } | null;
+                                /** @description final states: paid_out, resolved, cancelled, payment_failed */
+                                state: string;
+                                waitingFor: string;
+                            };
+                            job: {
+                                /** @description minor units as a decimal string */
+                                amount: string;
+                                attempt: number;
+                                /** Format: uuid */
+                                clientId: string;
+                                /** @description minor units as a decimal string */
+                                commissionAmount: string | null;
+                                commissionBps: number;
+                                /** Format: date-time */
+                                completedAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                currency: string;
+                                description: string;
+                                /** Format: uuid */
+                                id: string;
+                                levelAtAcceptance: number;
+                                /** Format: uuid */
+                                offerId: string;
+                                paymentMethod: string;
+                                /** @description minor units as a decimal string */
+                                payoutAmount: string | null;
+                                /** Format: uuid */
+                                professionalId: string;
+                                /** @description minor units as a decimal string */
+                                refundAmount: string | null;
+                                status: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                workflowId: string;
+                            };
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -953,7 +1295,94 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            escrow: {
+                                /** @description minor units as a decimal string */
+                                amount: string;
+                                /** Format: date-time */
+                                approvalDeadline: string | null;
+                                blocked: {
+                                    attempts: number;
+                                    reason: string;
+                                    /** Format: date-time */
+                                    since: string;
+                                    /** @enum {string} */
+                                    step: "refund" | "payout";
+                                } | null;
+                                checkoutUrl: string | null;
+                                /** @description minor units as a decimal string */
+                                commission: string;
+                                commissionBps: number;
+                                currency: string;
+                                dispute: {
+                                    evidence: string[];
+                                    openedBy: string;
+                                    reason: string;
+                                } | null;
+                                /** Format: uuid */
+                                jobId: string;
+                                /** Format: uuid */
+                                offerId: string;
+                                /** @enum {string|null} */
+                                operatorAction: "resolveDispute" | "retry" | null;
+                                /** @description minor units as a decimal string */
+                                paidOut: string;
+                                /** Format: date-time */
+                                paymentDeadline: string | null;
+                                paymentFailure: {
+                                    code: string;
+                                    reason: string;
+                                } | null;
+                                /** Format: uuid */
+                                paymentId: string | null;
+                                /** @description minor units as a decimal string */
+                                refunded: string;
+                                resolution: {
+                                    note: string;
+                                    operatorId: string;
+                                    operatorName: string;
+                                    /** @description minor units as a decimal string */
+                                    payout: string;
+                                    /** @description minor units as a decimal string */
+                                    refund: string;
+                                } | null;
+                                /** @description final states: paid_out, resolved, cancelled, payment_failed */
+                                state: string;
+                                waitingFor: string;
+                            };
+                            job: {
+                                /** @description minor units as a decimal string */
+                                amount: string;
+                                attempt: number;
+                                /** Format: uuid */
+                                clientId: string;
+                                /** @description minor units as a decimal string */
+                                commissionAmount: string | null;
+                                commissionBps: number;
+                                /** Format: date-time */
+                                completedAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                currency: string;
+                                description: string;
+                                /** Format: uuid */
+                                id: string;
+                                levelAtAcceptance: number;
+                                /** Format: uuid */
+                                offerId: string;
+                                paymentMethod: string;
+                                /** @description minor units as a decimal string */
+                                payoutAmount: string | null;
+                                /** Format: uuid */
+                                professionalId: string;
+                                /** @description minor units as a decimal string */
+                                refundAmount: string | null;
+                                status: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                workflowId: string;
+                            };
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -994,7 +1423,60 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            /** @description minor units as a decimal string */
+                            amount: string;
+                            /** Format: date-time */
+                            approvalDeadline: string | null;
+                            blocked: {
+                                attempts: number;
+                                reason: string;
+                                /** Format: date-time */
+                                since: string;
+                                /** @enum {string} */
+                                step: "refund" | "payout";
+                            } | null;
+                            checkoutUrl: string | null;
+                            /** @description minor units as a decimal string */
+                            commission: string;
+                            commissionBps: number;
+                            currency: string;
+                            dispute: {
+                                evidence: string[];
+                                openedBy: string;
+                                reason: string;
+                            } | null;
+                            /** Format: uuid */
+                            jobId: string;
+                            /** Format: uuid */
+                            offerId: string;
+                            /** @enum {string|null} */
+                            operatorAction: "resolveDispute" | "retry" | null;
+                            /** @description minor units as a decimal string */
+                            paidOut: string;
+                            /** Format: date-time */
+                            paymentDeadline: string | null;
+                            paymentFailure: {
+                                code: string;
+                                reason: string;
+                            } | null;
+                            /** Format: uuid */
+                            paymentId: string | null;
+                            /** @description minor units as a decimal string */
+                            refunded: string;
+                            resolution: {
+                                note: string;
+                                operatorId: string;
+                                operatorName: string;
+                                /** @description minor units as a decimal string */
+                                payout: string;
+                                /** @description minor units as a decimal string */
+                                refund: string;
+                            } | null;
+                            /** @description final states: paid_out, resolved, cancelled, payment_failed */
+                            state: string;
+                            waitingFor: string;
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -1045,7 +1527,94 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            escrow: {
+                                /** @description minor units as a decimal string */
+                                amount: string;
+                                /** Format: date-time */
+                                approvalDeadline: string | null;
+                                blocked: {
+                                    attempts: number;
+                                    reason: string;
+                                    /** Format: date-time */
+                                    since: string;
+                                    /** @enum {string} */
+                                    step: "refund" | "payout";
+                                } | null;
+                                checkoutUrl: string | null;
+                                /** @description minor units as a decimal string */
+                                commission: string;
+                                commissionBps: number;
+                                currency: string;
+                                dispute: {
+                                    evidence: string[];
+                                    openedBy: string;
+                                    reason: string;
+                                } | null;
+                                /** Format: uuid */
+                                jobId: string;
+                                /** Format: uuid */
+                                offerId: string;
+                                /** @enum {string|null} */
+                                operatorAction: "resolveDispute" | "retry" | null;
+                                /** @description minor units as a decimal string */
+                                paidOut: string;
+                                /** Format: date-time */
+                                paymentDeadline: string | null;
+                                paymentFailure: {
+                                    code: string;
+                                    reason: string;
+                                } | null;
+                                /** Format: uuid */
+                                paymentId: string | null;
+                                /** @description minor units as a decimal string */
+                                refunded: string;
+                                resolution: {
+                                    note: string;
+                                    operatorId: string;
+                                    operatorName: string;
+                                    /** @description minor units as a decimal string */
+                                    payout: string;
+                                    /** @description minor units as a decimal string */
+                                    refund: string;
+                                } | null;
+                                /** @description final states: paid_out, resolved, cancelled, payment_failed */
+                                state: string;
+                                waitingFor: string;
+                            };
+                            job: {
+                                /** @description minor units as a decimal string */
+                                amount: string;
+                                attempt: number;
+                                /** Format: uuid */
+                                clientId: string;
+                                /** @description minor units as a decimal string */
+                                commissionAmount: string | null;
+                                commissionBps: number;
+                                /** Format: date-time */
+                                completedAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                currency: string;
+                                description: string;
+                                /** Format: uuid */
+                                id: string;
+                                levelAtAcceptance: number;
+                                /** Format: uuid */
+                                offerId: string;
+                                paymentMethod: string;
+                                /** @description minor units as a decimal string */
+                                payoutAmount: string | null;
+                                /** Format: uuid */
+                                professionalId: string;
+                                /** @description minor units as a decimal string */
+                                refundAmount: string | null;
+                                status: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                workflowId: string;
+                            };
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -1092,7 +1661,94 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            escrow: {
+                                /** @description minor units as a decimal string */
+                                amount: string;
+                                /** Format: date-time */
+                                approvalDeadline: string | null;
+                                blocked: {
+                                    attempts: number;
+                                    reason: string;
+                                    /** Format: date-time */
+                                    since: string;
+                                    /** @enum {string} */
+                                    step: "refund" | "payout";
+                                } | null;
+                                checkoutUrl: string | null;
+                                /** @description minor units as a decimal string */
+                                commission: string;
+                                commissionBps: number;
+                                currency: string;
+                                dispute: {
+                                    evidence: string[];
+                                    openedBy: string;
+                                    reason: string;
+                                } | null;
+                                /** Format: uuid */
+                                jobId: string;
+                                /** Format: uuid */
+                                offerId: string;
+                                /** @enum {string|null} */
+                                operatorAction: "resolveDispute" | "retry" | null;
+                                /** @description minor units as a decimal string */
+                                paidOut: string;
+                                /** Format: date-time */
+                                paymentDeadline: string | null;
+                                paymentFailure: {
+                                    code: string;
+                                    reason: string;
+                                } | null;
+                                /** Format: uuid */
+                                paymentId: string | null;
+                                /** @description minor units as a decimal string */
+                                refunded: string;
+                                resolution: {
+                                    note: string;
+                                    operatorId: string;
+                                    operatorName: string;
+                                    /** @description minor units as a decimal string */
+                                    payout: string;
+                                    /** @description minor units as a decimal string */
+                                    refund: string;
+                                } | null;
+                                /** @description final states: paid_out, resolved, cancelled, payment_failed */
+                                state: string;
+                                waitingFor: string;
+                            };
+                            job: {
+                                /** @description minor units as a decimal string */
+                                amount: string;
+                                attempt: number;
+                                /** Format: uuid */
+                                clientId: string;
+                                /** @description minor units as a decimal string */
+                                commissionAmount: string | null;
+                                commissionBps: number;
+                                /** Format: date-time */
+                                completedAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                currency: string;
+                                description: string;
+                                /** Format: uuid */
+                                id: string;
+                                levelAtAcceptance: number;
+                                /** Format: uuid */
+                                offerId: string;
+                                paymentMethod: string;
+                                /** @description minor units as a decimal string */
+                                payoutAmount: string | null;
+                                /** Format: uuid */
+                                professionalId: string;
+                                /** @description minor units as a decimal string */
+                                refundAmount: string | null;
+                                status: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                workflowId: string;
+                            };
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -1140,7 +1796,23 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            /** Format: uuid */
+                            clientId: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            jobId: string;
+                            /** Format: uuid */
+                            professionalId: string;
+                            rating: number;
+                            /** Format: date-time */
+                            repliedAt: string | null;
+                            reply: string | null;
+                            text: string;
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -1181,7 +1853,19 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            actor: string;
+                            actorId: string | null;
+                            /** Format: date-time */
+                            at: string;
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** Format: uuid */
+                            id: string;
+                            reason: string | null;
+                            status: string;
+                        }[];
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -1226,7 +1910,28 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            /** @description minor units as a decimal string */
+                            amount: string;
+                            /** Format: uuid */
+                            clientId: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            currency: string;
+                            description: string;
+                            expired: boolean;
+                            /** Format: date-time */
+                            expiresAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            professionalId: string;
+                            /** Format: date-time */
+                            respondedAt: string | null;
+                            status: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -1282,7 +1987,28 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            /** @description minor units as a decimal string */
+                            amount: string;
+                            /** Format: uuid */
+                            clientId: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            currency: string;
+                            description: string;
+                            expired: boolean;
+                            /** Format: date-time */
+                            expiresAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            professionalId: string;
+                            /** Format: date-time */
+                            respondedAt: string | null;
+                            status: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -1323,7 +2049,28 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            /** @description minor units as a decimal string */
+                            amount: string;
+                            /** Format: uuid */
+                            clientId: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            currency: string;
+                            description: string;
+                            expired: boolean;
+                            /** Format: date-time */
+                            expiresAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            professionalId: string;
+                            /** Format: date-time */
+                            respondedAt: string | null;
+                            status: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -1379,7 +2126,28 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            /** @description minor units as a decimal string */
+                            amount: string;
+                            /** Format: uuid */
+                            clientId: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            currency: string;
+                            description: string;
+                            expired: boolean;
+                            /** Format: date-time */
+                            expiresAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            professionalId: string;
+                            /** Format: date-time */
+                            respondedAt: string | null;
+                            status: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -1430,7 +2198,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            job: {
+                                /** @description minor units as a decimal string */
+                                amount: string;
+                                attempt: number;
+                                /** Format: uuid */
+                                clientId: string;
+                                /** @description minor units as a decimal string */
+                                commissionAmount: string | null;
+                                commissionBps: number;
+                                /** Format: date-time */
+                                completedAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                currency: string;
+                                description: string;
+                                /** Format: uuid */
+                                id: string;
+                                levelAtAcceptance: number;
+                                /** Format: uuid */
+                                offerId: string;
+                                paymentMethod: string;
+                                /** @description minor units as a decimal string */
+                                payoutAmount: string | null;
+                                /** Format: uuid */
+                                professionalId: string;
+                                /** @description minor units as a decimal string */
+                                refundAmount: string | null;
+                                status: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                workflowId: string;
+                            };
+                            links: {
+                                escrow: string;
+                                job: string;
+                                timeline: string;
+                            };
+                            workflowId: string;
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -1471,7 +2278,28 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            /** @description minor units as a decimal string */
+                            amount: string;
+                            /** Format: uuid */
+                            clientId: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            currency: string;
+                            description: string;
+                            expired: boolean;
+                            /** Format: date-time */
+                            expiresAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            professionalId: string;
+                            /** Format: date-time */
+                            respondedAt: string | null;
+                            status: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -1512,7 +2340,28 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            /** @description minor units as a decimal string */
+                            amount: string;
+                            /** Format: uuid */
+                            clientId: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            currency: string;
+                            description: string;
+                            expired: boolean;
+                            /** Format: date-time */
+                            expiresAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            professionalId: string;
+                            /** Format: date-time */
+                            respondedAt: string | null;
+                            status: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -1556,7 +2405,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            bio: string;
+                            categories: string[];
+                            completedJobs: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            displayName: string;
+                            /** Format: uuid */
+                            id: string;
+                            kyc: {
+                                note: string | null;
+                                /** Format: date-time */
+                                reviewedAt: string | null;
+                                status: string;
+                            };
+                            level: {
+                                level: number;
+                                name: string;
+                                nextLevelAt: number | null;
+                                xp: number;
+                            };
+                            location: {
+                                latitude: number;
+                                longitude: number;
+                            };
+                            radiusMeters: number;
+                            rating: {
+                                average: number;
+                                count: number;
+                            };
+                            skills: string[];
+                        }[];
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -1597,7 +2477,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            bio: string;
+                            categories: string[];
+                            completedJobs: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            displayName: string;
+                            /** Format: uuid */
+                            id: string;
+                            kyc: {
+                                note: string | null;
+                                /** Format: date-time */
+                                reviewedAt: string | null;
+                                status: string;
+                            };
+                            level: {
+                                level: number;
+                                name: string;
+                                nextLevelAt: number | null;
+                                xp: number;
+                            };
+                            location: {
+                                latitude: number;
+                                longitude: number;
+                            };
+                            radiusMeters: number;
+                            rating: {
+                                average: number;
+                                count: number;
+                            };
+                            skills: string[];
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -1646,7 +2557,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            bio: string;
+                            categories: string[];
+                            completedJobs: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            displayName: string;
+                            /** Format: uuid */
+                            id: string;
+                            kyc: {
+                                note: string | null;
+                                /** Format: date-time */
+                                reviewedAt: string | null;
+                                status: string;
+                            };
+                            level: {
+                                level: number;
+                                name: string;
+                                nextLevelAt: number | null;
+                                xp: number;
+                            };
+                            location: {
+                                latitude: number;
+                                longitude: number;
+                            };
+                            radiusMeters: number;
+                            rating: {
+                                average: number;
+                                count: number;
+                            };
+                            skills: string[];
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -1687,7 +2629,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            contentType: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            kind: string;
+                            size: number;
+                        }[];
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -1728,14 +2678,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: unknown;
-                        meta?: {
-                            nextCursor?: string | null;
-                        };
-                        /** @enum {boolean} */
-                        success: true;
-                    };
+                    "application/pdf": string;
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "image/webp": string;
                 };
             };
             /** @description Error */
@@ -1774,7 +2720,21 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            description: string;
+                            /** Format: uuid */
+                            id: string;
+                            images: {
+                                contentType: string;
+                                /** Format: uuid */
+                                id: string;
+                                size: number;
+                                url: string;
+                            }[];
+                            title: string;
+                        }[];
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -1816,14 +2776,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: unknown;
-                        meta?: {
-                            nextCursor?: string | null;
-                        };
-                        /** @enum {boolean} */
-                        success: true;
-                    };
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "image/webp": string;
                 };
             };
             /** @description Error */
@@ -1862,7 +2817,23 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            /** Format: uuid */
+                            clientId: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            jobId: string;
+                            /** Format: uuid */
+                            professionalId: string;
+                            rating: number;
+                            /** Format: date-time */
+                            repliedAt: string | null;
+                            reply: string | null;
+                            text: string;
+                        }[];
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -1901,7 +2872,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            bio: string;
+                            categories: string[];
+                            completedJobs: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            displayName: string;
+                            /** Format: uuid */
+                            id: string;
+                            kyc: {
+                                note: string | null;
+                                /** Format: date-time */
+                                reviewedAt: string | null;
+                                status: string;
+                            };
+                            level: {
+                                level: number;
+                                name: string;
+                                nextLevelAt: number | null;
+                                xp: number;
+                            };
+                            location: {
+                                latitude: number;
+                                longitude: number;
+                            };
+                            radiusMeters: number;
+                            rating: {
+                                average: number;
+                                count: number;
+                            };
+                            skills: string[];
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -1954,7 +2956,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            bio: string;
+                            categories: string[];
+                            completedJobs: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            displayName: string;
+                            /** Format: uuid */
+                            id: string;
+                            kyc: {
+                                note: string | null;
+                                /** Format: date-time */
+                                reviewedAt: string | null;
+                                status: string;
+                            };
+                            level: {
+                                level: number;
+                                name: string;
+                                nextLevelAt: number | null;
+                                xp: number;
+                            };
+                            location: {
+                                latitude: number;
+                                longitude: number;
+                            };
+                            radiusMeters: number;
+                            rating: {
+                                average: number;
+                                count: number;
+                            };
+                            skills: string[];
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -2007,7 +3040,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            bio: string;
+                            categories: string[];
+                            completedJobs: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            displayName: string;
+                            /** Format: uuid */
+                            id: string;
+                            kyc: {
+                                note: string | null;
+                                /** Format: date-time */
+                                reviewedAt: string | null;
+                                status: string;
+                            };
+                            level: {
+                                level: number;
+                                name: string;
+                                nextLevelAt: number | null;
+                                xp: number;
+                            };
+                            location: {
+                                latitude: number;
+                                longitude: number;
+                            };
+                            radiusMeters: number;
+                            rating: {
+                                average: number;
+                                count: number;
+                            };
+                            skills: string[];
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -2046,7 +3110,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            contentType: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            kind: string;
+                            size: number;
+                        }[];
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -2094,7 +3166,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            contentType: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            kind: string;
+                            size: number;
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -2141,7 +3221,21 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            description: string;
+                            /** Format: uuid */
+                            id: string;
+                            images: {
+                                contentType: string;
+                                /** Format: uuid */
+                                id: string;
+                                size: number;
+                                url: string;
+                            }[];
+                            title: string;
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -2212,7 +3306,36 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            completedJobs: number;
+                            income: {
+                                /** @description minor units as a decimal string */
+                                commission: string;
+                                currency: string;
+                                /** @description minor units as a decimal string */
+                                gross: string;
+                                jobs: number;
+                                /** @description minor units as a decimal string */
+                                net: string;
+                            }[];
+                            level: {
+                                commissionBps: number;
+                                level: number;
+                                name: string;
+                            };
+                            nextLevel: {
+                                atXp?: number;
+                                level?: number;
+                                name?: string;
+                            } | null;
+                            rating: {
+                                average: number;
+                                count: number;
+                            };
+                            reviews: number;
+                            xp: number;
+                            xpToNextLevel: number | null;
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -2262,7 +3385,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            categories: string[];
+                            displayName: string;
+                            distanceMeters: number;
+                            /** Format: uuid */
+                            id: string;
+                            level: {
+                                level: number;
+                                name: string;
+                            };
+                            radiusMeters: number;
+                            rating: {
+                                average: number;
+                                count: number;
+                            };
+                            servesLocation: boolean;
+                            skills: string[];
+                        }[];
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -2309,7 +3449,23 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            /** Format: uuid */
+                            clientId: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            jobId: string;
+                            /** Format: uuid */
+                            professionalId: string;
+                            rating: number;
+                            /** Format: date-time */
+                            repliedAt: string | null;
+                            reply: string | null;
+                            text: string;
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };

@@ -412,7 +412,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            marked: number;
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -461,9 +463,16 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
+                            attachments?: {
+                                contentType?: string;
+                                filename?: string;
+                                size?: number;
+                            }[];
                             attempts?: number;
                             body?: string;
                             channel?: string;
+                            /** Format: date-time */
+                            createdAt?: string;
                             eventType?: string;
                             /** Format: uuid */
                             id?: string;
@@ -519,9 +528,16 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
+                            attachments?: {
+                                contentType?: string;
+                                filename?: string;
+                                size?: number;
+                            }[];
                             attempts?: number;
                             body?: string;
                             channel?: string;
+                            /** Format: date-time */
+                            createdAt?: string;
                             eventType?: string;
                             /** Format: uuid */
                             id?: string;
@@ -765,7 +781,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            /** @enum {boolean} */
+                            published: true;
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -804,7 +823,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            locale: string;
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -849,7 +870,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            locale: string;
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -1042,6 +1065,8 @@ export interface operations {
                         data: {
                             attempts?: number;
                             /** Format: date-time */
+                            createdAt?: string;
+                            /** Format: date-time */
                             deadAt?: string | null;
                             /** Format: date-time */
                             deliveredAt?: string | null;
@@ -1102,6 +1127,8 @@ export interface operations {
                     "application/json": {
                         data: {
                             attempts?: number;
+                            /** Format: date-time */
+                            createdAt?: string;
                             /** Format: date-time */
                             deadAt?: string | null;
                             /** Format: date-time */

@@ -235,7 +235,16 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            /** @description minor units as a decimal string */
+                            balance: string;
+                            currency: string;
+                            /** Format: uuid */
+                            id: string;
+                            kind: string;
+                            /** Format: uuid */
+                            ownerId: string | null;
+                        }[];
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -283,7 +292,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            amount: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            currency: string;
+                            description: string;
+                            /** Format: uuid */
+                            entryId: string;
+                            kind: string;
+                            /** Format: uuid */
+                            paymentId: string | null;
+                            /** Format: uuid */
+                            postingId: string;
+                        }[];
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -854,7 +876,16 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            /** @description minor units as a decimal string */
+                            balance: string;
+                            currency: string;
+                            /** Format: uuid */
+                            id: string;
+                            kind: string;
+                            /** Format: uuid */
+                            ownerId: string | null;
+                        }[];
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -912,7 +943,11 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: unknown;
+                        data: {
+                            duplicate: boolean;
+                            /** @enum {boolean} */
+                            received: true;
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };

@@ -55,6 +55,29 @@ afterAll(async () => {
 const SEED = process.env.CONTRACT_SEED ?? '20261201';
 
 describe.each(['payments', 'marketplace', 'notifications', 'identity'])('%s', (service) => {
+  it('documents the answer of every operation (no untyped `data`)', async () => {
+    type Op = {
+      responses: Record<string, { content?: Record<string, { schema?: Record<string, unknown> }> }>;
+    };
+    const doc = (await (await fetch(`${urls[service]}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, Op>>;
+    };
+    const untyped = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).flatMap(([method, op]) =>
+        Object.entries(op.responses)
+          .filter(([status]) => /^2/.test(status))
+          .filter(([, r]) => {
+            const schema = r.content?.['application/json']?.schema as
+              { properties?: { data?: Record<string, unknown> } } | undefined;
+            const data = schema?.properties?.data;
+            return data !== undefined && Object.keys(data).length === 0;
+          })
+          .map(([status]) => `${method.toUpperCase()} ${path} ${status}`),
+      ),
+    );
+    expect(untyped).toEqual([]);
+  });
+
   it('has a committed client generated from its document as it is now (make clients)', async () => {
     const { fresh, file } = await checkClient(service, urls[service]!, process.env.UPDATE_CLIENTS === '1');
     if (!fresh) throw new Error(`${file} is stale: the API's document changed; run make clients`);

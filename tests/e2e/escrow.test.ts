@@ -4,7 +4,7 @@
  * server and the production workers — HTTP accept → sandbox webhook → complete → approve → payout,
  * with the money checked in the ledger.
  */
-import type request from 'supertest';
+import createClient, { type Client } from 'openapi-fetch';
 import { createWorker, runMigrations, type Orm } from '@faena/platform';
 import { captureLogger, eventually, testDatabaseUrl, testStack } from '@faena/platform/testing';
 import { createActivities as createMarketplaceActivities } from '../../services/marketplace/src/activities.ts';
@@ -13,24 +13,22 @@ import { createRealtimePublisher } from '../../services/notifications/src/realti
 import { createNotificationsOrm, createNotifyDeps } from '../../services/notifications/src/wiring.ts';
 import { startSmtp, testConfig, type Smtp } from '../../services/notifications/test/harness.ts';
 import {
-  API as PAYMENTS,
-  bearer,
   business,
   startPayments,
   startWorkers,
   type Business,
   type PaymentsHarness,
 } from '../../services/payments/test/harness.ts';
-import {
-  approvedProfessional,
-  MARKETPLACE,
-  startMarketplaceApi,
-  type MarketplaceApi,
-} from './marketplace.ts';
+import type { paths as MarketplacePaths } from '../clients/marketplace.ts';
+import type { paths as PaymentsPaths } from '../clients/payments.ts';
+import { approvedProfessional, startMarketplaceApi, type MarketplaceApi } from './marketplace.ts';
 
 let h: PaymentsHarness;
 let b: Business;
-let marketplace: ReturnType<typeof request>;
+// The deal is driven the way a client app does it: through clients generated from the services'
+// /openapi.json (tests/clients, openapi-typescript) over real HTTP (openapi-fetch).
+let marketplace: Client<MarketplacePaths>;
+let payments: Client<PaymentsPaths>;
 let marketplaceOrm: Orm;
 let notificationsOrm: Orm;
 let smtp: Smtp;
@@ -48,7 +46,8 @@ beforeAll(async () => {
 
   // marketplace API + worker
   api = await startMarketplaceApi(h, logger);
-  marketplace = api.agent;
+  marketplace = createClient<MarketplacePaths>({ baseUrl: api.url });
+  payments = createClient<PaymentsPaths>({ baseUrl: `http://127.0.0.1:${h.server.port}` });
   marketplaceOrm = api.orm;
   const redis = api.redis;
   const mw = await createWorker({
@@ -98,62 +97,69 @@ afterAll(async () => {
   await h?.close();
 });
 
+const as = (token: string) => ({ Authorization: `Bearer ${token}` });
+
 const balanceOf = async (kind: string, ownerId: string | null) => {
-  const accounts = (await h.agent.get(`${PAYMENTS}/accounts`).set(bearer(b.owner))).body.data as Array<{
-    kind: string;
-    ownerId: string | null;
-    currency: string;
-    balance: string;
-  }>;
+  const { data, error } = await payments.GET('/api/payments/v1/accounts', { headers: as(b.owner) });
+  if (!data) throw new Error(`accounts: ${JSON.stringify(error)}`);
   return BigInt(
-    accounts.find((a) => a.kind === kind && a.ownerId === ownerId && a.currency === 'CLP')?.balance ?? '0',
+    data.data.find((a) => a.kind === kind && a.ownerId === ownerId && a.currency === 'CLP')?.balance ?? '0',
   );
 };
 
 describe('a marketplace deal end to end', () => {
   it('accept → sandbox webhook → complete → approve → payout, balances checked in the ledger', async () => {
     await approvedProfessional(api, b);
-    const offer = await marketplace
-      .post(`${MARKETPLACE}/offers`)
-      .set(bearer(b.pro.token))
-      .send({
+    const offer = await marketplace.POST('/api/marketplace/v1/offers', {
+      headers: as(b.pro.token),
+      body: {
         clientId: b.client.id,
         description: 'Cambiar calefont',
         amount: 80000,
         currency: 'CLP',
         expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
-      });
-    expect(offer.status).toBe(201);
+      },
+    });
+    expect(offer.response.status).toBe(201);
+    expect(offer.data?.data).toMatchObject({ amount: '80000', currency: 'CLP', status: 'pending' });
 
     const escrowBefore = await balanceOf('platform_escrow', null);
     const revenueBefore = await balanceOf('platform_revenue', null);
-    const accepted = await marketplace
-      .post(`${MARKETPLACE}/offers/${offer.body.data.id}/accept`)
-      .set(bearer(b.client.token))
-      .send({ method: 'mercadopago' });
-    expect(accepted.status).toBe(202);
-    const jobId = (accepted.body.data.job?.id ?? accepted.body.data.jobId ?? accepted.body.data.id) as string;
-    const escrow = () => marketplace.get(`${MARKETPLACE}/jobs/${jobId}/escrow`).set(bearer(b.client.token));
+    const accepted = await marketplace.POST('/api/marketplace/v1/offers/{id}/accept', {
+      params: { path: { id: offer.data!.data.id } },
+      headers: as(b.client.token),
+      body: { method: 'mercadopago' },
+    });
+    expect(accepted.response.status).toBe(202);
+    const jobId = accepted.data!.data.job.id;
+    const job = { params: { path: { id: jobId } } };
+    const escrow = async () => {
+      const { data } = await marketplace.GET('/api/marketplace/v1/jobs/{id}/escrow', {
+        ...job,
+        headers: as(b.client.token),
+      });
+      return data!.data;
+    };
 
     // The sandbox approves and sends its signed webhook; payments hands it to paymentSync, which signals the deal.
-    await eventually(async () => expect((await escrow()).body.data.state).toBe('in_progress'), 30000);
+    await eventually(async () => expect((await escrow()).state).toBe('in_progress'), 30000);
     expect((await balanceOf('platform_escrow', null)) - escrowBefore).toBe(80000n);
 
-    expect(
-      (
-        await marketplace
-          .post(`${MARKETPLACE}/jobs/${jobId}/complete`)
-          .set(bearer(b.pro.token))
-          .send({ note: 'Listo' })
-      ).status,
-    ).toBeLessThan(300);
-    expect(
-      (await marketplace.post(`${MARKETPLACE}/jobs/${jobId}/approve`).set(bearer(b.client.token)).send({}))
-        .status,
-    ).toBeLessThan(300);
-    await eventually(async () => expect((await escrow()).body.data.state).toBe('paid_out'), 30000);
+    const completed = await marketplace.POST('/api/marketplace/v1/jobs/{id}/complete', {
+      ...job,
+      headers: as(b.pro.token),
+      body: { note: 'Listo' },
+    });
+    expect(completed.data?.data.escrow.state).toBe('completed_by_professional');
+    const approved = await marketplace.POST('/api/marketplace/v1/jobs/{id}/approve', {
+      ...job,
+      headers: as(b.client.token),
+      body: {},
+    });
+    expect(approved.response.status).toBeLessThan(300);
+    await eventually(async () => expect((await escrow()).state).toBe('paid_out'), 30000);
 
-    const commissionBps = Number((await escrow()).body.data.commissionBps);
+    const { commissionBps } = await escrow();
     const commission = (80000n * BigInt(commissionBps)) / 10000n;
     expect(await balanceOf('professional_payable', b.pro.id)).toBe(80000n - commission);
     expect((await balanceOf('platform_revenue', null)) - revenueBefore).toBe(commission);
@@ -161,10 +167,11 @@ describe('a marketplace deal end to end', () => {
 
     // The deal's state moves first; the job's timeline follows through the marketplace activity.
     await eventually(async () => {
-      const timeline = await marketplace
-        .get(`${MARKETPLACE}/jobs/${jobId}/timeline`)
-        .set(bearer(b.client.token));
-      expect(timeline.body.data.map((e: { status: string }) => e.status)).toEqual(
+      const { data } = await marketplace.GET('/api/marketplace/v1/jobs/{id}/timeline', {
+        ...job,
+        headers: as(b.client.token),
+      });
+      expect(data!.data.map((e) => e.status)).toEqual(
         expect.arrayContaining(['in_progress', 'completed_by_professional', 'approved', 'paid_out']),
       );
     }, 15000);

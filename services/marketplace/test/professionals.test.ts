@@ -71,7 +71,7 @@ describe('profile and KYC', () => {
       .patch(`${API}/professionals/me`)
       .set(bearer(b.pro.token))
       .send({ skills: ['calefont'], radiusMeters: 20000 });
-    expect(patched.body.data).toMatchObject({ skills: ['calefont'], serviceArea: { radiusMeters: 20000 } });
+    expect(patched.body.data).toMatchObject({ skills: ['calefont'], radiusMeters: 20000 });
   });
 
   it('uploads KYC documents checked by content, not by name; an operator approves or rejects', async () => {

@@ -205,7 +205,7 @@ describe('history, ledger and isolation', () => {
       (a: { kind: string; ownerId: string }) => a.kind === 'customer_wallet' && a.ownerId === b.client.id,
     );
     expect(
-      (await h.agent.get(`${API}/accounts/${wallet.accountId}/statement`).set(bearer(stranger.owner))).status,
+      (await h.agent.get(`${API}/accounts/${wallet.id}/statement`).set(bearer(stranger.owner))).status,
     ).toBe(404);
   });
 
@@ -215,7 +215,7 @@ describe('history, ledger and isolation', () => {
       (a: { kind: string; ownerId: string }) => a.kind === 'customer_wallet' && a.ownerId === b.client.id,
     );
     const statement = await h.agent
-      .get(`${API}/accounts/${wallet.accountId}/statement?limit=3`)
+      .get(`${API}/accounts/${wallet.id}/statement?limit=3`)
       .set(bearer(b.owner));
     expect(statement.status).toBe(200);
     expect(statement.body.data).toHaveLength(3);
@@ -225,16 +225,16 @@ describe('history, ledger and isolation', () => {
     for (const line of statement.body.data as Array<{ createdAt: string }>)
       expect(line.createdAt).toMatch(ISO);
     const next = await h.agent
-      .get(`${API}/accounts/${wallet.accountId}/statement?limit=3&cursor=${statement.body.meta.nextCursor}`)
+      .get(`${API}/accounts/${wallet.id}/statement?limit=3&cursor=${statement.body.meta.nextCursor}`)
       .set(bearer(b.owner));
     expect(next.body.data[0].postingId < statement.body.data[2].postingId).toBe(true);
     const refunds = await h.agent
-      .get(`${API}/accounts/${wallet.accountId}/statement?kind=refund&limit=100`)
+      .get(`${API}/accounts/${wallet.id}/statement?kind=refund&limit=100`)
       .set(bearer(b.owner));
     expect(refunds.body.data.length).toBeGreaterThan(0);
     expect(refunds.body.data.every((l: { kind: string }) => l.kind === 'refund')).toBe(true);
     const csv = await h.agent
-      .get(`${API}/accounts/${wallet.accountId}/statement.csv?limit=1000`)
+      .get(`${API}/accounts/${wallet.id}/statement.csv?limit=1000`)
       .set(bearer(b.owner));
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
     const lines = csv.text.trim().split('\n');

@@ -26,6 +26,8 @@ import {
   currency,
   password,
   sessionOut,
+  grantsOut,
+  meOut,
   slug,
   tenantKind,
   tenantOut,
@@ -264,6 +266,7 @@ export function authRoutes(deps: IdentityDeps): Route[] {
       tags: ['auth'],
       auth: true,
       middleware: [guard.requireAuth()],
+      schemas: { response: Joi.object({ sessionsEnded: Joi.number().integer().required() }) },
       handler: async (ctx) => {
         const { claims } = authOf(ctx);
         const em = currentEm();
@@ -288,6 +291,7 @@ export function authRoutes(deps: IdentityDeps): Route[] {
       tags: ['auth'],
       auth: true,
       middleware: [guard.requireAuth()],
+      schemas: { response: meOut },
       handler: async (ctx) => {
         const { claims, grants } = authOf(ctx);
         const em = currentEm();
@@ -303,12 +307,12 @@ export function authRoutes(deps: IdentityDeps): Route[] {
             email: user.email,
             name: user.name,
             status: user.status,
-            lastLoginAt: user.lastLoginAt,
+            lastLoginAt: user.lastLoginAt?.toISOString() ?? null,
           },
-          tenant,
+          tenant: presentTenant(tenant),
           roles: assignments.map((a) => ({
             roleId: a.roleId,
-            name: roles.find((r) => r.id === a.roleId)?.name,
+            name: roles.find((r) => r.id === a.roleId)?.name ?? null,
             branchId: a.branchId,
           })),
           permissions: grants,
@@ -323,6 +327,7 @@ export function authRoutes(deps: IdentityDeps): Route[] {
       auth: true,
       middleware: [guard.requireAuth()],
       schemas: {
+        response: Joi.object({ otherSessionsEnded: Joi.number().integer().required() }),
         body: Joi.object<{ currentPassword: string; newPassword: string }>({
           currentPassword: Joi.string().max(256).required(),
           newPassword: password.required(),
@@ -364,6 +369,13 @@ export function authRoutes(deps: IdentityDeps): Route[] {
       tags: ['auth'],
       auth: true,
       middleware: [guard.requireAuth()],
+      schemas: {
+        response: Joi.object({
+          tenantStatus: Joi.string().valid('active', 'suspended').required(),
+          version: Joi.number().integer().required(),
+          grants: grantsOut.allow(null).required(),
+        }),
+      },
       handler: async (ctx) => {
         const { claims } = authOf(ctx);
         return authSnapshot(currentEm(), deps.redis, claims.tid, claims.sub);

@@ -10,6 +10,17 @@ const branchOut = Joi.object({
   name: Joi.string(),
   timeZone: Joi.string(),
   address: address,
+  createdAt: Joi.string().isoDate(),
+  updatedAt: Joi.string().isoDate(),
+});
+/** A branch as the API answers it (`branchOut`). */
+const presentBranch = (b: Branch) => ({
+  id: b.id,
+  name: b.name,
+  timeZone: b.timeZone,
+  address: b.address,
+  createdAt: b.createdAt.toISOString(),
+  updatedAt: b.updatedAt.toISOString(),
 });
 
 export function branchRoutes({ guard }: IdentityDeps): Route[] {
@@ -35,7 +46,7 @@ export function branchRoutes({ guard }: IdentityDeps): Route[] {
           q.q ? { name: { $ilike: `%${q.q}%` } } : {},
           q,
         );
-        return reply(items, { meta });
+        return reply(items.map(presentBranch), { meta });
       },
     }),
     defineRoute({
@@ -58,7 +69,7 @@ export function branchRoutes({ guard }: IdentityDeps): Route[] {
         const em = currentEm();
         const branch = em.create(Branch, input.body);
         await em.flush();
-        return reply(branch, {
+        return reply(presentBranch(branch), {
           status: 201,
           headers: { Location: `${BASE_PATH}/branches/${branch.id}` },
         });
@@ -72,7 +83,7 @@ export function branchRoutes({ guard }: IdentityDeps): Route[] {
       auth: true,
       middleware: [guard.requirePermission('branches.read')],
       schemas: { params: idParams, response: branchOut },
-      handler: async (_ctx, input) => load(input.params.id),
+      handler: async (_ctx, input) => presentBranch(await load(input.params.id)),
     }),
     defineRoute({
       method: 'patch',
@@ -92,7 +103,7 @@ export function branchRoutes({ guard }: IdentityDeps): Route[] {
         const branch = await load(input.params.id);
         currentEm().assign(branch, input.body);
         await currentEm().flush();
-        return branch;
+        return presentBranch(branch);
       },
     }),
     defineRoute({

@@ -99,6 +99,7 @@ export function passwordResetRoutes(deps: IdentityDeps, opts: PasswordResetOptio
         }),
       ],
       schemas: {
+        response: Joi.object({ accepted: Joi.boolean().valid(true).required() }),
         body: Joi.object<{ tenant: string; email: string }>({
           tenant: slug.required(),
           email: email.required(),

@@ -17,16 +17,29 @@ import { bumpPermissionVersion } from '../domain/access.ts';
 import { audit } from '../domain/audit.ts';
 import { AuditEvent, Role, Tenant, UserRole } from '../domain/entities.ts';
 import type { IdentityDeps } from '../deps.ts';
-import { id, idParams, list } from './schemas.ts';
+import { auditEventOut, id, idParams, list } from './schemas.ts';
 import { BASE_PATH } from '../constants.ts';
 
 const roleOut = Joi.object({
   id: Joi.string(),
   name: Joi.string(),
-  description: Joi.string(),
+  description: Joi.string().allow(''),
   system: Joi.boolean(),
   parentId: Joi.string().allow(null),
   permissions: Joi.array().items(Joi.string()),
+  createdAt: Joi.string().isoDate(),
+  updatedAt: Joi.string().isoDate(),
+});
+/** A role as the API answers it (`roleOut`). */
+const presentRole = (r: Role) => ({
+  id: r.id,
+  name: r.name,
+  description: r.description,
+  system: r.system,
+  parentId: r.parentId ?? null,
+  permissions: r.permissions,
+  createdAt: r.createdAt.toISOString(),
+  updatedAt: r.updatedAt.toISOString(),
 });
 const permissionPattern = Joi.string().max(100);
 
@@ -75,6 +88,15 @@ export function roleRoutes(deps: IdentityDeps): Route[] {
       tags: ['roles'],
       auth: true,
       middleware: [guard.requireAuth()],
+      schemas: {
+        response: Joi.array().items(
+          Joi.object({
+            name: Joi.string().required(),
+            service: Joi.string().required(),
+            description: Joi.string().required(),
+          }),
+        ),
+      },
       handler: () =>
         Promise.resolve(
           Object.entries(PERMISSION_CATALOG).flatMap(([service, perms]) =>
@@ -103,7 +125,7 @@ export function roleRoutes(deps: IdentityDeps): Route[] {
           ...(q.q && { name: { $ilike: `%${q.q}%` } }),
         };
         const { items, meta } = await findPage(currentEm(), Role, where, q);
-        return reply(items, { meta });
+        return reply(items.map(presentRole), { meta });
       },
     }),
     defineRoute({
@@ -148,7 +170,10 @@ export function roleRoutes(deps: IdentityDeps): Route[] {
           data: { name: role.name, permissions: role.permissions, parentId: role.parentId },
         });
         await em.flush();
-        return reply(role, { status: 201, headers: { Location: `${BASE_PATH}/roles/${role.id}` } });
+        return reply(presentRole(role), {
+          status: 201,
+          headers: { Location: `${BASE_PATH}/roles/${role.id}` },
+        });
       },
     }),
     defineRoute({
@@ -159,7 +184,7 @@ export function roleRoutes(deps: IdentityDeps): Route[] {
       auth: true,
       middleware: [guard.requirePermission('roles.read')],
       schemas: { params: idParams, response: roleOut },
-      handler: async (_ctx, input) => load(input.params.id),
+      handler: async (_ctx, input) => presentRole(await load(input.params.id)),
     }),
     defineRoute({
       method: 'patch',
@@ -202,7 +227,7 @@ export function roleRoutes(deps: IdentityDeps): Route[] {
         });
         await em.flush();
         await bumpPermissionVersion(deps.redis, claims.tid);
-        return role;
+        return presentRole(role);
       },
     }),
     defineRoute({
@@ -245,6 +270,7 @@ export function roleRoutes(deps: IdentityDeps): Route[] {
       auth: true,
       middleware: [guard.requirePermission('audit.read')],
       schemas: {
+        response: Joi.array().items(auditEventOut),
         query: list<{
           limit: number;
           cursor?: string;
@@ -272,7 +298,18 @@ export function roleRoutes(deps: IdentityDeps): Route[] {
           }),
         };
         const { items, meta } = await findPage(currentEm(), AuditEvent, where, q);
-        return reply(items, { meta });
+        return reply(
+          items.map((e) => ({
+            id: e.id,
+            type: e.type,
+            actorId: e.actorId ?? null,
+            subjectId: e.subjectId ?? null,
+            ip: e.ip ?? null,
+            data: e.data,
+            createdAt: e.createdAt.toISOString(),
+          })),
+          { meta },
+        );
       },
     }),
   ];

@@ -40,6 +40,31 @@ export const tenantOut = Joi.object({
   createdAt: Joi.string().isoDate(),
   updatedAt: Joi.string().isoDate(),
 });
+/** A user's grants: permission → the branches it holds in (`*` = every branch). */
+export const grantsOut = Joi.object().pattern(Joi.string(), Joi.array().items(Joi.string()));
+export const meOut = Joi.object({
+  user: Joi.object({
+    id,
+    email: Joi.string(),
+    name: Joi.string(),
+    status: Joi.string(),
+    lastLoginAt: Joi.string().isoDate().allow(null),
+  }),
+  tenant: tenantOut,
+  roles: Joi.array().items(
+    Joi.object({ roleId: id, name: Joi.string().allow(null), branchId: id.allow(null) }),
+  ),
+  permissions: grantsOut,
+});
+export const auditEventOut = Joi.object({
+  id,
+  type: Joi.string(),
+  actorId: id.allow(null),
+  subjectId: id.allow(null),
+  ip: Joi.string().allow(null),
+  data: Joi.object().unknown(true),
+  createdAt: Joi.string().isoDate(),
+});
 export const sessionOut = Joi.object({
   accessToken: Joi.string(),
   refreshToken: Joi.string(),

@@ -166,6 +166,7 @@ export function tenantRoutes(deps: IdentityDeps): Route[] {
       tags: ['keys'],
       auth: true,
       middleware: [guard.requirePermission('platform.keys')],
+      schemas: { response: Joi.object({ kid: Joi.string().required() }) },
       handler: async (ctx) => {
         const { claims } = authOf(ctx);
         const kid = await deps.keys.rotate();

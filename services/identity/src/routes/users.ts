@@ -14,6 +14,8 @@ const userOut = Joi.object({
   email: Joi.string(),
   name: Joi.string(),
   status: Joi.string(),
+  lastLoginAt: Joi.string().isoDate().allow(null),
+  createdAt: Joi.string().isoDate(),
   roles: Joi.array().items(roleAssignment),
 });
 
@@ -26,8 +28,8 @@ async function withRoles(users: User[]) {
     email: u.email,
     name: u.name,
     status: u.status,
-    lastLoginAt: u.lastLoginAt,
-    createdAt: u.createdAt,
+    lastLoginAt: u.lastLoginAt?.toISOString() ?? null,
+    createdAt: u.createdAt.toISOString(),
     roles: assignments
       .filter((a) => a.userId === u.id)
       .map((a) => ({ roleId: a.roleId, branchId: a.branchId })),
@@ -82,6 +84,7 @@ export function userRoutes(deps: IdentityDeps): Route[] {
       status: 201,
       middleware: [guard.requirePermission('users.manage')],
       schemas: {
+        response: userOut.keys({ invitationToken: Joi.string().required() }),
         body: Joi.object<{ email: string; name: string; roles: Assignment[] }>({
           email: email.required(),
           name: Joi.string().max(200).required(),

@@ -4,7 +4,7 @@ import { uuidv7 } from 'uuidv7';
 import type { Storage } from '../storage/index.ts';
 import { KycDocument, Professional, type KycStatus } from './entities.ts';
 import { extensionOf, type UploadedFile } from './uploads.ts';
-import { commissionBpsFor, progress } from './gamification.ts';
+import { commissionBpsFor, levelFor, progress } from './gamification.ts';
 
 export interface ProfileInput {
   displayName: string;
@@ -23,11 +23,9 @@ export function presentProfessional(p: Professional) {
     bio: p.bio,
     categories: p.categories,
     skills: p.skills,
-    serviceArea: {
-      latitude: p.latitude,
-      longitude: p.longitude,
-      radiusMeters: p.radiusMeters,
-    },
+    // The same names as the profile's input (location, radiusMeters).
+    location: { latitude: p.latitude, longitude: p.longitude },
+    radiusMeters: p.radiusMeters,
     kyc: {
       status: p.kycStatus,
       note: p.kycNote ?? null,
@@ -158,10 +156,23 @@ export interface SearchRow {
   skills: string[];
   ratingAvg: number;
   ratingCount: number;
-  level: number;
+  xp: number;
   radiusMeters: number;
   distanceMeters: number;
   /** Whether the searched point lies inside the professional's own service area. */
+  servesLocation: boolean;
+}
+
+/** A search result as the API answers it (`searchHitOut`). */
+export interface SearchHit {
+  id: string;
+  displayName: string;
+  categories: string[];
+  skills: string[];
+  rating: { average: number; count: number };
+  level: { level: number; name: string };
+  radiusMeters: number;
+  distanceMeters: number;
   servesLocation: boolean;
 }
 
@@ -193,7 +204,7 @@ export function searchSql(tenantId: string, q: SearchQuery): { sql: string; para
   const order = q.sort === 'distance' ? `"distanceMeters" asc, p.id asc` : `p.rating_avg desc, p.id asc`;
   params.push(q.limit + 1);
   const sql = `select p.id, p.display_name as "displayName", p.categories, p.skills, p.rating_avg as "ratingAvg",
-      p.rating_count as "ratingCount", p.level, p.radius_meters as "radiusMeters",
+      p.rating_count as "ratingCount", p.xp, p.radius_meters as "radiusMeters",
       ST_Distance(p.location, here.g) as "distanceMeters",
       ST_DWithin(p.location, here.g, p.radius_meters) as "servesLocation"
     from marketplace.professionals p,
@@ -208,18 +219,28 @@ export async function searchProfessionals(
   em: EntityManager,
   tenantId: string,
   q: SearchQuery,
-): Promise<{ items: SearchRow[]; nextCursor: string | null }> {
+): Promise<{ items: SearchHit[]; nextCursor: string | null }> {
   const { sql, params } = searchSql(tenantId, q);
   const rows = await em.getConnection().execute<SearchRow[]>(sql, params);
+  // The names of the profile (rating, level) for the same facts.
   const items = rows.slice(0, q.limit).map((r) => ({
-    ...r,
+    id: r.id,
+    displayName: r.displayName,
+    categories: r.categories,
+    skills: r.skills,
+    rating: { average: Number(r.ratingAvg), count: r.ratingCount },
+    level: { level: levelFor(r.xp).level, name: levelFor(r.xp).name },
+    radiusMeters: r.radiusMeters,
     distanceMeters: Number(r.distanceMeters),
-    ratingAvg: Number(r.ratingAvg),
+    servesLocation: r.servesLocation,
   }));
   const last = items[items.length - 1];
   const nextCursor =
     rows.length > q.limit && last
-      ? encodeCursor({ after: q.sort === 'distance' ? last.distanceMeters : last.ratingAvg, id: last.id })
+      ? encodeCursor({
+          after: q.sort === 'distance' ? last.distanceMeters : last.rating.average,
+          id: last.id,
+        })
       : null;
   return { items, nextCursor };
 }

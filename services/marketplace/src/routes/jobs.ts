@@ -26,6 +26,7 @@ import { presentDispute, presentEvent, presentJob, presentJobAs } from '../domai
 import { presentReview, replyToReview, writeReview } from '../domain/reviews.ts';
 import { escrowError, queryEscrow } from '../escrow.ts';
 import { em, id, isOperator, me, nonNegativeAmount } from './common.ts';
+import { dealOut, disputeOut, escrowOut, jobEventOut, jobOut, reviewOut } from './responses.ts';
 
 const TERMINAL: readonly JobStatus[] = ['paid_out', 'resolved', 'cancelled'];
 
@@ -81,6 +82,7 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       auth: true,
       middleware: [read],
       schemas: {
+        response: Joi.array().items(jobOut),
         query: Joi.object<{ limit: number; cursor?: string; role?: string; status?: JobStatus }>({
           ...paginationQuery,
           role: Joi.string().valid('professional', 'client'),
@@ -105,7 +107,7 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       tags: ['jobs'],
       auth: true,
       middleware: [read],
-      schemas: { params },
+      schemas: { response: jobOut, params },
       handler: async (ctx, input) => presentJob(await load(ctx, input.params.id)),
     }),
     defineRoute({
@@ -115,7 +117,7 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       tags: ['jobs'],
       auth: true,
       middleware: [read],
-      schemas: { params },
+      schemas: { response: Joi.array().items(jobEventOut), params },
       handler: async (ctx, input) => {
         const j = await load(ctx, input.params.id);
         const events = await em().find(
@@ -133,7 +135,7 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       tags: ['jobs'],
       auth: true,
       middleware: [read],
-      schemas: { params },
+      schemas: { response: escrowOut, params },
       handler: async (ctx, input) => {
         const j = await load(ctx, input.params.id);
         return queryEscrow(deps.temporal, j.workflowId);
@@ -147,6 +149,7 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       auth: true,
       middleware: [read],
       schemas: {
+        response: dealOut,
         params,
         body: Joi.object<{ note?: string }>({ note: Joi.string().trim().max(1000) }).default({}),
       },
@@ -163,7 +166,7 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       tags: ['jobs'],
       auth: true,
       middleware: [guard.requirePermission('offers.respond')],
-      schemas: { params, body: Joi.object({}).default({}) },
+      schemas: { response: dealOut, params, body: Joi.object({}).default({}) },
       handler: async (ctx, input) => {
         const j = await load(ctx, input.params.id, 'client');
         return update(j, approve, { clientId: me(ctx) });
@@ -177,6 +180,7 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       auth: true,
       middleware: [guard.requirePermission('offers.respond')],
       schemas: {
+        response: dealOut,
         params,
         body: Joi.object<{ reason: string; evidence: string[] }>({
           reason: Joi.string().trim().min(5).max(1000).required(),
@@ -205,6 +209,7 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       auth: true,
       middleware: [guard.requirePermission('disputes.resolve')],
       schemas: {
+        response: dealOut,
         params,
         body: Joi.object<{ refund: number | string; payout: number | string; note: string }>({
           refund: nonNegativeAmount.required(),
@@ -240,6 +245,7 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       auth: true,
       middleware: [guard.requirePermission('disputes.resolve')],
       schemas: {
+        response: dealOut,
         params,
         body: Joi.object<{ note?: string }>({ note: Joi.string().trim().max(1000) }).default({}),
       },
@@ -257,6 +263,7 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       auth: true,
       middleware: [read],
       schemas: {
+        response: dealOut,
         params,
         body: Joi.object<{ reason: string }>({
           reason: Joi.string().trim().min(1).max(1000).required(),
@@ -277,6 +284,7 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       auth: true,
       middleware: [guard.requirePermission('disputes.resolve')],
       schemas: {
+        response: Joi.array().items(disputeOut),
         query: Joi.object<{ limit: number; cursor?: string; status?: Dispute['status'] }>({
           ...paginationQuery,
           status: Joi.string().valid('open', 'resolved'),
@@ -297,6 +305,7 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       status: 201,
       middleware: [guard.requirePermission('reviews.write')],
       schemas: {
+        response: reviewOut,
         params,
         body: Joi.object<{ rating: number; text?: string }>({
           rating: Joi.number().integer().min(1).max(5).required(),
@@ -316,6 +325,7 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       auth: true,
       middleware: [guard.requirePermission('reviews.write')],
       schemas: {
+        response: reviewOut,
         params,
         body: Joi.object<{ reply: string }>({
           reply: Joi.string().trim().min(1).max(2000).required(),
@@ -331,7 +341,11 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       tags: ['reviews'],
       auth: true,
       middleware: [guard.requireAuth()],
-      schemas: { params, query: Joi.object<{ limit: number; cursor?: string }>(paginationQuery) },
+      schemas: {
+        response: Joi.array().items(reviewOut),
+        params,
+        query: Joi.object<{ limit: number; cursor?: string }>(paginationQuery),
+      },
       handler: async (_ctx, input) => {
         const { items, meta } = await findPage(
           em(),

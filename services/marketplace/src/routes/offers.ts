@@ -16,6 +16,7 @@ import { acceptOffer, closeOffer, editOffer, presentOffer, sendOffer } from '../
 import { escrowStateOf, startEscrow } from '../escrow.ts';
 import { amount, currency, em, id, me, tenant } from './common.ts';
 import { BASE_PATH } from '../constants.ts';
+import { acceptedOut, offerOut } from './responses.ts';
 
 export function offerRoutes(deps: MarketplaceDeps): Route[] {
   const { guard } = deps;
@@ -36,6 +37,7 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
       status: 201,
       middleware: [guard.requirePermission('offers.send')],
       schemas: {
+        response: offerOut,
         body: Joi.object<{
           clientId: string;
           description: string;
@@ -64,6 +66,7 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
       auth: true,
       middleware: [guard.requireAuth()],
       schemas: {
+        response: Joi.array().items(offerOut),
         query: Joi.object<{
           limit: number;
           cursor?: string;
@@ -97,7 +100,7 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
       tags: ['offers'],
       auth: true,
       middleware: [guard.requireAuth()],
-      schemas: { params },
+      schemas: { response: offerOut, params },
       handler: async (ctx, input) => presentOffer(await load(ctx, input.params.id)),
     }),
     defineRoute({
@@ -108,6 +111,7 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
       auth: true,
       middleware: [guard.requirePermission('offers.send')],
       schemas: {
+        response: offerOut,
         params,
         body: Joi.object<{
           description?: string;
@@ -140,7 +144,7 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
       tags: ['offers'],
       auth: true,
       middleware: [guard.requirePermission('offers.send')],
-      schemas: { params },
+      schemas: { response: offerOut, params },
       handler: async (ctx, input) =>
         presentOffer(await closeOffer(em(), input.params.id, me(ctx), 'withdrawn')),
     }),
@@ -151,7 +155,7 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
       tags: ['offers'],
       auth: true,
       middleware: [guard.requirePermission('offers.respond')],
-      schemas: { params },
+      schemas: { response: offerOut, params },
       handler: async (ctx, input) =>
         presentOffer(await closeOffer(em(), input.params.id, me(ctx), 'rejected')),
     }),
@@ -165,6 +169,7 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
       status: 202,
       middleware: [guard.requirePermission('offers.respond')],
       schemas: {
+        response: acceptedOut,
         params,
         body: Joi.object<{ method: Job['paymentMethod'] }>({
           method: Joi.string()

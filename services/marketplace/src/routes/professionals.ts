@@ -34,6 +34,7 @@ import {
 import { DOCUMENT_TYPES, IMAGE_TYPES, extensionOf, readMultipart } from '../domain/uploads.ts';
 import { em, id, isKycReviewer, me, slug, tenant } from './common.ts';
 import { BASE_PATH } from '../constants.ts';
+import { documentOut, portfolioItemOut, professionalOut, searchHitOut, statsOut } from './responses.ts';
 
 const location = Joi.object({
   latitude: Joi.number().min(-90).max(90).required(),
@@ -117,6 +118,7 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
       status: 201,
       middleware: [profile],
       schemas: {
+        response: professionalOut,
         body: Joi.object<ProfileInput>({
           ...profileFields,
           displayName: profileFields.displayName.required(),
@@ -139,6 +141,7 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
       tags: ['professionals'],
       auth: true,
       middleware: [profile],
+      schemas: { response: professionalOut },
       handler: async (ctx) => presentProfessional(await mine(ctx)),
     },
     defineRoute({
@@ -148,7 +151,10 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
       tags: ['professionals'],
       auth: true,
       middleware: [profile],
-      schemas: { body: Joi.object<Partial<ProfileInput>>(profileFields).min(1).required() },
+      schemas: {
+        response: professionalOut,
+        body: Joi.object<Partial<ProfileInput>>(profileFields).min(1).required(),
+      },
       handler: async (ctx, input) => presentProfessional(await updateProfile(em(), me(ctx), input.body)),
     }),
     {
@@ -158,6 +164,7 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
       tags: ['professionals'],
       auth: true,
       middleware: [profile],
+      schemas: { response: statsOut },
       handler: async (ctx) => professionalStats(em(), await mine(ctx)),
     },
     {
@@ -169,7 +176,7 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
       auth: true,
       status: 201,
       middleware: [profile],
-      schemas: { multipart: { fields: kycFields, file: 'file' } },
+      schemas: { response: documentOut, multipart: { fields: kycFields, file: 'file' } },
       handler: async (ctx) => {
         const p = await mine(ctx);
         const { fields, files } = await readMultipart<{ kind: KycDocument['kind'] }>(ctx, {
@@ -193,6 +200,7 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
       tags: ['kyc'],
       auth: true,
       middleware: [profile],
+      schemas: { response: Joi.array().items(documentOut) },
       handler: async (ctx) =>
         (
           await em().find(KycDocument, { professionalId: (await mine(ctx)).id }, { orderBy: { id: 'asc' } })
@@ -207,7 +215,10 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
       auth: true,
       status: 201,
       middleware: [profile],
-      schemas: { multipart: { fields: portfolioFields, file: 'images', maxFiles: deps.uploads.maxFiles } },
+      schemas: {
+        response: portfolioItemOut,
+        multipart: { fields: portfolioFields, file: 'images', maxFiles: deps.uploads.maxFiles },
+      },
       handler: async (ctx) => {
         const p = await mine(ctx);
         const { fields, files } = await readMultipart<{ title: string; description?: string }>(ctx, {
@@ -285,6 +296,7 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
       auth: true,
       middleware: [guard.requireAuth()],
       schemas: {
+        response: Joi.array().items(searchHitOut),
         query: Joi.object<SearchQuery>({
           ...paginationQuery,
           latitude: Joi.number().min(-90).max(90).required(),
@@ -308,6 +320,7 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
       auth: true,
       middleware: [guard.requirePermission('kyc.review')],
       schemas: {
+        response: Joi.array().items(professionalOut),
         query: Joi.object<{ limit: number; cursor?: string; kycStatus?: Professional['kycStatus'] }>({
           ...paginationQuery,
           kycStatus: Joi.string().valid(...KYC_STATUSES),
@@ -331,7 +344,7 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
       tags: ['professionals'],
       auth: true,
       middleware: [guard.requireAuth()],
-      schemas: { params: Joi.object<{ id: string }>({ id: id.required() }) },
+      schemas: { response: professionalOut, params: Joi.object<{ id: string }>({ id: id.required() }) },
       handler: async (ctx, input) => presentProfessional(await visible(ctx, input.params.id)),
     }),
     defineRoute({
@@ -342,6 +355,7 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
       auth: true,
       middleware: [guard.requirePermission('kyc.review')],
       schemas: {
+        response: professionalOut,
         params: Joi.object<{ id: string }>({ id: id.required() }),
         body: Joi.object<{ status: 'approved' | 'rejected'; note?: string }>({
           status: Joi.string().valid('approved', 'rejected').required(),
@@ -358,7 +372,10 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
       tags: ['kyc'],
       auth: true,
       middleware: [guard.requireAuth()],
-      schemas: { params: Joi.object<{ id: string }>({ id: id.required() }) },
+      schemas: {
+        response: Joi.array().items(documentOut),
+        params: Joi.object<{ id: string }>({ id: id.required() }),
+      },
       handler: async (ctx, input) => {
         const pid = input.params.id;
         if (pid !== me(ctx) && !isKycReviewer(ctx)) throw notFound('Professional');
@@ -372,6 +389,7 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
       method: 'get',
       path: '/professionals/:id/kyc/documents/:documentId/file',
       summary: 'Download a KYC document (KYC reviewers, or the professional)',
+      produces: { contentType: [...DOCUMENT_TYPES] },
       tags: ['kyc'],
       auth: true,
       middleware: [guard.requireAuth()],
@@ -400,6 +418,7 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
       auth: true,
       middleware: [guard.requireAuth()],
       schemas: {
+        response: Joi.array().items(portfolioItemOut),
         params: Joi.object<{ id: string }>({ id: id.required() }),
         query: Joi.object<{ limit: number; cursor?: string }>(paginationQuery),
       },
@@ -419,6 +438,7 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
       method: 'get',
       path: '/professionals/:id/portfolio/:itemId/images/:imageId',
       summary: 'A portfolio image',
+      produces: { contentType: [...IMAGE_TYPES] },
       tags: ['portfolio'],
       auth: true,
       middleware: [guard.requireAuth()],

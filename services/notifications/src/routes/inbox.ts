@@ -9,8 +9,8 @@ const itemOut = Joi.object({
   event: Joi.string(),
   title: Joi.string(),
   data: Joi.object(),
-  createdAt: Joi.date(),
-  readAt: Joi.date().allow(null),
+  createdAt: Joi.string().isoDate(),
+  readAt: Joi.string().isoDate().allow(null),
 });
 
 const view = (n: Notification) => ({
@@ -95,6 +95,7 @@ export function inboxRoutes(deps: NotificationsDeps): Route[] {
       tags: ['inbox'],
       auth: true,
       middleware: [read],
+      schemas: { response: Joi.object({ marked: Joi.number().integer().required() }) },
       handler: async (ctx) => {
         const marked = await currentEm().nativeUpdate(
           Notification,

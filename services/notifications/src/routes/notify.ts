@@ -27,8 +27,30 @@ const notificationOut = Joi.object({
   status: Joi.string(),
   attempts: Joi.number(),
   lastError: Joi.string().allow(null),
-  sentAt: Joi.date().allow(null),
-  readAt: Joi.date().allow(null),
+  sentAt: Joi.string().isoDate().allow(null),
+  readAt: Joi.string().isoDate().allow(null),
+  attachments: Joi.array().items(
+    Joi.object({ filename: Joi.string(), contentType: Joi.string(), size: Joi.number().integer() }),
+  ),
+  createdAt: Joi.string().isoDate(),
+});
+/** A notification of the history as the API answers it (`notificationOut`; its variables stay inside). */
+const presentNotification = (n: Notification) => ({
+  id: n.id,
+  key: n.key,
+  eventType: n.eventType,
+  channel: n.channel,
+  userId: n.userId ?? null,
+  locale: n.locale,
+  subject: n.subject,
+  body: n.body,
+  status: n.status,
+  attempts: n.attempts,
+  lastError: n.lastError ?? null,
+  sentAt: n.sentAt?.toISOString() ?? null,
+  readAt: n.readAt?.toISOString() ?? null,
+  attachments: n.attachments,
+  createdAt: n.createdAt.toISOString(),
 });
 
 export function notifyRoutes(deps: NotificationsDeps): Route[] {
@@ -66,6 +88,7 @@ export function notifyRoutes(deps: NotificationsDeps): Route[] {
       status: 202,
       middleware: [service],
       schemas: {
+        response: Joi.object({ published: Joi.boolean().valid(true).required() }),
         body: Joi.object<{
           tenantId: string;
           room: string;
@@ -122,7 +145,7 @@ export function notifyRoutes(deps: NotificationsDeps): Route[] {
         if (q.userId) where.userId = q.userId;
         if (q.key) where.key = q.key;
         const { items, meta } = await findPage(currentEm(), Notification, where, q);
-        return reply(items, { meta });
+        return reply(items.map(presentNotification), { meta });
       },
     }),
     defineRoute({
@@ -133,7 +156,8 @@ export function notifyRoutes(deps: NotificationsDeps): Route[] {
       auth: true,
       middleware: [guard.requirePermission('notifications.manage')],
       schemas: { params: idParams, response: notificationOut },
-      handler: async (_ctx, input) => currentEm().findOneOrFail(Notification, { id: input.params.id }),
+      handler: async (_ctx, input) =>
+        presentNotification(await currentEm().findOneOrFail(Notification, { id: input.params.id })),
     }),
     {
       method: 'get',
@@ -142,6 +166,7 @@ export function notifyRoutes(deps: NotificationsDeps): Route[] {
       tags: ['settings'],
       auth: true,
       middleware: [guard.requirePermission('notifications.manage')],
+      schemas: { response: Joi.object({ locale: Joi.string().required() }) },
       handler: async () => {
         const settings = await currentEm().findOne(TenantSettings, {});
         return { locale: settings?.locale ?? deps.notify.defaultLocale };
@@ -155,6 +180,7 @@ export function notifyRoutes(deps: NotificationsDeps): Route[] {
       auth: true,
       middleware: [guard.requirePermission('notifications.manage')],
       schemas: {
+        response: Joi.object({ locale: Joi.string().required() }),
         body: Joi.object<{ locale: string }>({
           locale: Joi.string()
             .pattern(/^(es|en)(-[A-Z]{2})?$/)

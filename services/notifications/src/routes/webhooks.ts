@@ -10,9 +10,9 @@ import { BASE_PATH } from '../constants.ts';
 const endpointOut = Joi.object({
   id,
   url: Joi.string(),
-  description: Joi.string(),
+  description: Joi.string().allow(''),
   events: Joi.array().items(Joi.string()),
-  createdAt: Joi.date(),
+  createdAt: Joi.string().isoDate(),
   secret: Joi.string().description('only in the answer that creates the endpoint'),
 });
 const deliveryOut = Joi.object({
@@ -22,13 +22,31 @@ const deliveryOut = Joi.object({
   eventId: Joi.string(),
   status: Joi.string(),
   attempts: Joi.number(),
-  nextAttemptAt: Joi.date(),
-  lastAttemptAt: Joi.date().allow(null),
+  nextAttemptAt: Joi.string().isoDate(),
+  lastAttemptAt: Joi.string().isoDate().allow(null),
   lastStatusCode: Joi.number().allow(null),
   lastError: Joi.string().allow(null),
-  deliveredAt: Joi.date().allow(null),
-  deadAt: Joi.date().allow(null),
+  deliveredAt: Joi.string().isoDate().allow(null),
+  deadAt: Joi.string().isoDate().allow(null),
   redrives: Joi.number(),
+  createdAt: Joi.string().isoDate(),
+});
+/** A delivery as the API answers it (`deliveryOut`; the signed payload stays inside). */
+const deliveryView = (d: WebhookDelivery) => ({
+  id: d.id,
+  endpointId: d.endpointId,
+  eventType: d.eventType,
+  eventId: d.eventId,
+  status: d.status,
+  attempts: d.attempts,
+  nextAttemptAt: d.nextAttemptAt,
+  lastAttemptAt: d.lastAttemptAt ?? null,
+  lastStatusCode: d.lastStatusCode ?? null,
+  lastError: d.lastError ?? null,
+  deliveredAt: d.deliveredAt ?? null,
+  deadAt: d.deadAt ?? null,
+  redrives: d.redrives,
+  createdAt: d.createdAt,
 });
 
 const endpointView = (e: WebhookEndpoint) => ({
@@ -142,7 +160,7 @@ export function webhookRoutes(deps: NotificationsDeps): Route[] {
         if (q.endpointId) where.endpointId = q.endpointId;
         if (q.eventId) where.eventId = q.eventId;
         const { items, meta } = await findPage(currentEm(), WebhookDelivery, where, q);
-        return reply(items, { meta });
+        return reply(items.map(deliveryView), { meta });
       },
     }),
     defineRoute({
@@ -163,7 +181,7 @@ export function webhookRoutes(deps: NotificationsDeps): Route[] {
           );
         redrive(delivery, new Date());
         await em.flush();
-        return delivery;
+        return deliveryView(delivery);
       },
     }),
   ];

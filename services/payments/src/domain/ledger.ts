@@ -90,7 +90,7 @@ export async function postEntry(em: EntityManager, entry: EntryInput): Promise<b
 }
 
 export interface Balance {
-  accountId: string;
+  id: string;
   kind: AccountKind;
   ownerId: string | null;
   currency: string;
@@ -100,7 +100,7 @@ export interface Balance {
 /** The accounts of a tenant (optionally of one owner) with their balances, as decimal strings of minor units. */
 export async function balances(em: EntityManager, tenantId: string, ownerId?: string): Promise<Balance[]> {
   return em.execute<Balance[]>(
-    `select id as "accountId", kind, owner_id as "ownerId", currency, balance::text as balance
+    `select id, kind, owner_id as "ownerId", currency, balance::text as balance
        from payments.accounts where tenant_id = ? ${ownerId ? 'and owner_id = ?' : ''} order by kind, currency`,
     ownerId ? [tenantId, ownerId] : [tenantId],
   );

@@ -20,6 +20,31 @@ const csvCell = (v: string | Date | null) => {
   return /[",\n]/.test(s) || (/^[=+\-@]/.test(s) && !/^-?\d+$/.test(s)) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
+/** An account and its balance (`balances()`), as the API answers it. */
+const accountOut = Joi.object({
+  id: id.required(),
+  kind: Joi.string().required(),
+  ownerId: id.allow(null).required(),
+  currency: Joi.string().required(),
+  balance: Joi.string()
+    .pattern(/^-?\d+$/)
+    .required()
+    .description('minor units as a decimal string'),
+});
+/** One posting of an account's statement (`statement()`). */
+const postingOut = Joi.object({
+  postingId: id.required(),
+  entryId: id.required(),
+  kind: Joi.string().required(),
+  description: Joi.string().allow('').required(),
+  paymentId: id.allow(null).required(),
+  amount: Joi.string()
+    .pattern(/^-?\d+$/)
+    .required(),
+  currency: Joi.string().required(),
+  createdAt: Joi.string().isoDate().required(),
+});
+
 export function ledgerRoutes({ guard }: PaymentsDeps): Route[] {
   // Accounts of other tenants are invisible: the tenant filter applies to this lookup.
   const load = async (accountId: string) =>
@@ -32,7 +57,10 @@ export function ledgerRoutes({ guard }: PaymentsDeps): Route[] {
       tags: ['ledger'],
       auth: true,
       middleware: [guard.requirePermission('ledger.read')],
-      schemas: { query: Joi.object<{ ownerId: string | undefined }>({ ownerId: id }) },
+      schemas: {
+        query: Joi.object<{ ownerId: string | undefined }>({ ownerId: id }),
+        response: Joi.array().items(accountOut),
+      },
       handler: async (ctx, input) => balances(em(), authOf(ctx).claims.tid, input.query.ownerId),
     }),
     {
@@ -42,6 +70,7 @@ export function ledgerRoutes({ guard }: PaymentsDeps): Route[] {
       tags: ['wallets'],
       auth: true,
       middleware: [guard.requireAuth()],
+      schemas: { response: Joi.array().items(accountOut) },
       handler: async (ctx) => {
         const { tid, sub } = authOf(ctx).claims;
         return balances(em(), tid, sub);
@@ -54,7 +83,11 @@ export function ledgerRoutes({ guard }: PaymentsDeps): Route[] {
       tags: ['ledger'],
       auth: true,
       middleware: [guard.requirePermission('ledger.read')],
-      schemas: { params: Joi.object<{ id: string }>({ id: id.required() }), query: statementQuery },
+      schemas: {
+        params: Joi.object<{ id: string }>({ id: id.required() }),
+        query: statementQuery,
+        response: Joi.array().items(postingOut),
+      },
       handler: async (_ctx, input) => {
         const account = await load(input.params.id);
         const { items, nextCursor } = await statement(em(), account.id, input.query);
@@ -71,7 +104,11 @@ export function ledgerRoutes({ guard }: PaymentsDeps): Route[] {
       tags: ['ledger'],
       auth: true,
       middleware: [guard.requirePermission('ledger.read')],
-      schemas: { params: Joi.object<{ id: string }>({ id: id.required() }), query: statementQuery },
+      schemas: {
+        params: Joi.object<{ id: string }>({ id: id.required() }),
+        query: statementQuery,
+        response: Joi.array().items(postingOut),
+      },
       handler: async (_ctx, input) => {
         const account = await load(input.params.id);
         const { items, nextCursor } = await statement(em(), account.id, input.query);

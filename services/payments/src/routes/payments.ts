@@ -61,8 +61,8 @@ export const paymentOut = Joi.object({
   providerStatus: Joi.string().allow(null),
   checkoutUrl: Joi.string().allow(null).description('the provider page where the payer pays'),
   failureReason: Joi.string().allow(null),
-  createdAt: Joi.date(),
-  updatedAt: Joi.date(),
+  createdAt: Joi.string().isoDate(),
+  updatedAt: Joi.string().isoDate(),
 });
 const em = () => currentEm() as unknown as EntityManager;
 

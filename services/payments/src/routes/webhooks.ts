@@ -31,6 +31,10 @@ export function webhookRoutes(deps: PaymentsDeps): Route[] {
       summary: 'MercadoPago payment notifications (x-signature verified)',
       tags: ['webhooks'],
       schemas: {
+        response: Joi.object({
+          received: Joi.boolean().valid(true).required(),
+          duplicate: Joi.boolean().required(),
+        }),
         params: Joi.object<{ tenantId: string }>({ tenantId: uuid.required() }),
         query: Joi.object<{ 'data.id'?: string; type?: string; topic?: string; id?: string }>({
           'data.id': Joi.string().max(64),

@@ -84,9 +84,10 @@ export interface Route {
   status?: number;
   /**
    * The success body is not the envelope (a handler answering `reply(x, { raw: true })`): its
-   * content type and, for JSON, its schema — e.g. a JWKS, a CSV file.
+   * content type (or the types a file may have) and, for JSON, its schema — e.g. a JWKS, a CSV
+   * file, an uploaded image.
    */
-  produces?: { contentType: string; schema?: Joi.Schema };
+  produces?: { contentType: string | string[]; schema?: Joi.Schema };
   /** Marks the route as requiring a bearer token in the OpenAPI document. */
   auth?: boolean;
   /** Mounts the route at `path` itself instead of below the base path (e.g. `/.well-known/jwks.json`). */
@@ -114,6 +115,12 @@ export interface HttpAppOptions {
   /** Serves `/metrics` (the Prometheus exporter's handler), when telemetry runs. */
   metrics?: Middleware;
   healthTimeoutMs?: number;
+  /**
+   * Checks every answer against its route's documented response schema and fails the request
+   * (500, logged) when it does not match: on in tests (NODE_ENV=test), so every suite proves the
+   * OpenAPI document's responses; off in production, where the cost buys nothing.
+   */
+  checkResponses?: boolean;
 }
 
 export interface HttpApp {
@@ -123,6 +130,18 @@ export interface HttpApp {
 }
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The answer as a client reads it (JSON), against what the route documents (see checkResponses). */
+function checkResponse(route: Route, r: Reply<unknown>): void {
+  const schema = r.raw ? route.produces?.schema : route.schemas?.response;
+  if (!schema || r.status === 204 || (r.raw && route.produces?.contentType !== 'application/json')) return;
+  const json: unknown = JSON.parse(JSON.stringify(r.data ?? null));
+  const { error } = schema.validate(json, { convert: false, allowUnknown: false, abortEarly: false });
+  if (error)
+    throw new Error(
+      `${route.method.toUpperCase()} ${route.path} answered outside its documented response: ${error.message}`,
+    );
+}
 
 function errorFromKoa(err: {
   status?: number;
@@ -284,11 +303,20 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
   });
 
   const api = new Router({ prefix: opts.basePath });
+  const checkResponses = opts.checkResponses ?? process.env.NODE_ENV === 'test';
   for (const route of opts.routes) {
     const handler: Middleware = async (ctx) => {
       const result = await route.handler(ctx, ctx.state.input as ValidatedInput);
       const r: Reply<unknown> =
         result instanceof Reply ? result : new Reply(result, { status: route.status ?? 200 });
+      if (checkResponses)
+        try {
+          checkResponse(route, r);
+        } catch (err) {
+          // Test logs are captured; DEBUG_RESPONSES=1 prints each mismatch where a developer sees it.
+          if (process.env.DEBUG_RESPONSES) process.stderr.write(`RESPONSE-MISMATCH ${String(err)}\n`);
+          throw err;
+        }
       ctx.status = r.status;
       ctx.set(r.headers);
       ctx.body = r.status === 204 ? undefined : r.raw ? r.data : ok(r.data, r.meta);

@@ -136,11 +136,16 @@ export function buildOpenApi(
           description: 'Success',
           ...(status !== '204' && {
             content: r.produces
-              ? {
-                  [r.produces.contentType]: {
-                    schema: r.produces.schema ? toSchema(r.produces.schema, 'response') : { type: 'string' },
-                  },
-                }
+              ? Object.fromEntries(
+                  [r.produces.contentType].flat().map((type) => [
+                    type,
+                    {
+                      schema: r.produces?.schema
+                        ? toSchema(r.produces.schema, 'response')
+                        : { type: 'string', ...(!type.startsWith('text/') && { format: 'binary' }) },
+                    },
+                  ]),
+                )
               : {
                   'application/json': {
                     schema: envelope(r.schemas?.response ? toSchema(r.schemas.response, 'response') : {}),

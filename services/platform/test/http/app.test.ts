@@ -310,3 +310,38 @@ describe('health', () => {
     expect(res.body.errors[0].field).toBe('shutdown');
   });
 });
+
+describe('checkResponses', () => {
+  const drifted: Route[] = [
+    {
+      method: 'get',
+      path: '/drifted',
+      summary: 'Answers a field its schema does not document',
+      schemas: { response: Joi.object({ id: Joi.number() }) },
+      handler: () => Promise.resolve({ id: 1, secret: 'leaked' }),
+    },
+    {
+      method: 'get',
+      path: '/dated',
+      summary: 'A Date documented as an ISO string (what the client reads)',
+      schemas: { response: Joi.object({ at: Joi.string().isoDate() }) },
+      handler: () => Promise.resolve({ at: new Date(0) }),
+    },
+  ];
+  const appWith = (checkResponses: boolean) =>
+    createHttpApp({
+      service: 'test',
+      basePath: '/api/test/v1',
+      routes: drifted,
+      logger: captureLogger('test').logger,
+      checkResponses,
+    }).app.callback();
+
+  it('fails an answer outside its documented schema in tests (on by default under jest), and lets it through when off', async () => {
+    expect((await request(appWith(true)).get('/api/test/v1/drifted')).status).toBe(500);
+    expect((await request(appWith(true)).get('/api/test/v1/dated')).body.data).toEqual({
+      at: '1970-01-01T00:00:00.000Z',
+    });
+    expect((await request(appWith(false)).get('/api/test/v1/drifted')).status).toBe(200);
+  });
+});

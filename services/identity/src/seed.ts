@@ -7,60 +7,9 @@ import Joi from 'joi';
 import { databaseConfigSchema, loadConfigOrExit, runWithContext, withEm } from '@faena/platform';
 import { Role, Tenant, User, UserRole } from './domain/entities.ts';
 import { hashPassword } from './domain/passwords.ts';
-import { SYSTEM_ROLES } from './domain/system-roles.ts';
 import { signUp } from './domain/tenants.ts';
+import { DEMO_PASSWORD, DEMO_TENANTS, demoEmail, rolesOf } from './demo.ts';
 import { createIdentityOrm } from './wiring.ts';
-
-export const DEMO_PASSWORD = 'faena-demo-2026';
-
-export const DEMO_TENANTS = [
-  {
-    slug: 'faena',
-    name: 'Faena (operators)',
-    kind: 'platform',
-    currency: 'USD',
-    locale: 'en',
-    timeZone: 'UTC',
-  },
-  {
-    slug: 'zentro-gym',
-    name: 'Zentro Gym',
-    kind: 'gym',
-    currency: 'ARS',
-    locale: 'es-AR',
-    timeZone: 'America/Argentina/Buenos_Aires',
-  },
-  {
-    slug: 'fastops-bistro',
-    name: 'FastOps Bistro',
-    kind: 'restaurant',
-    currency: 'MXN',
-    locale: 'es-MX',
-    timeZone: 'America/Mexico_City',
-  },
-  {
-    slug: 'cafe-andino',
-    name: 'Café Andino',
-    kind: 'cafe',
-    currency: 'COP',
-    locale: 'es-CO',
-    timeZone: 'America/Bogota',
-  },
-  {
-    slug: 'conectar',
-    name: 'Conectar Profesionales',
-    kind: 'marketplace',
-    currency: 'CLP',
-    locale: 'es-CL',
-    timeZone: 'America/Santiago',
-  },
-] as const;
-
-/** The operators' tenant has its owner only; every business has one user per system role. */
-const rolesOf = (kind: string) => (kind === 'platform' ? ['owner'] : SYSTEM_ROLES.map((r) => r.name));
-
-/** `<role>@<slug>.demo`, e.g. cashier@fastops-bistro.demo */
-export const demoEmail = (role: string, slug: string) => `${role}@${slug}.demo`;
 
 const config = loadConfigOrExit<{ DATABASE_URL: string; DATABASE_POOL_MAX: number }>(
   Joi.object(databaseConfigSchema),
@@ -99,15 +48,24 @@ try {
           for (const role of rolesOf(t.kind)) {
             if (role === 'owner') continue;
             const email = demoEmail(role, t.slug);
-            if (await em.findOne(User, { email })) continue;
-            const roleRow = await em.findOneOrFail(Role, { name: role, system: true });
-            const user = em.create(User, {
-              tenantId: tenant.id,
-              email,
-              name: `Demo ${role}`,
-              passwordHash: await hashPassword(DEMO_PASSWORD),
-              status: 'active',
-            });
+            // System work: the tenant filter is off, so every lookup names the tenant (an earlier
+            // seed gave demo users another tenant's role, hence no permissions; repaired below).
+            const roleRow = await em.findOneOrFail(Role, { tenantId: tenant.id, name: role, system: true });
+            const existingUser = await em.findOne(User, { tenantId: tenant.id, email });
+            const user =
+              existingUser ??
+              em.create(User, {
+                tenantId: tenant.id,
+                email,
+                name: `Demo ${role}`,
+                passwordHash: await hashPassword(DEMO_PASSWORD),
+                status: 'active',
+              });
+            const held = existingUser
+              ? await em.find(UserRole, { tenantId: tenant.id, userId: user.id })
+              : [];
+            if (held.length === 1 && held[0]!.roleId === roleRow.id) continue;
+            for (const r of held) em.remove(r);
             em.create(UserRole, {
               tenantId: tenant.id,
               userId: user.id,

@@ -149,11 +149,13 @@ describe('owners', () => {
       (await h.agent.patch(`${API}/users/${biz.ownerId}`).set(bearer(biz.token)).send({ status: 'disabled' }))
         .status,
     ).toBe(409);
+    // Nobody changes their own roles (the last owner included).
     const demote = await h.agent
       .put(`${API}/users/${biz.ownerId}/roles`)
       .set(bearer(biz.token))
       .send({ roles: [{ roleId: await roleId(h, biz, 'admin') }] });
-    expect(demote.status).toBe(409);
+    expect(demote.status).toBe(403);
+    expect(demote.body.errors[0].code).toBe('OWN_ROLES');
 
     // With a second owner, the first may go.
     const second = await addUser(h, biz, [{ roleId: await roleId(h, biz, 'owner') }]);
@@ -164,6 +166,96 @@ describe('owners', () => {
     expect(demoted.status).toBe(200);
     expect((await h.agent.delete(`${API}/users/${second.id}`).set(bearer(second.token))).status).toBe(409);
     biz.token = second.token;
+  });
+});
+
+describe('no escalation', () => {
+  it('nobody changes their own roles, grants what they do not hold, or touches an owner without being one', async () => {
+    const nb = await signUp(h, 'restaurant');
+    const role = (name: string) => roleId(h, nb, name);
+    const put = (token: string, userId: string, roles: Array<{ roleId: string; branchId?: string }>) =>
+      h.agent.put(`${API}/users/${userId}/roles`).set(bearer(token)).send({ roles });
+    const code = (res: { status: number; body: { errors?: Array<{ code: string }> } }) =>
+      `${res.status} ${res.body.errors?.[0]?.code ?? ''}`.trim();
+    const admin = await addUser(h, nb, [{ roleId: await role('admin') }]);
+    const waiter = await addUser(h, nb, [{ roleId: await role('waiter') }]);
+
+    // A tenant-wide admin made itself owner, then deleted the owner (before: 200, 204).
+    expect(code(await put(admin.token, admin.id, [{ roleId: await role('owner') }]))).toBe('403 OWN_ROLES');
+    expect(code(await put(admin.token, waiter.id, [{ roleId: await role('owner') }]))).toBe('403 OWNER_ONLY');
+    expect(code(await h.agent.delete(`${API}/users/${nb.ownerId}`).set(bearer(admin.token)))).toBe(
+      '403 OWNER_ONLY',
+    );
+    expect(
+      code(
+        await h.agent
+          .patch(`${API}/users/${nb.ownerId}`)
+          .set(bearer(admin.token))
+          .send({ status: 'disabled' }),
+      ),
+    ).toBe('403 OWNER_ONLY');
+    // What an admin holds it may grant.
+    expect((await put(admin.token, waiter.id, [{ roleId: await role('kitchen') }])).status).toBe(200);
+
+    // A custom role holding only roles.manage patched itself to ["*"] (before: 200).
+    const custom = async (permissions: string[]) =>
+      (
+        await h.agent
+          .post(`${API}/roles`)
+          .set(bearer(nb.token))
+          .send({ name: `r-${unique()}`, permissions })
+      ).body.data.id as string;
+    const rolesManager = await custom(['roles.manage', 'roles.read']);
+    const rm = await addUser(h, nb, [{ roleId: rolesManager }]);
+    const patchRole = (id: string, permissions: string[]) =>
+      h.agent.patch(`${API}/roles/${id}`).set(bearer(rm.token)).send({ permissions });
+    expect(code(await patchRole(rolesManager, ['*']))).toBe('403 OWN_ROLES');
+    expect(code(await patchRole(await custom(['tenant.read']), ['*']))).toBe('403 GRANT_NOT_HELD');
+    expect(
+      code(
+        await h.agent
+          .post(`${API}/roles`)
+          .set(bearer(rm.token))
+          .send({ name: `r-${unique()}`, permissions: ['payments.refund'] }),
+      ),
+    ).toBe('403 GRANT_NOT_HELD');
+
+    // A custom role holding only users.manage made itself (or anyone) owner or manager (before: 200).
+    const um = await addUser(h, nb, [{ roleId: await custom(['users.manage', 'users.read']) }]);
+    expect(code(await put(um.token, waiter.id, [{ roleId: await role('manager') }]))).toBe(
+      '403 GRANT_NOT_HELD',
+    );
+
+    // An admin in one branch grants in that branch only, and cannot undo tenant-wide grants.
+    const branch = (
+      await h.agent
+        .post(`${API}/branches`)
+        .set(bearer(nb.token))
+        .send({
+          name: 'Sur',
+          timeZone: 'America/Bogota',
+          address: { line1: 'Calle 2', city: 'Cali', country: 'co' },
+        })
+    ).body.data.id as string;
+    const adminA = await addUser(h, nb, [{ roleId: await role('admin'), branchId: branch }]);
+    const inA = await addUser(h, nb, [{ roleId: await role('waiter'), branchId: branch }]);
+    expect(code(await put(adminA.token, inA.id, [{ roleId: await role('waiter') }]))).toBe(
+      '403 GRANT_NOT_HELD',
+    );
+    expect(
+      code(await put(adminA.token, waiter.id, [{ roleId: await role('waiter'), branchId: branch }])),
+    ).toBe('403 GRANT_NOT_HELD');
+    expect(
+      (await put(adminA.token, inA.id, [{ roleId: await role('kitchen'), branchId: branch }])).status,
+    ).toBe(200);
+
+    // Every grant change is audited with its actor.
+    const events = await h.agent
+      .get(`${API}/audit-events?type=role.assigned&limit=100`)
+      .set(bearer(nb.token));
+    expect(events.body.data).toEqual(
+      expect.arrayContaining([expect.objectContaining({ actorId: adminA.id, subjectId: inA.id })]),
+    );
   });
 });
 

@@ -371,3 +371,32 @@ describe('gamification', () => {
     expect(kept.commissionBps).toBe(1500);
   });
 });
+
+describe('operators do not decide their own cases', () => {
+  it('an operator who is a party to the job cannot resolve its dispute, nor decide their own KYC (403 OWN_CASE)', async () => {
+    const nb = await business(h);
+    await professional(h, nb, nb.pro);
+    // The operator hires the professional: a party to the job.
+    const o = await offer(h, nb.pro, nb.operator, { amount: 10000 });
+    const accepted = await h.agent
+      .post(`${API}/offers/${o.id}/accept`)
+      .set(bearer(nb.operator.token))
+      .send({ method: 'wallet' });
+    expect(accepted.status).toBe(202);
+    await h.temporal.workflow.getHandle(accepted.body.data.workflowId as string).terminate('not driven here');
+    const resolved = await h.agent
+      .post(`${API}/jobs/${accepted.body.data.job.id as string}/resolve`)
+      .set(bearer(nb.operator.token))
+      .send({ refund: 10000, payout: 0, note: 'a mí me conviene' });
+    expect(resolved.status).toBe(403);
+    expect(resolved.body.errors[0].code).toBe('OWN_CASE');
+
+    await professional(h, nb, nb.operator, { approve: false });
+    const own = await h.agent
+      .post(`${API}/professionals/${nb.operator.id}/kyc/decision`)
+      .set(bearer(nb.operator.token))
+      .send({ status: 'approved' });
+    expect(own.status).toBe(403);
+    expect(own.body.errors[0].code).toBe('OWN_CASE');
+  });
+});

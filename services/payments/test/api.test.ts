@@ -8,6 +8,7 @@ import {
   type Business,
   type PaymentsHarness,
 } from './harness.ts';
+import { addUser, roleId } from '../../identity/test/harness.ts';
 
 let h: PaymentsHarness;
 let b: Business;
@@ -93,6 +94,30 @@ describe('Idempotency-Key on money-moving POSTs', () => {
     const other = await walletPayment(b.owner, key, { amount: 8 });
     expect(other.status).toBe(409);
     expect(other.body.errors[0].code).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
+
+  it("is the caller's and the route's: another user's key and body, or the key on another route, is another request", async () => {
+    await deposit(h, b, b.client.id, 100);
+    const colleague = await addUser(h.identity, b.biz, [
+      { roleId: await roleId(h.identity, b.biz, 'admin') },
+    ]);
+    const key = newKey('shared');
+    const mine = await walletPayment(b.owner, key, { amount: 5 });
+    expect(mine.status).toBe(201);
+    // Before: the colleague got the owner's payment back (201, Idempotent-Replayed: true).
+    const theirs = await walletPayment(colleague.token, key, { amount: 5 });
+    expect(theirs.status).toBe(201);
+    expect(theirs.headers['idempotent-replayed']).toBeUndefined();
+    expect(theirs.body.data.id).not.toBe(mine.body.data.id);
+    // Before: the same key on the deposits route answered the wallet payment.
+    const deposited = await h.agent
+      .post(`${API}/wallets/${b.client.id}/deposits`)
+      .set(bearer(b.owner))
+      .set('Idempotency-Key', key)
+      .send({ amount: 5, currency: 'CLP', branchId: b.branchId });
+    expect(deposited.status).toBe(201);
+    expect(deposited.body.data).toMatchObject({ method: 'cash', purpose: 'wallet_topup' });
+    expect(deposited.body.data.id).not.toBe(mine.body.data.id);
   });
 });
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
-import { DomainError, notFound } from '@faena/platform';
+import { DomainError, expandPermission, notFound, type Grants } from '@faena/platform';
 import { Branch, Role, User, UserRole } from './entities.ts';
 import { sha256 } from './tokens.ts';
 
@@ -29,6 +29,90 @@ export async function checkAssignments(
       throw new DomainError('VALIDATION_FAILED', 'Branch not found', { field: `body.roles.${i}.branchId` });
   });
   return new Map(roles.map((r) => [r.id, r]));
+}
+
+/** Who changes grants: the caller's id and what they hold (`authOf(ctx)`). */
+export interface Granter {
+  sub: string;
+  grants: Grants;
+}
+
+/** Whether `grants` hold `permission` at `branchId` (null: tenant-wide) or wider. */
+const holds = (grants: Grants, permission: string, branchId: string | null) => {
+  const scopes = grants[permission];
+  return !!scopes && (scopes.includes('*') || (branchId !== null && scopes.includes(branchId)));
+};
+
+/** Every permission a role confers: its own and its parents', expanded. */
+export async function conferred(em: EntityManager, role: Role): Promise<string[]> {
+  const all = await em.find(Role, {});
+  const byId = new Map(all.map((r) => [r.id, r]));
+  const out = new Set<string>();
+  const seen = new Set<string>();
+  for (
+    let r: Role | undefined = role;
+    r && !seen.has(r.id);
+    r = r.parentId ? byId.get(r.parentId) : undefined
+  ) {
+    seen.add(r.id);
+    for (const p of r.permissions) for (const e of expandPermission(p)) out.add(e);
+  }
+  return [...out];
+}
+
+/** Refuses, with OWNER_ONLY, a change to an owner by someone who is not one. */
+export async function assertOwnerActs(em: EntityManager, by: Granter, target: User): Promise<void> {
+  const owners = await ownerIds(em);
+  if (owners.has(target.id) && !owners.has(by.sub))
+    throw new DomainError('OWNER_ONLY', 'Only an owner can disable, remove or change an owner');
+}
+
+/**
+ * No escalation: nobody changes their own roles; only an owner grants or removes the owner role
+ * (or touches an owner's roles); every other role granted or removed needs each of its permissions
+ * held by the granter at that scope (the branch, or tenant-wide) or wider.
+ */
+export async function assertMayGrant(
+  em: EntityManager,
+  by: Granter,
+  target: User | null,
+  changes: Assignment[],
+): Promise<void> {
+  if (target && target.id === by.sub)
+    throw new DomainError('OWN_ROLES', 'Nobody changes their own roles; another administrator must');
+  if (target) await assertOwnerActs(em, by, target);
+  const roles = await em.find(Role, { id: { $in: [...new Set(changes.map((c) => c.roleId))] } });
+  const owners = await ownerIds(em);
+  for (const c of changes) {
+    const role = roles.find((r) => r.id === c.roleId);
+    if (!role) continue; // checkAssignments names it
+    if (role.system && role.name === 'owner' && !owners.has(by.sub))
+      throw new DomainError('OWNER_ONLY', 'Only an owner grants or removes the owner role');
+    const scope = c.branchId ?? null;
+    const missing = (await conferred(em, role)).filter((p) => !holds(by.grants, p, scope));
+    if (missing.length)
+      throw new DomainError(
+        'GRANT_NOT_HELD',
+        `You cannot grant ${role.name}${scope ? ' in that branch' : ' tenant-wide'}: you do not hold ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? '…' : ''}`,
+      );
+  }
+}
+
+/** Refuses a role's new permissions unless the editor holds each tenant-wide and does not hold the role. */
+export async function assertMayEditRole(
+  em: EntityManager,
+  by: Granter,
+  role: Role | null,
+  permissions: string[] | undefined,
+): Promise<void> {
+  if (role && (await em.count(UserRole, { userId: by.sub, roleId: role.id })))
+    throw new DomainError('OWN_ROLES', 'Nobody edits a role they hold; another administrator must');
+  const missing = (permissions ?? []).flatMap(expandPermission).filter((p) => !holds(by.grants, p, null));
+  if (missing.length)
+    throw new DomainError(
+      'GRANT_NOT_HELD',
+      `A role cannot confer what you do not hold tenant-wide: ${[...new Set(missing)].slice(0, 5).join(', ')}`,
+    );
 }
 
 /** Active users holding the owner role anywhere in the tenant. */
@@ -74,11 +158,15 @@ export async function inviteUser(
   return { user, invitationToken };
 }
 
-/** Replaces a user's roles; returns what was added and removed (for the audit log). */
+/**
+ * Replaces a user's roles; returns what was added and removed (for the audit log). `check` sees
+ * the changes before anything is touched (no escalation: `assertMayGrant`).
+ */
 export async function setRoles(
   em: EntityManager,
   user: User,
   roles: Assignment[],
+  check: (changes: Assignment[]) => Promise<void> = () => Promise.resolve(),
 ): Promise<{ added: Assignment[]; removed: Assignment[] }> {
   const byId = await checkAssignments(em, roles);
   const current = await em.find(UserRole, { userId: user.id });
@@ -86,6 +174,7 @@ export async function setRoles(
   const wanted = new Map(roles.map((a) => [key(a), a]));
   const removed = current.filter((c) => !wanted.has(key(c)));
   const added = [...wanted.values()].filter((a) => !current.some((c) => key(c) === key(a)));
+  await check([...added, ...removed.map((r) => ({ roleId: r.roleId, branchId: r.branchId ?? null }))]);
   const ownerRole =
     [...byId.values()].find((r) => r.name === 'owner' && r.system) ??
     (await em.findOne(Role, { name: 'owner', system: true }));

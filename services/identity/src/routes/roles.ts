@@ -17,6 +17,7 @@ import { bumpPermissionVersion } from '../domain/access.ts';
 import { audit } from '../domain/audit.ts';
 import { AuditEvent, Role, Tenant, UserRole } from '../domain/entities.ts';
 import type { IdentityDeps } from '../deps.ts';
+import { assertMayEditRole, conferred } from '../domain/users.ts';
 import { auditEventOut, id, idParams, list } from './schemas.ts';
 import { BASE_PATH } from '../constants.ts';
 
@@ -74,6 +75,13 @@ async function checkParent(
         field: 'body.parentId',
       });
   }
+}
+
+/** What a parent role would confer (checked like the role's own permissions). */
+async function parentPermissions(em: EntityManager, parentId: string | null | undefined): Promise<string[]> {
+  if (!parentId) return [];
+  const parent = await em.findOne(Role, { id: parentId });
+  return parent ? conferred(em, parent) : [];
 }
 
 export function roleRoutes(deps: IdentityDeps): Route[] {
@@ -160,6 +168,11 @@ export function roleRoutes(deps: IdentityDeps): Route[] {
           throw new DomainError('CONFLICT', 'A role with this name exists', { field: 'body.name' });
         await checkPermissions(em, claims.tid, body.permissions);
         await checkParent(em, undefined, body.parentId);
+        const by = { sub: claims.sub, grants: authOf(ctx).grants };
+        await assertMayEditRole(em, by, null, [
+          ...body.permissions,
+          ...(await parentPermissions(em, body.parentId)),
+        ]);
         const role = em.create(Role, { ...body, system: false });
         audit(em, {
           tenantId: claims.tid,
@@ -216,6 +229,11 @@ export function roleRoutes(deps: IdentityDeps): Route[] {
           );
         if (body.permissions) await checkPermissions(em, claims.tid, body.permissions);
         if (body.parentId !== undefined) await checkParent(em, role.id, body.parentId);
+        await assertMayEditRole(em, { sub: claims.sub, grants: authOf(ctx).grants }, role, [
+          ...(body.permissions ?? []),
+          ...(await parentPermissions(em, body.parentId)),
+        ]);
+        const before = { permissions: role.permissions, parentId: role.parentId ?? null };
         em.assign(role, body);
         audit(em, {
           tenantId: claims.tid,
@@ -223,7 +241,7 @@ export function roleRoutes(deps: IdentityDeps): Route[] {
           actorId: claims.sub,
           subjectId: role.id,
           ip: ctx.ip,
-          data: body,
+          data: { before, after: body },
         });
         await em.flush();
         await bumpPermissionVersion(deps.redis, claims.tid);

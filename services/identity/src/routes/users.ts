@@ -4,7 +4,15 @@ import { bumpPermissionVersion } from '../domain/access.ts';
 import { audit } from '../domain/audit.ts';
 import { User, UserRole } from '../domain/entities.ts';
 import { revokeFamilies } from '../domain/tokens.ts';
-import { assertOwnerRemains, inviteUser, loadUser, setRoles, type Assignment } from '../domain/users.ts';
+import {
+  assertMayGrant,
+  assertOwnerActs,
+  assertOwnerRemains,
+  inviteUser,
+  loadUser,
+  setRoles,
+  type Assignment,
+} from '../domain/users.ts';
 import type { IdentityDeps } from '../deps.ts';
 import { email, id, idParams, list, roleAssignment, userStatus } from './schemas.ts';
 import { BASE_PATH } from '../constants.ts';
@@ -93,6 +101,7 @@ export function userRoutes(deps: IdentityDeps): Route[] {
       },
       handler: async (ctx, input) => {
         const em = currentEm();
+        await assertMayGrant(em, { sub: actor(ctx).sub, grants: authOf(ctx).grants }, null, input.body.roles);
         const { user, invitationToken } = await inviteUser(em, input.body);
         const by = actor(ctx);
         audit(em, {
@@ -142,6 +151,8 @@ export function userRoutes(deps: IdentityDeps): Route[] {
         const em = currentEm();
         const user = await loadUser(em, input.params.id);
         const body = input.body;
+        const granter = { sub: actor(ctx).sub, grants: authOf(ctx).grants };
+        if (body.status) await assertOwnerActs(em, granter, user);
         if (body.status === 'disabled' && user.status !== 'disabled') await assertOwnerRemains(em, user.id);
         if (body.status === 'active' && user.status === 'invited') delete body.status; // an invitation is accepted, not forced
         em.assign(user, body);
@@ -180,8 +191,12 @@ export function userRoutes(deps: IdentityDeps): Route[] {
       handler: async (ctx, input) => {
         const em = currentEm();
         const user = await loadUser(em, input.params.id);
-        const { added, removed } = await setRoles(em, user, input.body.roles);
         const by = actor(ctx);
+        const granter = { sub: by.sub, grants: authOf(ctx).grants };
+        // Checked on what would change, before anything is touched.
+        const { added, removed } = await setRoles(em, user, input.body.roles, (changes) =>
+          assertMayGrant(em, granter, user, changes),
+        );
         for (const a of added)
           audit(em, {
             tenantId: by.tid,
@@ -217,8 +232,9 @@ export function userRoutes(deps: IdentityDeps): Route[] {
       handler: async (ctx, input) => {
         const em = currentEm();
         const user = await loadUser(em, input.params.id);
-        await assertOwnerRemains(em, user.id);
         const by = actor(ctx);
+        await assertOwnerActs(em, { sub: by.sub, grants: authOf(ctx).grants }, user);
+        await assertOwnerRemains(em, user.id);
         em.remove(user);
         audit(em, {
           tenantId: by.tid,

@@ -1,6 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { notFound } from '@faena/platform';
+import { DomainError, notFound } from '@faena/platform';
 import {
   Dispute,
   JOB_STATUSES,
@@ -66,6 +66,12 @@ export function presentJobAs(
     ...(moved && { payoutAmount: escrow.paidOut, commissionAmount: escrow.commission }),
     ...(escrow.refunded !== '0' && { refundAmount: escrow.refunded }),
   };
+}
+
+/** An operator never decides a deal they are a party to (403 OWN_CASE). */
+export function assertNotParty(job: Job, operatorId: string): void {
+  if (job.clientId === operatorId || job.professionalId === operatorId)
+    throw new DomainError('OWN_CASE', 'You are a party to this job: another operator must decide it');
 }
 
 export function presentEvent(e: JobEvent) {

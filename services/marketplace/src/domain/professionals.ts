@@ -95,6 +95,8 @@ export async function reviewKyc(
   operatorId: string,
   decision: { status: Exclude<KycStatus, 'pending'>; note?: string },
 ): Promise<Professional> {
+  if (professionalId === operatorId)
+    throw new DomainError('OWN_CASE', 'Your own KYC is decided by another operator');
   const p = await em.findOneOrFail(Professional, { id: professionalId });
   if (decision.status === 'rejected' && !decision.note)
     throw new DomainError('NOTE_REQUIRED', 'A rejection needs a note for the professional', {

@@ -22,7 +22,7 @@ import {
 } from '@faena/workflows/escrow/contract';
 import type { MarketplaceDeps } from '../deps.ts';
 import { Dispute, JOB_STATUSES, Job, JobEvent, Review, type JobStatus } from '../domain/entities.ts';
-import { presentDispute, presentEvent, presentJob, presentJobAs } from '../domain/jobs.ts';
+import { assertNotParty, presentDispute, presentEvent, presentJob, presentJobAs } from '../domain/jobs.ts';
 import { presentReview, replyToReview, writeReview } from '../domain/reviews.ts';
 import { escrowError, queryEscrow } from '../escrow.ts';
 import { em, id, isOperator, me, nonNegativeAmount } from './common.ts';
@@ -219,6 +219,7 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       },
       handler: async (ctx, input) => {
         const j = await load(ctx, input.params.id);
+        assertNotParty(j, me(ctx));
         const b = input.body;
         const refund = BigInt(b.refund);
         const payout = BigInt(b.payout);

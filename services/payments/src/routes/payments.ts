@@ -14,6 +14,7 @@ import {
   authOf,
   PRINTABLE_ASCII,
   currency,
+  scopedIdempotencyKey,
 } from '@faena/platform';
 import { PAYMENT_METHODS, PAYMENT_STATUSES, Payment } from '../domain/entities.ts';
 import { present } from '../domain/payments.ts';
@@ -145,7 +146,7 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
           requestPayment(em(), deps, auth(ctx).tid, {
             ...b,
             amount: BigInt(b.amount),
-            key: `http:${ctx.get('Idempotency-Key')}`,
+            key: `http:${scopedIdempotencyKey(ctx)}`,
           }),
         );
         return reply(present(p), { status: 201, headers: { Location: `${BASE_PATH}/payments/${p.id}` } });
@@ -227,7 +228,7 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
               deps,
               auth(ctx).tid,
               p.id,
-              `refund:http:${ctx.get('Idempotency-Key')}`,
+              `refund:http:${scopedIdempotencyKey(ctx)}`,
               BigInt(b.amount),
             ),
           ),
@@ -255,7 +256,7 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
         const b = input.body;
         const p = await viaProvider(() =>
           requestPayment(em(), deps, auth(ctx).tid, {
-            key: `http:${ctx.get('Idempotency-Key')}`,
+            key: `http:${scopedIdempotencyKey(ctx)}`,
             amount: BigInt(b.amount),
             currency: b.currency,
             method: 'cash',

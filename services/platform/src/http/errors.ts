@@ -8,6 +8,13 @@ export const ERROR_STATUS = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   KYC_NOT_APPROVED: 403,
+  // An operator deciding a case they are a party to (their own dispute, their own KYC).
+  OWN_CASE: 403,
+  // Grants: nobody changes their own roles or a role they hold, grants what they do not hold, or
+  // touches an owner without being one.
+  OWN_ROLES: 403,
+  GRANT_NOT_HELD: 403,
+  OWNER_ONLY: 403,
   NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,

@@ -40,6 +40,23 @@ const canonical = (v: unknown): string =>
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The caller's `Idempotency-Key` as the API keeps it: one per tenant, user and request line
+ * (method + path), so a key someone else sends, or the same key on another route or resource, is
+ * simply another key — never a way to read another user's answer. Domain keys derived from the
+ * header (a payment's) use this too, so they are scoped the same way.
+ */
+export function scopedIdempotencyKey(ctx: Context): string {
+  const { tenantId, userId } = currentContext();
+  return createHash('sha256')
+    .update(
+      [tenantId ?? 'public', userId ?? 'anonymous', ctx.method, ctx.path, ctx.get('Idempotency-Key')].join(
+        '\n',
+      ),
+    )
+    .digest('base64url');
+}
+
 const IDEMPOTENCY_DOC = {
   headers: [
     {
@@ -80,8 +97,7 @@ export function idempotency(opts: IdempotencyOptions): Middleware {
         },
       );
     }
-    const who = currentContext().tenantId ?? 'public';
-    const redisKey = `idem:${opts.scope}:${who}:${ctx.method}:${ctx.path}:${key}`;
+    const redisKey = `idem:${opts.scope}:${scopedIdempotencyKey(ctx)}`;
     const fingerprint = createHash('sha256')
       .update(canonical((ctx.request as { body?: unknown }).body))
       .digest('hex');

@@ -7,6 +7,7 @@ LOG_LEVEL: {{ .Values.config.logLevel | quote }}
 SERVICE_VERSION: {{ .Chart.AppVersion | quote }}
 HOST: "0.0.0.0"
 CORS_ORIGINS: {{ .Values.config.corsOrigins | quote }}
+TRUSTED_PROXIES: {{ .Values.config.trustedProxies | quote }}
 BODY_LIMIT: {{ .Values.config.bodyLimit | quote }}
 DATABASE_POOL_MAX: {{ .Values.config.databasePoolMax | quote }}
 TEMPORAL_ADDRESS: {{ .Values.temporal.address | quote }}

@@ -133,6 +133,18 @@ describe('login', () => {
     expect(again.status).toBe(429);
     expect(Number(again.headers['retry-after'])).toBe(120);
   });
+
+  it('counts attempts from the real address: a rotating X-Forwarded-For changes nothing (no trusted proxy)', async () => {
+    const email = `spoof-${Date.now()}@example.com`;
+    const spoofed = (i: number) =>
+      h.agent
+        .post(`${API}/auth/login`)
+        .set('X-Forwarded-For', `203.0.113.${i}`)
+        .send({ tenant: biz.slug, email, password: 'wrong password!' });
+    // Before: every request counted for another address, so 30 attempts never hit 429.
+    for (let i = 0; i < 5; i++) expect((await spoofed(i)).status).toBe(401);
+    expect((await spoofed(99)).status).toBe(429);
+  });
 });
 
 describe('refresh tokens', () => {

@@ -29,6 +29,14 @@ export const httpConfigSchema = {
   PORT: Joi.number().port().required(),
   HOST: Joi.string().default('0.0.0.0'),
   CORS_ORIGINS: Joi.string().allow('').default('').description('comma-separated allow-list'),
+  TRUSTED_PROXIES: Joi.number()
+    .integer()
+    .min(0)
+    .max(10)
+    .default(0)
+    .description(
+      'proxy hops in front of the service whose X-Forwarded-For is trusted (0: none, the socket address is the client)',
+    ),
   BODY_LIMIT: Joi.string()
     .pattern(/^\d+(kb|mb)$/)
     .default('1mb'),
@@ -95,6 +103,7 @@ export interface HttpConfig {
   PORT: number;
   HOST: string;
   CORS_ORIGINS: string;
+  TRUSTED_PROXIES: number;
   BODY_LIMIT: string;
   SHUTDOWN_GRACE_MS: number;
   SHUTDOWN_DRAIN_MS: number;

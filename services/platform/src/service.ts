@@ -70,11 +70,13 @@ export interface AppOptions {
   version?: string;
   corsOrigins?: string[];
   bodyLimit?: string;
+  trustedProxies?: number;
 }
 export const appOptionsFrom = (config: BaseConfig & HttpConfig): AppOptions => ({
   version: config.SERVICE_VERSION,
   corsOrigins: config.CORS_ORIGINS.split(',').filter(Boolean),
   bodyLimit: config.BODY_LIMIT,
+  trustedProxies: config.TRUSTED_PROXIES,
 });
 
 /**

@@ -110,6 +110,12 @@ export interface HttpAppOptions {
   health?: HealthCheck[];
   corsOrigins?: string[];
   bodyLimit?: string;
+  /**
+   * Proxy hops in front of the API (the ingress: 1) whose `X-Forwarded-For` is believed: `ctx.ip`
+   * is then the address the outermost trusted hop saw, never one the client wrote. 0 (default):
+   * forwarded headers are ignored and the socket's address is the client's.
+   */
+  trustedProxies?: number;
   /** Runs after the body parser, before every route (e.g. `requestContextMiddleware(orm)`). */
   middleware?: Middleware[];
   /** Serves `/metrics` (the Prometheus exporter's handler), when telemetry runs. */
@@ -168,7 +174,8 @@ function errorFromKoa(err: {
  * headers, CORS allow-list, body limit, validated routes, health, metrics and OpenAPI.
  */
 export function createHttpApp(opts: HttpAppOptions): HttpApp {
-  const app = new Koa({ proxy: true });
+  const hops = opts.trustedProxies ?? 0;
+  const app = new Koa({ proxy: hops > 0, maxIpsCount: hops });
   const log = opts.logger;
   let shuttingDown = false;
   const healthTimeout = opts.healthTimeoutMs ?? 2000;

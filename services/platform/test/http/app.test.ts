@@ -345,3 +345,36 @@ describe('checkResponses', () => {
     expect((await request(appWith(false)).get('/api/test/v1/drifted')).status).toBe(200);
   });
 });
+
+describe('trustedProxies', () => {
+  const whoAmI: Route[] = [
+    {
+      method: 'get',
+      path: '/ip',
+      summary: 'The address the API believes',
+      schemas: { response: Joi.object({ ip: Joi.string() }) },
+      handler: (ctx) => Promise.resolve({ ip: ctx.ip }),
+    },
+  ];
+  const ipWith = async (trustedProxies: number | undefined, xff: string) =>
+    (
+      await request(
+        createHttpApp({
+          service: 'test',
+          basePath: '/api/test/v1',
+          routes: whoAmI,
+          logger: captureLogger('test').logger,
+          ...(trustedProxies !== undefined && { trustedProxies }),
+        }).app.callback(),
+      )
+        .get('/api/test/v1/ip')
+        .set('X-Forwarded-For', xff)
+    ).body.data.ip as string;
+
+  it('ignores X-Forwarded-For by default and believes only the hops it trusts, from the right', async () => {
+    expect(await ipWith(undefined, '203.0.113.7')).toMatch(/127\.0\.0\.1|::1/);
+    // The client wrote 203.0.113.7; the one trusted proxy (the ingress) appended what it saw.
+    expect(await ipWith(1, '203.0.113.7, 198.51.100.20')).toBe('198.51.100.20');
+    expect(await ipWith(2, '203.0.113.7, 198.51.100.20, 10.0.0.5')).toBe('198.51.100.20');
+  });
+});

@@ -195,4 +195,26 @@ describe('password reset', () => {
     expect(expired.status).toBe(401);
     expect(await mailsTo(ghost)).toHaveLength(0);
   }, 60000);
+
+  it('mails one account at most 3 links an hour, from any address, and still answers 202 to every request', async () => {
+    const victim = await signUp(h);
+    // Before: 30 requests from rotating addresses were 30 × 202 and as many mails to one inbox.
+    for (let i = 0; i < 6; i++) {
+      const res = await agent
+        .post(`${API}/auth/password-reset`)
+        .set('X-Forwarded-For', `198.51.100.${i}`)
+        .send({ tenant: victim.slug, email: victim.ownerEmail });
+      expect(res.status).toBe(202);
+    }
+    // Links are stored before the answer: exactly 3 were made, so 3 mails at most.
+    const links = await h.orm.em
+      .fork()
+      .getConnection()
+      .execute<Array<{ n: number }>>(
+        `select count(*)::int as n from identity.password_reset_tokens where user_id = ?`,
+        [victim.ownerId],
+      );
+    expect(links[0]!.n).toBe(3);
+    await eventually(async () => expect(await mailsTo(victim.ownerEmail)).toHaveLength(3), 10000);
+  }, 60000);
 });

@@ -9,6 +9,7 @@ import {
   DomainError,
   currentEm,
   loadConfig,
+  quota,
   rateLimit,
   runWithContext,
   type Route,
@@ -32,6 +33,8 @@ export interface PasswordResetOptions {
   /** The page of the front end that takes `?token=`. */
   resetUrl: string;
   requestsPerHourPerIp?: number;
+  /** Reset mails per account and hour, from any address (default 3; the answer stays 202). */
+  mailsPerHourPerAccount?: number;
 }
 
 export const passwordResetConfigSchema = Joi.object({
@@ -62,6 +65,12 @@ const invalidToken = () => new DomainError('UNAUTHENTICATED', 'Invalid or expire
 
 export function passwordResetRoutes(deps: IdentityDeps, opts: PasswordResetOptions): Route[] {
   const log = deps.logger;
+  const mailQuota = quota({
+    redis: deps.redis,
+    name: 'identity:password-reset:account',
+    points: opts.mailsPerHourPerAccount ?? 3,
+    durationSeconds: 3600,
+  });
 
   /** Asks notifications to mail the link; the key makes a retried call send once. */
   async function mail(tenant: Tenant, user: User, tokenId: string, token: string): Promise<void> {
@@ -114,7 +123,8 @@ export function passwordResetRoutes(deps: IdentityDeps, opts: PasswordResetOptio
               em.findOne(User, { email: body.email, status: 'active' }),
             )
           : null;
-        if (tenant && user) {
+        // Per account, whatever the address: a stranger cannot flood someone's inbox.
+        if (tenant && user && (await mailQuota.take(`${tenant.id}:${user.id}`))) {
           const token = `prt_${randomBytes(32).toString('base64url')}`;
           const id = uuidv7();
           await em.transactional(async (tx) => {

@@ -16,6 +16,30 @@ export interface RateLimitOptions {
 }
 
 /**
+ * A fixed-window allowance in Redis, shared by every replica: `take(key)` is true while `key` has
+ * points left in the window. For limits that must not answer differently (a password reset mail
+ * per account: the answer stays 202, the mail is simply not sent); `rateLimit` answers 429.
+ */
+export function quota(opts: Omit<RateLimitOptions, 'key'>): { take(key: string): Promise<boolean> } {
+  const limiter = new RateLimiterRedis({
+    storeClient: opts.redis,
+    keyPrefix: `rl:${opts.name}`,
+    points: opts.points,
+    duration: opts.durationSeconds,
+  });
+  return {
+    take: (key) =>
+      limiter.consume(key).then(
+        () => true,
+        (rejected: unknown) => {
+          if (rejected instanceof RateLimiterRes) return false;
+          throw rejected;
+        },
+      ),
+  };
+}
+
+/**
  * Redis-backed fixed-window limiter shared by every replica. Over the limit: 429 RATE_LIMITED with
  * `Retry-After` (seconds); every answer carries `RateLimit-Limit` and `RateLimit-Remaining`.
  */

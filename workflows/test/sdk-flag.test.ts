@@ -69,11 +69,24 @@ async function liveHistory(options: Pick<WorkerOptions, 'workflowsPath' | 'plugi
 
 describe('SDK flag recorded in a dropped speculative workflow task', () => {
   it('without the workaround, the history the live worker wrote does not replay (the SDK bug)', async () => {
-    const history = await liveHistory(otelOnly());
-    await expect(Worker.runReplayHistory(otelOnly(), history)).rejects.toThrow(
+    // The bug needs the refused Update's speculative task to be dropped, which depends on how the
+    // server batches the tasks of a live run (one clean CI run in a few got a history that
+    // replays). Up to three live runs: one unreplayable history proves the bug is still there;
+    // three that replay mean the SDK is fixed (or the batching changed) and the workaround can go.
+    const outcomes: string[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const history = await liveHistory(otelOnly());
+      const replay = await Worker.runReplayHistory(otelOnly(), history).then(
+        () => 'replayed',
+        (err: unknown) => String(err),
+      );
+      outcomes.push(replay);
+      if (replay !== 'replayed') break;
+    }
+    expect(outcomes[outcomes.length - 1]).toMatch(
       /Nondeterminism error: Update machine does not handle this event: HistoryEvent\(id: \d+, TimerCanceled\)/,
     );
-  }, 60000);
+  }, 120000);
 
   it('with our interceptor module (production workers), the same run replays', async () => {
     const history = await liveHistory(workflowWorkerOptions({ workflowsPath }));

@@ -13,6 +13,21 @@ import { Role, Tenant, User, UserRole } from './entities.ts';
  * A user's grants: every role they hold (with the roles it inherits from), expanded against the
  * catalog, each permission valid everywhere (`*`) or in the branches the role was given for.
  */
+/** Every permission a role confers: its own and its parents' (`byId`: the tenant's roles), expanded. */
+export function conferred(role: Role, byId: ReadonlyMap<string, Role>): string[] {
+  const out = new Set<string>();
+  const seen = new Set<string>();
+  for (
+    let r: Role | undefined = role;
+    r && !seen.has(r.id);
+    r = r.parentId ? byId.get(r.parentId) : undefined
+  ) {
+    seen.add(r.id);
+    for (const pattern of r.permissions) for (const perm of expandPermission(pattern)) out.add(perm);
+  }
+  return [...out];
+}
+
 export async function computeGrants(
   em: EntityManager,
   tenantId: string,
@@ -28,16 +43,8 @@ export async function computeGrants(
   const grants: Record<string, Set<string>> = {};
   for (const a of assignments) {
     const scope = a.branchId ?? '*';
-    const seen = new Set<string>();
-    for (
-      let role = byId.get(a.roleId);
-      role && !seen.has(role.id);
-      role = role.parentId ? byId.get(role.parentId) : undefined
-    ) {
-      seen.add(role.id);
-      for (const pattern of role.permissions)
-        for (const perm of expandPermission(pattern)) (grants[perm] ??= new Set()).add(scope);
-    }
+    const role = byId.get(a.roleId);
+    if (role) for (const perm of conferred(role, byId)) (grants[perm] ??= new Set()).add(scope);
   }
   return Object.fromEntries(
     Object.entries(grants).map(([perm, scopes]) => [perm, scopes.has('*') ? ['*'] : [...scopes].sort()]),

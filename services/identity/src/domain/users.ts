@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import { DomainError, expandPermission, notFound, type Grants } from '@faena/platform';
 import { Branch, Role, User, UserRole } from './entities.ts';
+import { conferred } from './access.ts';
 import { sha256 } from './tokens.ts';
 
 export interface Assignment {
@@ -43,26 +44,19 @@ const holds = (grants: Grants, permission: string, branchId: string | null) => {
   return !!scopes && (scopes.includes('*') || (branchId !== null && scopes.includes(branchId)));
 };
 
-/** Every permission a role confers: its own and its parents', expanded. */
-export async function conferred(em: EntityManager, role: Role): Promise<string[]> {
-  const all = await em.find(Role, {});
-  const byId = new Map(all.map((r) => [r.id, r]));
-  const out = new Set<string>();
-  const seen = new Set<string>();
-  for (
-    let r: Role | undefined = role;
-    r && !seen.has(r.id);
-    r = r.parentId ? byId.get(r.parentId) : undefined
-  ) {
-    seen.add(r.id);
-    for (const p of r.permissions) for (const e of expandPermission(p)) out.add(e);
-  }
-  return [...out];
+/** The tenant's roles by id (what `conferred` walks). */
+export async function rolesById(em: EntityManager): Promise<Map<string, Role>> {
+  return new Map((await em.find(Role, {})).map((r) => [r.id, r]));
 }
 
 /** Refuses, with OWNER_ONLY, a change to an owner by someone who is not one. */
-export async function assertOwnerActs(em: EntityManager, by: Granter, target: User): Promise<void> {
-  const owners = await ownerIds(em);
+export async function assertOwnerActs(
+  em: EntityManager,
+  by: Granter,
+  target: User,
+  owners?: Set<string>,
+): Promise<void> {
+  owners ??= await ownerIds(em);
   if (owners.has(target.id) && !owners.has(by.sub))
     throw new DomainError('OWNER_ONLY', 'Only an owner can disable, remove or change an owner');
 }
@@ -80,16 +74,16 @@ export async function assertMayGrant(
 ): Promise<void> {
   if (target && target.id === by.sub)
     throw new DomainError('OWN_ROLES', 'Nobody changes their own roles; another administrator must');
-  if (target) await assertOwnerActs(em, by, target);
-  const roles = await em.find(Role, { id: { $in: [...new Set(changes.map((c) => c.roleId))] } });
   const owners = await ownerIds(em);
+  if (target) await assertOwnerActs(em, by, target, owners);
+  const byId = changes.length ? await rolesById(em) : new Map<string, Role>();
   for (const c of changes) {
-    const role = roles.find((r) => r.id === c.roleId);
+    const role = byId.get(c.roleId);
     if (!role) continue; // checkAssignments names it
     if (role.system && role.name === 'owner' && !owners.has(by.sub))
       throw new DomainError('OWNER_ONLY', 'Only an owner grants or removes the owner role');
     const scope = c.branchId ?? null;
-    const missing = (await conferred(em, role)).filter((p) => !holds(by.grants, p, scope));
+    const missing = conferred(role, byId).filter((p) => !holds(by.grants, p, scope));
     if (missing.length)
       throw new DomainError(
         'GRANT_NOT_HELD',

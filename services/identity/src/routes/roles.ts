@@ -13,11 +13,11 @@ import {
   authOf,
 } from '@faena/platform';
 import type { EntityManager } from '@mikro-orm/core';
-import { bumpPermissionVersion } from '../domain/access.ts';
+import { bumpPermissionVersion, conferred } from '../domain/access.ts';
 import { audit } from '../domain/audit.ts';
 import { AuditEvent, Role, Tenant, UserRole } from '../domain/entities.ts';
 import type { IdentityDeps } from '../deps.ts';
-import { assertMayEditRole, conferred } from '../domain/users.ts';
+import { assertMayEditRole, rolesById } from '../domain/users.ts';
 import { auditEventOut, id, idParams, list } from './schemas.ts';
 import { BASE_PATH } from '../constants.ts';
 
@@ -80,8 +80,9 @@ async function checkParent(
 /** What a parent role would confer (checked like the role's own permissions). */
 async function parentPermissions(em: EntityManager, parentId: string | null | undefined): Promise<string[]> {
   if (!parentId) return [];
-  const parent = await em.findOne(Role, { id: parentId });
-  return parent ? conferred(em, parent) : [];
+  const byId = await rolesById(em);
+  const parent = byId.get(parentId);
+  return parent ? conferred(parent, byId) : [];
 }
 
 export function roleRoutes(deps: IdentityDeps): Route[] {

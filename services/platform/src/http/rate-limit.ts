@@ -15,18 +15,22 @@ export interface RateLimitOptions {
   key?: (ctx: Context) => string;
 }
 
+/** The Redis fixed-window counter behind `quota` and `rateLimit`. */
+const limiterFor = (opts: Omit<RateLimitOptions, 'key'>) =>
+  new RateLimiterRedis({
+    storeClient: opts.redis,
+    keyPrefix: `rl:${opts.name}`,
+    points: opts.points,
+    duration: opts.durationSeconds,
+  });
+
 /**
  * A fixed-window allowance in Redis, shared by every replica: `take(key)` is true while `key` has
  * points left in the window. For limits that must not answer differently (a password reset mail
  * per account: the answer stays 202, the mail is simply not sent); `rateLimit` answers 429.
  */
 export function quota(opts: Omit<RateLimitOptions, 'key'>): { take(key: string): Promise<boolean> } {
-  const limiter = new RateLimiterRedis({
-    storeClient: opts.redis,
-    keyPrefix: `rl:${opts.name}`,
-    points: opts.points,
-    duration: opts.durationSeconds,
-  });
+  const limiter = limiterFor(opts);
   return {
     take: (key) =>
       limiter.consume(key).then(
@@ -44,12 +48,7 @@ export function quota(opts: Omit<RateLimitOptions, 'key'>): { take(key: string):
  * `Retry-After` (seconds); every answer carries `RateLimit-Limit` and `RateLimit-Remaining`.
  */
 export function rateLimit(opts: RateLimitOptions): Middleware {
-  const limiter = new RateLimiterRedis({
-    storeClient: opts.redis,
-    keyPrefix: `rl:${opts.name}`,
-    points: opts.points,
-    duration: opts.durationSeconds,
-  });
+  const limiter = limiterFor(opts);
   const keyOf = opts.key ?? ((ctx: Context) => ctx.ip);
   return async (ctx, next) => {
     let res: RateLimiterRes;

@@ -14,6 +14,8 @@ import {
   type WorkerConfig,
 } from '@faena/platform';
 import { passwordResetConfigSchema } from './routes/password-reset.ts';
+import { DEFAULT_LOGIN_THROTTLE } from './domain/throttle.ts';
+import { DEFAULT_SESSION_MAX_AGE_SECONDS } from './domain/tokens.ts';
 
 export const identityConfigSchema = baseConfigSchema
   .keys({
@@ -24,12 +26,33 @@ export const identityConfigSchema = baseConfigSchema
     JWT_AUDIENCE: Joi.string().default('faena'),
     ACCESS_TOKEN_TTL_SECONDS: Joi.number().integer().min(60).max(3600).default(900),
     REFRESH_TOKEN_TTL_DAYS: Joi.number().integer().min(1).max(90).default(30),
+    SESSION_MAX_AGE_SECONDS: Joi.number()
+      .integer()
+      .min(1)
+      .max(90 * 86400)
+      .default(DEFAULT_SESSION_MAX_AGE_SECONDS)
+      .description('a session ends this long after login; refresh-token rotation never extends it'),
     KEY_ENCRYPTION_SECRET: Joi.string()
       .min(32)
       .required()
       .description('encrypts the private signing keys at rest'),
     COOKIE_SECURE: Joi.boolean().default(true),
     SIGNUPS_PER_HOUR_PER_IP: Joi.number().integer().min(1).default(10),
+    LOGIN_ACCOUNT_FREE_FAILURES: Joi.number()
+      .integer()
+      .min(1)
+      .default(DEFAULT_LOGIN_THROTTLE.accountFreeFailures)
+      .description("failed logins of one account, from every address, before the account's delay starts"),
+    LOGIN_ACCOUNT_DELAY_SECONDS: Joi.number()
+      .integer()
+      .min(1)
+      .default(DEFAULT_LOGIN_THROTTLE.accountDelaySeconds)
+      .description('first wait per address once an account is delayed; doubles with every further failure'),
+    LOGIN_ACCOUNT_MAX_DELAY_SECONDS: Joi.number()
+      .integer()
+      .min(1)
+      .default(DEFAULT_LOGIN_THROTTLE.accountMaxDelaySeconds)
+      .description("longest wait per address of a delayed account's login"),
   })
   .concat(passwordResetConfigSchema);
 
@@ -38,9 +61,13 @@ export interface IdentityConfig extends BaseConfig, HttpConfig, DatabaseConfig, 
   JWT_AUDIENCE: string;
   ACCESS_TOKEN_TTL_SECONDS: number;
   REFRESH_TOKEN_TTL_DAYS: number;
+  SESSION_MAX_AGE_SECONDS: number;
   KEY_ENCRYPTION_SECRET: string;
   COOKIE_SECURE: boolean;
   SIGNUPS_PER_HOUR_PER_IP: number;
+  LOGIN_ACCOUNT_FREE_FAILURES: number;
+  LOGIN_ACCOUNT_DELAY_SECONDS: number;
+  LOGIN_ACCOUNT_MAX_DELAY_SECONDS: number;
   NOTIFICATIONS_URL: string;
   NOTIFICATIONS_SERVICE_TOKEN: string;
   PASSWORD_RESET_URL: string;

@@ -14,7 +14,8 @@ import type { IdentityDeps } from './deps.ts';
 import { authSnapshot } from './domain/access.ts';
 import { entities } from './domain/entities.ts';
 import { createKeyStore } from './domain/keys.ts';
-import { createLoginThrottle } from './domain/throttle.ts';
+import { DEFAULT_LOGIN_THROTTLE, createLoginThrottle } from './domain/throttle.ts';
+import { DEFAULT_SESSION_MAX_AGE_SECONDS } from './domain/tokens.ts';
 
 export const createIdentityOrm = serviceOrm({ schema: SCHEMA, entities, moduleUrl: import.meta.url });
 
@@ -27,7 +28,17 @@ type WiringConfig = Pick<
   | 'KEY_ENCRYPTION_SECRET'
   | 'COOKIE_SECURE'
   | 'SIGNUPS_PER_HOUR_PER_IP'
->;
+> &
+  // Optional here (the schema's defaults apply), so a harness states only what it changes.
+  Partial<
+    Pick<
+      IdentityConfig,
+      | 'SESSION_MAX_AGE_SECONDS'
+      | 'LOGIN_ACCOUNT_FREE_FAILURES'
+      | 'LOGIN_ACCOUNT_DELAY_SECONDS'
+      | 'LOGIN_ACCOUNT_MAX_DELAY_SECONDS'
+    >
+  >;
 
 /** Builds identity's collaborators around an ORM, Redis and a logger. */
 export function createIdentityDeps(
@@ -67,13 +78,23 @@ export function createIdentityDeps(
         audience: config.JWT_AUDIENCE,
         accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
         refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
+        sessionMaxAgeSeconds: config.SESSION_MAX_AGE_SECONDS ?? DEFAULT_SESSION_MAX_AGE_SECONDS,
       },
     },
-    throttle: createLoginThrottle(redis, (key, seconds) => {
-      // the email stays out of the logs (personal data); the audit log keeps it, per tenant
-      logger.warn('login locked out', { seconds, key: key.replace(/\|[^|]*$/, '|[email]') });
-      return Promise.resolve();
-    }),
+    throttle: createLoginThrottle(
+      redis,
+      (key, seconds) => {
+        // the email stays out of the logs (personal data); the audit log keeps it, per tenant
+        logger.warn('login locked out', { seconds, key: key.replace(/\|[^|]*$/, '|[email]') });
+        return Promise.resolve();
+      },
+      {
+        accountFreeFailures: config.LOGIN_ACCOUNT_FREE_FAILURES ?? DEFAULT_LOGIN_THROTTLE.accountFreeFailures,
+        accountDelaySeconds: config.LOGIN_ACCOUNT_DELAY_SECONDS ?? DEFAULT_LOGIN_THROTTLE.accountDelaySeconds,
+        accountMaxDelaySeconds:
+          config.LOGIN_ACCOUNT_MAX_DELAY_SECONDS ?? DEFAULT_LOGIN_THROTTLE.accountMaxDelaySeconds,
+      },
+    ),
     cookies: { secure: config.COOKIE_SECURE },
     limits: { signupsPerHourPerIp: config.SIGNUPS_PER_HOUR_PER_IP },
   };

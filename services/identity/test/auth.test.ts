@@ -123,10 +123,10 @@ describe('login', () => {
     expect(lockedAudit.body.data.some((e: { data: { email: string } }) => e.data.email === email)).toBe(true);
 
     // The window passes (its counter expires): the next lockout lasts twice as long.
+    // (an IPv4-mapped address counts as IPv4, an IPv6 one by its /64)
     await h.redis.del(
-      `identity:login:::ffff:127.0.0.1|${biz.slug}|${email}`,
       `identity:login:127.0.0.1|${biz.slug}|${email}`,
-      `identity:login:::1|${biz.slug}|${email}`,
+      `identity:login:0:0:0:0::/64|${biz.slug}|${email}`,
     );
     for (let i = 0; i < 5; i++) expect((await login(email, 'wrong password!')).status).toBe(401);
     const again = await login(email, 'wrong password!');
@@ -184,18 +184,19 @@ describe('refresh tokens', () => {
 });
 
 describe('cookie mode (browsers)', () => {
-  it('sets HttpOnly Secure SameSite cookies and requires the CSRF token on unsafe requests', async () => {
+  it('sets HttpOnly Secure SameSite __Host- cookies and requires the CSRF token on unsafe requests', async () => {
     const res = await login(biz.ownerEmail, PASSWORD, { mode: 'cookie' });
     expect(res.status).toBe(200);
     expect(res.body.data.accessToken).toBeUndefined();
     const csrf = res.body.data.csrfToken as string;
     const cookies = res.headers['set-cookie'] as unknown as string[];
-    const at = cookies.find((c) => c.startsWith('faena_at='))!;
+    const at = cookies.find((c) => c.startsWith('__Host-faena_at='))!;
     expect(at).toMatch(/httponly/i);
     expect(at).toMatch(/secure/i);
     expect(at).toMatch(/samesite=strict/i);
-    expect(cookies.find((c) => c.startsWith('faena_rt='))).toMatch(/path=\/api\/identity\/v1\/auth/);
-    expect(cookies.find((c) => c.startsWith('faena_csrf='))).not.toMatch(/httponly/i);
+    // __Host- requires Path=/: the refresh cookie is HttpOnly, and only useful with the CSRF token
+    expect(cookies.find((c) => c.startsWith('__Host-faena_rt='))).toMatch(/path=\/;.*httponly/i);
+    expect(cookies.find((c) => c.startsWith('__Host-faena_csrf='))).not.toMatch(/httponly/i);
     const jar = cookies.map((c) => c.split(';')[0]).join('; ');
 
     expect((await h.agent.get(`${API}/auth/me`).set('Cookie', jar)).status).toBe(200);

@@ -110,7 +110,10 @@ export const RefreshToken = defineEntity({
     familyId: p.uuid().index(),
     tokenHash: p.string().length(64).unique(),
     csrfHash: p.string().length(64).nullable(),
+    /** When this token stops working: its own lifetime, never past its session's end. */
     expiresAt: p.datetime().columnType('timestamptz'),
+    /** When the session (family) ends, set at login and copied on every rotation: rotation never extends it. */
+    sessionExpiresAt: p.datetime().columnType('timestamptz'),
     usedAt: p.datetime().columnType('timestamptz').nullable(),
     revokedAt: p.datetime().columnType('timestamptz').nullable(),
     createdAt: p
@@ -121,14 +124,18 @@ export const RefreshToken = defineEntity({
 });
 export type RefreshToken = InferEntity<typeof RefreshToken>;
 
-/** An ES256 signing key; the private half is encrypted at rest. Retired keys keep verifying until their tokens expire. */
+/**
+ * An ES256 signing key; the private half is encrypted at rest and deleted when the key retires (only
+ * the active key signs). A retired key's public half keeps verifying until its tokens have expired,
+ * then the row is deleted.
+ */
 export const SigningKey = defineEntity({
   name: 'SigningKey',
   tableName: 'signing_keys',
   properties: {
     kid: p.string().length(64).primary(),
     publicJwk: p.json<Record<string, unknown>>(),
-    privateJwkEncrypted: p.text().hidden(),
+    privateJwkEncrypted: p.text().hidden().nullable(),
     createdAt: p
       .datetime()
       .columnType('timestamptz')

@@ -19,7 +19,10 @@ export interface KeyStore {
   signingKey(): Promise<{ kid: string; key: CryptoKey }>;
   /** The public keys that verify: the active one and those retired less than a token lifetime ago. */
   jwks(): Promise<{ keys: JWK[] }>;
-  /** Makes a new key active; the previous one keeps verifying until its tokens have expired. */
+  /**
+   * Makes a new key active. The previous one's private half is deleted at once (it never signs
+   * again); its public half keeps verifying until its tokens have expired, then its row is deleted.
+   */
   rotate(): Promise<string>;
   /** jose key getter over `jwks()`, reloading once when a token names an unknown kid. */
   getKey: JWTVerifyGetKey;
@@ -29,6 +32,13 @@ export interface KeyStore {
  * ES256 signing keys kept in the identity schema, private halves encrypted with AES-256-GCM under
  * a key derived from KEY_ENCRYPTION_SECRET. Every replica reads the same keys; a short cache keeps
  * signing and verification off the database.
+ *
+ * Retirement: only the active key signs, so a retired key's private half is useless and is deleted
+ * in the same transaction that retires it (a later leak of the database or the secret cannot sign
+ * with it). Its public half stays in the JWKS for the verification window — one access-token
+ * lifetime plus a minute (replicas may sign with a cached active key for up to `cacheMs` after a
+ * rotation, and guards allow 5 s of clock skew) — after which no token it signed can be valid and
+ * the row is deleted (at the next rotation or the next reload of the keys, whichever comes first).
  */
 export function createKeyStore(opts: {
   em: () => EntityManager;
@@ -68,14 +78,25 @@ export function createKeyStore(opts: {
       });
       list = await em.fork().find(SigningKey, {}, { orderBy: { createdAt: 'desc' } });
     }
+    if (list.length > verifying(list).length) {
+      await prune(em);
+      list = verifying(list);
+    }
+    const active = list.find((k) => !k.retiredAt)?.kid;
+    for (const kid of privateKeys.keys()) if (kid !== active) privateKeys.delete(kid);
+    for (const kid of publicKeys.keys()) if (!list.some((k) => k.kid === kid)) publicKeys.delete(kid);
     cache = { at: Date.now(), rows: list };
     return list;
   }
 
-  const verifying = (list: SigningKey[]) => {
-    const horizon = Date.now() - (opts.accessTtlSeconds + 60) * 1000;
-    return list.filter((k) => !k.retiredAt || k.retiredAt.getTime() > horizon);
-  };
+  const windowMs = (opts.accessTtlSeconds + 60) * 1000;
+  /** Keys retired before this instant verify nothing any more. */
+  const horizon = () => new Date(Date.now() - windowMs);
+  const verifying = (list: SigningKey[]) =>
+    list.filter((k) => !k.retiredAt || k.retiredAt.getTime() > horizon().getTime());
+
+  /** Deletes the rows of keys whose verification window has passed. */
+  const prune = (em: EntityManager) => em.nativeDelete(SigningKey, { retiredAt: { $lt: horizon() } });
 
   async function publicKey(kid: string, force: boolean): Promise<CryptoKey | undefined> {
     const row = verifying(await rows(force)).find((k) => k.kid === kid);
@@ -91,7 +112,7 @@ export function createKeyStore(opts: {
   return {
     async signingKey() {
       const active = (await rows()).find((k) => !k.retiredAt);
-      if (!active) throw new Error('no active signing key');
+      if (!active?.privateJwkEncrypted) throw new Error('no active signing key');
       let key = privateKeys.get(active.kid);
       if (!key) {
         key = (await importJWK(
@@ -109,7 +130,12 @@ export function createKeyStore(opts: {
       const em = opts.em().fork();
       await em.transactional(async (tx) => {
         await tx.getConnection().execute(`select pg_advisory_xact_lock(hashtext('identity.signing_keys'))`);
-        await tx.nativeUpdate(SigningKey, { retiredAt: null }, { retiredAt: new Date() });
+        await tx.nativeUpdate(
+          SigningKey,
+          { retiredAt: null },
+          { retiredAt: new Date(), privateJwkEncrypted: null },
+        );
+        await prune(tx);
         await create(tx);
       });
       const list = await rows(true);

@@ -11,11 +11,17 @@ import type { KeyStore } from './keys.ts';
 export const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 const opaque = (prefix: string) => `${prefix}_${randomBytes(32).toString('base64url')}`;
 
+/** A session (refresh family) ends this long after login by default, however often its token rotates. */
+export const DEFAULT_SESSION_MAX_AGE_SECONDS = 30 * 86400;
+
 export interface TokenSettings {
   issuer: string;
   audience: string;
   accessTtlSeconds: number;
+  /** Lifetime of one refresh token (each rotation issues a new one), never past its session's end. */
   refreshTtlDays: number;
+  /** A session ends this long after login: rotation never extends it. */
+  sessionMaxAgeSeconds: number;
 }
 
 export interface Session {
@@ -26,6 +32,11 @@ export interface Session {
   sessionId: string;
   /** Browsers only: echo it in `X-CSRF-Token` on unsafe requests. */
   csrfToken?: string;
+}
+
+/** A session as issued, with when it ends (for cookie lifetimes; not part of the answer). */
+export interface IssuedSession extends Session {
+  endsAt: Date;
 }
 
 export interface TokenDeps {
@@ -44,6 +55,7 @@ async function roleNames(em: EntityManager, user: User): Promise<string[]> {
 async function signAccess(
   deps: TokenDeps,
   claims: { sub: string; tid: string; roles: string[]; sid: string; csrf?: string },
+  exp: number,
 ): Promise<string> {
   const { kid, key } = await deps.keys.signingKey();
   return new SignJWT({
@@ -59,27 +71,33 @@ async function signAccess(
     .setJti(uuidv7())
     .setIssuedAt()
     .setNotBefore('0s')
-    .setExpirationTime(`${deps.settings.accessTtlSeconds}s`)
+    .setExpirationTime(exp)
     .sign(key);
 }
 
-/** Starts a session (a refresh-token family) for a user; `browser` also binds a CSRF token to it. */
+/**
+ * Starts a session (a refresh-token family) for a user; `browser` also binds a CSRF token to it.
+ * The session ends `sessionMaxAgeSeconds` after this moment, however often its token rotates.
+ */
 export async function startSession(
   em: EntityManager,
   deps: TokenDeps,
   user: User,
   opts: { browser: boolean },
-): Promise<Session> {
-  return issue(em, deps, user, uuidv7(), opts.browser ? opaque('csrf') : undefined);
+): Promise<IssuedSession> {
+  const endsAt = new Date(Date.now() + deps.settings.sessionMaxAgeSeconds * 1000);
+  return issue(em, deps, user, { familyId: uuidv7(), endsAt }, opts.browser ? opaque('csrf') : undefined);
 }
 
 async function issue(
   em: EntityManager,
   deps: TokenDeps,
   user: User,
-  familyId: string,
+  session: { familyId: string; endsAt: Date },
   csrfToken: string | undefined,
-): Promise<Session> {
+): Promise<IssuedSession> {
+  const { familyId, endsAt } = session;
+  const now = Date.now();
   const refreshToken = opaque('rt');
   em.create(RefreshToken, {
     tenantId: user.tenantId,
@@ -87,23 +105,35 @@ async function issue(
     familyId,
     tokenHash: sha256(refreshToken),
     csrfHash: csrfToken ? sha256(csrfToken) : null,
-    expiresAt: new Date(Date.now() + deps.settings.refreshTtlDays * 86400_000),
+    expiresAt: new Date(Math.min(now + deps.settings.refreshTtlDays * 86400_000, endsAt.getTime())),
+    sessionExpiresAt: endsAt,
   });
   await em.flush();
-  const accessToken = await signAccess(deps, {
-    sub: user.id,
-    tid: user.tenantId,
-    roles: await roleNames(em, user),
-    sid: familyId,
-    ...(csrfToken && { csrf: sha256(csrfToken) }),
-  });
+  // An access token does not outlive its session either (at least 1 s, so it is a valid JWT).
+  const nowSeconds = Math.floor(now / 1000);
+  const exp = Math.max(
+    nowSeconds + 1,
+    Math.min(nowSeconds + deps.settings.accessTtlSeconds, Math.floor(endsAt.getTime() / 1000)),
+  );
+  const accessToken = await signAccess(
+    deps,
+    {
+      sub: user.id,
+      tid: user.tenantId,
+      roles: await roleNames(em, user),
+      sid: familyId,
+      ...(csrfToken && { csrf: sha256(csrfToken) }),
+    },
+    exp,
+  );
   return {
     accessToken,
     refreshToken,
     tokenType: 'Bearer',
-    expiresIn: deps.settings.accessTtlSeconds,
+    expiresIn: exp - nowSeconds,
     sessionId: familyId,
     ...(csrfToken && { csrfToken }),
+    endsAt,
   };
 }
 
@@ -136,9 +166,11 @@ export async function refreshSession(
   deps: TokenDeps,
   loadUser: (tenantId: string, userId: string) => Promise<User | null>,
   presented: { refreshToken: string; csrfToken?: string; ip?: string },
-): Promise<Session> {
+): Promise<IssuedSession> {
   const row = await sessionOf(em, presented.refreshToken);
-  if (!row || row.expiresAt.getTime() < Date.now()) throw invalidRefresh();
+  const now = Date.now();
+  // Past its own lifetime or its session's end (login + SESSION_MAX_AGE_SECONDS): log in again.
+  if (!row || row.expiresAt.getTime() <= now || row.sessionExpiresAt.getTime() <= now) throw invalidRefresh();
   // The token names its tenant: the rest runs scoped to it, like any request of that tenant.
   return runWithContext({ tenantId: row.tenantId, userId: row.userId }, () =>
     rotate(em, deps, loadUser, row, presented),
@@ -151,7 +183,7 @@ async function rotate(
   loadUser: (tenantId: string, userId: string) => Promise<User | null>,
   row: RefreshToken,
   presented: { csrfToken?: string; ip?: string },
-): Promise<Session> {
+): Promise<IssuedSession> {
   if (row.revokedAt) throw invalidRefresh();
   if (row.csrfHash) {
     const sent = Buffer.from(sha256(presented.csrfToken ?? ''), 'hex');
@@ -179,7 +211,14 @@ async function rotate(
   }
   const user = await loadUser(row.tenantId, row.userId);
   if (!user || user.status !== 'active') throw invalidRefresh();
-  return issue(em, deps, user, row.familyId, row.csrfHash ? opaque('csrf') : undefined);
+  // The new token belongs to the same session and ends with it: rotation never extends a session.
+  return issue(
+    em,
+    deps,
+    user,
+    { familyId: row.familyId, endsAt: row.sessionExpiresAt },
+    row.csrfHash ? opaque('csrf') : undefined,
+  );
 }
 
 /** The session a refresh token belongs to, or undefined. */

@@ -18,7 +18,14 @@ import { authSnapshot, publishTenantStatus } from '../domain/access.ts';
 import { Role, Tenant, User, UserRole } from '../domain/entities.ts';
 import { hashPassword, verifyPassword } from '../domain/passwords.ts';
 import { presentTenant, signUp } from '../domain/tenants.ts';
-import { refreshSession, revokeFamilies, sha256, startSession, type Session } from '../domain/tokens.ts';
+import { addressKey, LoginRefused } from '../domain/throttle.ts';
+import {
+  refreshSession,
+  revokeFamilies,
+  sha256,
+  startSession,
+  type IssuedSession,
+} from '../domain/tokens.ts';
 import type { IdentityDeps } from '../deps.ts';
 import {
   email,
@@ -35,32 +42,59 @@ import {
 } from './schemas.ts';
 import { BASE_PATH } from '../constants.ts';
 
-export const REFRESH_COOKIE = 'faena_rt';
-const REFRESH_COOKIE_PATH = `${BASE_PATH}/auth`;
+const HOST_PREFIX = '__Host-';
 const mode = Joi.string().valid('bearer', 'cookie').default('bearer');
+
+/**
+ * The browser session's cookie names and the refresh cookie's path. With Secure cookies (the
+ * default, COOKIE_SECURE) all three carry the `__Host-` prefix: the browser keeps them only if they
+ * are Secure, have Path=/ and no Domain, so no sibling subdomain or other path can set or shadow them
+ * (the guards read only the prefixed access cookie). Over plain HTTP (COOKIE_SECURE=false) browsers
+ * refuse the prefix, so the names are plain and the refresh cookie stays on the auth path.
+ */
+export function cookieNames(secure: boolean): {
+  access: string;
+  csrf: string;
+  refresh: string;
+  refreshPath: string;
+} {
+  const plain = (name: string) => (name.startsWith(HOST_PREFIX) ? name.slice(HOST_PREFIX.length) : name);
+  return secure
+    ? { access: ACCESS_COOKIE, csrf: CSRF_COOKIE, refresh: `${HOST_PREFIX}faena_rt`, refreshPath: '/' }
+    : {
+        access: plain(ACCESS_COOKIE),
+        csrf: plain(CSRF_COOKIE),
+        refresh: 'faena_rt',
+        refreshPath: `${BASE_PATH}/auth`,
+      };
+}
 
 const invalidCredentials = () => new DomainError('UNAUTHENTICATED', 'Invalid email or password');
 
 /** Bearer mode answers the tokens; cookie mode sets HttpOnly cookies and answers only the CSRF token. */
-function deliver(ctx: Context, deps: IdentityDeps, session: Session, status = 200) {
+function deliver(ctx: Context, deps: IdentityDeps, issued: IssuedSession, status = 200) {
+  const { endsAt, ...session } = issued;
   if (!session.csrfToken) return reply(session, { status });
+  const names = cookieNames(deps.cookies.secure);
   if (deps.cookies.secure) (ctx.cookies as unknown as { secure: boolean }).secure = true;
   const base = { httpOnly: true, secure: deps.cookies.secure, sameSite: 'strict' as const, overwrite: true };
-  ctx.cookies.set(ACCESS_COOKIE, session.accessToken, {
+  // The refresh and CSRF cookies last as long as the session, not a day more.
+  const sessionLeft = Math.max(0, endsAt.getTime() - Date.now());
+  ctx.cookies.set(names.access, session.accessToken, {
     ...base,
     path: '/',
     maxAge: session.expiresIn * 1000,
   });
-  ctx.cookies.set(REFRESH_COOKIE, session.refreshToken, {
+  ctx.cookies.set(names.refresh, session.refreshToken, {
     ...base,
-    path: REFRESH_COOKIE_PATH,
-    maxAge: deps.tokens.settings.refreshTtlDays * 86400_000,
+    path: names.refreshPath,
+    maxAge: sessionLeft,
   });
-  ctx.cookies.set(CSRF_COOKIE, session.csrfToken, {
+  ctx.cookies.set(names.csrf, session.csrfToken, {
     ...base,
     httpOnly: false,
     path: '/',
-    maxAge: deps.tokens.settings.refreshTtlDays * 86400_000,
+    maxAge: sessionLeft,
   });
   return reply(
     {
@@ -74,11 +108,12 @@ function deliver(ctx: Context, deps: IdentityDeps, session: Session, status = 20
 }
 
 function clearCookies(ctx: Context, deps: IdentityDeps) {
+  const names = cookieNames(deps.cookies.secure);
   if (deps.cookies.secure) (ctx.cookies as unknown as { secure: boolean }).secure = true;
   for (const [name, path] of [
-    [ACCESS_COOKIE, '/'],
-    [REFRESH_COOKIE, REFRESH_COOKIE_PATH],
-    [CSRF_COOKIE, '/'],
+    [names.access, '/'],
+    [names.refresh, names.refreshPath],
+    [names.csrf, '/'],
   ] as const) {
     ctx.cookies.set(name, '', { path, maxAge: 0, secure: deps.cookies.secure, sameSite: 'strict' });
   }
@@ -102,6 +137,8 @@ export function authRoutes(deps: IdentityDeps): Route[] {
           name: 'identity:signup',
           points: deps.limits.signupsPerHourPerIp,
           durationSeconds: 3600,
+          // ctx.ip is the real client (X-Forwarded-For only from TRUSTED_PROXIES hops); an IPv6 client by its /64
+          key: (ctx) => addressKey(ctx.ip),
         }),
       ],
       schemas: {
@@ -141,7 +178,8 @@ export function authRoutes(deps: IdentityDeps): Route[] {
     defineRoute({
       method: 'post',
       path: '/auth/login',
-      summary: 'Log in with email and password (5 attempts a minute per IP and email)',
+      summary:
+        'Log in with email and password (5 attempts a minute per address and account; a delay per address once an account keeps failing)',
       tags: ['auth'],
       schemas: {
         body: Joi.object<{ tenant: string; email: string; password: string; mode: string }>({
@@ -156,29 +194,36 @@ export function authRoutes(deps: IdentityDeps): Route[] {
         const body = input.body;
         const em = currentEm();
         const tenant = await em.findOne(Tenant, { slug: body.tenant });
-        const key = `${ctx.ip}|${body.tenant}|${body.email}`;
-        await deps.throttle.attempt(key).catch(async (err: unknown) => {
-          if (tenant && err instanceof DomainError && err.code === 'RATE_LIMITED') {
-            await runWithContext({ tenantId: tenant.id }, async () => {
-              const user = await em.findOne(User, { email: body.email });
-              audit(em, {
-                tenantId: tenant.id,
-                type: 'login.locked',
-                subjectId: user?.id ?? null,
-                ip: ctx.ip,
-                data: { email: body.email },
-              });
-              await em.flush();
-            });
-          }
+        const account = `${body.tenant}|${body.email}`;
+        const locked = (scope: 'address' | 'account') =>
+          tenant
+            ? runWithContext({ tenantId: tenant.id }, async () => {
+                const user = await em.findOne(User, { email: body.email });
+                audit(em, {
+                  tenantId: tenant.id,
+                  type: 'login.locked',
+                  subjectId: user?.id ?? null,
+                  ip: ctx.ip,
+                  data: { email: body.email, scope },
+                });
+                await em.flush();
+              })
+            : Promise.resolve();
+        await deps.throttle.attempt(account, ctx.ip).catch(async (err: unknown) => {
+          // This address's blocks are audited; the account's delay once, when it starts (below).
+          if (err instanceof LoginRefused && err.scope === 'address') await locked('address');
           throw err;
         });
+        const failed = async () => {
+          if (await deps.throttle.failed(account, ctx.ip)) await locked('account');
+          return invalidCredentials();
+        };
         // Same work and the same answer whether the tenant, the user or the password is wrong.
         const user = tenant
           ? await runWithContext({ tenantId: tenant.id }, () => em.findOne(User, { email: body.email }))
           : null;
         const ok = await verifyPassword(user?.status === 'active' ? user.passwordHash : null, body.password);
-        if (!tenant) throw invalidCredentials();
+        if (!tenant) throw await failed();
         return runWithContext({ tenantId: tenant.id, userId: user?.id }, async () => {
           if (!ok || !user || tenant.status !== 'active') {
             audit(em, {
@@ -192,9 +237,9 @@ export function authRoutes(deps: IdentityDeps): Route[] {
               },
             });
             await em.flush();
-            throw invalidCredentials();
+            throw await failed();
           }
-          await deps.throttle.succeeded(key);
+          await deps.throttle.succeeded(account, ctx.ip);
           user.lastLoginAt = new Date();
           audit(em, {
             tenantId: tenant.id,
@@ -220,7 +265,7 @@ export function authRoutes(deps: IdentityDeps): Route[] {
       },
       handler: async (ctx, input) => {
         const fromBody = input.body.refreshToken;
-        const refreshToken = fromBody ?? ctx.cookies.get(REFRESH_COOKIE);
+        const refreshToken = fromBody ?? ctx.cookies.get(cookieNames(deps.cookies.secure).refresh);
         if (!refreshToken) throw new DomainError('UNAUTHENTICATED', 'Refresh token required');
         const session = await refreshSession(currentEm(), deps.tokens, loadUser, {
           refreshToken,

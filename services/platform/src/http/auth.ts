@@ -49,8 +49,8 @@ export const authKeys = {
     `auth:grants:${tenantId}:${userId}:${version}`,
 };
 
-export const ACCESS_COOKIE = 'faena_at';
-export const CSRF_COOKIE = 'faena_csrf';
+export const ACCESS_COOKIE = '__Host-faena_at';
+export const CSRF_COOKIE = '__Host-faena_csrf';
 export const CSRF_HEADER = 'X-CSRF-Token';
 
 export interface AuthGuardOptions {
@@ -151,6 +151,7 @@ export function createAuthGuard(opts: AuthGuardOptions): AuthGuard {
       issuer: opts.issuer,
       audience: opts.audience,
       algorithms: ['ES256'],
+      typ: 'at+jwt',
       requiredClaims: ['sub', 'tid', 'sid', 'exp', 'iat'],
       clockTolerance: 5,
     });

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import { uuidv7 } from 'uuidv7';
-import type { RunningServer } from '@faena/platform';
+import { withEm, type RunningServer } from '@faena/platform';
 import {
   eventually,
   spawnService,
@@ -14,7 +14,8 @@ import {
   ROOT,
   type SpawnedService,
 } from '@faena/platform/testing';
-import type { Harness as IdentityHarness } from '../../identity/test/harness.ts';
+import { signUp as createTenant } from '../../identity/src/domain/tenants.ts';
+import { PASSWORD, type Harness as IdentityHarness } from '../../identity/test/harness.ts';
 import { notify } from '../src/domain/notify.ts';
 import { SOCKET_PATH } from '../src/realtime/gateway.ts';
 import {
@@ -28,10 +29,12 @@ import {
   SERVICE_TOKEN,
   WEBHOOK_SECRET_KEY,
   addUser,
+  bearer,
   roleId,
   service,
   signUp,
   startIdentityServer,
+  unique,
   startNotifications,
   startSmtp,
   type Harness,
@@ -327,5 +330,280 @@ describe('real-time gateway', () => {
     await connected(socket);
     expect(socket.recovered).toBe(true);
     await eventually(async () => expect(got.map((e) => e.data.n)).toEqual([1, 2, 3]));
+  });
+});
+
+/** The identity API of the test (in-process), as the given token. */
+const asUser = (token: string) => ({
+  post: (path: string, body: object = {}) =>
+    identity.agent.post(`/api/identity/v1${path}`).set(bearer(token)).send(body),
+  put: (path: string, body: object) =>
+    identity.agent.put(`/api/identity/v1${path}`).set(bearer(token)).send(body),
+  patch: (path: string, body: object) =>
+    identity.agent.patch(`/api/identity/v1${path}`).set(bearer(token)).send(body),
+});
+
+async function login(tenantSlug: string, email: string): Promise<string> {
+  const res = await identity.agent
+    .post('/api/identity/v1/auth/login')
+    .send({ tenant: tenantSlug, email, password: PASSWORD });
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.data.accessToken as string;
+}
+
+async function openBranch(biz: SignedUp, name: string): Promise<string> {
+  const res = await asUser(biz.token).post('/branches', {
+    name,
+    timeZone: 'America/Bogota',
+    address: { line1: 'Calle 1', city: 'Bogotá', country: 'co' },
+  });
+  if (res.status !== 201) throw new Error(`branch failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.data.id as string;
+}
+
+const SECOND = 1000;
+
+/**
+ * Starts `change` (an identity request) and resolves once the server disconnected every one of
+ * `sockets`, with the reasons; rejects if one is still connected 1 s after the change started.
+ */
+async function disconnectedWithin(
+  sockets: Socket[],
+  change: () => Promise<{ status: number }>,
+  expectedStatus = 200,
+): Promise<string[]> {
+  const start = Date.now();
+  const gone = sockets.map(
+    (socket) =>
+      new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`socket still connected ${SECOND} ms after the change`)),
+          start + SECOND - Date.now(),
+        );
+        socket.once('disconnect', (reason) => {
+          clearTimeout(timer);
+          resolve(reason);
+        });
+      }),
+  );
+  const [res, ...reasons] = await Promise.all([change(), ...gone]);
+  expect(res.status).toBe(expectedStatus);
+  return reasons;
+}
+
+/** Why the guard refuses a new connection with `token` now. */
+const refusal = async (g: SpawnedService, token: string) => (await refused(client(g, token))).data;
+
+/** Resolves with the room the server took `socket` out of; rejects 1 s after `start`. */
+const leftRoomWithin = (socket: Socket, start: number) =>
+  new Promise<{ room: string; code: string }>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`socket still in the room ${SECOND} ms after the change`)),
+      start + SECOND - Date.now(),
+    );
+    socket.once('room:left', (payload: { room: string; code: string }) => {
+      clearTimeout(timer);
+      resolve(payload);
+    });
+  });
+
+/** Publishes `event` to `room` and a marker to the user's room after it: once the marker arrived, so had the event, if it was going to. */
+async function publishThenMark(room: string, tenantId: string, userId: string, marker: RealtimeEnvelope[]) {
+  const publisher = createRealtimePublisher(h.redis, PREFIX);
+  const before = marker.length;
+  await publisher.publish({ tenantId, room, event: 'order:created', data: { probe: true } });
+  // intake entries are taken in parallel by both replicas: go through one gateway's API for order
+  await publishOn(gateways[0]!, {
+    tenantId,
+    room: rooms.user(tenantId, userId),
+    event: 'system:alert',
+    data: { marker: true },
+  });
+  await eventually(async () => expect(marker.length).toBeGreaterThan(before));
+}
+
+const BY_SERVER = 'io server disconnect';
+
+describe('sessions and grants of open sockets (issue 13)', () => {
+  let branchA: string;
+  let branchB: string;
+  beforeAll(async () => {
+    [branchA, branchB] = await Promise.all([openBranch(a, 'Centro'), openBranch(a, 'Norte')]);
+  });
+
+  it('disconnects the sockets of a session within 1 s of its logout, and no other session', async () => {
+    const user = await addUser(identity, a, [{ roleId: await roleId(identity, a, 'waiter') }]);
+    const otherSession = await login(a.slug, user.email);
+    const one = client(gateways[0]!, user.token);
+    const sameSession = client(gateways[1]!, user.token);
+    const other = client(gateways[1]!, otherSession);
+    await Promise.all([connected(one), connected(sameSession), connected(other)]);
+
+    const result = await disconnectedWithin(
+      [one, sameSession],
+      () => asUser(user.token).post('/auth/logout'),
+      204,
+    );
+    expect(result).toEqual([BY_SERVER, BY_SERVER]);
+    // the client learns why when it tries again; the other session goes on
+    expect(await refusal(gateways[0]!, user.token)).toEqual({
+      code: 'UNAUTHENTICATED',
+      message: 'Session ended',
+    });
+    expect(other.connected).toBe(true);
+    await connected(client(gateways[0]!, otherSession));
+  });
+
+  it('disconnects every session of the user within 1 s of logout-everywhere, not the colleagues', async () => {
+    const user = await addUser(identity, a, [{ roleId: await roleId(identity, a, 'waiter') }]);
+    const second = await login(a.slug, user.email);
+    const one = client(gateways[0]!, user.token);
+    const two = client(gateways[1]!, second);
+    const colleague = client(gateways[1]!, a.token);
+    await Promise.all([connected(one), connected(two), connected(colleague)]);
+
+    const result = await disconnectedWithin([one, two], () => asUser(second).post('/auth/logout-everywhere'));
+    expect(result).toEqual([BY_SERVER, BY_SERVER]);
+    expect(await refusal(gateways[1]!, user.token)).toEqual({
+      code: 'UNAUTHENTICATED',
+      message: 'Session ended',
+    });
+    expect(colleague.connected).toBe(true);
+  });
+
+  it("disconnects a disabled user's sockets within 1 s", async () => {
+    const user = await addUser(identity, a, [{ roleId: await roleId(identity, a, 'cashier') }]);
+    const one = client(gateways[0]!, user.token);
+    const two = client(gateways[1]!, user.token);
+    await Promise.all([connected(one), connected(two)]);
+
+    const result = await disconnectedWithin([one, two], () =>
+      asUser(a.token).patch(`/users/${user.id}`, { status: 'disabled' }),
+    );
+    expect(result).toEqual([BY_SERVER, BY_SERVER]);
+    expect((await refusal(gateways[0]!, user.token))?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('disconnects every socket of a suspended tenant within 1 s, and only those', async () => {
+    const slug = `faena-ops-${unique()}`;
+    const email = `ops-${unique()}@faena.dev`;
+    await withEm(identity.orm, (em) =>
+      createTenant(
+        em,
+        {
+          tenant: { name: 'Faena', slug, kind: 'platform', currency: 'USD', locale: 'en', timeZone: 'UTC' },
+          owner: { name: 'Ops', email, password: PASSWORD },
+        },
+        null,
+      ),
+    );
+    const ops = await login(slug, email);
+    const c = await signUp(identity);
+    const staff = await addUser(identity, c, [{ roleId: await roleId(identity, c, 'waiter') }]);
+    const owner = client(gateways[0]!, c.token);
+    const waiter = client(gateways[1]!, staff.token);
+    const elsewhere = client(gateways[0]!, a.token);
+    await Promise.all([connected(owner), connected(waiter), connected(elsewhere)]);
+
+    const result = await disconnectedWithin([owner, waiter], () =>
+      asUser(ops).post(`/tenants/${c.tenantId}/suspend`, { reason: 'unpaid' }),
+    );
+    expect(result).toEqual([BY_SERVER, BY_SERVER]);
+    expect(await refusal(gateways[1]!, staff.token)).toEqual({
+      code: 'UNAUTHENTICATED',
+      message: 'Tenant is suspended',
+    });
+    expect(elsewhere.connected).toBe(true);
+  });
+
+  it('takes a socket out of a branch room within 1 s of the grant change that removed it, and nobody else', async () => {
+    const waiter = await roleId(identity, a, 'waiter');
+    const moved = await addUser(identity, a, [{ roleId: waiter, branchId: branchA }]);
+    const stays = await addUser(identity, a, [{ roleId: waiter, branchId: branchA }]);
+    const movedSocket = client(gateways[0]!, moved.token);
+    const staysSocket = client(gateways[1]!, stays.token);
+    await Promise.all([connected(movedSocket), connected(staysSocket)]);
+    expect((await join(movedSocket, rooms.branch(a.tenantId, branchA))).ok).toBe(true);
+    expect((await join(staysSocket, rooms.branch(a.tenantId, branchA))).ok).toBe(true);
+    const movedGot = collect(movedSocket, 'order:created');
+    const staysGot = collect(staysSocket, 'order:created');
+
+    const start = Date.now();
+    const left = leftRoomWithin(movedSocket, start);
+    const res = await asUser(a.token).put(`/users/${moved.id}/roles`, {
+      roles: [{ roleId: waiter, branchId: branchB }],
+    });
+    expect(res.status).toBe(200);
+    expect(await left).toEqual({ room: rooms.branch(a.tenantId, branchA), code: 'FORBIDDEN' });
+    expect(movedSocket.connected).toBe(true);
+
+    // A's events no longer reach the moved waiter; they still reach the one who stayed
+    const marker = collect(movedSocket, 'system:alert');
+    await publishThenMark(rooms.branch(a.tenantId, branchA), a.tenantId, moved.id, marker);
+    await eventually(async () => expect(staysGot.map((e) => e.data.probe)).toEqual([true]));
+    expect(movedGot).toEqual([]);
+    // the new grant lets it into B (the join asks the guard, not what the socket was given at connection)
+    expect((await join(movedSocket, rooms.branch(a.tenantId, branchA))).ok).toBe(false);
+    expect((await join(movedSocket, rooms.branch(a.tenantId, branchB))).ok).toBe(true);
+  });
+
+  it('resumes a socket without the room it lost while disconnected, nor the events of that room', async () => {
+    const waiter = await roleId(identity, a, 'waiter');
+    const user = await addUser(identity, a, [{ roleId: waiter, branchId: branchA }]);
+    const socket = client(gateways[1]!, user.token);
+    await connected(socket);
+    expect((await join(socket, rooms.branch(a.tenantId, branchA))).ok).toBe(true);
+    const got = collect(socket, 'order:created');
+    const publishToA = (n: number) =>
+      publishOn(gateways[0]!, {
+        tenantId: a.tenantId,
+        room: rooms.branch(a.tenantId, branchA),
+        event: 'order:created',
+        data: { n },
+      });
+    await publishToA(1);
+    await eventually(async () => expect(got).toHaveLength(1)); // the client has an offset to resume from
+
+    const pid = (socket as unknown as { _pid: string })._pid;
+    const gone = new Promise((r) => socket.once('disconnect', r));
+    socket.io.engine.close();
+    await gone;
+    await eventually(async () => expect(await h.redis.exists(`${PREFIX}:session:${pid}`)).toBe(1));
+    const res = await asUser(a.token).put(`/users/${user.id}/roles`, {
+      roles: [{ roleId: waiter, branchId: branchB }],
+    });
+    expect(res.status).toBe(200);
+    await publishToA(2); // missed during the gap, after the grant was gone
+
+    const left = new Promise((r) => socket.once('room:left', r));
+    socket.connect();
+    await connected(socket);
+    expect(socket.recovered).toBe(true);
+    expect(await left).toEqual({ room: rooms.branch(a.tenantId, branchA), code: 'FORBIDDEN' });
+    const marker = collect(socket, 'system:alert');
+    await publishThenMark(rooms.branch(a.tenantId, branchA), a.tenantId, user.id, marker);
+    expect(got.map((e) => e.data.n)).toEqual([1]);
+  });
+
+  it('refuses branch rooms to a user whose grants are tenant-wide but not about a branch (the client role)', async () => {
+    const buyer = await addUser(identity, a, [{ roleId: await roleId(identity, a, 'client') }]);
+    const socket = client(gateways[0]!, buyer.token);
+    await connected(socket);
+    expect(await join(socket, rooms.branch(a.tenantId, branchA))).toEqual({
+      ok: false,
+      error: { code: 'FORBIDDEN', message: 'Not allowed in this room' },
+    });
+  });
+
+  it("lets a user with a grant only in branch A into A's room and refuses B's", async () => {
+    // The client role gives it tenant-wide permissions too, none of them about a branch's orders.
+    const user = await addUser(identity, a, [
+      { roleId: await roleId(identity, a, 'waiter'), branchId: branchA },
+      { roleId: await roleId(identity, a, 'client') },
+    ]);
+    const socket = client(gateways[1]!, user.token);
+    await connected(socket);
+    expect((await join(socket, rooms.branch(a.tenantId, branchA))).ok).toBe(true);
+    expect((await join(socket, rooms.branch(a.tenantId, branchB))).ok).toBe(false);
   });
 });

@@ -2,6 +2,7 @@ import type http from 'node:http';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Server, type Socket } from 'socket.io';
 import {
+  AUTH_INVALIDATION_CHANNEL,
   DomainError,
   type AuthGuard,
   type AuthState,
@@ -17,12 +18,20 @@ import {
   type RealtimeEvent,
   type RealtimePublisher,
 } from './publish.ts';
-import { parseRoom, rooms } from './rooms.ts';
+import { ROOM_PERMISSION, parseRoom, rooms } from './rooms.ts';
 
 export const SOCKET_PATH = '/api/notifications/socket.io';
 const GROUP = 'gateways';
 /** Events older than this when a gateway takes them from the intake are dropped (nobody waits for them any more). */
 const MAX_INTAKE_AGE_MS = 60_000;
+/**
+ * When the sockets an invalidation message names are checked again, after the message. The guard
+ * keeps a user's snapshot up to 1 s in this process and drops it when its own subscriber hears the
+ * same message; that is another Redis connection, which may hear it after this one, so a check at
+ * once can still read the old snapshot. The check after 150 ms finds it dropped; the one after the
+ * guard's 1 s bound holds whatever the order was.
+ */
+const RECHECK_AFTER_MS = [0, 150, 1100];
 
 export interface GatewayOptions {
   redis: Redis;
@@ -52,7 +61,10 @@ interface SocketData {
   auth: AuthState;
 }
 
-/** Verifies an access token with the same guard the HTTP API uses (signature, session, tenant status, grants). */
+/**
+ * Verifies an access token with the same guard the HTTP API uses (signature, session, tenant
+ * status, grants); throws its DomainError (UNAUTHENTICATED) when the token no longer opens a session.
+ */
 async function authenticate(guard: AuthGuard, token: string): Promise<AuthState> {
   const ctx = {
     method: 'GET',
@@ -64,14 +76,13 @@ async function authenticate(guard: AuthGuard, token: string): Promise<AuthState>
   return authOf(ctx);
 }
 
-/** Branches where the user holds any permission ('*' = all). */
-function branchesOf(auth: AuthState, permission?: string): '*' | string[] {
-  const lists = permission ? [auth.grants[permission] ?? []] : Object.values(auth.grants);
-  if (lists.some((l) => l.includes('*'))) return '*';
-  return [...new Set(lists.flat())];
-}
+/** Whether `permission` is granted in `branchId` (or tenant-wide). */
+const holdsIn = (auth: AuthState, permission: string, branchId: string) => {
+  const where = auth.grants[permission] ?? [];
+  return where.includes('*') || where.includes(branchId);
+};
 
-/** Whether the socket's token allows it into `name`. */
+/** Whether the socket's grants allow it into `name` (see ROOM_PERMISSION). */
 export function mayJoin(auth: AuthState, name: string): boolean {
   const room = parseRoom(name);
   if (!room || room.tenantId !== auth.claims.tid) return false;
@@ -80,14 +91,9 @@ export function mayJoin(auth: AuthState, name: string): boolean {
       return true;
     case 'user':
       return room.userId === auth.claims.sub;
-    case 'branch': {
-      const where = branchesOf(auth);
-      return where === '*' || where.includes(room.branchId);
-    }
-    case 'kitchen': {
-      const where = branchesOf(auth, 'kitchen.operate');
-      return where === '*' || where.includes(room.branchId);
-    }
+    case 'branch':
+    case 'kitchen':
+      return holdsIn(auth, ROOM_PERMISSION[room.kind], room.branchId);
   }
 }
 
@@ -100,6 +106,13 @@ type Ack = (
  * (`auth: { token }`), are placed in their tenant and user rooms, and `join` branch and kitchen
  * rooms their grants allow. Broadcasts go through the Redis streams adapter (every replica
  * delivers them; connection state recovery replays what a client missed during a short gap).
+ *
+ * A socket is held to its session like an HTTP request, not only at connection: on identity's
+ * invalidation messages (AUTH_INVALIDATION_CHANNEL: `session:<sid>` after a logout, `tenant:<t>`
+ * after a suspension or any role, grant or user status change) the sockets named are checked again
+ * by the guard. One whose session ended, user was disabled or removed, or tenant was suspended is
+ * disconnected (`io server disconnect`; its next connection is refused with the guard's reason);
+ * one that lost the grant of a room leaves it and gets `room:left` ({ room, code: 'FORBIDDEN' }).
  */
 export function createGateway(opts: GatewayOptions): Gateway {
   const log = opts.logger;
@@ -141,22 +154,161 @@ export function createGateway(opts: GatewayOptions): Gateway {
     );
   });
 
+  // A session ended meanwhile is not resumed, and a resumed one gets the events it missed only in
+  // rooms its grants still allow: socket.io replays them before the middleware runs, so the guard
+  // is asked here (the rooms themselves are trimmed on connection, with the new handshake's grants).
+  const adapter = io.of('/').adapter;
+  const restore = adapter.restoreSession.bind(adapter);
+  adapter.restoreSession = async (pid, offset) => {
+    const session = await restore(pid, offset);
+    const stored = (session?.data as SocketData | undefined)?.auth;
+    if (!session || !stored) return session;
+    let auth: AuthState;
+    try {
+      auth = await authenticate(opts.guard, stored.token);
+    } catch (err) {
+      if (!(err instanceof DomainError))
+        log.warn('socket session not restored', { error: errorMessage(err) });
+      // socket.io then opens a fresh connection, which the middleware judges
+      throw new Error('the session of this socket ended', { cause: err });
+    }
+    const roomOf = (packet: unknown[]) => (packet[1] as { room?: unknown } | undefined)?.room;
+    return {
+      ...session,
+      data: { ...(session.data as SocketData), auth } satisfies SocketData,
+      missedPackets: session.missedPackets.filter((packet) => {
+        const room = roomOf(packet);
+        return typeof room === 'string' && mayJoin(auth, room);
+      }),
+    };
+  };
+
+  // Local sockets by tenant and by session, for identity's invalidation messages.
+  const byTenant = new Map<string, Set<Socket>>();
+  const bySession = new Map<string, Set<Socket>>();
+  const index = (map: Map<string, Set<Socket>>, key: string, socket: Socket) => {
+    let set = map.get(key);
+    if (!set) map.set(key, (set = new Set()));
+    set.add(socket);
+    socket.once('disconnect', () => {
+      set.delete(socket);
+      if (!set.size && map.get(key) === set) map.delete(key);
+    });
+  };
+
+  /** Leaves the rooms `auth` no longer allows; disconnects a socket left in no room. */
+  function prune(socket: Socket, auth: AuthState): void {
+    const lost = [...socket.rooms].filter((room) => room !== socket.id && !mayJoin(auth, room));
+    for (const room of lost) {
+      void socket.leave(room);
+      socket.emit('room:left', { room, code: 'FORBIDDEN' });
+    }
+    if (lost.length && [...socket.rooms].every((room) => room === socket.id)) socket.disconnect(true);
+  }
+
+  /** Asks the guard about the socket's token again: ends it, or trims its rooms to its grants. */
+  async function recheck(socket: Socket): Promise<void> {
+    if (!socket.connected) return;
+    const data = socket.data as SocketData;
+    let auth: AuthState;
+    try {
+      auth = await authenticate(opts.guard, data.auth.token);
+    } catch (err) {
+      if (!(err instanceof DomainError)) {
+        // Redis or identity unreachable: say nothing yet; the next check (or the token's expiry) decides.
+        log.warn('socket re-check failed', { error: errorMessage(err) });
+        return;
+      }
+      if (!socket.connected) return;
+      // Emitted events go through the adapter's stream and would arrive after the disconnect: the
+      // client learns why from the refusal of its next connection (connect_error data).
+      socket.disconnect(true);
+      return;
+    }
+    if (!socket.connected) return;
+    data.auth = auth;
+    prune(socket, auth);
+  }
+
+  // Checks batched per delay: a burst of messages (a user disabled: its sessions, then its tenant)
+  // checks each socket once per pass.
+  const passes = new Map<number, Set<Socket>>();
+  const timers = new Set<NodeJS.Timeout>();
+  function schedule(sockets: Iterable<Socket>): void {
+    for (const delay of RECHECK_AFTER_MS) {
+      let batch = passes.get(delay);
+      if (!batch) {
+        const created = (batch = new Set());
+        passes.set(delay, created);
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          passes.delete(delay);
+          for (const socket of created) void recheck(socket);
+        }, delay);
+        timers.add(timer);
+      }
+      for (const socket of sockets) batch.add(socket);
+    }
+  }
+
+  const invalidations = opts.redis.duplicate();
+  invalidations.on('error', () => undefined);
+  invalidations.on('message', (_channel: string, message: string) => {
+    const at = message.indexOf(':');
+    const kind = message.slice(0, at);
+    const id = message.slice(at + 1);
+    const named = kind === 'tenant' ? byTenant.get(id) : kind === 'session' ? bySession.get(id) : undefined;
+    if (named) schedule([...named]);
+  });
+  // Messages sent while this connection was down are lost: check every socket on a resubscription.
+  let subscribed = false;
+  invalidations.on('ready', () => {
+    if (subscribed) schedule([...io.of('/').sockets.values()]);
+    subscribed = true;
+  });
+  void invalidations.subscribe(AUTH_INVALIDATION_CHANNEL).catch((err: unknown) => {
+    log.error('auth invalidation subscription failed', { error: errorMessage(err) });
+  });
+
   io.on('connection', (socket: Socket) => {
     const { auth } = socket.data as SocketData;
-    const { tid, sub } = auth.claims;
+    const { tid, sub, sid } = auth.claims;
     void socket.join([rooms.tenant(tid), rooms.user(tid, sub)]);
+    index(byTenant, tid, socket);
+    index(bySession, sid, socket);
+    // A resumed socket gets its rooms back: only those this token still allows.
+    if (socket.recovered) prune(socket, auth);
     // The socket lives no longer than its token.
     const exp = (auth.claims as { exp?: number }).exp;
     if (exp) {
       const timer = setTimeout(() => socket.disconnect(true), Math.max(0, exp * 1000 - Date.now()));
       socket.once('disconnect', () => clearTimeout(timer));
     }
+    // A join asks the guard, like an HTTP request: the grants of now, not those of the connection.
     socket.on('join', (room: unknown, ack?: Ack) => {
       const reply: Ack = typeof ack === 'function' ? ack : () => undefined;
-      if (typeof room !== 'string' || !mayJoin(auth, room))
-        return reply({ ok: false, error: { code: 'FORBIDDEN', message: 'Not allowed in this room' } });
-      void socket.join(room);
-      reply({ ok: true, room });
+      const forbidden = () =>
+        reply({ ok: false, error: { code: 'FORBIDDEN', message: 'Not allowed in this room' } });
+      if (typeof room !== 'string' || !parseRoom(room)) return forbidden();
+      const data = socket.data as SocketData;
+      authenticate(opts.guard, data.auth.token).then(
+        (current) => {
+          if (!socket.connected) return;
+          data.auth = current;
+          if (!mayJoin(current, room)) return forbidden();
+          void socket.join(room);
+          reply({ ok: true, room });
+        },
+        (err: unknown) => {
+          if (err instanceof DomainError) {
+            reply({ ok: false, error: { code: err.code, message: err.message } });
+            schedule([socket]);
+            return;
+          }
+          log.error('socket join check failed', { error: errorMessage(err) });
+          reply({ ok: false, error: { code: 'INTERNAL_ERROR', message: 'An unexpected error occurred' } });
+        },
+      );
     });
     socket.on('leave', (room: unknown, ack?: Ack) => {
       const reply: Ack = typeof ack === 'function' ? ack : () => undefined;
@@ -254,6 +406,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
     localCount: () => io.of('/').sockets.size,
     close: async () => {
       closed = true;
+      for (const timer of timers) clearTimeout(timer);
+      invalidations.disconnect();
       await new Promise<void>((resolve) => void io.close(() => resolve()));
       reader.disconnect();
       await consuming;

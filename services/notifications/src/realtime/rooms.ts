@@ -5,6 +5,8 @@
  *   tenant:<tenantId>:branch:<branchId>
  *   tenant:<tenantId>:kitchen:<branchId>:<stationId>
  *   tenant:<tenantId>:user:<userId>
+ * Every socket is in its tenant's and its user's room; branch and kitchen rooms need a grant in
+ * that branch (ROOM_PERMISSION).
  */
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const SEGMENT = '[A-Za-z0-9_-]{1,64}';
@@ -27,6 +29,16 @@ export function parseRoom(name: string): Room | undefined {
   if (m[7]) return { kind: 'user', tenantId, userId: m[8]! };
   return { kind: 'tenant', tenantId };
 }
+
+/**
+ * The grant a socket needs to join a room of these kinds, held in the room's branch (or
+ * tenant-wide). Branch rooms carry the branch's operations — `order:created`, `print:completed` —
+ * so they need the permission that reads them over HTTP (`orders.read`: waiters, cashiers, kitchen,
+ * managers and up), not just any permission (the `client` role's tenant-wide `notifications.read`
+ * says nothing about a branch). Kitchen rooms need `kitchen.operate`. A branch event for another
+ * audience (a gym's check-ins, say) gets a room kind of its own rather than widening this.
+ */
+export const ROOM_PERMISSION = { branch: 'orders.read', kitchen: 'kitchen.operate' } as const;
 
 export const rooms = {
   tenant: (tenantId: string) => `tenant:${tenantId}`,

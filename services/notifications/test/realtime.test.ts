@@ -575,7 +575,7 @@ describe('sessions and grants of open sockets (issue 13)', () => {
     expect(res.status).toBe(200);
     await publishToA(2); // missed during the gap, after the grant was gone
 
-    const left = new Promise((r) => socket.once('room:left', r));
+    const left = leftRoomWithin(socket, Date.now());
     socket.connect();
     await connected(socket);
     expect(socket.recovered).toBe(true);

@@ -1,5 +1,6 @@
 /** @faena/platform — the shared kernel every Faena service and worker is built on. */
 export * from './config.ts';
+export * from './guards.ts';
 export * from './context.ts';
 export * from './logger.ts';
 export * from './redis.ts';

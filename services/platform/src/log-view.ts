@@ -12,8 +12,17 @@
  */
 import { closeSync, existsSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { isRecord } from './guards.ts';
 
-const COLORS = { error: 31, warn: 33, info: 32, http: 36, verbose: 90, debug: 90, silly: 90 } as const;
+const COLORS: Partial<Record<string, number>> = {
+  error: 31,
+  warn: 33,
+  info: 32,
+  http: 36,
+  verbose: 90,
+  debug: 90,
+  silly: 90,
+};
 const SKIP = new Set([
   'timestamp',
   'level',
@@ -40,8 +49,8 @@ export function formatLine(process: string, line: string, opts: FormatOptions = 
   let entry: Record<string, unknown>;
   try {
     const parsed: unknown = JSON.parse(line);
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an entry');
-    entry = parsed as Record<string, unknown>;
+    if (!isRecord(parsed)) throw new Error('not an entry');
+    entry = parsed;
   } catch {
     // Not one of ours (a crash before the logger, a tool's own output): as it is.
     return `${' '.repeat(12)} ${paint(opts.color, 35, name)}  ${line}`;
@@ -49,7 +58,7 @@ export function formatLine(process: string, line: string, opts: FormatOptions = 
   const at = typeof entry.timestamp === 'string' ? new Date(entry.timestamp) : null;
   const time = at && !Number.isNaN(at.getTime()) ? at.toISOString().slice(11, 23) : ' '.repeat(12);
   const level = typeof entry.level === 'string' ? entry.level : 'info';
-  const code = COLORS[level as keyof typeof COLORS] ?? 37;
+  const code = COLORS[level] ?? 37;
   const fields = Object.entries(entry)
     .filter(([k]) => !SKIP.has(k))
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)

@@ -42,13 +42,16 @@ export function redact(value: unknown, depth = 0): unknown {
   }
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   if (value instanceof Error) return { name: value.name, message: redact(value.message, depth + 1) };
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value))
-      out[k] = SENSITIVE_KEY.test(k) ? REDACTED : redact(v, depth + 1);
-    return out;
-  }
+  if (value && typeof value === 'object') return redactFields(value, depth);
   return value;
+}
+
+/** `redact` of an object's own fields: sensitive keys replaced, every value redacted in turn. */
+function redactFields(value: object, depth = 0): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value))
+    out[k] = SENSITIVE_KEY.test(k) ? REDACTED : redact(v, depth + 1);
+  return out;
 }
 
 const LEVEL = Symbol.for('level');
@@ -59,8 +62,8 @@ const enrich = winston.format((info) => {
   const active = trace.getActiveSpan()?.spanContext();
   const span = active && isSpanContextValid(active) ? active : undefined;
   const { level, message, ...rest } = info;
-  const clean = redact(rest) as Record<string, unknown>;
-  const entry: Record<string | symbol, unknown> = {
+  const clean = redactFields(rest);
+  const entry: winston.Logform.TransformableInfo = {
     level,
     message: redact(message),
     ...(ctx.correlationId && { correlationId: ctx.correlationId }),
@@ -70,7 +73,7 @@ const enrich = winston.format((info) => {
     ...clean,
   };
   entry[LEVEL] = info[LEVEL];
-  return entry as winston.Logform.TransformableInfo;
+  return entry;
 });
 
 export type Logger = winston.Logger;

@@ -41,6 +41,9 @@ export function currencyDigits(currency: string): number {
   return digits;
 }
 
+/** Decimal text `Intl.NumberFormat` formats exactly: `-12.50`, `1500`. */
+const isNumericLiteral = (text: string): text is Intl.StringNumericLiteral => /^-?\d+(\.\d+)?$/.test(text);
+
 /** `minor` (integer minor units, as bigint or digits) formatted for `locale`, e.g. `$ 1.500,00` for es-AR ARS. */
 export function formatMinor(minor: bigint | string, currency: string, locale: string): string {
   const digits = currencyDigits(currency);
@@ -50,13 +53,15 @@ export function formatMinor(minor: bigint | string, currency: string, locale: st
   const scale = 10n ** BigInt(digits);
   // Exact decimal text first (no floating point), then Intl only for the symbols and grouping.
   const decimal = `${negative ? '-' : ''}${abs / scale}${digits ? `.${(abs % scale).toString().padStart(digits, '0')}` : ''}`;
+  // Always a numeric literal (built above); the guard tells TypeScript, whose `format` takes such strings (ES2023).
+  if (!isNumericLiteral(decimal)) return `${decimal} ${currency}`;
   try {
     return new Intl.NumberFormat(locale, {
       style: 'currency',
       currency,
       minimumFractionDigits: digits,
       maximumFractionDigits: digits,
-    }).format(decimal as unknown as number);
+    }).format(decimal);
   } catch {
     return `${decimal} ${currency}`;
   }

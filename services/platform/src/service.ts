@@ -134,9 +134,25 @@ export interface ApiParts {
   onListening?: (running: RunningServer) => void;
 }
 
+/** The config an API needs: a Temporal client with `temporal: true` needs its address, the auth guard identity's. */
+export type ApiConfigWith<T extends boolean, G extends boolean> = BaseConfig &
+  HttpConfig &
+  DatabaseConfig &
+  RedisConfig &
+  (T extends true ? TemporalConfig : unknown) &
+  (G extends true ? AuthConfig : unknown);
+
+/** `runApi` as its body sees it: whatever is asked for comes with the config it needs. */
+type RunApiOptions = {
+  config: ApiConfigWith<false, false>;
+  orm: OrmFactory;
+  build: (infra: ApiInfra & { temporal?: Client; guard?: AuthGuard }) => ApiParts | Promise<ApiParts>;
+} & ({ temporal?: false } | { temporal: true; config: TemporalConfig }) &
+  ({ authGuard?: false } | { authGuard: true; config: AuthConfig });
+
 /** Boots an API process: infrastructure, the service's app, listen, graceful shutdown. */
-export async function runApi<
-  C extends BaseConfig & HttpConfig & DatabaseConfig & RedisConfig,
+export function runApi<
+  C extends ApiConfigWith<T, G>,
   T extends boolean = false,
   G extends boolean = false,
 >(opts: {
@@ -145,18 +161,22 @@ export async function runApi<
   temporal?: T;
   authGuard?: G;
   build: (infra: ApiInfraWith<T, G>) => ApiParts | Promise<ApiParts>;
-}): Promise<RunningServer> {
+}): Promise<RunningServer>;
+export async function runApi(opts: RunApiOptions): Promise<RunningServer> {
   const { config } = opts;
   const logger = startLogger(config);
   const orm = await opts.orm(config, logger);
   const redis = await connectRedis(config);
-  const temporal = opts.temporal
-    ? await createTemporalClient(config as unknown as TemporalConfig)
-    : undefined;
-  const guard = opts.authGuard ? authGuardFromConfig(config as unknown as AuthConfig, redis) : undefined;
-  const infra = { logger, orm, redis, ...(temporal && { temporal }), ...(guard && { guard }) };
+  const temporal = opts.temporal ? await createTemporalClient(opts.config) : undefined;
+  const guard = opts.authGuard ? authGuardFromConfig(opts.config, redis) : undefined;
   // What was asked for is there: `temporal: true` made the client, `authGuard: true` the guard.
-  const parts = await opts.build(infra as unknown as ApiInfraWith<T, G>);
+  const parts = await opts.build({
+    logger,
+    orm,
+    redis,
+    ...(temporal && { temporal }),
+    ...(guard && { guard }),
+  });
   const running = await serve(parts.app, {
     port: config.PORT,
     host: config.HOST,
@@ -193,12 +213,26 @@ export interface WorkerParts {
 
 type WorkerProcessConfig = BaseConfig & TemporalConfig & Partial<WorkerConfig>;
 
+/** The config a worker needs: the database's with an ORM, Redis's with `redis: true`. */
+export type WorkerConfigWith<O extends OrmFactory | undefined, R extends boolean> = WorkerProcessConfig &
+  (O extends OrmFactory ? DatabaseConfig : unknown) &
+  (R extends true ? RedisConfig : unknown);
+
+/** `runWorker` as its body sees it: whatever is asked for comes with the config it needs. */
+type RunWorkerOptions = {
+  config: WorkerProcessConfig;
+  taskQueue: string;
+  worker?: Partial<CreateWorkerOptions>;
+  build?: (infra: WorkerInfra & { orm?: Orm; redis?: Redis }) => WorkerParts | Promise<WorkerParts>;
+} & ({ orm?: undefined } | { orm: OrmFactory; config: DatabaseConfig }) &
+  ({ redis?: false } | { redis: true; config: RedisConfig });
+
 /**
  * Boots a worker process: infrastructure, the service's activities on `taskQueue`, a health port
  * (`PORT`: ready when the database, Redis and Temporal answer), graceful shutdown on SIGTERM.
  */
-export async function runWorker<
-  C extends WorkerProcessConfig,
+export function runWorker<
+  C extends WorkerConfigWith<O, R>,
   O extends OrmFactory | undefined = undefined,
   R extends boolean = false,
 >(opts: {
@@ -209,13 +243,13 @@ export async function runWorker<
   /** Extra `createWorker` options (e.g. `workflowsPath` for the workflow worker). */
   worker?: Partial<CreateWorkerOptions>;
   build?: (infra: WorkerInfraWith<O, R>) => WorkerParts | Promise<WorkerParts>;
-}): Promise<void> {
+}): Promise<void>;
+export async function runWorker(opts: RunWorkerOptions): Promise<void> {
   const { config } = opts;
   const logger = startLogger(config);
-  const orm = opts.orm ? await opts.orm(config as unknown as DatabaseConfig, logger) : undefined;
-  const redis = opts.redis ? await connectRedis(config as unknown as RedisConfig & BaseConfig) : undefined;
-  const infra = { logger, ...(orm && { orm }), ...(redis && { redis }) };
-  const parts = (await opts.build?.(infra as unknown as WorkerInfraWith<O, R>)) ?? {};
+  const orm = opts.orm ? await opts.orm(opts.config, logger) : undefined;
+  const redis = opts.redis ? await connectRedis(opts.config) : undefined;
+  const parts = (await opts.build?.({ logger, ...(orm && { orm }), ...(redis && { redis }) })) ?? {};
   const { worker, connection }: { worker: Worker; connection: NativeConnection } = await createWorker({
     config,
     logger,

@@ -1,4 +1,5 @@
-import { RequestContext } from '@mikro-orm/core';
+import { RequestContext, type EntityManager as CoreEntityManager } from '@mikro-orm/core';
+import { EntityManager } from '@mikro-orm/postgresql';
 import type { Middleware } from 'koa';
 import type { Orm } from './orm.ts';
 import { asSystem } from './system.ts';
@@ -12,10 +13,14 @@ export function requestContextMiddleware(orm: Orm): Middleware {
   return (_ctx, next) => RequestContext.create(orm.em, next);
 }
 
+/** Every EntityManager in context is a fork of an `Orm`'s (`createOrm`, PostgreSQL): this tells TypeScript. */
+const isOrmEm = (em: CoreEntityManager): em is Orm['em'] => em instanceof EntityManager;
+
 /** The EntityManager of the current request / `withEm` scope; throws outside one. */
 export function currentEm(): Orm['em'] {
-  const em = RequestContext.getEntityManager() as Orm['em'] | undefined;
+  const em = RequestContext.getEntityManager();
   if (!em) throw new Error('No EntityManager in context: run inside requestContextMiddleware or withEm()');
+  if (!isOrmEm(em)) throw new Error('The EntityManager in context is not a PostgreSQL one');
   return em;
 }
 

@@ -71,8 +71,8 @@ export const defaultFilters = {
 export class TenantGuardSubscriber implements EventSubscriber {
   onFlush({ uow }: FlushEventArgs): void {
     for (const cs of uow.getChangeSets()) {
-      const entity = cs.entity as Dictionary;
-      const original = uow.getOriginalEntityData(cs.entity) as Record<string, unknown> | undefined;
+      const entity = cs.entity;
+      const original = uow.getOriginalEntityData(cs.entity);
 
       if (cs.meta.properties.tenantId && !isSystemContext()) {
         const ctxTenant = currentContext().tenantId;
@@ -85,7 +85,7 @@ export class TenantGuardSubscriber implements EventSubscriber {
           if (entity.tenantId !== ctxTenant)
             throw new TenantContextError(`Cannot create ${name} for another tenant`);
         } else {
-          const rowTenant = original?.tenantId;
+          const rowTenant: unknown = original?.tenantId;
           if (rowTenant === undefined)
             throw new TenantContextError(
               `Cannot write ${name} that was not loaded (load it through the EntityManager first)`,

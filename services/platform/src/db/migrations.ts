@@ -3,13 +3,16 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Constructor, MigrationObject } from '@mikro-orm/core';
 import type { Migration } from '@mikro-orm/migrations';
+import { isErrnoException, isRecord } from '../guards.ts';
 import type { Orm } from './orm.ts';
 
 const MIGRATION_FILE = /^Migration[^.]*\.ts$/;
 
-const isMigrationClass = (value: unknown): value is Constructor<Migration> =>
-  typeof value === 'function' &&
-  typeof (value as { prototype?: { up?: unknown } }).prototype?.up === 'function';
+const isMigrationClass = (value: unknown): value is Constructor<Migration> => {
+  if (typeof value !== 'function') return false;
+  const proto: unknown = value.prototype;
+  return isRecord(proto) && typeof proto.up === 'function';
+};
 
 /**
  * Imports the `Migration*.ts` files of `dir` (in file-name order, i.e. timestamp order) and returns
@@ -21,13 +24,13 @@ export async function loadMigrations(dir: string): Promise<MigrationObject[]> {
   try {
     files = (await readdir(dir)).filter((f) => MIGRATION_FILE.test(f)).sort();
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if (isErrnoException(err) && err.code === 'ENOENT') return [];
     throw err;
   }
   const list: MigrationObject[] = [];
   for (const file of files) {
-    const mod = (await import(pathToFileURL(path.join(dir, file)).href)) as Record<string, unknown>;
-    const cls = Object.values(mod).find(isMigrationClass);
+    const mod: unknown = await import(pathToFileURL(path.join(dir, file)).href);
+    const cls = isRecord(mod) ? Object.values(mod).find(isMigrationClass) : undefined;
     if (!cls) throw new Error(`${file} exports no migration class`);
     list.push({ name: file.replace(/\.ts$/, ''), class: cls });
   }
@@ -79,7 +82,7 @@ export async function createMigration(
   try {
     await writeFile(snapshot, `${JSON.stringify({ namespaces: [], tables: [] }, null, 2)}\n`, { flag: 'wx' });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    if (!isErrnoException(err) || err.code !== 'EEXIST') throw err;
   }
   const result = await orm.migrator.create(dir, opts.blank ?? false, false, opts.name);
   return result.fileName || undefined;

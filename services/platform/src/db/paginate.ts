@@ -14,12 +14,12 @@ export async function findPage<T extends { id: string }>(
 ): Promise<{ items: T[]; meta: { nextCursor: string | null } }> {
   const cursor = decodeCursor(query.cursor);
   const scoped = cursor ? { $and: [where, { id: { $lt: cursor.id } }] } : where;
-  // MikroORM's index-aware filter types do not follow a generic entity; the shape is checked by callers.
-  const rows = (await em.find(
+  // Casts kept: MikroORM's index-aware filter and order types do not resolve `id` on a generic entity.
+  const rows: T[] = await em.find(
     entity,
     scoped as never,
     { ...options, orderBy: { id: 'desc' }, limit: query.limit + 1 } as never,
-  )) as T[];
+  );
   const { items, nextCursor } = page(rows, query.limit, (r) => r.id);
   return { items, meta: { nextCursor } };
 }

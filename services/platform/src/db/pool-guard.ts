@@ -1,9 +1,18 @@
 import type pg from 'pg';
+import { isRecord } from '../guards.ts';
 
 /** What `pg` says when `query_timeout` passes without an answer. */
 const READ_TIMEOUT = 'Query read timeout';
 
-type PoolClient = pg.PoolClient & { connection?: { stream?: { destroy(): void } } };
+type ConnectCallback = Parameters<pg.Pool['connect']>[0];
+
+/** A query's result that is a promise (a `Submittable` or a callback call answers otherwise). */
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof value === 'object' && value !== null && 'then' in value && typeof value.then === 'function';
+
+/** A pooled client is a `pg.Client`, whose `connection` (the socket's owner) the `PoolClient` type leaves out. */
+const hasConnection = (client: pg.PoolClient): client is pg.PoolClient & Pick<pg.Client, 'connection'> =>
+  'connection' in client && isRecord(client.connection);
 
 /**
  * Keeps the pool whole when connections die while checked out.
@@ -21,7 +30,7 @@ type PoolClient = pg.PoolClient & { connection?: { stream?: { destroy(): void } 
  * - `release()` may be called any number of times (the caller's late release is a no-op).
  */
 export function guardPool(pool: pg.Pool): void {
-  const connect = pool.connect.bind(pool) as () => Promise<PoolClient>;
+  const connect = pool.connect.bind(pool);
   const guarded = async () => {
     const client = await connect();
     const release = client.release.bind(client);
@@ -39,17 +48,25 @@ export function guardPool(pool: pg.Pool): void {
     client.once('end', onEnd);
     client.on('error', done);
     client.release = done;
-    const query = client.query.bind(client) as (...a: unknown[]) => unknown;
+    const query: (...args: unknown[]) => unknown = client.query.bind(client);
+    // Cast kept: this passes every call of `query`'s seven overloads through unchanged, and no
+    // function expression can be typed as all of them.
     client.query = function guardedQuery(...args: unknown[]) {
       const result = query(...args);
-      if (result && typeof (result as Promise<unknown>).then === 'function')
-        (result as Promise<unknown>).catch((err: unknown) => {
-          if ((err as Error)?.message === READ_TIMEOUT) client.connection?.stream?.destroy();
+      if (isThenable(result))
+        result.then(undefined, (err: unknown) => {
+          if (isRecord(err) && err.message === READ_TIMEOUT && hasConnection(client))
+            client.connection.stream?.destroy();
         });
       return result;
-    } as PoolClient['query'];
+    } as pg.PoolClient['query'];
     return client;
   };
-  pool.connect = ((cb?: (...a: unknown[]) => void) =>
-    cb ? (connect as unknown as (c: typeof cb) => void)(cb) : guarded()) as pg.Pool['connect'];
+  function guardedConnect(): Promise<pg.PoolClient>;
+  function guardedConnect(cb: ConnectCallback): void;
+  function guardedConnect(cb?: ConnectCallback): Promise<pg.PoolClient> | void {
+    if (cb) return connect(cb);
+    return guarded();
+  }
+  pool.connect = guardedConnect;
 }

@@ -36,11 +36,15 @@ export interface TelemetryOptions {
 }
 
 const KEY = Symbol.for('faena.telemetry');
-type Holder = { [KEY]?: Telemetry };
+/**
+ * On `globalThis`: the register hook and the app may load this module twice, they share one
+ * telemetry. (`& object`: any object may hold the key, so `globalThis` is one without a cast.)
+ */
+const holder: { [KEY]?: Telemetry } & object = globalThis;
 
 /** The telemetry started in this process, if any (the register hook or a test started it). */
 export function currentTelemetry(): Telemetry | undefined {
-  return (globalThis as Holder)[KEY];
+  return holder[KEY];
 }
 
 /**
@@ -84,7 +88,7 @@ export function startTelemetry(opts: TelemetryOptions): Telemetry {
   });
   sdk.start();
   const telemetry: Telemetry = { sdk, resource, spanProcessor, prometheus, shutdown: () => sdk.shutdown() };
-  (globalThis as Holder)[KEY] = telemetry;
+  holder[KEY] = telemetry;
   return telemetry;
 }
 
@@ -107,15 +111,20 @@ export function metricsMiddleware(): Middleware {
  * (`instrumentationLibrary`, `parentSpanId`); the 2.x+ exporters read `instrumentationScope` and
  * `parentSpanContext`. This processor translates before handing the span on.
  */
+/** The fields a 1.x span may hold instead of (or beside) `instrumentationScope` and `parentSpanContext`. */
+interface LegacySpanFields {
+  instrumentationScope?: ReadableSpan['instrumentationScope'];
+  instrumentationLibrary?: ReadableSpan['instrumentationScope'];
+  parentSpanId?: string;
+}
+
 export function legacySpanAdapter(next: SpanProcessor): SpanProcessor {
   return {
     onStart: () => undefined,
     onEnd: (span: ReadableSpan) => {
-      const legacy = span as ReadableSpan & {
-        instrumentationLibrary?: ReadableSpan['instrumentationScope'];
-        parentSpanId?: string;
-      };
+      const legacy: LegacySpanFields = span;
       const ctx = span.spanContext();
+      // Cast kept: `Object.create` is typed `any`; the object is the span itself with the fields below.
       const adapted = Object.assign(Object.create(span) as ReadableSpan, {
         instrumentationScope: span.instrumentationScope ??
           legacy.instrumentationLibrary ?? { name: '@temporalio/interceptors-opentelemetry' },

@@ -28,7 +28,7 @@ export function inTenantActivity<T>(
   opts: InTenantOptions = {},
 ): Promise<T> {
   return runWithContext({ tenantId }, () =>
-    withEm(orm, (em) => fn(em as unknown as EntityManager)).catch((err: unknown) => {
+    withEm(orm, (em) => fn(em)).catch((err: unknown) => {
       if (err instanceof ApplicationFailure) throw err;
       if (err instanceof DomainError) throw ApplicationFailure.nonRetryable(err.message, err.code);
       const typed = opts.refusal?.(err);

@@ -194,6 +194,8 @@ function workflowSideOptions(prebuiltBundle: boolean): Pick<WorkerOptions, 'plug
   interceptors: { workflowModules?: string[] };
 } {
   const telemetry = currentTelemetry();
+  // Casts kept: the plugin is typed against its own older copy of @opentelemetry (nested in its
+  // node_modules); ours are the same objects at runtime, legacySpanAdapter bridges the span shape.
   const plugin = new OpenTelemetryPlugin({
     resource: (telemetry?.resource ?? resourceFromAttributes({})) as never,
     spanProcessor: legacySpanAdapter(
@@ -233,7 +235,7 @@ export async function replayHistories(
   histories: Iterable<{ workflowId: string; history: unknown }>,
 ): Promise<Array<{ workflowId: string; error?: Error }>> {
   const results: Array<{ workflowId: string; error?: Error }> = [];
-  const input = [...histories].map((h) => ({ workflowId: h.workflowId, history: h.history as never }));
+  const input = [...histories].map((h) => ({ workflowId: h.workflowId, history: h.history }));
   for await (const r of Worker.runReplayHistories(workflowWorkerOptions(source), input))
     results.push({ workflowId: r.workflowId, ...(r.error && { error: r.error }) });
   return results;

@@ -1,0 +1,15 @@
+/**
+ * Type guards for values whose shape TypeScript cannot know: what a `catch` caught, what
+ * `JSON.parse` returned. They check the shape (never `instanceof`, which fails for errors made in
+ * another realm, e.g. Node's own errors under jest's vm modules).
+ */
+
+/** An error from Node or a driver that carries a string `code` (`ENOENT`, `EEXIST`, PostgreSQL's `42P04`…). */
+export function isErrnoException(err: unknown): err is NodeJS.ErrnoException & { code: string } {
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string';
+}
+
+/** A plain JSON object (not null, not an array): its fields are still `unknown`. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

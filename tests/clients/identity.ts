@@ -43,7 +43,7 @@ export interface paths {
         };
         /**
          * Security audit log (logins, lockouts, token reuse, role changes…), newest first
-         * @description Requires the permission `audit.read` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `audit.read` for the whole business (a grant limited to some branches is refused).
          */
         get: operations["getApiIdentityV1AuditEvents"];
         put?: never;
@@ -80,7 +80,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in with email and password (5 attempts a minute per IP and email) */
+        /** Log in with email and password (5 attempts a minute per address and account; a delay per address once an account keeps failing) */
         post: operations["postApiIdentityV1AuthLogin"];
         delete?: never;
         options?: never;
@@ -233,13 +233,13 @@ export interface paths {
         };
         /**
          * Branches of the business
-         * @description Requires the permission `branches.read` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `branches.read` in the branches of the records concerned (lists show only those).
          */
         get: operations["getApiIdentityV1Branches"];
         put?: never;
         /**
          * Open a branch
-         * @description Requires the permission `branches.manage` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `branches.manage` for the whole business (a grant limited to some branches is refused).
          */
         post: operations["postApiIdentityV1Branches"];
         delete?: never;
@@ -257,21 +257,21 @@ export interface paths {
         };
         /**
          * One branch
-         * @description Requires the permission `branches.read` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `branches.read` in the branch the path names.
          */
         get: operations["getApiIdentityV1BranchesId"];
         put?: never;
         post?: never;
         /**
          * Close a branch (soft delete)
-         * @description Requires the permission `branches.manage` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `branches.manage` for the whole business (a grant limited to some branches is refused).
          */
         delete: operations["deleteApiIdentityV1BranchesId"];
         options?: never;
         head?: never;
         /**
          * Change a branch
-         * @description Requires the permission `branches.manage` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `branches.manage` in the branch the path names.
          */
         patch: operations["patchApiIdentityV1BranchesId"];
         trace?: never;
@@ -287,7 +287,7 @@ export interface paths {
         put?: never;
         /**
          * Start signing with a new key; the previous one verifies until its tokens expire
-         * @description Requires the permission `platform.keys` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `platform.keys` for the whole business (a grant limited to some branches is refused).
          */
         post: operations["postApiIdentityV1KeysRotate"];
         delete?: never;
@@ -322,13 +322,13 @@ export interface paths {
         };
         /**
          * Roles of the business
-         * @description Requires the permission `roles.read` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `roles.read` for the whole business (a grant limited to some branches is refused).
          */
         get: operations["getApiIdentityV1Roles"];
         put?: never;
         /**
          * Create a custom role, optionally inheriting from another
-         * @description Requires the permission `roles.manage` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `roles.manage` for the whole business (a grant limited to some branches is refused).
          */
         post: operations["postApiIdentityV1Roles"];
         delete?: never;
@@ -346,21 +346,21 @@ export interface paths {
         };
         /**
          * One role
-         * @description Requires the permission `roles.read` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `roles.read` for the whole business (a grant limited to some branches is refused).
          */
         get: operations["getApiIdentityV1RolesId"];
         put?: never;
         post?: never;
         /**
          * Delete a custom role nobody holds or inherits from
-         * @description Requires the permission `roles.manage` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `roles.manage` for the whole business (a grant limited to some branches is refused).
          */
         delete: operations["deleteApiIdentityV1RolesId"];
         options?: never;
         head?: never;
         /**
          * Change a custom role; holders' permissions change on their next request
-         * @description Requires the permission `roles.manage` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `roles.manage` for the whole business (a grant limited to some branches is refused).
          */
         patch: operations["patchApiIdentityV1RolesId"];
         trace?: never;
@@ -391,7 +391,7 @@ export interface paths {
         };
         /**
          * The caller's business profile
-         * @description Requires the permission `tenant.read` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `tenant.read` for the whole business (a grant limited to some branches is refused).
          */
         get: operations["getApiIdentityV1Tenant"];
         put?: never;
@@ -401,7 +401,7 @@ export interface paths {
         head?: never;
         /**
          * Change the caller's business profile
-         * @description Requires the permission `tenant.update` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `tenant.update` for the whole business (a grant limited to some branches is refused).
          */
         patch: operations["patchApiIdentityV1Tenant"];
         trace?: never;
@@ -415,7 +415,7 @@ export interface paths {
         };
         /**
          * Every tenant (platform operators)
-         * @description Requires the permission `platform.tenants` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `platform.tenants` for the whole business (a grant limited to some branches is refused).
          */
         get: operations["getApiIdentityV1Tenants"];
         put?: never;
@@ -435,7 +435,7 @@ export interface paths {
         };
         /**
          * One tenant (platform operators)
-         * @description Requires the permission `platform.tenants` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `platform.tenants` for the whole business (a grant limited to some branches is refused).
          */
         get: operations["getApiIdentityV1TenantsId"];
         put?: never;
@@ -457,7 +457,7 @@ export interface paths {
         put?: never;
         /**
          * Reactivate a suspended tenant
-         * @description Requires the permission `platform.tenants` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `platform.tenants` for the whole business (a grant limited to some branches is refused).
          */
         post: operations["postApiIdentityV1TenantsIdReactivate"];
         delete?: never;
@@ -477,7 +477,7 @@ export interface paths {
         put?: never;
         /**
          * Suspend a tenant: its users' tokens are refused by every service within seconds
-         * @description Requires the permission `platform.tenants` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `platform.tenants` for the whole business (a grant limited to some branches is refused).
          */
         post: operations["postApiIdentityV1TenantsIdSuspend"];
         delete?: never;
@@ -495,13 +495,13 @@ export interface paths {
         };
         /**
          * Users of the business, filtered by status, role, branch or text
-         * @description Requires the permission `users.read` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `users.read` for the whole business (a grant limited to some branches is refused).
          */
         get: operations["getApiIdentityV1Users"];
         put?: never;
         /**
          * Invite a user with roles (optionally per branch); answers the one-time invitation token
-         * @description Requires the permission `users.manage` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `users.manage` for the whole business (a grant limited to some branches is refused).
          */
         post: operations["postApiIdentityV1Users"];
         delete?: never;
@@ -519,21 +519,21 @@ export interface paths {
         };
         /**
          * One user with roles
-         * @description Requires the permission `users.read` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `users.read` for the whole business (a grant limited to some branches is refused).
          */
         get: operations["getApiIdentityV1UsersId"];
         put?: never;
         post?: never;
         /**
          * Remove a user (soft delete); their sessions end
-         * @description Requires the permission `users.manage` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `users.manage` for the whole business (a grant limited to some branches is refused).
          */
         delete: operations["deleteApiIdentityV1UsersId"];
         options?: never;
         head?: never;
         /**
          * Rename, disable or re-enable a user (disabling ends their sessions)
-         * @description Requires the permission `users.manage` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `users.manage` for the whole business (a grant limited to some branches is refused).
          */
         patch: operations["patchApiIdentityV1UsersId"];
         trace?: never;
@@ -548,7 +548,7 @@ export interface paths {
         get?: never;
         /**
          * Replace a user's roles; takes effect on their next request, without logging in again
-         * @description Requires the permission `users.manage` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `users.manage` for the whole business (a grant limited to some branches is refused).
          */
         put: operations["putApiIdentityV1UsersIdRoles"];
         post?: never;

@@ -9,7 +9,7 @@ export interface paths {
         };
         /**
          * Disputes of the business, newest first (operators)
-         * @description Requires the permission `disputes.resolve` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `disputes.resolve` for the whole business (a grant limited to some branches is refused).
          */
         get: operations["getApiMarketplaceV1Disputes"];
         put?: never;
@@ -29,7 +29,7 @@ export interface paths {
         };
         /**
          * My jobs as client or professional (operators: all), newest first, by status
-         * @description Requires the permission `jobs.read` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `jobs.read` anywhere (the caller's own data).
          */
         get: operations["getApiMarketplaceV1Jobs"];
         put?: never;
@@ -49,7 +49,7 @@ export interface paths {
         };
         /**
          * One job
-         * @description Requires the permission `jobs.read` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `jobs.read` anywhere (the caller's own data).
          */
         get: operations["getApiMarketplaceV1JobsId"];
         put?: never;
@@ -71,7 +71,7 @@ export interface paths {
         put?: never;
         /**
          * The client approves the completed job (releases the payout)
-         * @description Requires the permission `offers.respond` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `offers.respond` anywhere (the caller's own data).
          */
         post: operations["postApiMarketplaceV1JobsIdApprove"];
         delete?: never;
@@ -91,7 +91,7 @@ export interface paths {
         put?: never;
         /**
          * Either side cancels before completion: the client is refunded in full
-         * @description Requires the permission `jobs.read` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `jobs.read` anywhere (the caller's own data).
          */
         post: operations["postApiMarketplaceV1JobsIdCancel"];
         delete?: never;
@@ -111,7 +111,7 @@ export interface paths {
         put?: never;
         /**
          * The professional marks the job done (starts the client’s approval window)
-         * @description Requires the permission `jobs.read` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `jobs.read` anywhere (the caller's own data).
          */
         post: operations["postApiMarketplaceV1JobsIdComplete"];
         delete?: never;
@@ -131,7 +131,7 @@ export interface paths {
         put?: never;
         /**
          * The client disputes the completed job within the approval window, with a reason and evidence
-         * @description Requires the permission `offers.respond` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `offers.respond` anywhere (the caller's own data).
          */
         post: operations["postApiMarketplaceV1JobsIdDispute"];
         delete?: never;
@@ -149,7 +149,7 @@ export interface paths {
         };
         /**
          * The escrow process’s live state (a query of the workflow)
-         * @description Requires the permission `jobs.read` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `jobs.read` anywhere (the caller's own data).
          */
         get: operations["getApiMarketplaceV1JobsIdEscrow"];
         put?: never;
@@ -171,7 +171,7 @@ export interface paths {
         put?: never;
         /**
          * An operator resolves the dispute: refund + payout must equal the held amount
-         * @description Requires the permission `disputes.resolve` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `disputes.resolve` for the whole business (a grant limited to some branches is refused).
          */
         post: operations["postApiMarketplaceV1JobsIdResolve"];
         delete?: never;
@@ -191,7 +191,7 @@ export interface paths {
         put?: never;
         /**
          * An operator retries the refund or payout a deal is blocked on (refund_blocked / payout_blocked), after fixing its cause; the same idempotency keys, so money never moves twice
-         * @description Requires the permission `disputes.resolve` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `disputes.resolve` for the whole business (a grant limited to some branches is refused).
          */
         post: operations["postApiMarketplaceV1JobsIdRetry"];
         delete?: never;
@@ -211,7 +211,7 @@ export interface paths {
         put?: never;
         /**
          * The client reviews an approved, paid-out or resolved job: rating 1-5 and text, once
-         * @description Requires the permission `reviews.write` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `reviews.write` anywhere (the caller's own data).
          */
         post: operations["postApiMarketplaceV1JobsIdReview"];
         delete?: never;
@@ -229,7 +229,7 @@ export interface paths {
         };
         /**
          * Every status change of the job: who, when and why (both sides and operators)
-         * @description Requires the permission `jobs.read` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `jobs.read` anywhere (the caller's own data).
          */
         get: operations["getApiMarketplaceV1JobsIdTimeline"];
         put?: never;
@@ -252,7 +252,7 @@ export interface paths {
         put?: never;
         /**
          * Send a client an offer (approved professionals only)
-         * @description Requires the permission `offers.send` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `offers.send` anywhere (the caller's own data).
          */
         post: operations["postApiMarketplaceV1Offers"];
         delete?: never;
@@ -277,7 +277,7 @@ export interface paths {
         head?: never;
         /**
          * Change a pending, unexpired offer (its professional)
-         * @description Requires the permission `offers.send` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `offers.send` anywhere (the caller's own data).
          */
         patch: operations["patchApiMarketplaceV1OffersId"];
         trace?: never;
@@ -293,7 +293,7 @@ export interface paths {
         put?: never;
         /**
          * Accept a pending, unexpired offer (its client): creates the job and starts its escrow process; 202 with the job’s Location. Retrying after a failed start starts it; once the deal runs, 409 DEAL_EXISTS names its state. After `payment_failed`, accepting again pays with the method given.
-         * @description Requires the permission `offers.respond` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `offers.respond` anywhere (the caller's own data).
          */
         post: operations["postApiMarketplaceV1OffersIdAccept"];
         delete?: never;
@@ -313,7 +313,7 @@ export interface paths {
         put?: never;
         /**
          * Reject a pending offer (its client)
-         * @description Requires the permission `offers.respond` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `offers.respond` anywhere (the caller's own data).
          */
         post: operations["postApiMarketplaceV1OffersIdReject"];
         delete?: never;
@@ -333,7 +333,7 @@ export interface paths {
         put?: never;
         /**
          * Withdraw a pending offer (its professional)
-         * @description Requires the permission `offers.send` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `offers.send` anywhere (the caller's own data).
          */
         post: operations["postApiMarketplaceV1OffersIdWithdraw"];
         delete?: never;
@@ -351,7 +351,7 @@ export interface paths {
         };
         /**
          * Professionals of the business by KYC status (KYC reviewers)
-         * @description Requires the permission `kyc.review` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `kyc.review` for the whole business (a grant limited to some branches is refused).
          */
         get: operations["getApiMarketplaceV1Professionals"];
         put?: never;
@@ -390,7 +390,7 @@ export interface paths {
         put?: never;
         /**
          * Approve or reject a professional’s KYC (operators); a rejection needs a note
-         * @description Requires the permission `kyc.review` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `kyc.review` for the whole business (a grant limited to some branches is refused).
          */
         post: operations["postApiMarketplaceV1ProfessionalsIdKycDecision"];
         delete?: never;
@@ -493,13 +493,13 @@ export interface paths {
         };
         /**
          * My professional profile
-         * @description Requires the permission `professionals.profile` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `professionals.profile` anywhere (the caller's own data).
          */
         get: operations["getApiMarketplaceV1ProfessionalsMe"];
         put?: never;
         /**
          * Create my professional profile (KYC starts pending)
-         * @description Requires the permission `professionals.profile` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `professionals.profile` anywhere (the caller's own data).
          */
         post: operations["postApiMarketplaceV1ProfessionalsMe"];
         delete?: never;
@@ -507,7 +507,7 @@ export interface paths {
         head?: never;
         /**
          * Change my profile, categories, skills or service area
-         * @description Requires the permission `professionals.profile` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `professionals.profile` anywhere (the caller's own data).
          */
         patch: operations["patchApiMarketplaceV1ProfessionalsMe"];
         trace?: never;
@@ -521,13 +521,13 @@ export interface paths {
         };
         /**
          * My KYC documents
-         * @description Requires the permission `professionals.profile` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `professionals.profile` anywhere (the caller's own data).
          */
         get: operations["getApiMarketplaceV1ProfessionalsMeKycDocuments"];
         put?: never;
         /**
          * Upload a KYC document (multipart: `kind` + one `file`, JPEG/PNG/WebP/PDF checked by content); a rejected KYC goes back to pending
-         * @description Requires the permission `professionals.profile` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `professionals.profile` anywhere (the caller's own data).
          */
         post: operations["postApiMarketplaceV1ProfessionalsMeKycDocuments"];
         delete?: never;
@@ -547,7 +547,7 @@ export interface paths {
         put?: never;
         /**
          * Add a portfolio item (multipart: `title`, `description`, one or more `images`, JPEG/PNG/WebP checked by content)
-         * @description Requires the permission `professionals.profile` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `professionals.profile` anywhere (the caller's own data).
          */
         post: operations["postApiMarketplaceV1ProfessionalsMePortfolio"];
         delete?: never;
@@ -568,7 +568,7 @@ export interface paths {
         post?: never;
         /**
          * Remove one of my portfolio items and its images
-         * @description Requires the permission `professionals.profile` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `professionals.profile` anywhere (the caller's own data).
          */
         delete: operations["deleteApiMarketplaceV1ProfessionalsMePortfolioItemId"];
         options?: never;
@@ -585,7 +585,7 @@ export interface paths {
         };
         /**
          * My completed jobs, income, rating, reviews, level and XP to the next level
-         * @description Requires the permission `professionals.profile` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `professionals.profile` anywhere (the caller's own data).
          */
         get: operations["getApiMarketplaceV1ProfessionalsMeStats"];
         put?: never;
@@ -624,7 +624,7 @@ export interface paths {
         put?: never;
         /**
          * The professional replies to a review of their work, once
-         * @description Requires the permission `reviews.write` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `reviews.write` anywhere (the caller's own data).
          */
         post: operations["postApiMarketplaceV1ReviewsIdReply"];
         delete?: never;

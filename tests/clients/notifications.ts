@@ -9,7 +9,7 @@ export interface paths {
         };
         /**
          * The caller's in-app notifications, unread first, newest first within each group
-         * @description Requires the permission `notifications.read` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `notifications.read` anywhere (the caller's own data).
          */
         get: operations["getApiNotificationsV1Inbox"];
         put?: never;
@@ -31,7 +31,7 @@ export interface paths {
         put?: never;
         /**
          * Mark one in-app notification read
-         * @description Requires the permission `notifications.read` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `notifications.read` anywhere (the caller's own data).
          */
         post: operations["postApiNotificationsV1InboxIdRead"];
         delete?: never;
@@ -51,7 +51,7 @@ export interface paths {
         put?: never;
         /**
          * Mark every in-app notification of the caller read
-         * @description Requires the permission `notifications.read` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `notifications.read` anywhere (the caller's own data).
          */
         post: operations["postApiNotificationsV1InboxReadAll"];
         delete?: never;
@@ -69,7 +69,7 @@ export interface paths {
         };
         /**
          * The business's notification history, filtered by status, event, channel or user
-         * @description Requires the permission `notifications.manage` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `notifications.manage` for the whole business (a grant limited to some branches is refused).
          */
         get: operations["getApiNotificationsV1Notifications"];
         put?: never;
@@ -89,7 +89,7 @@ export interface paths {
         };
         /**
          * One notification of the history
-         * @description Requires the permission `notifications.manage` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `notifications.manage` for the whole business (a grant limited to some branches is refused).
          */
         get: operations["getApiNotificationsV1NotificationsId"];
         put?: never;
@@ -126,12 +126,12 @@ export interface paths {
         };
         /**
          * The caller's preference for every event and channel: their choice, else their roles' default
-         * @description Requires the permission `notifications.read` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `notifications.read` anywhere (the caller's own data).
          */
         get: operations["getApiNotificationsV1Preferences"];
         /**
          * Turn events on or off per channel for the caller (mandatory events cannot be turned off)
-         * @description Requires the permission `notifications.read` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `notifications.read` anywhere (the caller's own data).
          */
         put: operations["putApiNotificationsV1Preferences"];
         post?: never;
@@ -167,12 +167,12 @@ export interface paths {
         };
         /**
          * The business's notification settings (the locale messages fall back to)
-         * @description Requires the permission `notifications.manage` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `notifications.manage` for the whole business (a grant limited to some branches is refused).
          */
         get: operations["getApiNotificationsV1Settings"];
         /**
          * Set the business's notification locale
-         * @description Requires the permission `notifications.manage` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `notifications.manage` for the whole business (a grant limited to some branches is refused).
          */
         put: operations["putApiNotificationsV1Settings"];
         post?: never;
@@ -191,13 +191,13 @@ export interface paths {
         };
         /**
          * The business's webhook endpoints
-         * @description Requires the permission `webhooks.manage` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `webhooks.manage` for the whole business (a grant limited to some branches is refused).
          */
         get: operations["getApiNotificationsV1Webhooks"];
         put?: never;
         /**
          * Register a URL for event types; the answer holds its signing secret, shown once
-         * @description Requires the permission `webhooks.manage` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `webhooks.manage` for the whole business (a grant limited to some branches is refused).
          */
         post: operations["postApiNotificationsV1Webhooks"];
         delete?: never;
@@ -218,7 +218,7 @@ export interface paths {
         post?: never;
         /**
          * Remove an endpoint (its pending deliveries die at their next attempt)
-         * @description Requires the permission `webhooks.manage` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `webhooks.manage` for the whole business (a grant limited to some branches is refused).
          */
         delete: operations["deleteApiNotificationsV1WebhooksId"];
         options?: never;
@@ -235,7 +235,7 @@ export interface paths {
         };
         /**
          * Deliveries (the outbox), e.g. `status=dead` for the dead letters
-         * @description Requires the permission `webhooks.manage` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `webhooks.manage` for the whole business (a grant limited to some branches is refused).
          */
         get: operations["getApiNotificationsV1WebhooksDeliveries"];
         put?: never;
@@ -257,7 +257,7 @@ export interface paths {
         put?: never;
         /**
          * Send a dead delivery again (attempts start over)
-         * @description Requires the permission `webhooks.manage` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `webhooks.manage` for the whole business (a grant limited to some branches is refused).
          */
         post: operations["postApiNotificationsV1WebhooksDeliveriesIdRedrive"];
         delete?: never;

@@ -8,8 +8,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Ledger accounts of the business with their balances (minor units)
-         * @description Requires the permission `ledger.read` (in the branch concerned, or tenant-wide).
+         * Ledger accounts with their balances (minor units): a branch's drawers, or all of the business's with a tenant-wide ledger.read
+         * @description Requires the permission `ledger.read` in the branches of the records concerned (lists show only those).
          */
         get: operations["getApiPaymentsV1Accounts"];
         put?: never;
@@ -29,7 +29,7 @@ export interface paths {
         };
         /**
          * Postings of an account, newest first, filtered by date and entry kind
-         * @description Requires the permission `ledger.read` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `ledger.read` in the branches of the records concerned (lists show only those).
          */
         get: operations["getApiPaymentsV1AccountsIdStatement"];
         put?: never;
@@ -49,7 +49,7 @@ export interface paths {
         };
         /**
          * The same statement as CSV (one page; follow X-Next-Cursor for more)
-         * @description Requires the permission `ledger.read` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `ledger.read` in the branches of the records concerned (lists show only those).
          */
         get: operations["getApiPaymentsV1AccountsIdStatementCsv"];
         put?: never;
@@ -67,12 +67,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Payment history: staff see the business, others their own as payer or payee */
+        /** Payment history: staff see their branches' (the business's with a tenant-wide payments.read), everyone their own as payer or payee */
         get: operations["getApiPaymentsV1Payments"];
         put?: never;
         /**
          * Take a payment (wallet, cash, card, transfer or MercadoPago); Idempotency-Key required
-         * @description Requires the permission `payments.create` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `payments.create` in the branch the body names (none named: for the whole business).
          */
         post: operations["postApiPaymentsV1Payments"];
         delete?: never;
@@ -109,7 +109,7 @@ export interface paths {
         put?: never;
         /**
          * Refund all or part of what was captured (never more); Idempotency-Key required
-         * @description Requires the permission `payments.refund` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `payments.refund` in the branches of the records concerned (lists show only those).
          */
         post: operations["postApiPaymentsV1PaymentsIdRefunds"];
         delete?: never;
@@ -128,7 +128,7 @@ export interface paths {
         get?: never;
         /**
          * Set the business's MercadoPago access token and webhook secret (stored encrypted)
-         * @description Requires the permission `payments.configure` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `payments.configure` for the whole business (a grant limited to some branches is refused).
          */
         put: operations["putApiPaymentsV1ProvidersMercadopago"];
         post?: never;
@@ -149,7 +149,7 @@ export interface paths {
         put?: never;
         /**
          * Add cash to a customer's wallet at a branch's drawer; Idempotency-Key required
-         * @description Requires the permission `payments.create` (in the branch concerned, or tenant-wide).
+         * @description Requires the permission `payments.create` in the branch the body names (none named: for the whole business).
          */
         post: operations["postApiPaymentsV1WalletsUserIdDeposits"];
         delete?: never;
@@ -399,6 +399,11 @@ export interface operations {
                         data: {
                             /** @description minor units as a decimal string */
                             amount: string;
+                            /**
+                             * Format: uuid
+                             * @description the branch that took it; null for tenant-level payments
+                             */
+                            branchId?: string | null;
                             /** @description minor units as a decimal string */
                             capturedAmount: string;
                             /** @description the provider page where the payer pays */
@@ -502,6 +507,11 @@ export interface operations {
                         data: {
                             /** @description minor units as a decimal string */
                             amount: string;
+                            /**
+                             * Format: uuid
+                             * @description the branch that took it; null for tenant-level payments
+                             */
+                            branchId?: string | null;
                             /** @description minor units as a decimal string */
                             capturedAmount: string;
                             /** @description the provider page where the payer pays */
@@ -581,6 +591,11 @@ export interface operations {
                         data: {
                             /** @description minor units as a decimal string */
                             amount: string;
+                            /**
+                             * Format: uuid
+                             * @description the branch that took it; null for tenant-level payments
+                             */
+                            branchId?: string | null;
                             /** @description minor units as a decimal string */
                             capturedAmount: string;
                             /** @description the provider page where the payer pays */
@@ -670,6 +685,11 @@ export interface operations {
                         data: {
                             /** @description minor units as a decimal string */
                             amount: string;
+                            /**
+                             * Format: uuid
+                             * @description the branch that took it; null for tenant-level payments
+                             */
+                            branchId?: string | null;
                             /** @description minor units as a decimal string */
                             capturedAmount: string;
                             /** @description the provider page where the payer pays */
@@ -802,6 +822,11 @@ export interface operations {
                         data: {
                             /** @description minor units as a decimal string */
                             amount: string;
+                            /**
+                             * Format: uuid
+                             * @description the branch that took it; null for tenant-level payments
+                             */
+                            branchId?: string | null;
                             /** @description minor units as a decimal string */
                             capturedAmount: string;
                             /** @description the provider page where the payer pays */

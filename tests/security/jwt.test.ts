@@ -58,7 +58,7 @@ beforeAll(async () => {
         method: 'get',
         path: '/whoami',
         summary: 'Who the token says I am',
-        middleware: [guard.requirePermission('users.read')],
+        middleware: [guard.requirePermission('users.read', 'tenant')],
         schemas: { query: Joi.object({}) },
         handler: async (ctx) => ({ userId: (ctx.state.auth as AuthState).claims.sub }),
       },
@@ -93,7 +93,7 @@ const claims = (over: JWTPayload = {}): JWTPayload => ({
 /** Signs with identity's real private key, so only the named defect makes the token bad. */
 async function signWithIdentityKey(payload: JWTPayload, header: Record<string, unknown> = {}) {
   const { kid, key } = await identity.deps.keys.signingKey();
-  return new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid, ...header }).sign(key);
+  return new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid, typ: 'at+jwt', ...header }).sign(key);
 }
 
 const whoami = (token?: string) =>

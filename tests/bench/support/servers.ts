@@ -55,7 +55,7 @@ if (mode === 'bare') {
         method: 'get',
         path: '/orders/:id',
         summary: 'Authenticated read',
-        middleware: [guard.requirePermission('orders.read')],
+        middleware: [guard.requirePermission('orders.read', 'records')],
         schemas: { params: Joi.object({ id: Joi.string().uuid().required() }) },
         handler: async (ctx, input) => ({
           id: input.params.id,

@@ -1,5 +1,5 @@
 import Joi from 'joi';
-import { currentEm, findPage, notFound, reply, type Route, defineRoute } from '@faena/platform';
+import { branchFilter, currentEm, findPage, notFound, reply, type Route, defineRoute } from '@faena/platform';
 import { Branch } from '../domain/entities.ts';
 import type { IdentityDeps } from '../deps.ts';
 import { address, idParams, list, timeZone } from './schemas.ts';
@@ -33,17 +33,17 @@ export function branchRoutes({ guard }: IdentityDeps): Route[] {
       summary: 'Branches of the business',
       tags: ['branches'],
       auth: true,
-      middleware: [guard.requirePermission('branches.read')],
+      middleware: [guard.requirePermission('branches.read', 'records')],
       schemas: {
         query: list<{ limit: number; cursor?: string; q?: string }>({ q: Joi.string().max(100) }),
         response: Joi.array().items(branchOut),
       },
-      handler: async (_ctx, input) => {
+      handler: async (ctx, input) => {
         const q = input.query;
         const { items, meta } = await findPage(
           currentEm(),
           Branch,
-          q.q ? { name: { $ilike: `%${q.q}%` } } : {},
+          { ...branchFilter(ctx, 'branches.read', 'id'), ...(q.q && { name: { $ilike: `%${q.q}%` } }) },
           q,
         );
         return reply(items.map(presentBranch), { meta });
@@ -56,7 +56,7 @@ export function branchRoutes({ guard }: IdentityDeps): Route[] {
       tags: ['branches'],
       auth: true,
       status: 201,
-      middleware: [guard.requirePermission('branches.manage')],
+      middleware: [guard.requirePermission('branches.manage', 'tenant')],
       schemas: {
         body: Joi.object<Pick<Branch, 'name' | 'timeZone' | 'address'>>({
           name: Joi.string().max(200).required(),
@@ -81,7 +81,7 @@ export function branchRoutes({ guard }: IdentityDeps): Route[] {
       summary: 'One branch',
       tags: ['branches'],
       auth: true,
-      middleware: [guard.requirePermission('branches.read')],
+      middleware: [guard.requirePermission('branches.read', { param: 'id' })],
       schemas: { params: idParams, response: branchOut },
       handler: async (_ctx, input) => presentBranch(await load(input.params.id)),
     }),
@@ -91,7 +91,7 @@ export function branchRoutes({ guard }: IdentityDeps): Route[] {
       summary: 'Change a branch',
       tags: ['branches'],
       auth: true,
-      middleware: [guard.requirePermission('branches.manage')],
+      middleware: [guard.requirePermission('branches.manage', { param: 'id' })],
       schemas: {
         params: idParams,
         body: Joi.object<Partial<Branch>>({ name: Joi.string().max(200), timeZone, address })
@@ -113,7 +113,7 @@ export function branchRoutes({ guard }: IdentityDeps): Route[] {
       tags: ['branches'],
       auth: true,
       status: 204,
-      middleware: [guard.requirePermission('branches.manage')],
+      middleware: [guard.requirePermission('branches.manage', 'tenant')],
       schemas: { params: idParams },
       handler: async (_ctx, input) => {
         const em = currentEm();

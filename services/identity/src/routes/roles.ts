@@ -119,7 +119,7 @@ export function roleRoutes(deps: IdentityDeps): Route[] {
       summary: 'Roles of the business',
       tags: ['roles'],
       auth: true,
-      middleware: [guard.requirePermission('roles.read')],
+      middleware: [guard.requirePermission('roles.read', 'tenant')],
       schemas: {
         query: list<{ limit: number; cursor?: string; system?: boolean; q?: string }>({
           system: Joi.boolean(),
@@ -144,7 +144,7 @@ export function roleRoutes(deps: IdentityDeps): Route[] {
       tags: ['roles'],
       auth: true,
       status: 201,
-      middleware: [guard.requirePermission('roles.manage')],
+      middleware: [guard.requirePermission('roles.manage', 'tenant')],
       schemas: {
         body: Joi.object<{
           name: string;
@@ -196,7 +196,7 @@ export function roleRoutes(deps: IdentityDeps): Route[] {
       summary: 'One role',
       tags: ['roles'],
       auth: true,
-      middleware: [guard.requirePermission('roles.read')],
+      middleware: [guard.requirePermission('roles.read', 'tenant')],
       schemas: { params: idParams, response: roleOut },
       handler: async (_ctx, input) => presentRole(await load(input.params.id)),
     }),
@@ -206,7 +206,7 @@ export function roleRoutes(deps: IdentityDeps): Route[] {
       summary: "Change a custom role; holders' permissions change on their next request",
       tags: ['roles'],
       auth: true,
-      middleware: [guard.requirePermission('roles.manage')],
+      middleware: [guard.requirePermission('roles.manage', 'tenant')],
       schemas: {
         params: idParams,
         body: Joi.object<{ description?: string; parentId?: string | null; permissions?: string[] }>({
@@ -256,7 +256,7 @@ export function roleRoutes(deps: IdentityDeps): Route[] {
       tags: ['roles'],
       auth: true,
       status: 204,
-      middleware: [guard.requirePermission('roles.manage')],
+      middleware: [guard.requirePermission('roles.manage', 'tenant')],
       schemas: { params: idParams },
       handler: async (ctx, input) => {
         const { claims } = authOf(ctx);
@@ -287,7 +287,7 @@ export function roleRoutes(deps: IdentityDeps): Route[] {
       summary: 'Security audit log (logins, lockouts, token reuse, role changes…), newest first',
       tags: ['audit'],
       auth: true,
-      middleware: [guard.requirePermission('audit.read')],
+      middleware: [guard.requirePermission('audit.read', 'tenant')],
       schemas: {
         response: Joi.array().items(auditEventOut),
         query: list<{

@@ -63,7 +63,7 @@ export function tenantRoutes(deps: IdentityDeps): Route[] {
       summary: "The caller's business profile",
       tags: ['tenants'],
       auth: true,
-      middleware: [guard.requirePermission('tenant.read')],
+      middleware: [guard.requirePermission('tenant.read', 'tenant')],
       schemas: { response: tenantOut },
       handler: async (ctx) =>
         presentTenant(await currentEm().findOneOrFail(Tenant, { id: authOf(ctx).claims.tid })),
@@ -74,7 +74,7 @@ export function tenantRoutes(deps: IdentityDeps): Route[] {
       summary: "Change the caller's business profile",
       tags: ['tenants'],
       auth: true,
-      middleware: [guard.requirePermission('tenant.update')],
+      middleware: [guard.requirePermission('tenant.update', 'tenant')],
       schemas: {
         body: Joi.object<Partial<Tenant>>({ name: Joi.string().max(200), currency, locale, timeZone })
           .min(1)
@@ -95,7 +95,7 @@ export function tenantRoutes(deps: IdentityDeps): Route[] {
       summary: 'Every tenant (platform operators)',
       tags: ['tenants'],
       auth: true,
-      middleware: [guard.requirePermission('platform.tenants')],
+      middleware: [guard.requirePermission('platform.tenants', 'tenant')],
       schemas: {
         query: list<{
           limit: number;
@@ -123,7 +123,7 @@ export function tenantRoutes(deps: IdentityDeps): Route[] {
       summary: 'One tenant (platform operators)',
       tags: ['tenants'],
       auth: true,
-      middleware: [guard.requirePermission('platform.tenants')],
+      middleware: [guard.requirePermission('platform.tenants', 'tenant')],
       schemas: { params: idParams, response: tenantOut },
       handler: async (_ctx, input) => {
         const tenant = await currentEm().findOne(Tenant, { id: input.params.id });
@@ -137,7 +137,7 @@ export function tenantRoutes(deps: IdentityDeps): Route[] {
       summary: "Suspend a tenant: its users' tokens are refused by every service within seconds",
       tags: ['tenants'],
       auth: true,
-      middleware: [guard.requirePermission('platform.tenants')],
+      middleware: [guard.requirePermission('platform.tenants', 'tenant')],
       schemas: {
         params: idParams,
         body: Joi.object<{ reason: string }>({ reason: Joi.string().max(500).required() }).required(),
@@ -151,7 +151,7 @@ export function tenantRoutes(deps: IdentityDeps): Route[] {
       summary: 'Reactivate a suspended tenant',
       tags: ['tenants'],
       auth: true,
-      middleware: [guard.requirePermission('platform.tenants')],
+      middleware: [guard.requirePermission('platform.tenants', 'tenant')],
       schemas: {
         params: idParams,
         body: Joi.object<{ reason?: string }>({ reason: Joi.string().max(500) }).default({}),
@@ -165,7 +165,7 @@ export function tenantRoutes(deps: IdentityDeps): Route[] {
       summary: 'Start signing with a new key; the previous one verifies until its tokens expire',
       tags: ['keys'],
       auth: true,
-      middleware: [guard.requirePermission('platform.keys')],
+      middleware: [guard.requirePermission('platform.keys', 'tenant')],
       schemas: { response: Joi.object({ kid: Joi.string().required() }) },
       handler: async (ctx) => {
         const { claims } = authOf(ctx);

@@ -54,7 +54,7 @@ export function userRoutes(deps: IdentityDeps): Route[] {
       summary: 'Users of the business, filtered by status, role, branch or text',
       tags: ['users'],
       auth: true,
-      middleware: [guard.requirePermission('users.read')],
+      middleware: [guard.requirePermission('users.read', 'tenant')],
       schemas: {
         query: list<{
           limit: number;
@@ -90,7 +90,7 @@ export function userRoutes(deps: IdentityDeps): Route[] {
       tags: ['users'],
       auth: true,
       status: 201,
-      middleware: [guard.requirePermission('users.manage')],
+      middleware: [guard.requirePermission('users.manage', 'tenant')],
       schemas: {
         response: userOut.keys({ invitationToken: Joi.string().required() }),
         body: Joi.object<{ email: string; name: string; roles: Assignment[] }>({
@@ -126,7 +126,7 @@ export function userRoutes(deps: IdentityDeps): Route[] {
       summary: 'One user with roles',
       tags: ['users'],
       auth: true,
-      middleware: [guard.requirePermission('users.read')],
+      middleware: [guard.requirePermission('users.read', 'tenant')],
       schemas: { params: idParams, response: userOut },
       handler: async (_ctx, input) => (await withRoles([await loadUser(currentEm(), input.params.id)]))[0],
     }),
@@ -136,7 +136,7 @@ export function userRoutes(deps: IdentityDeps): Route[] {
       summary: 'Rename, disable or re-enable a user (disabling ends their sessions)',
       tags: ['users'],
       auth: true,
-      middleware: [guard.requirePermission('users.manage')],
+      middleware: [guard.requirePermission('users.manage', 'tenant')],
       schemas: {
         params: idParams,
         body: Joi.object<{ name?: string; status?: 'active' | 'disabled' }>({
@@ -180,7 +180,7 @@ export function userRoutes(deps: IdentityDeps): Route[] {
       summary: "Replace a user's roles; takes effect on their next request, without logging in again",
       tags: ['users'],
       auth: true,
-      middleware: [guard.requirePermission('users.manage')],
+      middleware: [guard.requirePermission('users.manage', 'tenant')],
       schemas: {
         params: idParams,
         body: Joi.object<{ roles: Assignment[] }>({
@@ -227,7 +227,7 @@ export function userRoutes(deps: IdentityDeps): Route[] {
       tags: ['users'],
       auth: true,
       status: 204,
-      middleware: [guard.requirePermission('users.manage')],
+      middleware: [guard.requirePermission('users.manage', 'tenant')],
       schemas: { params: idParams },
       handler: async (ctx, input) => {
         const em = currentEm();

@@ -23,6 +23,7 @@ import {
 import type { MarketplaceDeps } from '../deps.ts';
 import { Dispute, JOB_STATUSES, Job, JobEvent, Review, type JobStatus } from '../domain/entities.ts';
 import { assertNotParty, presentDispute, presentEvent, presentJob, presentJobAs } from '../domain/jobs.ts';
+import { loadProfessional } from '../domain/professionals.ts';
 import { presentReview, replyToReview, writeReview } from '../domain/reviews.ts';
 import { escrowError, queryEscrow } from '../escrow.ts';
 import { em, id, isOperator, me, nonNegativeAmount } from './common.ts';
@@ -32,7 +33,7 @@ const TERMINAL: readonly JobStatus[] = ['paid_out', 'resolved', 'cancelled'];
 
 export function jobRoutes(deps: MarketplaceDeps): Route[] {
   const { guard } = deps;
-  const read = guard.requirePermission('jobs.read');
+  const read = guard.requirePermission('jobs.read', 'self');
   /** A job the caller is a party of, or any job for an operator; otherwise not found. */
   const load = async (ctx: Context, jobId: string, as?: 'client' | 'professional') => {
     const j = await em().findOne(Job, { id: jobId });
@@ -165,7 +166,7 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       summary: 'The client approves the completed job (releases the payout)',
       tags: ['jobs'],
       auth: true,
-      middleware: [guard.requirePermission('offers.respond')],
+      middleware: [guard.requirePermission('offers.respond', 'self')],
       schemas: { response: dealOut, params, body: Joi.object({}).default({}) },
       handler: async (ctx, input) => {
         const j = await load(ctx, input.params.id, 'client');
@@ -178,7 +179,7 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       summary: 'The client disputes the completed job within the approval window, with a reason and evidence',
       tags: ['disputes'],
       auth: true,
-      middleware: [guard.requirePermission('offers.respond')],
+      middleware: [guard.requirePermission('offers.respond', 'self')],
       schemas: {
         response: dealOut,
         params,
@@ -207,7 +208,7 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       summary: 'An operator resolves the dispute: refund + payout must equal the held amount',
       tags: ['disputes'],
       auth: true,
-      middleware: [guard.requirePermission('disputes.resolve')],
+      middleware: [guard.requirePermission('disputes.resolve', 'tenant')],
       schemas: {
         response: dealOut,
         params,
@@ -244,7 +245,7 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
         'An operator retries the refund or payout a deal is blocked on (refund_blocked / payout_blocked), after fixing its cause; the same idempotency keys, so money never moves twice',
       tags: ['disputes'],
       auth: true,
-      middleware: [guard.requirePermission('disputes.resolve')],
+      middleware: [guard.requirePermission('disputes.resolve', 'tenant')],
       schemas: {
         response: dealOut,
         params,
@@ -283,7 +284,7 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       summary: 'Disputes of the business, newest first (operators)',
       tags: ['disputes'],
       auth: true,
-      middleware: [guard.requirePermission('disputes.resolve')],
+      middleware: [guard.requirePermission('disputes.resolve', 'tenant')],
       schemas: {
         response: Joi.array().items(disputeOut),
         query: Joi.object<{ limit: number; cursor?: string; status?: Dispute['status'] }>({
@@ -304,7 +305,7 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       tags: ['reviews'],
       auth: true,
       status: 201,
-      middleware: [guard.requirePermission('reviews.write')],
+      middleware: [guard.requirePermission('reviews.write', 'self')],
       schemas: {
         response: reviewOut,
         params,
@@ -324,7 +325,7 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
       summary: 'The professional replies to a review of their work, once',
       tags: ['reviews'],
       auth: true,
-      middleware: [guard.requirePermission('reviews.write')],
+      middleware: [guard.requirePermission('reviews.write', 'self')],
       schemas: {
         response: reviewOut,
         params,
@@ -348,6 +349,8 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
         query: Joi.object<{ limit: number; cursor?: string }>(paginationQuery),
       },
       handler: async (_ctx, input) => {
+        // Not found for a professional who is not this business's (not an empty list).
+        await loadProfessional(em(), input.params.id);
         const { items, meta } = await findPage(
           em(),
           Review,

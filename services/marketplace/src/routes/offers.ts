@@ -35,7 +35,7 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
       tags: ['offers'],
       auth: true,
       status: 201,
-      middleware: [guard.requirePermission('offers.send')],
+      middleware: [guard.requirePermission('offers.send', 'self')],
       schemas: {
         response: offerOut,
         body: Joi.object<{
@@ -109,7 +109,7 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
       summary: 'Change a pending, unexpired offer (its professional)',
       tags: ['offers'],
       auth: true,
-      middleware: [guard.requirePermission('offers.send')],
+      middleware: [guard.requirePermission('offers.send', 'self')],
       schemas: {
         response: offerOut,
         params,
@@ -143,7 +143,7 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
       summary: 'Withdraw a pending offer (its professional)',
       tags: ['offers'],
       auth: true,
-      middleware: [guard.requirePermission('offers.send')],
+      middleware: [guard.requirePermission('offers.send', 'self')],
       schemas: { response: offerOut, params },
       handler: async (ctx, input) =>
         presentOffer(await closeOffer(em(), input.params.id, me(ctx), 'withdrawn')),
@@ -154,7 +154,7 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
       summary: 'Reject a pending offer (its client)',
       tags: ['offers'],
       auth: true,
-      middleware: [guard.requirePermission('offers.respond')],
+      middleware: [guard.requirePermission('offers.respond', 'self')],
       schemas: { response: offerOut, params },
       handler: async (ctx, input) =>
         presentOffer(await closeOffer(em(), input.params.id, me(ctx), 'rejected')),
@@ -167,7 +167,7 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
       tags: ['offers'],
       auth: true,
       status: 202,
-      middleware: [guard.requirePermission('offers.respond')],
+      middleware: [guard.requirePermission('offers.respond', 'self')],
       schemas: {
         response: acceptedOut,
         params,

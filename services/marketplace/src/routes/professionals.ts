@@ -86,7 +86,7 @@ const portfolioFields = Joi.object({
 
 export function professionalRoutes(deps: MarketplaceDeps): Route[] {
   const { guard, storage } = deps;
-  const profile = guard.requirePermission('professionals.profile');
+  const profile = guard.requirePermission('professionals.profile', 'self');
   /** A profile others may see: approved ones; the owner and KYC reviewers see any. */
   const visible = async (ctx: Context, professionalId: string) => {
     const p = await loadProfessional(em(), professionalId);
@@ -318,7 +318,7 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
       summary: 'Professionals of the business by KYC status (KYC reviewers)',
       tags: ['kyc'],
       auth: true,
-      middleware: [guard.requirePermission('kyc.review')],
+      middleware: [guard.requirePermission('kyc.review', 'tenant')],
       schemas: {
         response: Joi.array().items(professionalOut),
         query: Joi.object<{ limit: number; cursor?: string; kycStatus?: Professional['kycStatus'] }>({
@@ -353,7 +353,7 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
       summary: 'Approve or reject a professional’s KYC (operators); a rejection needs a note',
       tags: ['kyc'],
       auth: true,
-      middleware: [guard.requirePermission('kyc.review')],
+      middleware: [guard.requirePermission('kyc.review', 'tenant')],
       schemas: {
         response: professionalOut,
         params: Joi.object<{ id: string }>({ id: id.required() }),

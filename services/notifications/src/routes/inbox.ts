@@ -24,7 +24,7 @@ const view = (n: Notification) => ({
 
 export function inboxRoutes(deps: NotificationsDeps): Route[] {
   const { guard } = deps;
-  const read = guard.requirePermission('notifications.read');
+  const read = guard.requirePermission('notifications.read', 'self');
   const me = (ctx: { state: Record<string, unknown> }) => authOf(ctx).claims.sub;
   const mine = (userId: string) => ({ userId, channel: 'in_app' as const, status: 'sent' as const });
   return [

@@ -117,7 +117,7 @@ export function notifyRoutes(deps: NotificationsDeps): Route[] {
       summary: "The business's notification history, filtered by status, event, channel or user",
       tags: ['history'],
       auth: true,
-      middleware: [guard.requirePermission('notifications.manage')],
+      middleware: [guard.requirePermission('notifications.manage', 'tenant')],
       schemas: {
         query: list<{
           limit: number;
@@ -154,7 +154,7 @@ export function notifyRoutes(deps: NotificationsDeps): Route[] {
       summary: 'One notification of the history',
       tags: ['history'],
       auth: true,
-      middleware: [guard.requirePermission('notifications.manage')],
+      middleware: [guard.requirePermission('notifications.manage', 'tenant')],
       schemas: { params: idParams, response: notificationOut },
       handler: async (_ctx, input) =>
         presentNotification(await currentEm().findOneOrFail(Notification, { id: input.params.id })),
@@ -165,7 +165,7 @@ export function notifyRoutes(deps: NotificationsDeps): Route[] {
       summary: "The business's notification settings (the locale messages fall back to)",
       tags: ['settings'],
       auth: true,
-      middleware: [guard.requirePermission('notifications.manage')],
+      middleware: [guard.requirePermission('notifications.manage', 'tenant')],
       schemas: { response: Joi.object({ locale: Joi.string().required() }) },
       handler: async () => {
         const settings = await currentEm().findOne(TenantSettings, {});
@@ -178,7 +178,7 @@ export function notifyRoutes(deps: NotificationsDeps): Route[] {
       summary: "Set the business's notification locale",
       tags: ['settings'],
       auth: true,
-      middleware: [guard.requirePermission('notifications.manage')],
+      middleware: [guard.requirePermission('notifications.manage', 'tenant')],
       schemas: {
         response: Joi.object({ locale: Joi.string().required() }),
         body: Joi.object<{ locale: string }>({

@@ -14,7 +14,7 @@ const prefOut = Joi.object({
 
 export function preferenceRoutes(deps: NotificationsDeps): Route[] {
   const { guard } = deps;
-  const read = guard.requirePermission('notifications.read');
+  const read = guard.requirePermission('notifications.read', 'self');
   return [
     {
       method: 'get',

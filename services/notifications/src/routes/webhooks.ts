@@ -58,7 +58,7 @@ const endpointView = (e: WebhookEndpoint) => ({
 });
 
 export function webhookRoutes(deps: NotificationsDeps): Route[] {
-  const manage = deps.guard.requirePermission('webhooks.manage');
+  const manage = deps.guard.requirePermission('webhooks.manage', 'tenant');
   return [
     defineRoute({
       method: 'post',

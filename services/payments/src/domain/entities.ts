@@ -99,6 +99,8 @@ export const Payment = defineEntity({
     status: p.enum(PAYMENT_STATUSES).default('pending'),
     payerId: p.uuid().index(),
     payeeId: p.uuid().nullable().index(),
+    /** The branch that took it (its cash drawer for cash); null for tenant-level payments (marketplace, online). */
+    branchId: p.uuid().nullable().index(),
     purpose: p.string().length(64),
     reference: p.string().length(200),
     /** Whether captured funds wait in escrow (marketplace) instead of going straight to the payee. */

@@ -33,20 +33,20 @@ async function destination(em: EntityManager, p: Payment): Promise<string> {
 }
 
 /** Where the money comes from when the payment is funded. */
-async function source(em: EntityManager, p: Payment, branchId?: string | null): Promise<string> {
+async function source(em: EntityManager, p: Payment): Promise<string> {
   switch (p.method) {
     case 'wallet':
       return ensureAccount(em, p.tenantId, 'customer_wallet', p.payerId, p.currency);
     case 'cash':
-      return ensureAccount(em, p.tenantId, 'cash_drawer', branchId ?? null, p.currency);
+      return ensureAccount(em, p.tenantId, 'cash_drawer', p.branchId ?? null, p.currency);
     default:
       return ensureAccount(em, p.tenantId, 'provider_clearing', null, p.currency);
   }
 }
 
 /** Funds a payment in the ledger (source → destination) and moves it to held (escrow) or captured. */
-async function fund(em: EntityManager, p: Payment, branchId?: string | null): Promise<void> {
-  const from = await source(em, p, branchId);
+async function fund(em: EntityManager, p: Payment): Promise<void> {
+  const from = await source(em, p);
   const to = await destination(em, p);
   await postEntry(em, {
     tenantId: p.tenantId,
@@ -87,6 +87,7 @@ export async function createPayment(
       status: 'pending',
       payerId: input.payerId,
       payeeId: input.payeeId ?? null,
+      branchId: input.branchId ?? null,
       purpose: input.purpose,
       reference: input.reference,
       escrow: input.escrow ?? false,
@@ -98,7 +99,7 @@ export async function createPayment(
     await tx.flush();
     // Wallet and cash move at once; card and transfer were taken outside (a terminal, a bank) and are
     // recorded as received into provider clearing. Only MercadoPago waits for its provider.
-    if (input.method !== 'mercadopago') await fund(tx, payment, input.branchId);
+    if (input.method !== 'mercadopago') await fund(tx, payment);
     await tx.flush();
     return { payment, created: true };
   });
@@ -338,6 +339,7 @@ export function present(p: Payment) {
     method: p.method,
     payerId: p.payerId,
     payeeId: p.payeeId ?? null,
+    branchId: p.branchId ?? null,
     purpose: p.purpose,
     reference: p.reference,
     escrow: p.escrow,

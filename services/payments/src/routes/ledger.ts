@@ -1,11 +1,20 @@
 import Joi from 'joi';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { currentEm, notFound, reply, uuid as id, type Route, defineRoute, authOf } from '@faena/platform';
+import type { Context } from 'koa';
+import {
+  currentEm,
+  coversBranch,
+  notFound,
+  reply,
+  uuid as id,
+  type Route,
+  defineRoute,
+  authOf,
+} from '@faena/platform';
 import { Account } from '../domain/entities.ts';
 import { balances, statement } from '../domain/ledger.ts';
 import type { PaymentsDeps } from '../deps.ts';
 
-const em = () => currentEm() as unknown as EntityManager;
+const em = () => currentEm();
 const statementQuery = Joi.object<{ limit: number; cursor?: string; from?: Date; to?: Date; kind?: string }>({
   limit: Joi.number().integer().min(1).max(1000).default(100),
   cursor: Joi.string().max(512),
@@ -45,23 +54,35 @@ const postingOut = Joi.object({
   createdAt: Joi.string().isoDate().required(),
 });
 
+/** The branch an account belongs to: a cash drawer's; every other account is the business's (null). */
+const branchOf = (a: { kind: string; ownerId?: string | null }) =>
+  a.kind === 'cash_drawer' ? (a.ownerId ?? null) : null;
+
 export function ledgerRoutes({ guard }: PaymentsDeps): Route[] {
-  // Accounts of other tenants are invisible: the tenant filter applies to this lookup.
-  const load = async (accountId: string) =>
-    (await em().findOne(Account, { id: accountId })) ?? Promise.reject(notFound('Account'));
+  // Accounts of other tenants are invisible (the tenant filter applies to this lookup), and so are
+  // those of branches the caller's ledger.read does not cover.
+  const load = async (ctx: Context, accountId: string) => {
+    const account = await em().findOne(Account, { id: accountId });
+    if (!account || !coversBranch(ctx, 'ledger.read', branchOf(account))) throw notFound('Account');
+    return account;
+  };
   return [
     defineRoute({
       method: 'get',
       path: '/accounts',
-      summary: 'Ledger accounts of the business with their balances (minor units)',
+      summary:
+        "Ledger accounts with their balances (minor units): a branch's drawers, or all of the business's with a tenant-wide ledger.read",
       tags: ['ledger'],
       auth: true,
-      middleware: [guard.requirePermission('ledger.read')],
+      middleware: [guard.requirePermission('ledger.read', 'records')],
       schemas: {
         query: Joi.object<{ ownerId: string | undefined }>({ ownerId: id }),
         response: Joi.array().items(accountOut),
       },
-      handler: async (ctx, input) => balances(em(), authOf(ctx).claims.tid, input.query.ownerId),
+      handler: async (ctx, input) =>
+        (await balances(em(), authOf(ctx).claims.tid, input.query.ownerId)).filter((a) =>
+          coversBranch(ctx, 'ledger.read', branchOf(a)),
+        ),
     }),
     {
       method: 'get',
@@ -82,14 +103,14 @@ export function ledgerRoutes({ guard }: PaymentsDeps): Route[] {
       summary: 'Postings of an account, newest first, filtered by date and entry kind',
       tags: ['ledger'],
       auth: true,
-      middleware: [guard.requirePermission('ledger.read')],
+      middleware: [guard.requirePermission('ledger.read', 'records')],
       schemas: {
         params: Joi.object<{ id: string }>({ id: id.required() }),
         query: statementQuery,
         response: Joi.array().items(postingOut),
       },
-      handler: async (_ctx, input) => {
-        const account = await load(input.params.id);
+      handler: async (ctx, input) => {
+        const account = await load(ctx, input.params.id);
         const { items, nextCursor } = await statement(em(), account.id, input.query);
         return reply(items, {
           meta: { nextCursor, balance: account.balance.toString(), currency: account.currency },
@@ -103,14 +124,14 @@ export function ledgerRoutes({ guard }: PaymentsDeps): Route[] {
       produces: { contentType: 'text/csv' },
       tags: ['ledger'],
       auth: true,
-      middleware: [guard.requirePermission('ledger.read')],
+      middleware: [guard.requirePermission('ledger.read', 'records')],
       schemas: {
         params: Joi.object<{ id: string }>({ id: id.required() }),
         query: statementQuery,
         response: Joi.array().items(postingOut),
       },
-      handler: async (_ctx, input) => {
-        const account = await load(input.params.id);
+      handler: async (ctx, input) => {
+        const account = await load(ctx, input.params.id);
         const { items, nextCursor } = await statement(em(), account.id, input.query);
         const header = 'posting_id,entry_id,created_at,kind,description,payment_id,amount,currency';
         const lines = items.map((l) =>

@@ -1,8 +1,9 @@
 import Joi from 'joi';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   DomainError,
   branchesFor,
+  branchFilter,
+  coversBranch,
   currentEm,
   findPage,
   idempotency,
@@ -50,6 +51,7 @@ export const paymentOut = Joi.object({
     .required(),
   payerId: id.required(),
   payeeId: id.allow(null),
+  branchId: id.allow(null).description('the branch that took it; null for tenant-level payments'),
   purpose: Joi.string().required(),
   reference: Joi.string().required(),
   escrow: Joi.boolean().required(),
@@ -65,7 +67,7 @@ export const paymentOut = Joi.object({
   createdAt: Joi.string().isoDate(),
   updatedAt: Joi.string().isoDate(),
 });
-const em = () => currentEm() as unknown as EntityManager;
+const em = () => currentEm();
 
 /**
  * What a provider's failure means to the client, never a 500: down or overloaded is a 502 to retry
@@ -93,12 +95,16 @@ const auth = (ctx: { state: Record<string, unknown> }) => authOf(ctx).claims;
 export function paymentRoutes(deps: PaymentsDeps): Route[] {
   const { guard } = deps;
   const idem = idempotency({ redis: deps.redis, scope: 'payments' });
-  const load = async (paymentId: string, ctx: Parameters<Route['handler']>[0]) => {
+  /**
+   * A payment the caller may act on with `permission`: one of a branch their grant covers (a
+   * tenant-level one only with a tenant-wide grant), or, for reading, one they pay or are paid;
+   * any other is simply not found.
+   */
+  const load = async (paymentId: string, ctx: Parameters<Route['handler']>[0], permission: string) => {
     const p = await em().findOne(Payment, { id: paymentId });
     const me = auth(ctx).sub;
-    // Without payments.read a user sees only payments where they pay or are paid; others are simply not found.
-    if (!p || (branchesFor(ctx, 'payments.read') !== '*' && p.payerId !== me && p.payeeId !== me))
-      throw notFound('Payment');
+    const party = permission === 'payments.read' && (p?.payerId === me || p?.payeeId === me);
+    if (!p || !(party || coversBranch(ctx, permission, p.branchId))) throw notFound('Payment');
     return p;
   };
   return [
@@ -109,7 +115,7 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
       tags: ['payments'],
       auth: true,
       status: 201,
-      middleware: [guard.requirePermission('payments.create'), idem],
+      middleware: [guard.requirePermission('payments.create', { body: 'branchId' }), idem],
       schemas: {
         body: Joi.object<{
           amount: number;
@@ -155,7 +161,8 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
     defineRoute({
       method: 'get',
       path: '/payments',
-      summary: 'Payment history: staff see the business, others their own as payer or payee',
+      summary:
+        "Payment history: staff see their branches' (the business's with a tenant-wide payments.read), everyone their own as payer or payee",
       tags: ['payments'],
       auth: true,
       middleware: [guard.requireAuth()],
@@ -185,9 +192,10 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
         for (const k of ['payerId', 'payeeId', 'status', 'method', 'purpose', 'reference'])
           if (q[k]) where[k] = q[k];
         if (q.from || q.to) where.createdAt = { ...(q.from && { $gte: q.from }), ...(q.to && { $lt: q.to }) };
+        // Staff see the payments of the branches their payments.read covers; everyone their own.
         if (branchesFor(ctx, 'payments.read') !== '*') {
           const me = auth(ctx).sub;
-          where.$or = [{ payerId: me }, { payeeId: me }];
+          where.$or = [{ payerId: me }, { payeeId: me }, branchFilter(ctx, 'payments.read')];
         }
         const { items, meta } = await findPage(em(), Payment, where, q);
         return reply(items.map(present), { meta });
@@ -201,7 +209,7 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
       auth: true,
       middleware: [guard.requireAuth()],
       schemas: { params: Joi.object<{ id: string }>({ id: id.required() }), response: paymentOut },
-      handler: async (ctx, input) => present(await load(input.params.id, ctx)),
+      handler: async (ctx, input) => present(await load(input.params.id, ctx, 'payments.read')),
     }),
     defineRoute({
       method: 'post',
@@ -209,7 +217,7 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
       summary: 'Refund all or part of what was captured (never more); Idempotency-Key required',
       tags: ['payments'],
       auth: true,
-      middleware: [guard.requirePermission('payments.refund'), idem],
+      middleware: [guard.requirePermission('payments.refund', 'records'), idem],
       schemas: {
         params: Joi.object<{ id: string }>({ id: id.required() }),
         body: Joi.object<{ amount: number; reason: string }>({
@@ -219,7 +227,7 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
         response: paymentOut,
       },
       handler: async (ctx, input) => {
-        const p = await load(input.params.id, ctx);
+        const p = await load(input.params.id, ctx, 'payments.refund');
         const b = input.body;
         return present(
           await viaProvider(() =>
@@ -242,7 +250,7 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
       tags: ['wallets'],
       auth: true,
       status: 201,
-      middleware: [guard.requirePermission('payments.create'), idem],
+      middleware: [guard.requirePermission('payments.create', { body: 'branchId' }), idem],
       schemas: {
         params: Joi.object<{ userId: string }>({ userId: id.required() }),
         body: Joi.object<{ amount: number; currency: string; branchId: string }>({
@@ -276,7 +284,7 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
       tags: ['providers'],
       auth: true,
       status: 204,
-      middleware: [guard.requirePermission('payments.configure')],
+      middleware: [guard.requirePermission('payments.configure', 'tenant')],
       schemas: {
         body: Joi.object<{ accessToken: string; webhookSecret: string }>({
           // Both travel in HTTP headers and HMAC keys: printable ASCII only (MercadoPago issues them so).

@@ -78,8 +78,11 @@ export interface AuthGuardOptions {
 export interface AuthGuard {
   /** 401 UNAUTHENTICATED unless a valid token of an active tenant is presented; sets tenant and user on the context. */
   requireAuth(): Middleware;
-  /** requireAuth + 403 FORBIDDEN unless the user holds `permission` (in the request's branch, when `branch` says which). */
-  requirePermission(permission: string, opts?: { branch?: (ctx: Context) => string | undefined }): Middleware;
+  /**
+   * requireAuth + 403 FORBIDDEN unless the user holds `permission` where `scope` says the request
+   * acts (see BranchScope: every route declares it).
+   */
+  requirePermission(permission: string, scope: BranchScope): Middleware;
   /** Closes the invalidation subscriber (graceful shutdown). */
   close(): Promise<void>;
 }
@@ -119,6 +122,67 @@ export function authOf(ctx: { state: Record<string, unknown> }): AuthState {
 export function branchesFor(ctx: Context, permission: string): '*' | string[] {
   const grants = (ctx.state.auth as AuthState | undefined)?.grants[permission] ?? [];
   return grants.includes('*') ? '*' : grants;
+}
+
+/**
+ * Where a route acts, so that a grant scoped to some branches acts only there. Every
+ * `requirePermission` says it; `/openapi.json` shows it as `x-branch-scope`; the route-table suite
+ * (tests/security/routes.test.ts) checks it for every route.
+ * - `'tenant'`: a tenant-wide operation (users, roles, the business's settings, providers, webhooks,
+ *   operators' decisions): only a grant that covers every branch.
+ * - `{ param }`, `{ query }`, `{ body }`: the branch the request names there; a request that names
+ *   none acts tenant-wide, so it needs a tenant-wide grant.
+ * - `'records'`: branch-owned records the handler finds: lists are narrowed with `branchFilter`,
+ *   a loaded record is checked with `coversBranch` (out of scope: not found, like another tenant's).
+ * - `'self'`: the caller's own data (own inbox, own profile, deals the caller is a party to), where
+ *   no branch is concerned: a grant anywhere.
+ */
+export type BranchScope =
+  'tenant' | 'records' | 'self' | { param: string } | { query: string } | { body: string };
+
+/** Whether the caller's grant of `permission` covers `branchId` (null: a tenant-level record, only a tenant-wide grant). */
+export function coversBranch(ctx: Context, permission: string, branchId: string | null | undefined): boolean {
+  const where = branchesFor(ctx, permission);
+  return where === '*' || (!!branchId && where.includes(branchId));
+}
+
+/**
+ * The condition on branch-owned rows the caller may see with `permission` (`{}` with a tenant-wide
+ * grant, else the rows of the branches the grant covers).
+ */
+export function branchFilter(ctx: Context, permission: string, field = 'branchId'): Record<string, unknown> {
+  const where = branchesFor(ctx, permission);
+  return where === '*' ? {} : { [field]: { $in: where } };
+}
+
+/** The branch a request names where `scope` says (undefined: none, or not a string — validation answers that). */
+function namedBranch(ctx: Context, scope: BranchScope): string | undefined {
+  if (typeof scope === 'string') return undefined;
+  const value =
+    'param' in scope
+      ? (ctx.params as Record<string, unknown> | undefined)?.[scope.param]
+      : 'query' in scope
+        ? ctx.query[scope.query]
+        : (ctx.request.body as Record<string, unknown> | undefined)?.[scope.body];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Whether the caller's grant of `permission` lets this request through the guard, as `scope` reads it. */
+function allowedBy(ctx: Context, permission: string, scope: BranchScope): boolean {
+  const where = branchesFor(ctx, permission);
+  if (where === '*') return true;
+  if (scope === 'tenant') return false;
+  if (scope === 'records' || scope === 'self') return where.length > 0;
+  const branch = namedBranch(ctx, scope);
+  return !!branch && where.includes(branch);
+}
+
+/** How `/openapi.json` says where a route acts (`x-branch-scope`). */
+export function describeScope(scope: BranchScope): string {
+  if (typeof scope === 'string') return scope;
+  if ('param' in scope) return `path:${scope.param}`;
+  if ('query' in scope) return `query:${scope.query}`;
+  return `body:${scope.body}`;
 }
 
 /** The auth guard every service mounts: local JWT verification + cached permission resolution. */
@@ -269,20 +333,24 @@ export function createAuthGuard(opts: AuthGuardOptions): AuthGuard {
       { headers: [csrfHeader] },
     );
 
-  const requirePermission = (
-    permission: string,
-    p: { branch?: (ctx: Context) => string | undefined } = {},
-  ): Middleware =>
+  const requirePermission = (permission: string, scope: BranchScope): Middleware =>
     documented(
       async (ctx, next) => {
         await authenticate(ctx);
-        const where = branchesFor(ctx, permission);
-        const branch = p.branch?.(ctx);
-        const allowed = where === '*' || (branch ? where.includes(branch) : where.length > 0);
-        if (!allowed) throw new DomainError('FORBIDDEN', `Missing permission ${permission}`);
+        if (!allowedBy(ctx, permission, scope)) {
+          const held = branchesFor(ctx, permission).length > 0;
+          throw new DomainError(
+            'FORBIDDEN',
+            !held
+              ? `Missing permission ${permission}`
+              : scope === 'tenant'
+                ? `This needs ${permission} for the whole business, not only some branches`
+                : `Missing permission ${permission} in the branch this request names`,
+          );
+        }
         await next();
       },
-      { permission, headers: [csrfHeader] },
+      { permission, scope: describeScope(scope), headers: [csrfHeader] },
     );
 
   return { requireAuth, requirePermission, close: async () => void (await subscriber?.quit()) };

@@ -4,6 +4,8 @@ import type { Middleware } from 'koa';
 export interface MiddlewareDoc {
   /** The permission the caller must hold (`x-permission`, and said in the description). */
   permission?: string;
+  /** Where the route acts (`x-branch-scope`: tenant, records, self, path:<p>, query:<q>, body:<f>). */
+  scope?: string;
   /** Request headers it reads. */
   headers?: Array<{ name: string; required: boolean; description: string; schema?: Record<string, unknown> }>;
 }
@@ -22,6 +24,7 @@ export function docsOf(middleware: Middleware[] = []): Required<MiddlewareDoc> {
     .filter((d) => d !== undefined);
   return {
     permission: docs.find((d) => d.permission)?.permission ?? '',
+    scope: docs.find((d) => d.scope)?.scope ?? '',
     headers: docs.flatMap((d) => d.headers ?? []),
   };
 }

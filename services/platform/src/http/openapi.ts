@@ -102,6 +102,16 @@ const envelope = (data: JsonSchema): JsonSchema => ({
   },
 });
 
+/** What `x-branch-scope` means, in an operation's description. */
+const SCOPE_WORDS: Record<string, string> = {
+  tenant: 'for the whole business (a grant limited to some branches is refused)',
+  records: 'in the branches of the records concerned (lists show only those)',
+  self: "anywhere (the caller's own data)",
+  path: 'in the branch the path names',
+  query: 'in the branch the query names',
+  body: 'in the branch the body names (none named: for the whole business)',
+};
+
 /** OpenAPI 3.0 document of a service, generated from its routes' joi schemas. */
 export function buildOpenApi(
   opts: Pick<HttpAppOptions, 'service' | 'version' | 'basePath' | 'routes'>,
@@ -117,8 +127,9 @@ export function buildOpenApi(
       summary: r.summary,
       tags: r.tags ?? [opts.service],
       ...(doc.permission && {
-        description: `Requires the permission \`${doc.permission}\` (in the branch concerned, or tenant-wide).`,
+        description: `Requires the permission \`${doc.permission}\` ${SCOPE_WORDS[doc.scope.split(':')[0]!] ?? ''}.`,
         'x-permission': doc.permission,
+        'x-branch-scope': doc.scope,
       }),
       parameters: [
         ...parameters('path', r.schemas?.params),

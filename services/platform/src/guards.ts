@@ -13,3 +13,10 @@ export function isErrnoException(err: unknown): err is NodeJS.ErrnoException & {
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** `JSON.parse` of text that holds a JSON object (a log line, a stored record); throws a `SyntaxError` otherwise. */
+export function parseJsonObject(text: string): Record<string, unknown> {
+  const value: unknown = JSON.parse(text);
+  if (!isRecord(value)) throw new SyntaxError('expected a JSON object');
+  return value;
+}

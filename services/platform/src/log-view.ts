@@ -12,7 +12,7 @@
  */
 import { closeSync, existsSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { isRecord } from './guards.ts';
+import { parseJsonObject } from './guards.ts';
 
 const COLORS: Partial<Record<string, number>> = {
   error: 31,
@@ -48,9 +48,7 @@ export function formatLine(process: string, line: string, opts: FormatOptions = 
   const name = process.padEnd(opts.width ?? process.length);
   let entry: Record<string, unknown>;
   try {
-    const parsed: unknown = JSON.parse(line);
-    if (!isRecord(parsed)) throw new Error('not an entry');
-    entry = parsed;
+    entry = parseJsonObject(line);
   } catch {
     // Not one of ours (a crash before the logger, a tool's own output): as it is.
     return `${' '.repeat(12)} ${paint(opts.color, 35, name)}  ${line}`;

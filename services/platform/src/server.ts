@@ -1,7 +1,16 @@
 import { errorMessage } from './logger.ts';
 import http from 'node:http';
+import type net from 'node:net';
 import type { HttpApp } from './http/app.ts';
 import type { Logger } from './logger.ts';
+
+/** The TCP port a listening server is bound to (e.g. after `listen(0)`); throws for a pipe or a closed server. */
+export function listeningPort(server: Pick<net.Server, 'address'>): number {
+  const address = server.address();
+  if (address === null || typeof address === 'string')
+    throw new Error('the server does not listen on a TCP port');
+  return address.port;
+}
 
 export interface ServeOptions {
   port: number;

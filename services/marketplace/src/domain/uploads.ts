@@ -144,8 +144,8 @@ export async function readMultipart<T>(
   if (unsupported.length)
     throw new DomainError('UNSUPPORTED_MEDIA_TYPE', unsupported[0]!.message, { items: unsupported });
   const checked = checkPart<T>(opts.fields, raw, 'body');
-  errors.push(...checked.items);
-  if (errors.length)
+  if (!checked.ok) errors.push(...checked.items);
+  if (errors.length || !checked.ok)
     throw new DomainError('VALIDATION_FAILED', 'Request validation failed', { items: errors });
   return { fields: checked.value, files };
 }

@@ -75,7 +75,7 @@ export const auditProperties = {
   createdBy: p
     .uuid()
     .nullable()
-    // The builder types onCreate's result as the non-null value type; null is what a nullable column takes.
+    // Cast kept: the builder types onCreate's result as the non-null value type; null is what a nullable column takes.
     .onCreate(
       (entity: { createdBy?: string | null }) =>
         (entity.createdBy ?? currentContext().userId ?? null) as string,

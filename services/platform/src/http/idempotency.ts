@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import Joi from 'joi';
 import type { Context, Middleware } from 'koa';
 import { currentContext } from '../context.ts';
+import { isRecord } from '../guards.ts';
 import { documented } from './documented.ts';
 import { DomainError } from './errors.ts';
 
@@ -12,6 +14,14 @@ interface Stored {
   body?: unknown;
   headers?: Record<string, string>;
 }
+/** What this middleware keeps in Redis (read back through it, not cast). */
+const storedSchema = Joi.object<Stored>({
+  state: Joi.string().valid('processing', 'done').required(),
+  fingerprint: Joi.string().required(),
+  status: Joi.number().integer(),
+  body: Joi.any(),
+  headers: Joi.object().pattern(Joi.string(), Joi.string()),
+});
 
 export interface IdempotencyOptions {
   redis: Redis;
@@ -29,14 +39,14 @@ const KEY = /^[\x21-\x7e]{8,255}$/;
 const REPLAYED_HEADERS = ['location', 'content-type'];
 
 const canonical = (v: unknown): string =>
-  v && typeof v === 'object'
-    ? Array.isArray(v)
-      ? `[${v.map(canonical).join(',')}]`
-      : `{${Object.keys(v)
+  Array.isArray(v)
+    ? `[${v.map(canonical).join(',')}]`
+    : isRecord(v)
+      ? `{${Object.keys(v)
           .sort()
-          .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+          .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
           .join(',')}}`
-    : (JSON.stringify(v) ?? 'null');
+      : (JSON.stringify(v) ?? 'null');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -98,9 +108,7 @@ export function idempotency(opts: IdempotencyOptions): Middleware {
       );
     }
     const redisKey = `idem:${opts.scope}:${scopedIdempotencyKey(ctx)}`;
-    const fingerprint = createHash('sha256')
-      .update(canonical((ctx.request as { body?: unknown }).body))
-      .digest('hex');
+    const fingerprint = createHash('sha256').update(canonical(ctx.request.body)).digest('hex');
 
     const claimed = await opts.redis.set(
       redisKey,
@@ -114,7 +122,7 @@ export function idempotency(opts: IdempotencyOptions): Middleware {
       for (;;) {
         const raw = await opts.redis.get(redisKey);
         if (!raw) break; // the first attempt failed with a 5xx and released the key: run this one
-        const stored = JSON.parse(raw) as Stored;
+        const stored = Joi.attempt(JSON.parse(raw), storedSchema);
         if (stored.fingerprint !== fingerprint) {
           throw new DomainError(
             'IDEMPOTENCY_KEY_REUSED',
@@ -154,16 +162,17 @@ export function idempotency(opts: IdempotencyOptions): Middleware {
       await next();
       status = ctx.status;
     } catch (err) {
+      // A refusal (4xx) is kept and replayed; anything else is a 5xx and releases the key.
       status = err instanceof DomainError ? err.status : 500;
-      if (status < 500) {
+      if (err instanceof DomainError && status < 500) {
         await opts.redis.set(
           redisKey,
           JSON.stringify({
             state: 'done',
             fingerprint,
             status,
-            body: { success: false, errors: (err as DomainError).items },
-            headers: (err as DomainError).headers,
+            body: { success: false, errors: err.items },
+            headers: err.headers,
           } satisfies Stored),
           'EX',
           ttl,

@@ -1,4 +1,5 @@
 import Joi from 'joi';
+import { isRecord } from '../guards.ts';
 import { DomainError } from './errors.ts';
 
 /** Query keys every list endpoint accepts; spread into its query schema. */
@@ -32,15 +33,16 @@ export function numericAfter(c: Cursor): number {
 export function decodeCursor(raw: string | undefined): Cursor | undefined {
   if (!raw) return undefined;
   try {
-    const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Cursor;
+    const c: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
     // Only what the API issues: every list keys its rows by UUID, so a forged id is a 400, never a
     // database error.
     if (
+      isRecord(c) &&
       typeof c.id === 'string' &&
       UUID.test(c.id) &&
       (typeof c.after === 'string' || typeof c.after === 'number')
     )
-      return c;
+      return { after: c.after, id: c.id };
   } catch {
     // fall through to the error below
   }

@@ -57,31 +57,36 @@ function nulPaths(value: unknown, path: string[], out: string[][] = []): string[
   return out;
 }
 
+/** A part of a request as checked: its converted value, or the problems found. */
+export type CheckedPart<T> = { ok: true; value: T } | { ok: false; items: ErrorItem[] };
+
 /**
  * One part of a request (`params`, `query`, `body`; a multipart upload's fields) checked against its
  * schema: the value as converted, or one error item per problem (`field` = part + path). Strings
  * holding NUL are refused on what validation kept (keys a schema strips are ignored extras).
  */
-export function checkPart<T>(
-  schema: Joi.Schema,
-  raw: unknown,
-  part: string,
-): { value: T; items: ErrorItem[] } {
+export function checkPart<T>(schema: Joi.Schema<T>, raw: unknown, part: string): CheckedPart<T> {
   const result = schema.validate(raw, OPTIONS);
-  const items: ErrorItem[] = (result.error?.details ?? []).map((d) => ({
-    code: 'VALIDATION_FAILED',
-    message: d.message,
-    field: [part, ...d.path].join('.'),
-  }));
-  if (!items.length)
-    for (const at of nulPaths(result.value, [part]))
-      items.push({
+  if (result.error)
+    return {
+      ok: false,
+      items: result.error.details.map((d) => ({
+        code: 'VALIDATION_FAILED',
+        message: d.message,
+        field: [part, ...d.path].join('.'),
+      })),
+    };
+  const nul = nulPaths(result.value, [part]);
+  if (nul.length)
+    return {
+      ok: false,
+      items: nul.map((at) => ({
         code: 'VALIDATION_FAILED',
         message: 'must not contain NUL characters',
         field: at.join('.'),
-      });
-  // joi's validate() is untyped; T is what the caller's schema declares (Joi.object<T>).
-  return { value: result.value as T, items };
+      })),
+    };
+  return { ok: true, value: result.value };
 }
 
 /**
@@ -91,18 +96,19 @@ export function checkPart<T>(
 export function validate(schemas: RouteSchemas): Middleware {
   return async (ctx, next) => {
     const items: ErrorItem[] = [];
-    const input: ValidatedInput = { params: {}, query: {}, body: undefined };
-    const parts = [
-      ['params', schemas.params, ctx.params as unknown],
-      ['query', schemas.query, ctx.query],
-      ['body', schemas.body, (ctx.request as { body?: unknown }).body],
-    ] as const;
-    for (const [part, schema, raw] of parts) {
-      if (!schema) continue;
-      const checked = checkPart(schema, raw ?? (part === 'body' ? undefined : {}), part);
+    /** The part's value as its schema converted it; `fallback` when the route has no schema for it. */
+    const check = <T>(part: string, schema: Joi.Schema<T> | undefined, raw: unknown, fallback: T): T => {
+      if (!schema) return fallback;
+      const checked = checkPart(schema, raw, part);
+      if (checked.ok) return checked.value;
       items.push(...checked.items);
-      if (!checked.items.length) (input as unknown as Record<string, unknown>)[part] = checked.value;
-    }
+      return fallback;
+    };
+    const input: ValidatedInput = {
+      params: check<Record<string, unknown>>('params', schemas.params, ctx.params ?? {}, {}),
+      query: check<Record<string, unknown>>('query', schemas.query, ctx.query ?? {}, {}),
+      body: check<unknown>('body', schemas.body, ctx.request.body, undefined),
+    };
     if (items.length) throw new DomainError('VALIDATION_FAILED', 'Request validation failed', { items });
     ctx.state.input = input;
     await next();

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { isErrnoException } from '../guards.ts';
 import { testStack } from './env.ts';
 
 /** The test run: globalSetup stamps it (the jest parent's pid) so two runs on one machine never share databases. */
@@ -23,7 +24,7 @@ export async function testDatabaseUrl(): Promise<string> {
       try {
         await admin.query(`create database "${name}"`);
       } catch (err) {
-        if ((err as { code?: string }).code !== '42P04') throw err; // created meanwhile
+        if (!isErrnoException(err) || err.code !== '42P04') throw err; // created meanwhile
       }
     }
   } finally {

@@ -1,3 +1,4 @@
+import { isErrnoException } from '../guards.ts';
 import { errorMessage } from '../logger.ts';
 import { Connection } from '@temporalio/client';
 import pg from 'pg';
@@ -9,7 +10,7 @@ const alive = (pid: number) => {
     process.kill(pid, 0);
     return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    return isErrnoException(err) && err.code === 'EPERM';
   }
 };
 

@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { parseJsonObject } from '../guards.ts';
 import { createLogger, type Logger } from '../logger.ts';
 
 /** A real logger whose JSON lines are kept in memory, for asserting what reaches the logs. */
@@ -19,10 +20,6 @@ export function captureLogger(service = 'test'): {
   return {
     logger,
     raw,
-    lines: () =>
-      raw()
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    lines: () => raw().split('\n').filter(Boolean).map(parseJsonObject),
   };
 }

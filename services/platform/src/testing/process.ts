@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
+import { parseJsonObject } from '../guards.ts';
 import { ROOT } from './env.ts';
 
 export interface SpawnedService {
@@ -38,7 +39,7 @@ export function spawnService(
     out
       .split('\n')
       .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+      .map(parseJsonObject);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`${entry} did not start in time.\nstdout: ${out}\nstderr: ${err}`)),
@@ -46,10 +47,10 @@ export function spawnService(
     );
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      const listening = logs().find((l) => l.message === 'listening');
-      if (listening) {
+      const port = logs().find((l) => l.message === 'listening')?.port;
+      if (typeof port === 'number') {
         clearTimeout(timer);
-        resolve({ child, port: listening.port as number, logs, stderr: () => err, exited });
+        resolve({ child, port, logs, stderr: () => err, exited });
       }
     });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));

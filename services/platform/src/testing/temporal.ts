@@ -32,7 +32,7 @@ export async function registerTestNamespace(
       {
         namespace,
         workflowExecutionRetentionPeriod: { seconds: 86400 as never },
-      } /* int64: protobufjs takes a number */,
+      } /* cast kept: the int64 is typed Long, protobufjs takes a number */,
     )
     .catch((err: unknown) => {
       if (!/already exists|AlreadyExists/i.test(String(err))) throw err;

@@ -83,6 +83,26 @@ describe('roles and permissions', () => {
     expect(widened.status).toBe(200);
     const after = await h.agent.get(`${API}/auth/me`).set(bearer(cashier.token));
     expect(after.body.data.permissions['cash.close']).toEqual([branchA, branchB].sort());
+
+    // Closing a branch ends the grants scoped to it, on the next request.
+    const closing = await h.agent
+      .post(`${API}/branches`)
+      .set(bearer(biz.token))
+      .send({
+        name: 'Temporal',
+        timeZone: 'America/Bogota',
+        address: { line1: 'x', city: 'Cali', country: 'CO' },
+      });
+    const temp = await addUser(h, biz, [
+      { roleId: await roleId(h, biz, 'cashier'), branchId: closing.body.data.id },
+    ]);
+    expect(
+      (await h.agent.get(`${API}/auth/me`).set(bearer(temp.token))).body.data.permissions['cash.close'],
+    ).toEqual([closing.body.data.id]);
+    expect(
+      (await h.agent.delete(`${API}/branches/${closing.body.data.id}`).set(bearer(biz.token))).status,
+    ).toBe(204);
+    expect((await h.agent.get(`${API}/auth/me`).set(bearer(temp.token))).body.data.permissions).toEqual({});
   });
 
   it('a revoked permission stops working on the next request, without logging in again', async () => {

@@ -7,7 +7,7 @@ import {
   type Grants,
   type Redis,
 } from '@faena/platform';
-import { Role, Tenant, User, UserRole } from './entities.ts';
+import { Branch, Role, Tenant, User, UserRole } from './entities.ts';
 
 /**
  * A user's grants: every role they hold (with the roles it inherits from), expanded against the
@@ -35,13 +35,17 @@ export async function computeGrants(
 ): Promise<Grants | null> {
   const user = await em.findOne(User, { id: userId, tenantId });
   if (!user || user.status !== 'active') return null;
-  const [assignments, roles] = await Promise.all([
+  const [assignments, roles, branches] = await Promise.all([
     em.find(UserRole, { userId, tenantId }),
     em.find(Role, { tenantId }),
+    // Open branches only (the soft-delete filter): a closed branch's assignments grant nothing.
+    em.find(Branch, { tenantId }, { fields: ['id'] }),
   ]);
   const byId = new Map(roles.map((r) => [r.id, r]));
+  const open = new Set(branches.map((b) => b.id));
   const grants: Record<string, Set<string>> = {};
   for (const a of assignments) {
+    if (a.branchId && !open.has(a.branchId)) continue;
     const scope = a.branchId ?? '*';
     const role = byId.get(a.roleId);
     if (role) for (const perm of conferred(role, byId)) (grants[perm] ??= new Set()).add(scope);

@@ -1,5 +1,15 @@
 import Joi from 'joi';
-import { branchFilter, currentEm, findPage, notFound, reply, type Route, defineRoute } from '@faena/platform';
+import {
+  authOf,
+  branchFilter,
+  currentEm,
+  findPage,
+  notFound,
+  reply,
+  type Route,
+  defineRoute,
+} from '@faena/platform';
+import { bumpPermissionVersion } from '../domain/access.ts';
 import { Branch } from '../domain/entities.ts';
 import type { IdentityDeps } from '../deps.ts';
 import { address, idParams, list, timeZone } from './schemas.ts';
@@ -23,7 +33,7 @@ const presentBranch = (b: Branch) => ({
   updatedAt: b.updatedAt.toISOString(),
 });
 
-export function branchRoutes({ guard }: IdentityDeps): Route[] {
+export function branchRoutes({ guard, redis }: IdentityDeps): Route[] {
   const load = async (id: string) =>
     (await currentEm().findOne(Branch, { id })) ?? Promise.reject(notFound('Branch'));
   return [
@@ -115,10 +125,13 @@ export function branchRoutes({ guard }: IdentityDeps): Route[] {
       status: 204,
       middleware: [guard.requirePermission('branches.manage', 'tenant')],
       schemas: { params: idParams },
-      handler: async (_ctx, input) => {
+      handler: async (ctx, input) => {
         const em = currentEm();
         em.remove(await load(input.params.id));
         await em.flush();
+        // Grants scoped to the branch end with it (computeGrants skips closed branches): every guard
+        // and socket of the business re-resolves at once.
+        await bumpPermissionVersion(redis, authOf(ctx).claims.tid);
         return reply(null, { status: 204 });
       },
     }),

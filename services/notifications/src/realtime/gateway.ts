@@ -8,7 +8,6 @@ import {
   type AuthState,
   type Logger,
   type Redis,
-  authOf,
   errorMessage,
 } from '@faena/platform';
 import {
@@ -24,15 +23,6 @@ export const SOCKET_PATH = '/api/notifications/socket.io';
 const GROUP = 'gateways';
 /** Events older than this when a gateway takes them from the intake are dropped (nobody waits for them any more). */
 const MAX_INTAKE_AGE_MS = 60_000;
-/**
- * When the sockets an invalidation message names are checked again, after the message. The guard
- * keeps a user's snapshot up to 1 s in this process and drops it when its own subscriber hears the
- * same message; that is another Redis connection, which may hear it after this one, so a check at
- * once can still read the old snapshot. The check after 150 ms finds it dropped; the one after the
- * guard's 1 s bound holds whatever the order was.
- */
-const RECHECK_AFTER_MS = [0, 150, 1100];
-
 export interface GatewayOptions {
   redis: Redis;
   guard: AuthGuard;
@@ -59,21 +49,6 @@ export interface Gateway extends RealtimePublisher {
 
 interface SocketData {
   auth: AuthState;
-}
-
-/**
- * Verifies an access token with the same guard the HTTP API uses (signature, session, tenant
- * status, grants); throws its DomainError (UNAUTHENTICATED) when the token no longer opens a session.
- */
-async function authenticate(guard: AuthGuard, token: string): Promise<AuthState> {
-  const ctx = {
-    method: 'GET',
-    state: {} as Record<string, unknown>,
-    get: (name: string) => (name.toLowerCase() === 'authorization' ? `Bearer ${token}` : ''),
-    cookies: { get: () => undefined },
-  };
-  await guard.requireAuth()(ctx as never, () => Promise.resolve());
-  return authOf(ctx);
 }
 
 /** Whether `permission` is granted in `branchId` (or tenant-wide). */
@@ -141,7 +116,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     const refuse = (code: string, message: string) =>
       next(Object.assign(new Error(message), { data: { code, message } }));
     if (!token) return refuse('UNAUTHENTICATED', 'Authentication required');
-    authenticate(opts.guard, token).then(
+    opts.guard.authenticate(token).then(
       (auth) => {
         (socket.data as SocketData).auth = auth;
         next();
@@ -165,7 +140,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     if (!session || !stored) return session;
     let auth: AuthState;
     try {
-      auth = await authenticate(opts.guard, stored.token);
+      auth = await opts.guard.authenticate(stored.token, { fresh: true });
     } catch (err) {
       if (!(err instanceof DomainError))
         log.warn('socket session not restored', { error: errorMessage(err) });
@@ -212,7 +187,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
     const data = socket.data as SocketData;
     let auth: AuthState;
     try {
-      auth = await authenticate(opts.guard, data.auth.token);
+      // Fresh: this process's guard cache may not have heard the invalidation yet.
+      auth = await opts.guard.authenticate(data.auth.token, { fresh: true });
     } catch (err) {
       if (!(err instanceof DomainError)) {
         // Redis or identity unreachable: say nothing yet; the next check (or the token's expiry) decides.
@@ -230,25 +206,21 @@ export function createGateway(opts: GatewayOptions): Gateway {
     prune(socket, auth);
   }
 
-  // Checks batched per delay: a burst of messages (a user disabled: its sessions, then its tenant)
-  // checks each socket once per pass.
-  const passes = new Map<number, Set<Socket>>();
+  // Checks batched per tick: a burst of messages (a user disabled: its sessions, then its tenant)
+  // checks each socket once.
+  const pending = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   function schedule(sockets: Iterable<Socket>): void {
-    for (const delay of RECHECK_AFTER_MS) {
-      let batch = passes.get(delay);
-      if (!batch) {
-        const created = (batch = new Set());
-        passes.set(delay, created);
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          passes.delete(delay);
-          for (const socket of created) void recheck(socket);
-        }, delay);
-        timers.add(timer);
-      }
-      for (const socket of sockets) batch.add(socket);
-    }
+    const first = pending.size === 0;
+    for (const socket of sockets) pending.add(socket);
+    if (!first) return;
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      const batch = [...pending];
+      pending.clear();
+      for (const socket of batch) void recheck(socket);
+    }, 0);
+    timers.add(timer);
   }
 
   const invalidations = opts.redis.duplicate();
@@ -291,7 +263,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
         reply({ ok: false, error: { code: 'FORBIDDEN', message: 'Not allowed in this room' } });
       if (typeof room !== 'string' || !parseRoom(room)) return forbidden();
       const data = socket.data as SocketData;
-      authenticate(opts.guard, data.auth.token).then(
+      opts.guard.authenticate(data.auth.token).then(
         (current) => {
           if (!socket.connected) return;
           data.auth = current;

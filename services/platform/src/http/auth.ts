@@ -83,6 +83,12 @@ export interface AuthGuard {
    * acts (see BranchScope: every route declares it).
    */
   requirePermission(permission: string, scope: BranchScope): Middleware;
+  /**
+   * What `requireAuth` establishes, for a token that arrives outside an HTTP request (a socket):
+   * its AuthState, or the same 401 DomainError. `fresh` skips this process's snapshot cache (a
+   * check made on hearing an invalidation, which this process's cache may not have heard yet).
+   */
+  authenticate(token: string, opts?: { fresh?: boolean }): Promise<AuthState>;
   /** Closes the invalidation subscriber (graceful shutdown). */
   close(): Promise<void>;
 }
@@ -284,14 +290,10 @@ export function createAuthGuard(opts: AuthGuardOptions): AuthGuard {
     return { status: fresh.tenantStatus, grants: fresh.grants };
   }
 
-  /** Verifies the token and loads grants once per request; later guards of the same request reuse it. */
-  async function authenticate(ctx: Context): Promise<void> {
-    if (ctx.state.auth) return;
-    const presented = tokenFrom(ctx);
-    if (!presented) throw unauthenticated();
-    let claims: AccessClaims;
+  /** The access token's claims, or 401 (expired, forged, not an access token). */
+  async function claimsOf(token: string): Promise<AccessClaims> {
     try {
-      claims = await verify(presented.token);
+      return await verify(token);
     } catch (err) {
       if (err instanceof joseErrors.JOSEError)
         throw unauthenticated(
@@ -299,6 +301,23 @@ export function createAuthGuard(opts: AuthGuardOptions): AuthGuard {
         );
       throw err;
     }
+  }
+
+  /** Session, tenant and user of verified claims, as they are now (401 when any has ended). */
+  async function stateOf(claims: AccessClaims, token: string, fresh: boolean): Promise<AuthState> {
+    const { status, grants } = fresh ? await sharedSnapshot(claims, token) : await snapshot(claims, token);
+    if (status === 'revoked') throw unauthenticated('Session ended');
+    if (status !== 'active') throw unauthenticated('Tenant is suspended');
+    if (!grants) throw unauthenticated('User is no longer active');
+    return { claims, token, grants };
+  }
+
+  /** Verifies the token and loads grants once per request; later guards of the same request reuse it. */
+  async function authenticate(ctx: Context): Promise<void> {
+    if (ctx.state.auth) return;
+    const presented = tokenFrom(ctx);
+    if (!presented) throw unauthenticated();
+    const claims = await claimsOf(presented.token);
     if (presented.viaCookie && !SAFE_METHODS.has(ctx.method)) {
       const sent = ctx.get(CSRF_HEADER);
       const expected = Buffer.from(claims.csrf ?? '', 'hex');
@@ -309,12 +328,9 @@ export function createAuthGuard(opts: AuthGuardOptions): AuthGuard {
         });
       }
     }
-    const { status, grants } = await snapshot(claims, presented.token);
-    if (status === 'revoked') throw unauthenticated('Session ended');
-    if (status !== 'active') throw unauthenticated('Tenant is suspended');
-    if (!grants) throw unauthenticated('User is no longer active');
-    ctx.state.auth = { claims, token: presented.token, grants } satisfies AuthState;
-    setContext({ tenantId: claims.tid, userId: claims.sub, permissions: new Set(Object.keys(grants)) });
+    const auth = await stateOf(claims, presented.token, false);
+    ctx.state.auth = auth;
+    setContext({ tenantId: claims.tid, userId: claims.sub, permissions: new Set(Object.keys(auth.grants)) });
   }
 
   /** Browsers signed in by cookie send the CSRF token on unsafe methods; bearer-token clients do not. */
@@ -353,7 +369,12 @@ export function createAuthGuard(opts: AuthGuardOptions): AuthGuard {
       { permission, scope: describeScope(scope), headers: [csrfHeader] },
     );
 
-  return { requireAuth, requirePermission, close: async () => void (await subscriber?.quit()) };
+  return {
+    requireAuth,
+    requirePermission,
+    authenticate: async (token, o = {}) => stateOf(await claimsOf(token), token, o.fresh ?? false),
+    close: async () => void (await subscriber?.quit()),
+  };
 }
 
 /**

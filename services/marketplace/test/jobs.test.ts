@@ -373,6 +373,15 @@ describe('gamification', () => {
 });
 
 describe('operators do not decide their own cases', () => {
+  it('a split that does not add up to the held amount is a domain refusal (422 SPLIT_MISMATCH)', async () => {
+    const job = await acceptedJob();
+    const split = await h.agent
+      .post(`${API}/jobs/${job.id}/resolve`)
+      .set(bearer(b.operator.token))
+      .send({ refund: 1, payout: 1, note: 'no suma' });
+    expect([split.status, split.body.errors[0].code]).toEqual([422, 'SPLIT_MISMATCH']);
+  });
+
   it('an operator who is a party to the job cannot resolve its dispute, nor decide their own KYC (403 OWN_CASE)', async () => {
     const nb = await business(h);
     await professional(h, nb, nb.pro);

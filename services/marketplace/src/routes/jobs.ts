@@ -226,7 +226,7 @@ export function jobRoutes(deps: MarketplaceDeps): Route[] {
         const payout = BigInt(b.payout);
         if (refund + payout !== j.amount)
           throw new DomainError(
-            'VALIDATION_FAILED',
+            'SPLIT_MISMATCH',
             `refund + payout must equal the held amount ${j.amount.toString()}`,
             { field: 'body.payout' },
           );

@@ -34,6 +34,7 @@ export const ERROR_STATUS = {
   // a combination of fields). 400 stays for input that breaks its schema.
   EXPIRY_NOT_IN_FUTURE: 422,
   NOTE_REQUIRED: 422,
+  SPLIT_MISMATCH: 422,
   PAYEE_REQUIRED: 422,
   PREFERENCE_NOT_ALLOWED: 422,
   PROVIDER_REFUSED: 422,

@@ -137,7 +137,7 @@ export function createActivities(deps: ActivityDeps) {
     }): Promise<Array<{ tenantId: string; provider: string; providerPaymentId: string }>> {
       return asSystem(() =>
         withEm(deps.orm, async (em) => {
-          const rows = await (em as unknown as EntityManager).execute<
+          const rows = await em.execute<
             Array<{ tenantId: string; provider: string; providerPaymentId: string }>
           >(
             `select tenant_id as "tenantId", provider, provider_payment_id as "providerPaymentId" from payments.payments

@@ -14,6 +14,16 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Whether `key` is an own key of `table` (a const lookup table), narrowing it to `keyof` the table. */
+export function hasOwnKey<T extends object>(table: T, key: PropertyKey): key is keyof T {
+  return Object.hasOwn(table, key);
+}
+
+/** Whether `value` is one of `options` (a const list of literals), narrowing it to their union. */
+export function isOneOf<T>(options: readonly T[], value: unknown): value is T {
+  return options.some((o) => o === value);
+}
+
 /** `JSON.parse` of text that holds a JSON object (a log line, a stored record); throws a `SyntaxError` otherwise. */
 export function parseJsonObject(text: string): Record<string, unknown> {
   const value: unknown = JSON.parse(text);

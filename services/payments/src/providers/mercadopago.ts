@@ -1,4 +1,5 @@
 import { errorMessage } from '@faena/platform';
+import Joi from 'joi';
 import type {
   CreateProviderPayment,
   PaymentProvider,
@@ -6,7 +7,7 @@ import type {
   ProviderPayment,
   ProviderStatus,
 } from './types.ts';
-import { toDecimal, toMinor } from './types.ts';
+import { PROVIDER_STATUSES, toDecimal, toMinor } from './types.ts';
 
 interface MpPayment {
   id: number | string;
@@ -15,8 +16,36 @@ interface MpPayment {
   transaction_amount: number;
   currency_id: string;
   external_reference?: string | null;
-  point_of_interaction?: { transaction_data?: { ticket_url?: string } };
+  point_of_interaction?: { transaction_data?: { ticket_url?: string | null } | null } | null;
 }
+
+/** MercadoPago's answers are checked, not trusted: the fields read here (it sends many more). */
+const mpPaymentSchema = Joi.object<MpPayment>({
+  id: Joi.alternatives(Joi.string(), Joi.number()).required(),
+  status: Joi.string()
+    .valid(...PROVIDER_STATUSES)
+    .required(),
+  status_detail: Joi.string().allow(''),
+  transaction_amount: Joi.number().required(),
+  currency_id: Joi.string().required(),
+  external_reference: Joi.string().allow('', null),
+  point_of_interaction: Joi.object({
+    transaction_data: Joi.object({ ticket_url: Joi.string().allow('', null) })
+      .unknown()
+      .allow(null),
+  })
+    .unknown()
+    .allow(null),
+}).unknown();
+
+interface MpRefund {
+  id: number | string;
+  amount: number;
+}
+const mpRefundSchema = Joi.object<MpRefund>({
+  id: Joi.alternatives(Joi.string(), Joi.number()).required(),
+  amount: Joi.number().required(),
+}).unknown();
 
 export class ProviderError extends Error {
   readonly status: number;
@@ -41,6 +70,7 @@ export function mercadoPagoProvider(opts: {
 }): PaymentProvider {
   const call = async <T>(
     creds: ProviderCredentials,
+    schema: Joi.Schema<T>,
     method: string,
     path: string,
     body?: unknown,
@@ -61,12 +91,12 @@ export function mercadoPagoProvider(opts: {
     } catch (err) {
       throw new ProviderError(`provider unreachable: ${errorMessage(err)}`, 0);
     }
-    if (!res.ok)
-      throw new ProviderError(
-        `provider answered ${res.status} to ${method} ${path.replace(/\/\d+/g, '/:id')}`,
-        res.status,
-      );
-    return (await res.json()) as T;
+    const route = `${method} ${path.replace(/\/\d+/g, '/:id')}`;
+    if (!res.ok) throw new ProviderError(`provider answered ${res.status} to ${route}`, res.status);
+    const answer = schema.validate(await res.json());
+    if (answer.error)
+      throw new ProviderError(`provider answered ${route} with ${answer.error.message}`, res.status);
+    return answer.value;
   };
   const map = (p: MpPayment): ProviderPayment => ({
     id: String(p.id),
@@ -80,8 +110,9 @@ export function mercadoPagoProvider(opts: {
   return {
     name: opts.name ?? 'mercadopago',
     async createPayment(creds, input: CreateProviderPayment, idempotencyKey) {
-      const created = await call<MpPayment>(
+      const created = await call(
         creds,
+        mpPaymentSchema,
         'POST',
         '/v1/payments',
         {
@@ -99,11 +130,12 @@ export function mercadoPagoProvider(opts: {
       return map(created);
     },
     async getPayment(creds, id) {
-      return map(await call<MpPayment>(creds, 'GET', `/v1/payments/${encodeURIComponent(id)}`));
+      return map(await call(creds, mpPaymentSchema, 'GET', `/v1/payments/${encodeURIComponent(id)}`));
     },
     async refund(creds, id, amount, currency, idempotencyKey) {
-      const r = await call<{ id: number | string; amount: number }>(
+      const r = await call(
         creds,
+        mpRefundSchema,
         'POST',
         `/v1/payments/${encodeURIComponent(id)}/refunds`,
         { amount: toDecimal(amount, currency) },

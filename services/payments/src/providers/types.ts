@@ -6,8 +6,19 @@ export interface ProviderCredentials {
   webhookSecret: string;
 }
 
-export type ProviderStatus =
-  'approved' | 'pending' | 'in_process' | 'rejected' | 'cancelled' | 'refunded' | 'charged_back';
+/** Every status MercadoPago documents for a payment. */
+export const PROVIDER_STATUSES = [
+  'approved',
+  'pending',
+  'authorized',
+  'in_process',
+  'in_mediation',
+  'rejected',
+  'cancelled',
+  'refunded',
+  'charged_back',
+] as const;
+export type ProviderStatus = (typeof PROVIDER_STATUSES)[number];
 
 export interface ProviderPayment {
   id: string;

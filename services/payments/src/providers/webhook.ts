@@ -25,7 +25,10 @@ export function verifyWebhook(
   nowMs = Date.now(),
 ): WebhookVerdict {
   const parts = Object.fromEntries(
-    header.split(',').map((kv) => kv.trim().split('=', 2) as [string, string]),
+    header.split(',').map((kv): [string, string | undefined] => {
+      const [key = '', value] = kv.trim().split('=', 2);
+      return [key, value];
+    }),
   );
   const ts = parts.ts;
   const v1 = parts.v1;

@@ -3,7 +3,7 @@
  * external assets, where a payer "pays" a pending payment with a test cardholder name or declines
  * it. Every value put in the page is escaped.
  */
-import { TEST_NAMES, type TestName } from './outcomes.ts';
+import { TEST_NAMES } from './outcomes.ts';
 import type { SandboxPayment } from './store.ts';
 
 const ENTITIES: Record<string, string> = {
@@ -72,10 +72,8 @@ const summary = (
 
 /** The payment form of a pending payment. */
 export function checkoutPage(p: SandboxPayment, error?: string): string {
-  const names = (Object.keys(TEST_NAMES) as TestName[])
-    .map(
-      (n) => `<li><code>${n}</code> ${escapeHtml(TEST_NAMES[n].es)} / ${escapeHtml(TEST_NAMES[n].en)}</li>`,
-    )
+  const names = Object.entries(TEST_NAMES)
+    .map(([n, t]) => `<li><code>${n}</code> ${escapeHtml(t.es)} / ${escapeHtml(t.en)}</li>`)
     .join('\n');
   return layout(
     'Pagar / Pay',

@@ -1,5 +1,6 @@
 /** Small HTTP helpers of the sandbox: bodies (JSON, forms) with a size limit, JSON and HTML answers. */
 import type http from 'node:http';
+import { parseJsonObject } from '@faena/platform';
 import { PAGE_HEADERS } from './checkout.ts';
 
 /** An answer with a status and `{ message, status }`, thrown from a handler. */
@@ -17,9 +18,11 @@ async function readRaw(req: http.IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
-    size += (c as Buffer).length;
+    // Buffers, as no encoding was set on the request.
+    const chunk = Buffer.isBuffer(c) ? c : Buffer.from(String(c));
+    size += chunk.length;
     if (size > MAX_BODY) throw new HttpError(413, 'body too large');
-    chunks.push(c as Buffer);
+    chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
@@ -27,8 +30,7 @@ async function readRaw(req: http.IncomingMessage): Promise<string> {
 function parseJson(raw: string): Record<string, unknown> {
   if (!raw.trim()) return {};
   try {
-    const v = JSON.parse(raw) as unknown;
-    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+    return parseJsonObject(raw);
   } catch {
     // answered below
   }

@@ -4,6 +4,7 @@
  * description, the payer email's local part) take the same words: an outcome (approve | reject |
  * pending) or a test name (APRO, CONT, OTHE, FUND, SECU, EXPI, CALL), in any case.
  */
+import { hasOwnKey, isRecord } from '@faena/platform';
 
 export type SandboxStatus = 'approved' | 'pending' | 'rejected' | 'cancelled' | 'refunded';
 export type Outcome = 'approve' | 'reject' | 'pending';
@@ -66,20 +67,19 @@ const only = ({ status, status_detail }: Resolution): Resolution => ({ status, s
 export function testName(name: unknown): TestName | undefined {
   if (typeof name !== 'string') return undefined;
   const word = name.trim().split(/\s+/)[0]?.toUpperCase() ?? '';
-  return Object.hasOwn(TEST_NAMES, word) ? (word as TestName) : undefined;
+  return hasOwnKey(TEST_NAMES, word) ? word : undefined;
 }
 
 /** An outcome word or a test name → its resolution; anything else → undefined. */
 export function resolve(word: unknown): Resolution | undefined {
   if (typeof word !== 'string') return undefined;
   const lower = word.trim().toLowerCase();
-  if (Object.hasOwn(OUTCOMES, lower)) return only(OUTCOMES[lower as Outcome]);
+  if (hasOwnKey(OUTCOMES, lower)) return only(OUTCOMES[lower]);
   const name = testName(word);
   return name ? only(TEST_NAMES[name]) : undefined;
 }
 
-const record = (v: unknown): Record<string, unknown> =>
-  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+const record = (v: unknown): Record<string, unknown> => (isRecord(v) ? v : {});
 
 /** The payer's first name as MercadoPago takes it: `payer.first_name`, else `additional_info.payer.first_name`. */
 export function payerFirstName(body: Record<string, unknown>): string | null {

@@ -3,6 +3,7 @@
  * resolve a pending one later, refund, and show one as MercadoPago's API does. Every change is
  * stored (store.save) before it is answered or notified.
  */
+import { isRecord } from '@faena/platform';
 import { HttpError } from './http.ts';
 import { WAITING, outcomeOf, payerFirstName, type Outcome, type Resolution } from './outcomes.ts';
 import type { SandboxPayment, SandboxRefund, SandboxStore } from './store.ts';
@@ -55,7 +56,7 @@ export function sandboxPayments(ctx: {
       if (!Number.isFinite(amount) || amount <= 0)
         throw new HttpError(400, 'transaction_amount must be positive');
       const r = outcomeOf(body, ctx.defaultOutcome);
-      const payer = (body.payer ?? {}) as { email?: unknown };
+      const payer = isRecord(body.payer) ? body.payer : {};
       const at = iso();
       const p: SandboxPayment = {
         id: store.newId(),
@@ -71,7 +72,7 @@ export function sandboxPayments(ctx: {
           email: typeof payer.email === 'string' ? payer.email : null,
           first_name: payerFirstName(body),
         },
-        metadata: (body.metadata ?? {}) as Record<string, unknown>,
+        metadata: isRecord(body.metadata) ? body.metadata : {},
         refunds: [],
         date_created: at,
         date_approved: r.status === 'approved' ? at : null,

@@ -1,4 +1,4 @@
-import { errorMessage } from '@faena/platform';
+import { errorMessage, listeningPort } from '@faena/platform';
 /**
  * The MercadoPago sandbox: a small HTTP server speaking the subset of the MercadoPago API Faena
  * uses, following MercadoPago's test conventions, and sending correctly signed webhooks
@@ -154,16 +154,17 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         return sendJson(res, 404, { message: 'not found', status: 404 });
       const body = await readJson(req);
       const detail = body.status_detail ?? u.searchParams.get('status_detail') ?? 'cc_rejected_other_reason';
-      if (action === 'reject' && (typeof detail !== 'string' || !STATUS_DETAIL.test(detail)))
-        throw new HttpError(400, 'status_detail must be a lower_snake_case code');
-      if (p.status !== 'pending')
-        return sendJson(res, 409, { message: `payment is ${p.status}`, status: 409 });
-      const outcome: Resolution =
+      const outcome: Resolution | undefined =
         action === 'approve'
           ? TEST_NAMES.APRO
           : action === 'expire'
             ? EXPIRED
-            : { status: 'rejected', status_detail: detail as string };
+            : typeof detail === 'string' && STATUS_DETAIL.test(detail)
+              ? { status: 'rejected', status_detail: detail }
+              : undefined;
+      if (!outcome) throw new HttpError(400, 'status_detail must be a lower_snake_case code');
+      if (p.status !== 'pending')
+        return sendJson(res, 409, { message: `payment is ${p.status}`, status: 409 });
       payments.settle(p, outcome, u.searchParams.get('silent') !== '1');
       return sendJson(res, 200, payments.view(p));
     }
@@ -199,7 +200,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     });
   });
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
+  const port = listeningPort(server);
   url = `http://${opts.host ?? '127.0.0.1'}:${port}`;
   return {
     url,

@@ -1,4 +1,4 @@
-import { errorMessage } from '@faena/platform';
+import { errorMessage, isErrnoException } from '@faena/platform';
 /**
  * The sandbox's state: merchants (access token → webhook secret and webhook faults), payments with
  * their refunds, and idempotency keys. In memory, and also in a JSON file when one is given: loaded
@@ -8,6 +8,7 @@ import { errorMessage } from '@faena/platform';
  */
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import Joi from 'joi';
 import type { SandboxStatus } from './outcomes.ts';
 
 export interface WebhookFaults {
@@ -56,6 +57,58 @@ interface StateFile {
   idempotency: Record<string, number>;
 }
 
+/** The state file as read back: what `save` writes (a merchant's faults may lack newer keys: defaults fill them). */
+const stateFileSchema = Joi.object<StateFile>({
+  version: Joi.valid(1).required(),
+  nextId: Joi.number().integer().required(),
+  merchants: Joi.object()
+    .required()
+    .pattern(
+      Joi.string(),
+      Joi.object({
+        webhookSecret: Joi.string().required(),
+        webhooks: Joi.object({
+          delayMs: Joi.number().integer().allow(null),
+          duplicates: Joi.number().integer(),
+          reorder: Joi.boolean(),
+        }).default({}),
+      }).unknown(),
+    ),
+  payments: Joi.array()
+    .items(
+      Joi.object({
+        id: Joi.number().integer().required(),
+        accessToken: Joi.string().required(),
+        status: Joi.string().valid('approved', 'pending', 'rejected', 'cancelled', 'refunded').required(),
+        status_detail: Joi.string().allow('').required(),
+        transaction_amount: Joi.number().required(),
+        currency_id: Joi.string().allow('').required(),
+        description: Joi.string().allow('').required(),
+        external_reference: Joi.string().allow('', null).required(),
+        notification_url: Joi.string().allow('', null).required(),
+        payer: Joi.object({
+          email: Joi.string().allow('', null).required(),
+          first_name: Joi.string().allow('', null).required(),
+        }).required(),
+        metadata: Joi.object().unknown().required(),
+        refunds: Joi.array()
+          .items(
+            Joi.object({
+              id: Joi.number().integer().required(),
+              amount: Joi.number().required(),
+              date_created: Joi.string().required(),
+            }),
+          )
+          .required(),
+        date_created: Joi.string().required(),
+        date_approved: Joi.string().allow(null).required(),
+        date_last_updated: Joi.string().required(),
+      }).unknown(),
+    )
+    .required(),
+  idempotency: Joi.object().pattern(Joi.string(), Joi.number().integer()).required(),
+}).unknown();
+
 export const NO_FAULTS: WebhookFaults = { delayMs: null, duplicates: 0, reorder: false };
 
 export interface SandboxStore {
@@ -78,13 +131,12 @@ export function openStore(file?: string): SandboxStore {
     try {
       raw = readFileSync(file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      if (!isErrnoException(err) || err.code !== 'ENOENT') throw err;
     }
     if (raw !== null) {
       let state: StateFile;
       try {
-        state = JSON.parse(raw) as StateFile;
-        if (state.version !== 1 || !Array.isArray(state.payments)) throw new Error('unknown layout');
+        state = Joi.attempt(JSON.parse(raw), stateFileSchema);
       } catch (err) {
         // Refuse rather than start empty and overwrite it: delete the file to reset the sandbox.
         throw new Error(`sandbox state file ${file} is unreadable (${errorMessage(err)})`, {

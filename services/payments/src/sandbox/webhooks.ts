@@ -19,13 +19,14 @@ export function faultsFrom(body: Record<string, unknown>): WebhookFaults {
   const unknown = Object.keys(body).filter((k) => !['delayMs', 'duplicates', 'reorder'].includes(k));
   if (unknown.length) throw new HttpError(400, `unknown fields: ${unknown.join(', ')}`);
   const { delayMs = null, duplicates = 0, reorder = false } = body;
-  const upTo = (v: unknown, max: number) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= max;
+  const upTo = (v: unknown, max: number): v is number =>
+    typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
   if (delayMs !== null && !upTo(delayMs, MAX_DELAY_MS))
     throw new HttpError(400, `delayMs must be an integer from 0 to ${MAX_DELAY_MS} (10 min), or null`);
   if (!upTo(duplicates, MAX_DUPLICATES))
     throw new HttpError(400, `duplicates must be an integer from 0 to ${MAX_DUPLICATES}`);
   if (typeof reorder !== 'boolean') throw new HttpError(400, 'reorder must be true or false');
-  return { delayMs: delayMs as number | null, duplicates: duplicates as number, reorder };
+  return { delayMs, duplicates, reorder };
 }
 
 export interface Delivery {

@@ -1,0 +1,323 @@
+/**
+ * Tenant-consistent references in every service schema (issue 13): a row of tenant A can never
+ * reference another tenant's row, whatever writes it (a route, a worker, system work with the tenant
+ * filter off, a seed, hand-written SQL). The database refuses it through composite foreign keys
+ * `(tenant_id, x_id) → x (tenant_id, id)` (the `*_tenant_foreign_keys` migrations).
+ *
+ * Generated from the catalog (pg_constraint, information_schema) of the migrated schemas, so a new
+ * foreign key is checked without a new test:
+ * - every foreign key to a tenant-owned table is composite over `tenant_id`;
+ * - for each one, in one transaction with only that constraint made immediate: a child row of
+ *   tenant A pointing at a fresh parent row of tenant B is refused (23503, that constraint), and one
+ *   pointing at a parent of its own tenant is accepted (then rolled back). Rows are built from the
+ *   columns' types, enum CHECKs and defaults;
+ * - every `*_id` uuid column of a tenant-owned table is either covered by such a key or listed in
+ *   `APPLICATION_CHECKED` (a reference into another service's schema, which no foreign key can
+ *   reach), and a column naming a table of its own schema is never in that list.
+ * Plus the incident that started it: system work creating a `UserRole` with another tenant's role.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { asSystem, runMigrations, withEm, type Orm } from '@faena/platform';
+import { testDatabaseUrl } from '@faena/platform/testing';
+import { Role, Tenant, User, UserRole } from '../../services/identity/src/domain/entities.ts';
+import { createIdentityOrm } from '../../services/identity/src/wiring.ts';
+import { createMarketplaceOrm } from '../../services/marketplace/src/wiring.ts';
+import { createNotificationsOrm } from '../../services/notifications/src/wiring.ts';
+import { createPaymentsOrm } from '../../services/payments/src/wiring.ts';
+
+const SCHEMAS = ['identity', 'payments', 'marketplace', 'notifications'] as const;
+type Schema = (typeof SCHEMAS)[number];
+
+/** How many composite keys each schema had when they were introduced: the catalog query finds at least these. */
+const AT_LEAST: Record<Schema, number> = { identity: 6, payments: 3, marketplace: 12, notifications: 1 };
+
+/**
+ * `*_id` columns that reference rows of another service (checked by that service's API or by the
+ * code writing them, never by a foreign key): `schema.table.column` → what they reference.
+ */
+const APPLICATION_CHECKED: Record<string, string> = {
+  'identity.refresh_tokens.family_id': 'the session: an id shared by rotated tokens, no table',
+  'identity.audit_events.actor_id': 'identity user or platform operator (audit rows outlive them)',
+  'identity.audit_events.subject_id': 'any audited record (user, role, branch, tenant, key)',
+  'payments.accounts.owner_id': 'identity user (wallet, payable) or branch (cash drawer)',
+  'payments.payments.payer_id': 'identity user',
+  'payments.payments.payee_id': 'identity user',
+  'payments.payments.branch_id': 'identity branch',
+  'marketplace.offers.client_id': 'identity user',
+  'marketplace.jobs.client_id': 'identity user',
+  'marketplace.reviews.client_id': 'identity user',
+  'marketplace.job_events.actor_id': 'identity user (client, professional or operator)',
+  'notifications.notifications.user_id': 'identity user',
+  'notifications.preferences.user_id': 'identity user',
+};
+
+/** Values for NOT NULL columns whose CHECK is not an enum (a type's default value would fail it). */
+const VALUE_OF: Record<string, unknown> = { currency: 'ARS', locale: 'es', radius_meters: 1000 };
+
+interface Fk {
+  name: string;
+  table: string;
+  columns: string[];
+  references: string;
+  refColumns: string[];
+}
+
+interface Column {
+  table: string;
+  column: string;
+  type: string;
+  udt: string;
+  length: number | null;
+  nullable: boolean;
+  hasDefault: boolean;
+  generated: boolean;
+}
+
+let orms: Orm[] = [];
+let db: pg.Client;
+const catalog = new Map<
+  Schema,
+  { fks: Fk[]; columns: Column[]; tenantOwned: Set<string>; enums: Map<string, string> }
+>();
+
+beforeAll(async () => {
+  const url = await testDatabaseUrl();
+  const config = { DATABASE_URL: url, DATABASE_POOL_MAX: 2 };
+  orms = await Promise.all([
+    createIdentityOrm(config),
+    createPaymentsOrm(config),
+    createMarketplaceOrm(config),
+    createNotificationsOrm(config),
+  ]);
+  for (const orm of orms) await runMigrations(orm);
+  db = new pg.Client({ connectionString: url });
+  await db.connect();
+  for (const schema of SCHEMAS) {
+    const fks = await db.query<Fk>(
+      `select c.conname as name, t.relname as table, r.relname as references,
+         array(select a.attname::text from unnest(c.conkey) with ordinality k(n, i)
+               join pg_attribute a on a.attrelid = c.conrelid and a.attnum = k.n order by k.i) as columns,
+         array(select a.attname::text from unnest(c.confkey) with ordinality k(n, i)
+               join pg_attribute a on a.attrelid = c.confrelid and a.attnum = k.n order by k.i) as "refColumns"
+       from pg_constraint c
+       join pg_class t on t.oid = c.conrelid join pg_namespace n on n.oid = t.relnamespace
+       join pg_class r on r.oid = c.confrelid join pg_namespace rn on rn.oid = r.relnamespace
+       where c.contype = 'f' and n.nspname = $1 and rn.nspname = $1
+       order by t.relname, c.conname`,
+      [schema],
+    );
+    const columns = await db.query<Column>(
+      `select table_name as table, column_name as column, data_type as type, udt_name as udt,
+         character_maximum_length as length, is_nullable = 'YES' as nullable,
+         column_default is not null as "hasDefault", is_generated = 'ALWAYS' as generated
+       from information_schema.columns c
+       where table_schema = $1
+         and exists (select 1 from information_schema.tables t where t.table_schema = c.table_schema
+                     and t.table_name = c.table_name and t.table_type = 'BASE TABLE')
+       order by table_name, ordinal_position`,
+      [schema],
+    );
+    // Single-column CHECKs `col = any (array['a'::text, …])`: the first allowed value.
+    const checks = await db.query<{ table: string; column: string; def: string }>(
+      `select t.relname as table, a.attname as column, pg_get_constraintdef(c.oid) as def
+       from pg_constraint c
+       join pg_class t on t.oid = c.conrelid join pg_namespace n on n.oid = t.relnamespace
+       join pg_attribute a on a.attrelid = c.conrelid and a.attnum = c.conkey[1]
+       where c.contype = 'c' and n.nspname = $1 and cardinality(c.conkey) = 1`,
+      [schema],
+    );
+    const enums = new Map<string, string>();
+    for (const c of checks.rows) {
+      const first = /ANY \(ARRAY\['([^']*)'/.exec(c.def)?.[1];
+      if (first !== undefined) enums.set(`${c.table}.${c.column}`, first);
+    }
+    const tenantOwned = new Set(columns.rows.filter((c) => c.column === 'tenant_id').map((c) => c.table));
+    catalog.set(schema, { fks: fks.rows, columns: columns.rows, tenantOwned, enums });
+  }
+}, 120000);
+
+afterAll(async () => {
+  await db?.end();
+  for (const orm of orms) await orm.close(true);
+});
+
+const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** Inserts a row of `table` for `tenantId` with `values` and valid defaults for every other NOT NULL column; returns its id. */
+async function insertRow(
+  schema: Schema,
+  table: string,
+  tenantId: string,
+  values: Record<string, unknown> = {},
+): Promise<string> {
+  const { columns, enums } = catalog.get(schema)!;
+  const id = randomUUID();
+  const row: Record<string, unknown> = { id, tenant_id: tenantId, ...values };
+  for (const c of columns.filter((col) => col.table === table)) {
+    if (c.column in row || c.generated || c.nullable || c.hasDefault) continue;
+    row[c.column] = valueFor(c, enums.get(`${table}.${c.column}`));
+  }
+  const names = Object.keys(row);
+  await db.query(
+    `insert into ${q(schema)}.${q(table)} (${names.map(q).join(', ')}) values (${names.map((_, i) => `$${i + 1}`).join(', ')})`,
+    Object.values(row),
+  );
+  return id;
+}
+
+function valueFor(c: Column, enumValue: string | undefined): unknown {
+  if (enumValue !== undefined) return enumValue;
+  if (c.column in VALUE_OF) return VALUE_OF[c.column];
+  switch (c.udt) {
+    case 'uuid':
+      return randomUUID();
+    case 'int2':
+    case 'int4':
+    case 'int8':
+      return 1;
+    case 'float4':
+    case 'float8':
+    case 'numeric':
+      return 0;
+    case 'bool':
+      return false;
+    case 'json':
+    case 'jsonb':
+      return {};
+    case 'timestamptz':
+    case 'timestamp':
+    case 'date':
+      return new Date();
+    default:
+      if (c.type === 'ARRAY') return '{}';
+      return `x${randomBytes(8).toString('hex')}`.slice(0, c.length ?? 17);
+  }
+}
+
+/** The schema's foreign keys `(tenant_id, x_id)` to a tenant-owned table. */
+const composite = (schema: Schema): Fk[] =>
+  catalog
+    .get(schema)!
+    .fks.filter((fk) => catalog.get(schema)!.tenantOwned.has(fk.references))
+    .filter((fk) => fk.columns.length === 2 && fk.columns[0] === 'tenant_id');
+
+interface Outcome {
+  fk: string;
+  code?: string;
+  constraint?: string;
+}
+
+/**
+ * In one rolled-back transaction with only `fk` immediate: a parent of `parentTenant`, and a child of
+ * tenant A pointing at it (its other references at parents of tenant A, for the triggers that read
+ * them, e.g. a posting's account).
+ */
+async function attempt(schema: Schema, fk: Fk, tenantA: string, parentTenant: string): Promise<Outcome> {
+  const others = composite(schema).filter((o) => o.table === fk.table && o.name !== fk.name);
+  await db.query('begin');
+  try {
+    await db.query(`set constraints ${q(schema)}.${q(fk.name)} immediate`);
+    const values: Record<string, unknown> = {};
+    for (const o of others) values[o.columns[1]!] = await insertRow(schema, o.references, tenantA);
+    values[fk.columns[1]!] = await insertRow(schema, fk.references, parentTenant);
+    try {
+      await insertRow(schema, fk.table, tenantA, values);
+      return { fk: fk.name };
+    } catch (err) {
+      const e = err as { code?: string; constraint?: string };
+      return { fk: fk.name, code: e.code, constraint: e.constraint };
+    }
+  } finally {
+    await db.query('rollback');
+  }
+}
+
+describe.each(SCHEMAS)('%s schema', (schema) => {
+  it('every foreign key to a tenant-owned table is (tenant_id, x_id) → (tenant_id, id)', () => {
+    const { fks, tenantOwned } = catalog.get(schema)!;
+    const toTenantOwned = fks.filter((fk) => tenantOwned.has(fk.references));
+    expect(toTenantOwned.length).toBeGreaterThanOrEqual(AT_LEAST[schema]);
+    expect(
+      toTenantOwned.map((fk) => ({
+        fk: fk.name,
+        columns: fk.columns.length,
+        first: fk.columns[0],
+        ref: fk.refColumns,
+      })),
+    ).toEqual(
+      toTenantOwned.map((fk) => ({ fk: fk.name, columns: 2, first: 'tenant_id', ref: ['tenant_id', 'id'] })),
+    );
+  });
+
+  it("refuses a child row pointing at another tenant's row, for every composite key (23503)", async () => {
+    const fks = composite(schema);
+    const [a, b] = [randomUUID(), randomUUID()];
+    const outcomes: Outcome[] = [];
+    for (const fk of fks) outcomes.push(await attempt(schema, fk, a, b));
+    expect(outcomes).toEqual(fks.map((fk) => ({ fk: fk.name, code: '23503', constraint: fk.name })));
+  });
+
+  it("accepts a child row pointing at its own tenant's row, for every composite key", async () => {
+    const fks = composite(schema);
+    const a = randomUUID();
+    const outcomes: Outcome[] = [];
+    for (const fk of fks) outcomes.push(await attempt(schema, fk, a, a));
+    expect(outcomes).toEqual(fks.map((fk) => ({ fk: fk.name })));
+  });
+
+  it('every *_id uuid column of a tenant-owned table has a composite key, or is a listed cross-service reference', () => {
+    const { columns, tenantOwned } = catalog.get(schema)!;
+    const tables = new Set(columns.map((c) => c.table));
+    const covered = new Set(composite(schema).map((fk) => `${fk.table}.${fk.columns[1]}`));
+    const names = (stem: string) => [stem, `${stem}s`, `${stem}es`, stem.replace(/y$/, 'ies')];
+    const refs = columns.filter(
+      (c) =>
+        tenantOwned.has(c.table) && c.udt === 'uuid' && /._id$/.test(c.column) && c.column !== 'tenant_id',
+    );
+    const unclassified = refs
+      .filter((c) => !covered.has(`${c.table}.${c.column}`))
+      .filter((c) => {
+        const key = `${schema}.${c.table}.${c.column}`;
+        const namesOwnTable = names(c.column.replace(/_id$/, '')).some((t) => tables.has(t));
+        return namesOwnTable || !(key in APPLICATION_CHECKED);
+      })
+      .map((c) => `${schema}.${c.table}.${c.column}`);
+    expect(unclassified).toEqual([]);
+    // The list names real columns (a renamed or removed one is taken off it).
+    const listed = Object.keys(APPLICATION_CHECKED).filter((k) => k.startsWith(`${schema}.`));
+    const existing = new Set(refs.map((c) => `${schema}.${c.table}.${c.column}`));
+    expect(listed.filter((k) => !existing.has(k))).toEqual([]);
+  });
+});
+
+it("system work (tenant filter off) cannot give a user another tenant's role: the database refuses the flush", async () => {
+  const identity = orms[0]!;
+  const slug = () => `t-${randomBytes(6).toString('hex')}`;
+  const tenant = {
+    kind: 'restaurant',
+    currency: 'ARS',
+    locale: 'es-AR',
+    timeZone: 'America/Argentina/Buenos_Aires',
+  } as const;
+  const ids = await asSystem(() =>
+    withEm(identity, async (em) => {
+      const a = em.create(Tenant, { ...tenant, slug: slug(), name: 'A' });
+      const b = em.create(Tenant, { ...tenant, slug: slug(), name: 'B' });
+      const roleA = em.create(Role, { tenantId: a.id, name: 'staff', permissions: [] });
+      const roleB = em.create(Role, { tenantId: b.id, name: 'staff', permissions: [] });
+      const user = em.create(User, { tenantId: a.id, email: `${slug()}@example.com`, name: 'U' });
+      await em.flush();
+      return { a: a.id, user: user.id, roleA: roleA.id, roleB: roleB.id };
+    }),
+  );
+  const assign = (roleId: string) =>
+    asSystem(() =>
+      withEm(identity, async (em) => {
+        em.create(UserRole, { tenantId: ids.a, userId: ids.user, roleId, branchId: null });
+        await em.flush();
+      }),
+    );
+  await expect(assign(ids.roleB)).rejects.toMatchObject({ code: '23503', constraint: 'user_roles_role_fk' });
+  await expect(assign(ids.roleA)).resolves.toBeUndefined();
+});

@@ -9,7 +9,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { DomainError, ERROR_STATUS, type ErrorCode } from '@faena/platform';
+import { DomainError, ERROR_STATUS, hasOwnKey, type ErrorCode } from '@faena/platform';
 import { currencyDigits } from '@faena/platform/money';
 import {
   ESCROW_WORKFLOW_TYPE,
@@ -94,8 +94,6 @@ export async function startEscrow(
   }
 }
 
-const KNOWN = new Set(Object.keys(ERROR_STATUS));
-
 /**
  * Maps a failed workflow call to our envelope: an Update rejected by its validator (or failed) with
  * an ApplicationFailure keeps its `type` as our code when it is one of ours (INVALID_STATE_TRANSITION
@@ -106,7 +104,8 @@ export function escrowError(err: unknown): DomainError {
   if (err instanceof WorkflowUpdateFailedError) {
     const cause = err.cause;
     if (cause instanceof ApplicationFailure) {
-      const code = cause.type && KNOWN.has(cause.type) ? (cause.type as ErrorCode) : 'CONFLICT';
+      const { type } = cause;
+      const code: ErrorCode = type && hasOwnKey(ERROR_STATUS, type) ? type : 'CONFLICT';
       return new DomainError(code, cause.message);
     }
     return new DomainError('CONFLICT', cause?.message ?? err.message);

@@ -26,11 +26,11 @@ type CatalogTakes = {
       : `variables of ${E} differ from the catalog`
     : `${E} is not in the catalog`;
 };
-const catalogTakesEveryProcessEvent: { [E in ProcessEvent]: true } = {} as CatalogTakes;
-void catalogTakesEveryProcessEvent;
+/** A compile-time check: `From` must be assignable to `To` (nothing at run time). */
+type Assignable<To, From extends To> = From;
+type _CatalogTakesEveryProcessEvent = Assignable<{ [E in ProcessEvent]: true }, CatalogTakes>;
 /** The contract's money variable is one the catalog formats. */
-const moneyKinds: VariableKinds['money'] = {} as MoneyVariable;
-void moneyKinds;
+type _MoneyKinds = Assignable<VariableKinds['money'], MoneyVariable>;
 
 /**
  * What workflows may ask of notifications (`NotificationActivities`, in

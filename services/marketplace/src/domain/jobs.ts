@@ -1,6 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { DomainError, notFound } from '@faena/platform';
+import { DomainError, isOneOf, notFound } from '@faena/platform';
 import {
   Dispute,
   JOB_STATUSES,
@@ -56,9 +56,7 @@ export function presentJobAs(
   escrow: { state: string; paidOut: string; commission: string; refunded: string },
 ) {
   const view = presentJob(j);
-  const status = (JOB_STATUSES as readonly string[]).includes(escrow.state)
-    ? (escrow.state as JobStatus)
-    : view.status;
+  const status = isOneOf(JOB_STATUSES, escrow.state) ? escrow.state : view.status;
   const moved = escrow.paidOut !== '0' || escrow.commission !== '0';
   return {
     ...view,

@@ -1,5 +1,6 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { isErrnoException } from '@faena/platform';
 import type { Storage } from './index.ts';
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,299}$/;
@@ -29,7 +30,7 @@ export function localStorage(dir: string): Storage {
         const [body, type] = await Promise.all([readFile(f), readFile(`${f}.type`, 'utf8')]);
         return { body, contentType: type };
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        if (isErrnoException(err) && err.code === 'ENOENT') return null;
         throw err;
       }
     },

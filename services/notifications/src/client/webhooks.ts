@@ -8,6 +8,7 @@
  * replayed later; the comparison is constant-time. Verify the raw body, before any JSON parsing.
  */
 import { hmacHex, safeEqualHex } from '@faena/platform';
+import Joi from 'joi';
 
 export const SIGNATURE_HEADER = 'Faena-Signature';
 export const DEFAULT_TOLERANCE_SECONDS = 300;
@@ -31,6 +32,14 @@ export interface WebhookEvent {
   createdAt: string;
   data: Record<string, unknown>;
 }
+/** A delivery's body as checked once its signature is (fields added later pass through). */
+const webhookEventSchema = Joi.object<WebhookEvent>({
+  id: Joi.string().required(),
+  type: Joi.string().required(),
+  tenantId: Joi.string().required(),
+  createdAt: Joi.string().required(),
+  data: Joi.object().unknown().required(),
+}).unknown();
 
 /** The header value for `body` signed at `timestampSeconds` (what Faena sends). */
 export const signWebhook = (secret: string, body: string, timestampSeconds: number): string =>
@@ -64,5 +73,5 @@ export function verifyWebhook(opts: {
   // Check every candidate (secret rotation sends several) without stopping early.
   const matched = candidates.reduce((ok, c) => safeEqualHex(expected, c) || ok, false);
   if (!matched) throw new WebhookSignatureError('mismatch', 'Signature does not match');
-  return JSON.parse(body) as WebhookEvent;
+  return Joi.attempt(JSON.parse(body), webhookEventSchema);
 }

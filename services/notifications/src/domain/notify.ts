@@ -106,10 +106,7 @@ const CLAIM_MS = 60_000;
  * again sends nothing new; an email still `queued` or `failed` is sent again (activity retries).
  */
 export async function notify(deps: NotifyDeps, raw: NotifyInput): Promise<NotifyResult> {
-  const validated: { value: unknown; error?: Joi.ValidationError } = notifyInputSchema.validate(raw, {
-    abortEarly: false,
-  });
-  const input = validated.value as NotifyInput;
+  const validated = notifyInputSchema.validate(raw, { abortEarly: false });
   const error = validated.error;
   if (error)
     throw new DomainError('VALIDATION_FAILED', error.details[0]!.message, {
@@ -119,6 +116,7 @@ export async function notify(deps: NotifyDeps, raw: NotifyInput): Promise<Notify
         field: d.path.join('.'),
       })),
     });
+  const input = validated.value;
   const tenantId = input.tenantId ?? currentContext().tenantId;
   if (!tenantId) throw new DomainError('VALIDATION_FAILED', 'tenantId is required', { field: 'tenantId' });
   return runWithContext({ tenantId }, () => withEm(deps.orm, (em) => run(deps, em, tenantId, input)));
@@ -138,7 +136,7 @@ async function run(
   input: NotifyInput,
 ): Promise<NotifyResult> {
   const template = templateOf(input.event)!;
-  const variables = (input.variables ?? {}) as Record<string, unknown>;
+  const variables: Record<string, unknown> = input.variables ?? {};
   const recipient = input.recipient ?? {};
   const settings = await em.findOne(TenantSettings, { tenantId });
   const locale = resolveLocale([recipient.locale, settings?.locale], deps.defaultLocale);
@@ -308,9 +306,10 @@ async function sendEmail(
   } catch (err) {
     failure = sanitizeError(err);
   }
+  const status: NotificationStatus = failure ? 'failed' : 'sent';
   const outcome = {
     attempts: row.attempts + 1,
-    status: (failure ? 'failed' : 'sent') as NotificationStatus,
+    status,
     lastError: failure,
     claimedUntil: null,
     ...(!failure && { sentAt: new Date() }),

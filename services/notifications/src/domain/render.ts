@@ -1,7 +1,13 @@
 import Joi from 'joi';
-import { DomainError, currency } from '@faena/platform';
+import { DomainError, currency, isOneOf } from '@faena/platform';
 import { formatMinor } from '@faena/platform/money';
-import { LOCALES, type Locale, type TemplateDef, type VariableKind } from './templates.ts';
+import {
+  LOCALES,
+  type Locale,
+  type TemplateDef,
+  type VariableKind,
+  type VariableKinds,
+} from './templates.ts';
 
 export interface Rendered {
   subject: string;
@@ -20,30 +26,33 @@ export function resolveLocale(
 ): { locale: Locale; format: string } {
   for (const tag of candidates) {
     const lang = tag?.split('-')[0]?.toLowerCase();
-    if (lang && (LOCALES as readonly string[]).includes(lang)) {
+    if (isOneOf(LOCALES, lang)) {
       let format: string;
       try {
         format = Intl.getCanonicalLocales(tag!)[0] ?? lang;
       } catch {
         format = lang;
       }
-      return { locale: lang as Locale, format };
+      return { locale: lang, format };
     }
   }
   return { locale: fallback, format: fallback };
 }
 
+const numberSchema = Joi.number();
+const moneySchema = Joi.object<VariableKinds['money']>({
+  amount: Joi.alternatives(Joi.number().integer(), Joi.string().pattern(/^-?\d{1,30}$/)).required(),
+  currency: currency.required(),
+});
+
 const KIND_SCHEMA: Record<VariableKind, Joi.Schema> = {
   string: Joi.string().max(500),
-  number: Joi.number(),
+  number: numberSchema,
   url: Joi.string()
     .uri({ scheme: ['http', 'https'] })
     .max(2000),
   date: Joi.string().isoDate(),
-  money: Joi.object({
-    amount: Joi.alternatives(Joi.number().integer(), Joi.string().pattern(/^-?\d{1,30}$/)).required(),
-    currency: currency.required(),
-  }),
+  money: moneySchema,
 };
 
 const escapeHtml = (s: string) =>
@@ -56,10 +65,11 @@ const escapeHtml = (s: string) =>
 
 function format(kind: VariableKind, value: unknown, locale: string): string {
   switch (kind) {
+    // `render` validated every value against its kind's schema: these read them as it converts them.
     case 'number':
-      return new Intl.NumberFormat(locale).format(value as number);
+      return new Intl.NumberFormat(locale).format(Joi.attempt(value, numberSchema));
     case 'date': {
-      const s = value as string;
+      const s = String(value); // an ISO 8601 string (KIND_SCHEMA.date), as given
       const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(s);
       return new Intl.DateTimeFormat(locale, {
         dateStyle: 'long',
@@ -67,7 +77,7 @@ function format(kind: VariableKind, value: unknown, locale: string): string {
       }).format(new Date(s));
     }
     case 'money': {
-      const { amount, currency } = value as { amount: number | string; currency: string };
+      const { amount, currency } = Joi.attempt(value, moneySchema);
       return formatMinor(BigInt(amount), currency, locale);
     }
     default:

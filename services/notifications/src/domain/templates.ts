@@ -2,6 +2,7 @@
  * The catalog of notification events: typed variables, default channels per role, and the content
  * in every supported locale (Spanish and English). Adding an event = adding an entry here.
  */
+import { hasOwnKey } from '@faena/platform';
 import type { ChannelName } from './entities.ts';
 
 export const LOCALES = ['es', 'en'] as const;
@@ -312,7 +313,7 @@ export const TEMPLATES = {
 } as const satisfies Record<string, TemplateDef>;
 
 export type EventType = keyof typeof TEMPLATES;
-export const EVENT_TYPES = Object.keys(TEMPLATES) as EventType[];
+export const EVENT_TYPES = Object.keys(TEMPLATES).filter((e): e is EventType => hasOwnKey(TEMPLATES, e));
 
 type VariablesOf<V> = {
   -readonly [K in keyof V]: V[K] extends { kind: infer Kind extends VariableKind }
@@ -324,4 +325,4 @@ type VariablesOf<V> = {
 export type EventVariables = { [E in EventType]: VariablesOf<(typeof TEMPLATES)[E]['variables']> };
 
 export const templateOf = (event: string): TemplateDef | undefined =>
-  (TEMPLATES as Record<string, TemplateDef>)[event];
+  hasOwnKey(TEMPLATES, event) ? TEMPLATES[event] : undefined;

@@ -1,6 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
-import { runWithContext, seal, unseal, withEm, type Logger, type Orm, errorMessage } from '@faena/platform';
+import {
+  runWithContext,
+  seal,
+  unseal,
+  withEm,
+  type Logger,
+  type Orm,
+  errorMessage,
+  isRecord,
+} from '@faena/platform';
 import { signWebhook, SIGNATURE_HEADER, type WebhookEvent } from '../client/webhooks.ts';
 import { WebhookDelivery, WebhookEndpoint } from './entities.ts';
 
@@ -38,7 +47,7 @@ export async function enqueueWebhooks(em: EntityManager, event: WebhookEvent, no
       endpointId: endpoint.id,
       eventType: event.type,
       eventId: event.id,
-      payload: event as unknown as Record<string, unknown>,
+      payload: { ...event },
       nextAttemptAt: now,
     });
     created++;
@@ -124,7 +133,9 @@ export function createWebhookDispatcher(opts: DispatcherOptions) {
             if (!res.ok) error = `receiver answered ${res.status}`;
           } catch (err) {
             error =
-              (err as Error).name === 'TimeoutError' ? 'timed out' : `request failed: ${errorMessage(err)}`;
+              isRecord(err) && err.name === 'TimeoutError'
+                ? 'timed out'
+                : `request failed: ${errorMessage(err)}`;
           }
         }
         d.attempts += 1;

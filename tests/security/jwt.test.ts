@@ -11,7 +11,7 @@ import {
   createHttpApp,
   createRedis,
   serve,
-  type AuthState,
+  authOf,
   type RunningServer,
 } from '@faena/platform';
 import { captureLogger, eventually, testStack } from '@faena/platform/testing';
@@ -60,7 +60,7 @@ beforeAll(async () => {
         summary: 'Who the token says I am',
         middleware: [guard.requirePermission('users.read', 'tenant')],
         schemas: { query: Joi.object({}) },
-        handler: async (ctx) => ({ userId: (ctx.state.auth as AuthState).claims.sub }),
+        handler: async (ctx) => ({ userId: authOf(ctx).claims.sub }),
       },
     ],
   });

@@ -4,14 +4,7 @@
  */
 import http from 'node:http';
 import Joi from 'joi';
-import {
-  createAuthGuard,
-  createHttpApp,
-  createLogger,
-  createRedis,
-  serve,
-  type AuthState,
-} from '@faena/platform';
+import { createAuthGuard, createHttpApp, createLogger, createRedis, serve, authOf } from '@faena/platform';
 import { testStack } from '@faena/platform/testing';
 import { signUp, startIdentity } from '../../../services/identity/test/harness.ts';
 
@@ -59,7 +52,7 @@ if (mode === 'bare') {
         schemas: { params: Joi.object({ id: Joi.string().uuid().required() }) },
         handler: async (ctx, input) => ({
           id: input.params.id,
-          userId: (ctx.state.auth as AuthState).claims.sub,
+          userId: authOf(ctx).claims.sub,
         }),
       },
     ],

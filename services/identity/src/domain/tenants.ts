@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { DomainError, runWithContext } from '@faena/platform';
+import { DomainError, isErrnoException, isRecord, runWithContext } from '@faena/platform';
 import { audit } from './audit.ts';
 import { Role, Tenant, User, UserRole } from './entities.ts';
 import { hashPassword } from './passwords.ts';
@@ -19,8 +19,8 @@ export interface SignUpInput {
 }
 
 const isUniqueViolation = (err: unknown) =>
-  (err as { code?: string }).code === '23505' ||
-  (err as { name?: string }).name === 'UniqueConstraintViolationException';
+  (isErrnoException(err) && err.code === '23505') ||
+  (isRecord(err) && err.name === 'UniqueConstraintViolationException');
 
 /** Creates the tenant, its system roles and its owner in one transaction. */
 export async function signUp(

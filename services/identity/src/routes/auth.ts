@@ -76,7 +76,7 @@ function deliver(ctx: Context, deps: IdentityDeps, issued: IssuedSession, status
   const { endsAt, ...session } = issued;
   if (!session.csrfToken) return reply(session, { status });
   const names = cookieNames(deps.cookies.secure);
-  if (deps.cookies.secure) (ctx.cookies as unknown as { secure: boolean }).secure = true;
+  if (deps.cookies.secure) ctx.cookies.secure = true;
   const base = { httpOnly: true, secure: deps.cookies.secure, sameSite: 'strict' as const, overwrite: true };
   // The refresh and CSRF cookies last as long as the session, not a day more.
   const sessionLeft = Math.max(0, endsAt.getTime() - Date.now());
@@ -109,7 +109,7 @@ function deliver(ctx: Context, deps: IdentityDeps, issued: IssuedSession, status
 
 function clearCookies(ctx: Context, deps: IdentityDeps) {
   const names = cookieNames(deps.cookies.secure);
-  if (deps.cookies.secure) (ctx.cookies as unknown as { secure: boolean }).secure = true;
+  if (deps.cookies.secure) ctx.cookies.secure = true;
   for (const [name, path] of [
     [names.access, '/'],
     [names.refresh, names.refreshPath],

@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
-import { Server, type Socket } from 'socket.io';
+import { Server, type DefaultEventsMap, type Socket as IoSocket } from 'socket.io';
 import {
   AUTH_INVALIDATION_CHANNEL,
   DomainError,
@@ -39,7 +39,7 @@ export interface GatewayOptions {
 }
 
 export interface Gateway extends RealtimePublisher {
-  io: Server;
+  io: GatewayServer;
   /** Serves the Socket.IO endpoint on an HTTP server (the API's). */
   attach(server: http.Server): void;
   /** Connected sockets of this replica. */
@@ -50,6 +50,9 @@ export interface Gateway extends RealtimePublisher {
 interface SocketData {
   auth: AuthState;
 }
+/** A socket of this gateway: its data is the AuthState its handshake (or last check) established. */
+type Socket = IoSocket<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, SocketData>;
+type GatewayServer = Server<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, SocketData>;
 
 /** Whether `permission` is granted in `branchId` (or tenant-wide). */
 const holdsIn = (auth: AuthState, permission: string, branchId: string) => {
@@ -92,7 +95,7 @@ type Ack = (
 export function createGateway(opts: GatewayOptions): Gateway {
   const log = opts.logger;
   const blockMs = opts.blockMs ?? 2000;
-  const io = new Server({
+  const io: GatewayServer = new Server({
     path: SOCKET_PATH,
     serveClient: false,
     cors: { origin: opts.corsOrigins ?? [], credentials: true },
@@ -118,7 +121,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     if (!token) return refuse('UNAUTHENTICATED', 'Authentication required');
     opts.guard.authenticate(token).then(
       (auth) => {
-        (socket.data as SocketData).auth = auth;
+        socket.data.auth = auth;
         next();
       },
       (err: unknown) => {
@@ -184,7 +187,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   /** Asks the guard about the socket's token again: ends it, or trims its rooms to its grants. */
   async function recheck(socket: Socket): Promise<void> {
     if (!socket.connected) return;
-    const data = socket.data as SocketData;
+    const data = socket.data;
     let auth: AuthState;
     try {
       // Fresh: this process's guard cache may not have heard the invalidation yet.
@@ -243,7 +246,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   });
 
   io.on('connection', (socket: Socket) => {
-    const { auth } = socket.data as SocketData;
+    const { auth } = socket.data;
     const { tid, sub, sid } = auth.claims;
     void socket.join([rooms.tenant(tid), rooms.user(tid, sub)]);
     index(byTenant, tid, socket);
@@ -262,7 +265,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       const forbidden = () =>
         reply({ ok: false, error: { code: 'FORBIDDEN', message: 'Not allowed in this room' } });
       if (typeof room !== 'string' || !parseRoom(room)) return forbidden();
-      const data = socket.data as SocketData;
+      const data = socket.data;
       opts.guard.authenticate(data.auth.token).then(
         (current) => {
           if (!socket.connected) return;

@@ -190,8 +190,7 @@ export function notifyRoutes(deps: NotificationsDeps): Route[] {
       handler: async (_ctx, input) => {
         const { locale } = input.body;
         const em = currentEm();
-        const settings =
-          (await em.findOne(TenantSettings, {})) ?? em.create(TenantSettings, { locale } as TenantSettings);
+        const settings = (await em.findOne(TenantSettings, {})) ?? em.create(TenantSettings, { locale });
         settings.locale = locale;
         await em.flush();
         return { locale };

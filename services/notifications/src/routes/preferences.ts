@@ -95,7 +95,7 @@ export function preferenceRoutes(deps: NotificationsDeps): Route[] {
                 eventType: item.event,
                 channel: item.channel,
                 enabled: item.enabled,
-              } as Preference),
+              }),
             );
         }
         await em.flush();

@@ -92,7 +92,7 @@ export function webhookRoutes(deps: NotificationsDeps): Route[] {
           description: body.description,
           events: body.events,
           secretSealed: sealSecret(deps.webhookSecretKey, secret),
-        } as WebhookEndpoint);
+        });
         await em.flush();
         return reply(
           { ...endpointView(endpoint), secret },

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { DomainError, decodeCursor, encodeCursor } from '@faena/platform';
+import { DomainError, decodeCursor, encodeCursor, isErrnoException } from '@faena/platform';
 import { uuidv7 } from 'uuidv7';
 import type { AccountKind } from './entities.ts';
 
@@ -7,8 +7,7 @@ import type { AccountKind } from './entities.ts';
 const MAY_GO_NEGATIVE: ReadonlySet<AccountKind> = new Set(['provider_clearing', 'cash_drawer']);
 
 const isCheck = (err: unknown, constraint: string) =>
-  (err as { code?: string }).code === '23514' &&
-  String((err as { message?: string }).message ?? '').includes(constraint);
+  isErrnoException(err) && err.code === '23514' && err.message.includes(constraint);
 
 /**
  * The account of `kind` for `ownerId` (or the platform, when null) in `currency`, created on first

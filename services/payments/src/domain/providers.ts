@@ -30,11 +30,13 @@ export async function saveCredentials(
   provider: string,
   creds: ProviderCredentials,
 ): Promise<void> {
-  const row =
-    (await em.findOne(ProviderAccount, { tenantId, provider })) ??
-    em.create(ProviderAccount, { tenantId, provider } as ProviderAccount);
-  row.accessTokenSealed = seal(secret, PURPOSE, creds.accessToken);
-  row.webhookSecretSealed = seal(secret, PURPOSE, creds.webhookSecret);
+  const sealed = {
+    accessTokenSealed: seal(secret, PURPOSE, creds.accessToken),
+    webhookSecretSealed: seal(secret, PURPOSE, creds.webhookSecret),
+  };
+  const row = await em.findOne(ProviderAccount, { tenantId, provider });
+  if (row) Object.assign(row, sealed);
+  else em.create(ProviderAccount, { tenantId, provider, ...sealed });
   await em.flush();
 }
 

@@ -1,5 +1,4 @@
 import Joi from 'joi';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { DomainError, currentEm, runWithContext, uuid, type Route, defineRoute } from '@faena/platform';
 import { storeProviderNotification } from '../domain/provider-notifications.ts';
 import { credentialsFor } from '../domain/providers.ts';
@@ -74,7 +73,7 @@ export function webhookRoutes(deps: PaymentsDeps): Route[] {
         const body = input.body;
         const dataId = String(input.query['data.id'] ?? body.data.id);
         return runWithContext({ tenantId }, async () => {
-          const em = currentEm() as unknown as EntityManager;
+          const em = currentEm();
           // An unknown endpoint is a 404 the provider stops at; anything else (the database is down)
           // is a 503 the provider retries: a notification is never answered as if it were unknown.
           const creds = await credentialsFor(em, deps.secretKey, tenantId, 'mercadopago').catch(

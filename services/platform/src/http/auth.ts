@@ -117,16 +117,21 @@ function tokenFrom(ctx: Context): { token: string; viaCookie: boolean } | undefi
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** The caller each authenticated request's `ctx.state` belongs to (set by the guard only). */
+const callers = new WeakMap<object, AuthState>();
+/** What the guard established for this request, if it ran. */
+const stateOfRequest = (ctx: { state: object }): AuthState | undefined => callers.get(ctx.state);
+
 /** The caller of a route behind `requireAuth` / `requirePermission` (401 when there is none). */
-export function authOf(ctx: { state: Record<string, unknown> }): AuthState {
-  const auth = ctx.state.auth as AuthState | undefined;
+export function authOf(ctx: { state: object }): AuthState {
+  const auth = stateOfRequest(ctx);
   if (!auth) throw new DomainError('UNAUTHENTICATED', 'Authentication required');
   return auth;
 }
 
 /** Branches in which the authenticated user holds `permission`: `'*'` for all, else a list (maybe empty). */
 export function branchesFor(ctx: Context, permission: string): '*' | string[] {
-  const grants = (ctx.state.auth as AuthState | undefined)?.grants[permission] ?? [];
+  const grants = stateOfRequest(ctx)?.grants[permission] ?? [];
   return grants.includes('*') ? '*' : grants;
 }
 
@@ -217,7 +222,7 @@ export function createAuthGuard(opts: AuthGuardOptions): AuthGuard {
     const hit = verified.get(token);
     if (hit && hit.exp > Date.now() / 1000) return hit.claims;
     if (hit) verified.delete(token);
-    const { payload } = await jwtVerify(token, keys, {
+    const { payload } = await jwtVerify<AccessClaims>(token, keys, {
       issuer: opts.issuer,
       audience: opts.audience,
       algorithms: ['ES256'],
@@ -225,7 +230,7 @@ export function createAuthGuard(opts: AuthGuardOptions): AuthGuard {
       requiredClaims: ['sub', 'tid', 'sid', 'exp', 'iat'],
       clockTolerance: 5,
     });
-    const claims = payload as unknown as AccessClaims;
+    const claims: AccessClaims = payload;
     if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value!);
     verified.set(token, { claims, exp: payload.exp! });
     return claims;
@@ -314,7 +319,7 @@ export function createAuthGuard(opts: AuthGuardOptions): AuthGuard {
 
   /** Verifies the token and loads grants once per request; later guards of the same request reuse it. */
   async function authenticate(ctx: Context): Promise<void> {
-    if (ctx.state.auth) return;
+    if (callers.has(ctx.state)) return;
     const presented = tokenFrom(ctx);
     if (!presented) throw unauthenticated();
     const claims = await claimsOf(presented.token);
@@ -329,7 +334,7 @@ export function createAuthGuard(opts: AuthGuardOptions): AuthGuard {
       }
     }
     const auth = await stateOf(claims, presented.token, false);
-    ctx.state.auth = auth;
+    callers.set(ctx.state, auth);
     setContext({ tenantId: claims.tid, userId: claims.sub, permissions: new Set(Object.keys(auth.grants)) });
   }
 

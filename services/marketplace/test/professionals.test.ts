@@ -67,11 +67,12 @@ describe('profile and KYC', () => {
     const own = await h.agent.get(`${API}/professionals/me`).set(bearer(b.pro.token));
     expect(own.body.data.kyc.status).toBe('pending');
 
+    // Skills written twice (differently spaced) are kept once.
     const patched = await h.agent
       .patch(`${API}/professionals/me`)
       .set(bearer(b.pro.token))
-      .send({ skills: ['calefont'], radiusMeters: 20000 });
-    expect(patched.body.data).toMatchObject({ skills: ['calefont'], radiusMeters: 20000 });
+      .send({ skills: ['calefont', ' calefont\u00a0', 'gas'], radiusMeters: 20000 });
+    expect(patched.body.data).toMatchObject({ skills: ['calefont', 'gas'], radiusMeters: 20000 });
   });
 
   it('uploads KYC documents checked by content, not by name; an operator approves or rejects', async () => {

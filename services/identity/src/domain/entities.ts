@@ -1,3 +1,4 @@
+import type { JWK } from 'jose';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { auditProperties, idProperty, softDeleteProperties, tenantProperty } from '@faena/platform';
 
@@ -134,7 +135,7 @@ export const SigningKey = defineEntity({
   tableName: 'signing_keys',
   properties: {
     kid: p.string().length(64).primary(),
-    publicJwk: p.json<Record<string, unknown>>(),
+    publicJwk: p.json<JWK>(),
     privateJwkEncrypted: p.text().hidden().nullable(),
     createdAt: p
       .datetime()

@@ -9,8 +9,15 @@ import {
   type JWTVerifyGetKey,
   type CryptoKey,
 } from 'jose';
-import { seal, unseal } from '@faena/platform';
+import { parseJsonObject, seal, unseal } from '@faena/platform';
 import { SigningKey } from './entities.ts';
+
+/** An EC JWK imports as a CryptoKey (only symmetric `oct` keys come back as bytes). */
+async function asKey(imported: Promise<CryptoKey | Uint8Array>): Promise<CryptoKey> {
+  const key = await imported;
+  if (key instanceof Uint8Array) throw new Error('expected an asymmetric key');
+  return key;
+}
 
 const ALG = 'ES256';
 
@@ -103,7 +110,7 @@ export function createKeyStore(opts: {
     if (!row) return undefined;
     let key = publicKeys.get(kid);
     if (!key) {
-      key = (await importJWK(row.publicJwk as JWK, ALG)) as CryptoKey;
+      key = await asKey(importJWK(row.publicJwk, ALG));
       publicKeys.set(kid, key);
     }
     return key;
@@ -115,16 +122,18 @@ export function createKeyStore(opts: {
       if (!active?.privateJwkEncrypted) throw new Error('no active signing key');
       let key = privateKeys.get(active.kid);
       if (!key) {
-        key = (await importJWK(
-          JSON.parse(unseal(opts.secret, 'identity-signing-keys', active.privateJwkEncrypted)) as JWK,
-          ALG,
-        )) as CryptoKey;
+        key = await asKey(
+          importJWK(
+            parseJsonObject(unseal(opts.secret, 'identity-signing-keys', active.privateJwkEncrypted)),
+            ALG,
+          ),
+        );
         privateKeys.set(active.kid, key);
       }
       return { kid: active.kid, key };
     },
     async jwks() {
-      return { keys: verifying(await rows()).map((k) => k.publicJwk as JWK) };
+      return { keys: verifying(await rows()).map((k) => k.publicJwk) };
     },
     async rotate() {
       const em = opts.em().fork();

@@ -44,7 +44,12 @@ const profileFields = {
   displayName: Joi.string().trim().min(2).max(120),
   bio: Joi.string().max(4000).allow(''),
   categories: Joi.array().items(slug).max(10).unique(),
-  skills: Joi.array().items(Joi.string().trim().min(1).max(60)).max(30).unique(),
+  // Skills are trimmed, so two written differently may be the same: kept once, in order (refusing
+  // them would refuse input the document calls valid: it cannot say "unique after trimming").
+  skills: Joi.array()
+    .items(Joi.string().trim().min(1).max(60))
+    .max(30)
+    .custom((skills: string[]) => [...new Set(skills)]),
   location,
   radiusMeters: Joi.number().integer().min(100).max(500_000),
 };

@@ -1,5 +1,13 @@
 import Joi from 'joi';
-import { DomainError, currentEm, runWithContext, uuid, type Route, defineRoute } from '@faena/platform';
+import {
+  DomainError,
+  PRINTABLE_ASCII,
+  currentEm,
+  runWithContext,
+  uuid,
+  type Route,
+  defineRoute,
+} from '@faena/platform';
 import { storeProviderNotification } from '../domain/provider-notifications.ts';
 import { credentialsFor } from '../domain/providers.ts';
 import { verifyWebhook } from '../providers/webhook.ts';
@@ -22,6 +30,9 @@ const unavailable = (err: unknown) =>
         headers: { 'Retry-After': '5' },
       });
 
+/** Text MercadoPago sends (ids, types, dates, versions): printable ASCII, so its length is the same for every client. */
+const mpText = (max: number) => Joi.string().max(max).pattern(PRINTABLE_ASCII);
+
 export function webhookRoutes(deps: PaymentsDeps): Route[] {
   return [
     defineRoute({
@@ -36,10 +47,10 @@ export function webhookRoutes(deps: PaymentsDeps): Route[] {
         }),
         params: Joi.object<{ tenantId: string }>({ tenantId: uuid.required() }),
         query: Joi.object<{ 'data.id'?: string; type?: string; topic?: string; id?: string }>({
-          'data.id': Joi.string().max(64),
-          type: Joi.string().max(64),
-          topic: Joi.string().max(64),
-          id: Joi.string().max(128),
+          'data.id': mpText(64),
+          type: mpText(64),
+          topic: mpText(64),
+          id: mpText(128),
         }),
         // MercadoPago's notification (webhooks v1). Documented closed (the fields we read) while
         // anything it adds over time is accepted and dropped (stripUnknown): what is stored is what
@@ -54,14 +65,14 @@ export function webhookRoutes(deps: PaymentsDeps): Route[] {
           user_id?: string | number;
           data: { id: string | number };
         }>({
-          id: Joi.alternatives(Joi.string().max(128), providerNumber).required(),
-          type: Joi.string().max(64).required(),
-          action: Joi.string().max(64),
-          api_version: Joi.string().max(16),
-          date_created: Joi.string().max(64),
+          id: Joi.alternatives(mpText(128), providerNumber).required(),
+          type: mpText(64).required(),
+          action: mpText(64),
+          api_version: mpText(16),
+          date_created: mpText(64),
           live_mode: Joi.boolean(),
-          user_id: Joi.alternatives(Joi.string().max(64), providerNumber),
-          data: Joi.object({ id: Joi.alternatives(Joi.string().max(64), providerNumber).required() })
+          user_id: Joi.alternatives(mpText(64), providerNumber),
+          data: Joi.object({ id: Joi.alternatives(mpText(64), providerNumber).required() })
             .options({ stripUnknown: true })
             .required(),
         })

@@ -2,7 +2,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { Context, Middleware } from 'koa';
+import Joi from 'joi';
 import { setContext } from '../context.ts';
+import { isRecord } from '../guards.ts';
 import { documented } from './documented.ts';
 import { DomainError } from './errors.ts';
 
@@ -93,6 +95,19 @@ export interface AuthGuard {
   close(): Promise<void>;
 }
 
+/** Grants as identity writes them (cached in Redis, answered by `/auth/session`): checked when read back. */
+const grantsSchema = Joi.object<Grants>().pattern(Joi.string(), Joi.array().items(Joi.string()));
+/** identity's `GET /auth/session` answer. */
+const sessionAnswer = Joi.object<{ data: AuthSnapshot }>({
+  data: Joi.object<AuthSnapshot>({
+    tenantStatus: Joi.string().valid('active', 'suspended').required(),
+    version: Joi.number().integer().required(),
+    grants: grantsSchema.allow(null).required(),
+  })
+    .unknown()
+    .required(),
+}).unknown();
+
 const SNAPSHOT_SCRIPT = `
 if redis.call('EXISTS', KEYS[2]) == 1 then return {'revoked', '0', false} end
 local t = redis.call('HMGET', KEYS[1], 'status', 'version')
@@ -169,12 +184,14 @@ export function branchFilter(ctx: Context, permission: string, field = 'branchId
 /** The branch a request names where `scope` says (undefined: none, or not a string — validation answers that). */
 function namedBranch(ctx: Context, scope: BranchScope): string | undefined {
   if (typeof scope === 'string') return undefined;
+  const params: unknown = ctx.params;
+  const body: unknown = ctx.request.body;
   const value =
     'param' in scope
-      ? (ctx.params as Record<string, unknown> | undefined)?.[scope.param]
+      ? isRecord(params) && params[scope.param]
       : 'query' in scope
         ? ctx.query[scope.query]
-        : (ctx.request.body as Record<string, unknown> | undefined)?.[scope.body];
+        : isRecord(body) && body[scope.body];
   return typeof value === 'string' ? value : undefined;
 }
 
@@ -212,7 +229,7 @@ export function createAuthGuard(opts: AuthGuardOptions): AuthGuard {
       });
       if (res.status === 401) throw unauthenticated();
       if (!res.ok) throw new Error(`identity answered ${res.status} resolving a session`);
-      return ((await res.json()) as { data: AuthSnapshot }).data;
+      return Joi.attempt(await res.json(), sessionAnswer).data;
     });
 
   // Verified tokens, so each one costs one ES256 verification per process (bounded, dropped at expiry).
@@ -281,7 +298,8 @@ export function createAuthGuard(opts: AuthGuardOptions): AuthGuard {
       authKeys.revokedSession(claims.sid),
       `auth:grants:${claims.tid}:${claims.sub}:`,
     )) as [string, string, string | null | false] | null;
-    if (cached && cached[2]) return { status: cached[0], grants: JSON.parse(cached[2]) as Grants | null };
+    if (cached && cached[2])
+      return { status: cached[0], grants: Joi.attempt(JSON.parse(cached[2]), grantsSchema.allow(null)) };
     if (cached && (cached[0] === 'suspended' || cached[0] === 'revoked'))
       return { status: cached[0], grants: null };
     const fresh = await resolve(claims, token);

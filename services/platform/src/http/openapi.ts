@@ -1,12 +1,23 @@
 import type Joi from 'joi';
 import joiToJson from 'joi-to-json';
 import type { HttpAppOptions } from './app.ts';
+import { isRecord } from '../guards.ts';
 import { docsOf } from './documented.ts';
 
 type JsonSchema = Record<string, unknown>;
 
 // The package is CommonJS (`module.exports = parse`) but its typings declare an ES default export.
 const parse = joiToJson as unknown as (schema: Joi.Schema, mode: 'open-api') => JsonSchema;
+/** A schema's sub-schemas as JSON objects (what joi-to-json writes there), or none. */
+const schemaAt = (value: unknown): JsonSchema | undefined => (isRecord(value) ? value : undefined);
+const schemasIn = (value: unknown): Record<string, JsonSchema> =>
+  Object.fromEntries(
+    Object.entries(schemaAt(value) ?? {}).flatMap(([k, v]) => (isRecord(v) ? [[k, v]] : [])),
+  );
+const schemaList = (value: unknown): JsonSchema[] => (Array.isArray(value) ? value.filter(isRecord) : []);
+const stringList = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+
 /** `request`: what the API accepts (joi's own strictness added); `response`: what it answers. */
 type Direction = 'request' | 'response';
 const toSchema = (schema: Joi.Schema, direction: Direction = 'request'): JsonSchema =>
@@ -52,10 +63,13 @@ function refine(d: JoiDescription, json: JsonSchema): JsonSchema {
     const listed = d.metas?.find((m) => m.enum)?.enum;
     if (listed) json.enum = listed;
     if (!d.allow?.includes('') && json.minLength === undefined && !json.enum) json.minLength = 1;
-    const schemes = (rule('uri')?.args?.options as { scheme?: string[] } | undefined)?.scheme;
-    if (schemes && !json.pattern) json.pattern = `^(${schemes.join('|')}):`;
+    const schemes = stringList(schemaAt(rule('uri')?.args?.options)?.scheme);
+    if (schemes.length && !json.pattern) json.pattern = `^(${schemes.join('|')}):`;
     if (!json.pattern && !json.enum && !json.format) {
-      const limit = (name: string) => rule(name)?.args?.limit as number | undefined;
+      const limit = (name: string) => {
+        const value: unknown = rule(name)?.args?.limit;
+        return typeof value === 'number' ? value : undefined;
+      };
       const trim = !!rule('trim');
       json.pattern = stringPattern(trim, limit('min') ?? (d.allow?.includes('') ? 0 : 1), limit('max'));
       // Joi counts length after trimming; the pattern says it, the raw length must not.
@@ -68,13 +82,14 @@ function refine(d: JoiDescription, json: JsonSchema): JsonSchema {
   if (d.type === 'object') {
     const min = rule('min')?.args?.limit;
     if (typeof min === 'number') json.minProperties = min;
-    const props = json.properties as Record<string, JsonSchema> | undefined;
-    for (const [k, sub] of Object.entries(d.keys ?? {})) if (props?.[k]) refine(sub, props[k]);
+    const props = schemasIn(json.properties);
+    for (const [k, sub] of Object.entries(d.keys ?? {})) if (props[k]) refine(sub, props[k]);
   }
-  if (d.type === 'array' && d.items?.[0] && json.items) refine(d.items[0], json.items as JsonSchema);
+  const items = schemaAt(json.items);
+  if (d.type === 'array' && d.items?.[0] && items) refine(d.items[0], items);
   if (d.type === 'alternatives') {
-    const options = (json.anyOf ?? json.oneOf) as JsonSchema[] | undefined;
-    d.matches?.forEach((m, i) => m.schema && options?.[i] && refine(m.schema, options[i]));
+    const options = schemaList(json.anyOf ?? json.oneOf);
+    d.matches?.forEach((m, i) => m.schema && options[i] && refine(m.schema, options[i]));
   }
   return json;
 }
@@ -82,11 +97,12 @@ function refine(d: JoiDescription, json: JsonSchema): JsonSchema {
 /** Turns an object schema's keys into OpenAPI parameters (`in: path|query|header`). */
 function parameters(where: 'path' | 'query' | 'header', schema: Joi.ObjectSchema | undefined): JsonSchema[] {
   if (!schema) return [];
-  const json = toSchema(schema) as { properties?: Record<string, JsonSchema>; required?: string[] };
-  return Object.entries(json.properties ?? {}).map(([name, s]) => ({
+  const json = toSchema(schema);
+  const required = stringList(json.required);
+  return Object.entries(schemasIn(json.properties)).map(([name, s]) => ({
     name,
     in: where,
-    required: where === 'path' || (json.required ?? []).includes(name),
+    required: where === 'path' || required.includes(name),
     schema: s,
     ...(typeof s.description === 'string' && { description: s.description }),
   }));
@@ -178,7 +194,7 @@ export function buildOpenApi(
       };
     const upload = r.schemas?.multipart;
     if (upload) {
-      const fields = toSchema(upload.fields) as { properties?: JsonSchema; required?: string[] };
+      const fields = toSchema(upload.fields);
       const file = { type: 'string', format: 'binary' };
       op.requestBody = {
         required: true,
@@ -187,14 +203,14 @@ export function buildOpenApi(
             schema: {
               type: 'object',
               properties: {
-                ...fields.properties,
+                ...schemasIn(fields.properties),
                 [upload.file]:
                   (upload.maxFiles ?? 1) > 1
                     ? { type: 'array', items: file, minItems: 1, maxItems: upload.maxFiles }
                     : file,
               },
               additionalProperties: false,
-              required: [...(fields.required ?? []), upload.file],
+              required: [...stringList(fields.required), upload.file],
             },
           },
         },

@@ -1,3 +1,4 @@
+import { isRecord } from '../guards.ts';
 import { errorMessage } from '../logger.ts';
 import type Joi from 'joi';
 import { bodyParser } from '@koa/bodyparser';
@@ -170,6 +171,21 @@ function errorFromKoa(err: {
 }
 
 /**
+ * A body the parser could not read, as the caller's error: its own status when it has one (413,
+ * 415, malformed JSON), 415 UNSUPPORTED_ENCODING for a Content-Encoding it does not decode, and
+ * 400 INVALID_ENCODING when the bytes are not what the Content-Encoding says (zlib and brotli
+ * throw plain errors, which would otherwise be a 500).
+ */
+function bodyError(raw: unknown): unknown {
+  const err = isRecord(raw) ? raw : {};
+  const message = typeof err.message === 'string' ? err.message : '';
+  if (err.status === 415 && /content-encoding/i.test(message))
+    return new DomainError('UNSUPPORTED_ENCODING', message.slice(0, 200));
+  if (typeof err.status === 'number' || typeof err.statusCode === 'number') return raw;
+  return new DomainError('INVALID_ENCODING', 'Request body does not match its Content-Encoding');
+}
+
+/**
  * The Koa app every Faena service serves: correlation id, request log, error envelope, security
  * headers, CORS allow-list, body limit, validated routes, health, metrics and OpenAPI.
  */
@@ -241,7 +257,16 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
       exposeHeaders: ['X-Correlation-ID', 'Retry-After', 'Idempotent-Replayed'],
     }),
   );
-  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: opts.bodyLimit ?? '1mb', encoding: 'utf-8' }));
+  app.use(
+    bodyParser({
+      enableTypes: ['json'],
+      jsonLimit: opts.bodyLimit ?? '1mb',
+      encoding: 'utf-8',
+      onError: (err) => {
+        throw bodyError(err);
+      },
+    }),
+  );
   for (const m of opts.middleware ?? []) app.use(m);
 
   // Health and metrics live outside the versioned API, where probes and Prometheus look.

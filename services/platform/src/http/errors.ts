@@ -5,6 +5,12 @@
 export const ERROR_STATUS = {
   VALIDATION_FAILED: 400,
   INVALID_JSON: 400,
+  // Text PostgreSQL cannot store faithfully: NUL, or UTF-16 that is not well formed (a lone surrogate).
+  INVALID_TEXT: 400,
+  // A cursor the API did not issue (forged, garbled, truncated).
+  INVALID_CURSOR: 400,
+  // A body whose bytes are not what its Content-Encoding says (plain JSON sent as gzip).
+  INVALID_ENCODING: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   KYC_NOT_APPROVED: 403,
@@ -23,10 +29,12 @@ export const ERROR_STATUS = {
   IDEMPOTENCY_REQUEST_IN_PROGRESS: 409,
   INVALID_STATE_TRANSITION: 409,
   OFFER_EXPIRED: 409,
+  OFFER_CHANGED: 409,
   DEAL_EXISTS: 409,
   ALREADY_EXISTS: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  UNSUPPORTED_ENCODING: 415,
   INSUFFICIENT_BALANCE: 422,
   TEMPLATE_VARIABLE_MISSING: 422,
   REFUND_EXCEEDS_CAPTURED: 422,
@@ -38,6 +46,10 @@ export const ERROR_STATUS = {
   PAYEE_REQUIRED: 422,
   PREFERENCE_NOT_ALLOWED: 422,
   PROVIDER_REFUSED: 422,
+  // A tenant-given URL the outbound guard refuses (not https, or a private/loopback/… destination).
+  URL_NOT_ALLOWED: 422,
+  // A tenant at its cap of webhook endpoints.
+  WEBHOOK_ENDPOINT_LIMIT: 422,
   INVALID_SIGNATURE: 401,
   RATE_LIMITED: 429,
   INTERNAL_ERROR: 500,

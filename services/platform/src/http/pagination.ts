@@ -20,10 +20,11 @@ export interface Cursor {
 
 export const encodeCursor = (c: Cursor): string => Buffer.from(JSON.stringify(c)).toString('base64url');
 
+/** A cursor the API did not issue (forged, garbled, truncated, or of another list's sort). */
 const invalidCursor = () =>
-  new DomainError('VALIDATION_FAILED', 'cursor is not valid', { field: 'query.cursor' });
+  new DomainError('INVALID_CURSOR', 'cursor is not one this API issued', { field: 'query.cursor' });
 
-/** The sort value of a cursor over a numeric column (distance, rating): a finite number or a 400. */
+/** The sort value of a cursor over a numeric column (distance, rating): a finite number or 400 INVALID_CURSOR. */
 export function numericAfter(c: Cursor): number {
   const n = Number(c.after);
   if (!Number.isFinite(n)) throw invalidCursor();
@@ -34,8 +35,8 @@ export function decodeCursor(raw: string | undefined): Cursor | undefined {
   if (!raw) return undefined;
   try {
     const c: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    // Only what the API issues: every list keys its rows by UUID, so a forged id is a 400, never a
-    // database error.
+    // Only what the API issues: every list keys its rows by UUID, so a forged id is 400
+    // INVALID_CURSOR, never a database error.
     if (
       isRecord(c) &&
       typeof c.id === 'string' &&

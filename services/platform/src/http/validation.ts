@@ -38,20 +38,27 @@ export interface ValidatedInput {
 }
 
 /**
- * Paths of the strings (values or keys) in `value` that hold a NUL character: PostgreSQL text and
- * jsonb cannot store one, so input carrying it is refused up front (the OpenAPI document says so
- * with a pattern on every string, see openapi.ts).
+ * Whether PostgreSQL can store `s` as given: no NUL (text and jsonb cannot hold one) and well-formed
+ * UTF-16 (a lone surrogate, `"\ud800"`, has no UTF-8 form: text would silently store U+FFFD, jsonb
+ * refuses its `\ud800` escape). Paired surrogates (emoji) are fine.
  */
-function nulPaths(value: unknown, path: string[], out: string[][] = []): string[][] {
+export const isStorableText = (s: string): boolean => !s.includes('\u0000') && s.isWellFormed();
+
+/**
+ * Paths of the strings (values or keys) in `value` that are not storable text (`isStorableText`),
+ * so input carrying one is refused up front (the OpenAPI document says so for NUL with a pattern on
+ * every string, see openapi.ts).
+ */
+function badTextPaths(value: unknown, path: string[], out: string[][] = []): string[][] {
   if (out.length >= 10) return out;
   if (typeof value === 'string') {
-    if (value.includes('\u0000')) out.push(path);
+    if (!isStorableText(value)) out.push(path);
   } else if (Array.isArray(value)) {
-    value.forEach((v, i) => nulPaths(v, [...path, String(i)], out));
+    value.forEach((v, i) => badTextPaths(v, [...path, String(i)], out));
   } else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
-      if (k.includes('\u0000')) out.push([...path, k]);
-      nulPaths(v, [...path, k], out);
+      if (!isStorableText(k)) out.push([...path, k]);
+      badTextPaths(v, [...path, k], out);
     }
   }
   return out;
@@ -63,7 +70,8 @@ export type CheckedPart<T> = { ok: true; value: T } | { ok: false; items: ErrorI
 /**
  * One part of a request (`params`, `query`, `body`; a multipart upload's fields) checked against its
  * schema: the value as converted, or one error item per problem (`field` = part + path). Strings
- * holding NUL are refused on what validation kept (keys a schema strips are ignored extras).
+ * holding NUL or a lone surrogate are refused (400 INVALID_TEXT) on what validation kept (keys a
+ * schema strips are ignored extras).
  */
 export function checkPart<T>(schema: Joi.Schema<T>, raw: unknown, part: string): CheckedPart<T> {
   const result = schema.validate(raw, OPTIONS);
@@ -76,13 +84,13 @@ export function checkPart<T>(schema: Joi.Schema<T>, raw: unknown, part: string):
         field: [part, ...d.path].join('.'),
       })),
     };
-  const nul = nulPaths(result.value, [part]);
-  if (nul.length)
+  const bad = badTextPaths(result.value, [part]);
+  if (bad.length)
     return {
       ok: false,
-      items: nul.map((at) => ({
-        code: 'VALIDATION_FAILED',
-        message: 'must not contain NUL characters',
+      items: bad.map((at) => ({
+        code: 'INVALID_TEXT',
+        message: 'must be well-formed text without NUL characters or lone surrogates',
         field: at.join('.'),
       })),
     };
@@ -90,8 +98,8 @@ export function checkPart<T>(schema: Joi.Schema<T>, raw: unknown, part: string):
 }
 
 /**
- * Validates params, query and body together and reports every problem at once
- * (400 VALIDATION_FAILED, one item per field); unknown fields are rejected.
+ * Validates params, query and body together and reports every problem at once (400, one item per
+ * field: VALIDATION_FAILED, or INVALID_TEXT for NUL and lone surrogates); unknown fields are rejected.
  */
 export function validate(schemas: RouteSchemas): Middleware {
   return async (ctx, next) => {
@@ -109,7 +117,12 @@ export function validate(schemas: RouteSchemas): Middleware {
       query: check<Record<string, unknown>>('query', schemas.query, ctx.query ?? {}, {}),
       body: check<unknown>('body', schemas.body, ctx.request.body, undefined),
     };
-    if (items.length) throw new DomainError('VALIDATION_FAILED', 'Request validation failed', { items });
+    if (items.length)
+      throw new DomainError(
+        items.every((i) => i.code === 'INVALID_TEXT') ? 'INVALID_TEXT' : 'VALIDATION_FAILED',
+        'Request validation failed',
+        { items },
+      );
     ctx.state.input = input;
     await next();
   };

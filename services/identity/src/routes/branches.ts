@@ -2,6 +2,7 @@ import Joi from 'joi';
 import {
   authOf,
   branchFilter,
+  containsPattern,
   currentEm,
   findPage,
   notFound,
@@ -53,7 +54,10 @@ export function branchRoutes({ guard, redis }: IdentityDeps): Route[] {
         const { items, meta } = await findPage(
           currentEm(),
           Branch,
-          { ...branchFilter(ctx, 'branches.read', 'id'), ...(q.q && { name: { $ilike: `%${q.q}%` } }) },
+          {
+            ...branchFilter(ctx, 'branches.read', 'id'),
+            ...(q.q && { name: { $ilike: containsPattern(q.q) } }),
+          },
           q,
         );
         return reply(items.map(presentBranch), { meta });

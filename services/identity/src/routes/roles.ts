@@ -3,6 +3,7 @@ import {
   ALL_PERMISSIONS,
   DomainError,
   PERMISSION_CATALOG,
+  containsPattern,
   currentEm,
   expandPermission,
   findPage,
@@ -131,7 +132,7 @@ export function roleRoutes(deps: IdentityDeps): Route[] {
         const q = input.query;
         const where = {
           ...(q.system !== undefined && { system: q.system }),
-          ...(q.q && { name: { $ilike: `%${q.q}%` } }),
+          ...(q.q && { name: { $ilike: containsPattern(q.q) } }),
         };
         const { items, meta } = await findPage(currentEm(), Role, where, q);
         return reply(items.map(presentRole), { meta });

@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import {
   DomainError,
   asSystem,
+  containsPattern,
   currentEm,
   findPage,
   reply,
@@ -111,7 +112,9 @@ export function tenantRoutes(deps: IdentityDeps): Route[] {
         const where = {
           ...(q.status && { status: q.status }),
           ...(q.kind && { kind: q.kind }),
-          ...(q.q && { $or: [{ name: { $ilike: `%${q.q}%` } }, { slug: { $ilike: `%${q.q}%` } }] }),
+          ...(q.q && {
+            $or: [{ name: { $ilike: containsPattern(q.q) } }, { slug: { $ilike: containsPattern(q.q) } }],
+          }),
         };
         const { items, meta } = await findPage(currentEm(), Tenant, where as object, q);
         return reply(items.map(presentTenant), { meta });

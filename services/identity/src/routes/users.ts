@@ -1,5 +1,13 @@
 import Joi from 'joi';
-import { currentEm, findPage, reply, type Route, defineRoute, authOf } from '@faena/platform';
+import {
+  containsPattern,
+  currentEm,
+  findPage,
+  reply,
+  type Route,
+  defineRoute,
+  authOf,
+} from '@faena/platform';
 import { bumpPermissionVersion } from '../domain/access.ts';
 import { audit } from '../domain/audit.ts';
 import { User, UserRole } from '../domain/entities.ts';
@@ -71,7 +79,11 @@ export function userRoutes(deps: IdentityDeps): Route[] {
         const em = currentEm();
         const where: Record<string, unknown> = {};
         if (q.status) where.status = q.status;
-        if (q.q) where.$or = [{ email: { $ilike: `%${q.q}%` } }, { name: { $ilike: `%${q.q}%` } }];
+        if (q.q)
+          where.$or = [
+            { email: { $ilike: containsPattern(q.q) } },
+            { name: { $ilike: containsPattern(q.q) } },
+          ];
         if (q.roleId || q.branchId) {
           const holders = await em.find(UserRole, {
             ...(q.roleId && { roleId: q.roleId }),

@@ -98,11 +98,19 @@ export function mercadoPagoProvider(opts: {
       throw new ProviderError(`provider answered ${route} with ${answer.error.message}`, res.status);
     return answer.value;
   };
+  /** A provider's amount in minor units, exactly; an amount the currency cannot hold is the provider's error. */
+  const minorOf = (amount: number, currency: string, what: string): bigint => {
+    try {
+      return toMinor(amount, currency);
+    } catch (err) {
+      throw new ProviderError(`provider answered ${what} with an inexact amount: ${errorMessage(err)}`, 502);
+    }
+  };
   const map = (p: MpPayment): ProviderPayment => ({
     id: String(p.id),
     status: p.status,
     ...(p.status_detail !== undefined && { statusDetail: p.status_detail }),
-    amount: toMinor(p.transaction_amount, p.currency_id),
+    amount: minorOf(p.transaction_amount, p.currency_id, 'a payment'),
     currency: p.currency_id,
     externalReference: p.external_reference ?? null,
     checkoutUrl: p.point_of_interaction?.transaction_data?.ticket_url ?? null,
@@ -141,7 +149,7 @@ export function mercadoPagoProvider(opts: {
         { amount: toDecimal(amount, currency) },
         idempotencyKey,
       );
-      return { id: String(r.id), amount: toMinor(r.amount, currency) };
+      return { id: String(r.id), amount: minorOf(r.amount, currency, 'a refund') };
     },
   };
 }

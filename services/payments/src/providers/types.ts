@@ -1,4 +1,4 @@
-import { currencyDigits } from '@faena/platform/money';
+import { decimalToMinor, minorToDecimalNumber } from '@faena/platform/money';
 
 /** What Faena needs from a payment provider; MercadoPago and the sandbox speak the same API. */
 export interface ProviderCredentials {
@@ -59,10 +59,15 @@ export interface PaymentProvider {
   ): Promise<{ id: string; amount: bigint }>;
 }
 
-/** Minor units → the decimal amount providers expect (1999n ARS → 19.99). */
-export const toDecimal = (minor: bigint, currency: string): number =>
-  Number(minor) / 10 ** currencyDigits(currency);
+/**
+ * Minor units → the decimal amount providers expect as a JSON number (1999n ARS → 19.99), from the
+ * exact decimal text (platform money.ts); an amount a double cannot hold exactly throws.
+ */
+export const toDecimal = (minor: bigint, currency: string): number => minorToDecimalNumber(minor, currency);
 
-/** Decimal amount from a provider → minor units, rounding half away from zero. */
-export const toMinor = (decimal: number, currency: string): bigint =>
-  BigInt(Math.round(decimal * 10 ** currencyDigits(currency)));
+/**
+ * A provider's decimal amount (JSON number or text) → minor units, exactly: more decimals than the
+ * currency has, or a number that is not exact, throws instead of rounding.
+ */
+export const toMinor = (decimal: number | string, currency: string): bigint =>
+  decimalToMinor(decimal, currency);

@@ -3,6 +3,7 @@
  * external assets, where a payer "pays" a pending payment with a test cardholder name or declines
  * it. Every value put in the page is escaped.
  */
+import { currencyDigits } from '@faena/platform/money';
 import { TEST_NAMES } from './outcomes.ts';
 import type { SandboxPayment } from './store.ts';
 
@@ -15,12 +16,17 @@ const ENTITIES: Record<string, string> = {
 };
 export const escapeHtml = (v: unknown): string => String(v).replace(/[&<>"']/g, (c) => ENTITIES[c]!);
 
-/** `150.000 CLP`, `1.999,50 ARS`: the amount with its currency's digits (Intl). */
+/** `150.000 CLP`, `1.999,50 ARS`: the amount with its currency's ISO 4217 digits (not Intl's: COP). */
 export function formatAmount(amount: number, currency: string): string {
   try {
-    return new Intl.NumberFormat('es', { style: 'currency', currency, currencyDisplay: 'code' }).format(
-      amount,
-    );
+    const digits = currencyDigits(currency);
+    return new Intl.NumberFormat('es', {
+      style: 'currency',
+      currency,
+      currencyDisplay: 'code',
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    }).format(amount);
   } catch {
     return `${amount} ${currency}`; // not an ISO 4217 code
   }

@@ -4,13 +4,30 @@
  * stored (store.save) before it is answered or notified.
  */
 import { isRecord } from '@faena/platform';
+import { decimalToMinor, isCurrency, minorToDecimalNumber } from '@faena/platform/money';
 import { HttpError } from './http.ts';
 import { WAITING, outcomeOf, payerFirstName, type Outcome, type Resolution } from './outcomes.ts';
 import type { SandboxPayment, SandboxRefund, SandboxStore } from './store.ts';
 import type { Notifier } from './webhooks.ts';
 
 const text = (v: unknown, fallback: string) => (typeof v === 'string' ? v : fallback);
-const refundedOf = (p: SandboxPayment) => p.refunds.reduce((s, r) => s + r.amount, 0);
+
+/**
+ * A decimal amount of the API (JSON number or text) in exact minor units, through the same helpers
+ * as the adapter (platform money.ts): no floating-point sums, more decimals than the currency has is
+ * a 400 as a strict provider answers it.
+ */
+function minorOf(value: unknown, currency: string, field: string): bigint {
+  try {
+    if (typeof value === 'number' || typeof value === 'string') return decimalToMinor(value, currency);
+  } catch {
+    // answered below
+  }
+  throw new HttpError(400, `${field} must be a decimal amount in ${currency}'s minor unit`);
+}
+const paidOf = (p: SandboxPayment) => decimalToMinor(p.transaction_amount, p.currency_id);
+const refundedOf = (p: SandboxPayment) =>
+  p.refunds.reduce((s, r) => s + decimalToMinor(r.amount, p.currency_id), 0n);
 
 export function sandboxPayments(ctx: {
   store: SandboxStore;
@@ -28,7 +45,7 @@ export function sandboxPayments(ctx: {
     const { accessToken: _t, ...rest } = p;
     return {
       ...rest,
-      transaction_amount_refunded: refundedOf(p),
+      transaction_amount_refunded: minorToDecimalNumber(refundedOf(p), p.currency_id),
       point_of_interaction: {
         transaction_data: { ticket_url: `${ctx.baseUrl()}/sandbox/checkout/${p.id}` },
       },
@@ -52,9 +69,12 @@ export function sandboxPayments(ctx: {
     create(token: string, body: Record<string, unknown>, key: string | undefined) {
       const seen = key ? store.payments.get(store.idempotency.get(`${token}:${key}`) ?? -1) : undefined;
       if (seen) return view(seen);
-      const amount = Number(body.transaction_amount);
-      if (!Number.isFinite(amount) || amount <= 0)
-        throw new HttpError(400, 'transaction_amount must be positive');
+      const currency = text(body.currency_id, 'ARS');
+      if (!isCurrency(currency)) throw new HttpError(400, 'currency_id must be an ISO 4217 currency');
+      const minor = minorOf(body.transaction_amount, currency, 'transaction_amount');
+      if (minor <= 0n) throw new HttpError(400, 'transaction_amount must be positive');
+      // Stored (and answered) as the JSON number MercadoPago answers, made from the exact decimal.
+      const amount = minorToDecimalNumber(minor, currency);
       const r = outcomeOf(body, ctx.defaultOutcome);
       const payer = isRecord(body.payer) ? body.payer : {};
       const at = iso();
@@ -64,7 +84,7 @@ export function sandboxPayments(ctx: {
         status: r.status,
         status_detail: r.status_detail,
         transaction_amount: amount,
-        currency_id: text(body.currency_id, 'ARS'),
+        currency_id: currency,
         description: text(body.description, ''),
         external_reference: typeof body.external_reference === 'string' ? body.external_reference : null,
         notification_url: typeof body.notification_url === 'string' ? body.notification_url : null,
@@ -96,14 +116,18 @@ export function sandboxPayments(ctx: {
       const seen = k ? p.refunds.find((r) => r.id === store.idempotency.get(k)) : undefined;
       if (seen) return seen;
       const refunded = refundedOf(p);
-      const left = p.transaction_amount - refunded;
-      const amount = body.amount === undefined ? left : Number(body.amount);
-      if (p.status !== 'approved' || !Number.isFinite(amount) || amount <= 0 || amount > left + 1e-9)
+      const left = paidOf(p) - refunded;
+      const amount = body.amount === undefined ? left : minorOf(body.amount, p.currency_id, 'amount');
+      if (p.status !== 'approved' || amount <= 0n || amount > left)
         throw new HttpError(400, 'invalid refund');
-      const r: SandboxRefund = { id: store.newId(), amount, date_created: iso() };
+      const r: SandboxRefund = {
+        id: store.newId(),
+        amount: minorToDecimalNumber(amount, p.currency_id),
+        date_created: iso(),
+      };
       p.refunds.push(r);
       if (k) store.idempotency.set(k, r.id);
-      const full = Math.abs(refunded + amount - p.transaction_amount) < 1e-9;
+      const full = amount === left;
       p.status = full ? 'refunded' : 'approved';
       p.status_detail = full ? 'refunded' : 'partially_refunded';
       p.date_last_updated = iso();

@@ -5,6 +5,8 @@ import {
   databaseConfigSchema,
   httpConfigSchema,
   redisConfigSchema,
+  outboundGuardConfigSchema,
+  type OutboundGuardConfig,
   temporalConfigSchema,
   workerConfigSchema,
   type AuthConfig,
@@ -37,6 +39,14 @@ const shared = {
     .min(1)
     .default(6 * 3600),
   WEBHOOK_TIMEOUT_MS: Joi.number().integer().min(100).default(5000),
+  WEBHOOK_MAX_ENDPOINTS: Joi.number()
+    .integer()
+    .min(1)
+    .max(1000)
+    .default(20)
+    .description('webhook endpoints a business may register'),
+  // Where webhooks may go (TENANT_URL_ALLOW_HTTP, TENANT_URL_DENY_CIDRS, TENANT_URL_ALLOW_CIDRS).
+  ...outboundGuardConfigSchema,
   REALTIME_STREAM: Joi.string()
     .default('faena:realtime')
     .description('prefix of the Redis streams of the gateway'),
@@ -63,7 +73,7 @@ export const notificationsWorkerConfigSchema = baseConfigSchema.keys({
 });
 
 /** What both processes read. */
-export interface SharedConfig extends BaseConfig, DatabaseConfig, RedisConfig {
+export interface SharedConfig extends BaseConfig, DatabaseConfig, RedisConfig, OutboundGuardConfig {
   SMTP_HOST: string;
   SMTP_PORT: number;
   SMTP_SECURE: boolean;
@@ -76,6 +86,7 @@ export interface SharedConfig extends BaseConfig, DatabaseConfig, RedisConfig {
   WEBHOOK_BASE_DELAY_SECONDS: number;
   WEBHOOK_MAX_DELAY_SECONDS: number;
   WEBHOOK_TIMEOUT_MS: number;
+  WEBHOOK_MAX_ENDPOINTS: number;
   REALTIME_STREAM: string;
 }
 

@@ -1,4 +1,4 @@
-import type { AuthGuard, Logger, Orm, Redis } from '@faena/platform';
+import type { AuthGuard, Logger, Orm, OutboundGuard, Redis } from '@faena/platform';
 import type { NotifyDeps } from './domain/notify.ts';
 import type { RealtimePublisher } from './realtime/publish.ts';
 
@@ -15,4 +15,8 @@ export interface NotificationsDeps {
   serviceToken: string;
   /** Encrypts webhook signing secrets at rest. */
   webhookSecretKey: string;
+  /** Checks endpoint URLs at registration (the dispatcher checks again at each delivery). */
+  webhookUrls: OutboundGuard;
+  /** Endpoints a business may register. */
+  webhookMaxEndpoints: number;
 }

@@ -1,4 +1,14 @@
-import { authGuardFromConfig, serviceOrm, type Logger, type Orm, type Redis } from '@faena/platform';
+import {
+  authGuardFromConfig,
+  createOutboundGuard,
+  outboundGuardOptions,
+  serviceOrm,
+  type Logger,
+  type Orm,
+  type OutboundGuard,
+  type OutboundGuardConfig,
+  type Redis,
+} from '@faena/platform';
 import type { NotificationsConfig, SharedConfig } from './config.ts';
 import { SCHEMA } from './constants.ts';
 import type { NotificationsDeps } from './deps.ts';
@@ -57,12 +67,14 @@ export function createDispatcher(
     | 'WEBHOOK_BASE_DELAY_SECONDS'
     | 'WEBHOOK_MAX_DELAY_SECONDS'
     | 'WEBHOOK_TIMEOUT_MS'
-  >,
-  infra: { orm: Orm; logger: Logger },
+  > &
+    Partial<OutboundGuardConfig>,
+  infra: { orm: Orm; logger: Logger; urls?: OutboundGuard },
 ) {
   return createWebhookDispatcher({
     orm: infra.orm,
     logger: infra.logger,
+    urls: infra.urls ?? createOutboundGuard(outboundGuardOptions(config)),
     secretKey: config.WEBHOOK_SECRET_KEY,
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,
     schedule: {
@@ -77,12 +89,13 @@ type ApiWiringConfig = NotifyConfig &
   Pick<
     NotificationsConfig,
     'IDENTITY_URL' | 'JWT_ISSUER' | 'JWT_AUDIENCE' | 'NOTIFICATIONS_SERVICE_TOKEN' | 'WEBHOOK_SECRET_KEY'
-  >;
+  > &
+  Partial<OutboundGuardConfig & Pick<SharedConfig, 'WEBHOOK_MAX_ENDPOINTS'>>;
 
 /** Builds the API's collaborators around an ORM, Redis, a logger and the real-time publisher. */
 export function createNotificationsDeps(
   config: ApiWiringConfig,
-  infra: { orm: Orm; redis: Redis; logger: Logger; realtime: RealtimePublisher },
+  infra: { orm: Orm; redis: Redis; logger: Logger; realtime: RealtimePublisher; urls?: OutboundGuard },
 ): NotificationsDeps & { close(): Promise<void> } {
   const guard = authGuardFromConfig(config, infra.redis);
   const notify = createNotifyDeps(config, infra);
@@ -95,6 +108,8 @@ export function createNotificationsDeps(
     realtime: infra.realtime,
     serviceToken: config.NOTIFICATIONS_SERVICE_TOKEN,
     webhookSecretKey: config.WEBHOOK_SECRET_KEY,
+    webhookUrls: infra.urls ?? createOutboundGuard(outboundGuardOptions(config)),
+    webhookMaxEndpoints: config.WEBHOOK_MAX_ENDPOINTS ?? 20,
     close: async () => {
       notify.close();
       await guard.close();

@@ -2,9 +2,15 @@ import { MailDev } from 'maildev';
 import request from 'supertest';
 import {
   createLogger,
+  createOutboundGuard,
   createRedis,
+  outboundGuardOptions,
   runMigrations,
   serve,
+  systemResolver,
+  type OutboundGuard,
+  type ResolvedAddress,
+  type Resolver,
   type Orm,
   type Redis,
   type RunningServer,
@@ -73,6 +79,14 @@ export interface Harness {
   app: ReturnType<typeof createApp>;
   agent: ReturnType<typeof request>;
   dispatcher: ReturnType<typeof createDispatcher>;
+  /** The guard the API and the dispatcher use (resolving through `dns`, connecting through `routes`). */
+  urls: OutboundGuard;
+  /** Test DNS: hostname → addresses; a name not in it goes to the system resolver. */
+  dns: Map<string, string[]>;
+  resolve: Resolver;
+  /** Checked public address → where the test socket really goes (the local receiver). */
+  routes: Map<string, string>;
+  connect: (checked: ResolvedAddress) => ResolvedAddress;
   logs: () => string;
   close(): Promise<void>;
 }
@@ -94,7 +108,16 @@ export const testConfig = (smtpPort: number, identityUrl: string) => ({
   WEBHOOK_BASE_DELAY_SECONDS: 30,
   WEBHOOK_MAX_DELAY_SECONDS: 3600,
   WEBHOOK_TIMEOUT_MS: 2000,
+  WEBHOOK_MAX_ENDPOINTS: 20,
+  // Test receivers are local http servers: http allowed and 127.0.0.1 (only) exempt from the
+  // private-address refusal. Production leaves both at their defaults (false, empty).
+  TENANT_URL_ALLOW_HTTP: true,
+  TENANT_URL_ALLOW_CIDRS: ['127.0.0.1/32'],
+  TENANT_URL_DENY_CIDRS: [] as string[],
 });
+
+/** A public address the test DNS hands out (example.com's). */
+export const PUBLIC_IP = '93.184.216.34';
 
 /** notifications wired to this jest worker's database, the shared Redis, a local SMTP server and identity. */
 export async function startNotifications(opts: {
@@ -110,11 +133,28 @@ export async function startNotifications(opts: {
     ? createLogger({ service: 'notifications', level: 'debug' })
     : captured.logger;
   const config = testConfig(opts.smtpPort, opts.identityUrl);
+  const dns = new Map<string, string[]>([['example.com', [PUBLIC_IP]]]);
+  const resolve: Resolver = async (hostname) => {
+    const answer = dns.get(hostname);
+    if (!answer) return systemResolver(hostname);
+    return answer.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  };
+  const routes = new Map<string, string>();
+  const connect = (checked: ResolvedAddress): ResolvedAddress => {
+    const to = routes.get(checked.address);
+    return to ? { address: to, family: to.includes(':') ? 6 : 4 } : checked;
+  };
+  const urls = createOutboundGuard({
+    ...outboundGuardOptions(config),
+    resolve,
+    testConnectOverride: connect,
+  });
   const deps = createNotificationsDeps(config, {
     orm,
     redis,
     logger,
     realtime: opts.realtime ?? createRealtimePublisher(redis, `test:${process.pid}`),
+    urls,
   });
   const app = createApp(deps);
   return {
@@ -123,7 +163,12 @@ export async function startNotifications(opts: {
     deps,
     app,
     agent: request(app.app.callback()),
-    dispatcher: createDispatcher(config, { orm, logger }),
+    dispatcher: createDispatcher(config, { orm, logger, urls }),
+    urls,
+    dns,
+    resolve,
+    routes,
+    connect,
     logs: captured.raw,
     close: async () => {
       await deps.close();

@@ -7,8 +7,9 @@ import {
   withEm,
   type Logger,
   type Orm,
-  errorMessage,
-  isRecord,
+  type OutboundGuard,
+  OutboundRequestError,
+  OutboundUrlError,
 } from '@faena/platform';
 import { signWebhook, SIGNATURE_HEADER, type WebhookEvent } from '../client/webhooks.ts';
 import { WebhookDelivery, WebhookEndpoint } from './entities.ts';
@@ -55,12 +56,22 @@ export async function enqueueWebhooks(em: EntityManager, event: WebhookEvent, no
   return created;
 }
 
+/** What a failed attempt records (`lastError`): a short reason, no remote text. */
+function deliveryFailure(err: unknown): string {
+  // 'destination not allowed', 'host not found', 'scheme not allowed'
+  if (err instanceof OutboundUrlError) return err.reason;
+  if (err instanceof OutboundRequestError) return err.reason;
+  return 'request failed';
+}
+
 export interface DispatcherOptions {
   orm: Orm;
   logger: Logger;
   secretKey: string;
   schedule: RetrySchedule;
   timeoutMs: number;
+  /** Every delivery goes through it: checked again (the DNS may have changed), then sent. */
+  urls: OutboundGuard;
   /** Wall clock for signature timestamps (receivers compare them with theirs). */
   signClock?: () => number;
   batchSize?: number;
@@ -115,10 +126,8 @@ export function createWebhookDispatcher(opts: DispatcherOptions) {
         else {
           try {
             const secret = unseal(opts.secretKey, SEAL_PURPOSE, endpoint.secretSealed);
-            const res = await fetch(endpoint.url, {
-              method: 'POST',
-              redirect: 'manual',
-              signal: AbortSignal.timeout(opts.timeoutMs),
+            const res = await opts.urls.post(endpoint.url, {
+              timeoutMs: opts.timeoutMs,
               headers: {
                 'Content-Type': 'application/json',
                 'User-Agent': 'Faena-Webhooks/1',
@@ -129,13 +138,11 @@ export function createWebhookDispatcher(opts: DispatcherOptions) {
               body,
             });
             status = res.status;
-            await res.body?.cancel();
-            if (!res.ok) error = `receiver answered ${res.status}`;
+            // Redirects are not followed: a 3xx is a failed delivery like any other non-2xx.
+            if (status < 200 || status >= 300) error = `receiver answered ${status}`;
           } catch (err) {
-            error =
-              isRecord(err) && err.name === 'TimeoutError'
-                ? 'timed out'
-                : `request failed: ${errorMessage(err)}`;
+            // Short reasons only: never the remote answer, never an internal address.
+            error = deliveryFailure(err);
           }
         }
         d.attempts += 1;
@@ -149,7 +156,7 @@ export function createWebhookDispatcher(opts: DispatcherOptions) {
           d.lastError = null;
           outcome = 'delivered';
         } else {
-          d.lastError = error.slice(0, 500);
+          d.lastError = error.slice(0, 100);
           if (d.attempts >= opts.schedule.maxAttempts || !endpoint || endpoint.deletedAt) {
             d.status = 'dead';
             d.deadAt = now;

@@ -1,5 +1,13 @@
 import Joi from 'joi';
-import { DomainError, currentEm, findPage, reply, type Route, defineRoute } from '@faena/platform';
+import {
+  DomainError,
+  OutboundUrlError,
+  currentEm,
+  findPage,
+  reply,
+  type Route,
+  defineRoute,
+} from '@faena/platform';
 import { DELIVERY_STATUSES, WebhookDelivery, WebhookEndpoint } from '../domain/entities.ts';
 import { EVENT_TYPES } from '../domain/templates.ts';
 import { newWebhookSecret, redrive, sealSecret } from '../domain/webhooks.ts';
@@ -57,13 +65,29 @@ const endpointView = (e: WebhookEndpoint) => ({
   createdAt: e.createdAt,
 });
 
+/**
+ * Refuses a URL webhooks may not go to (422 URL_NOT_ALLOWED): not https (unless the dev setting
+ * allows http), or a host that resolves to a loopback, private, link-local… address. Every
+ * delivery checks again, so a DNS answer that changes later is caught there.
+ */
+async function allowedUrl(deps: NotificationsDeps, url: string): Promise<void> {
+  try {
+    await deps.webhookUrls.check(url);
+  } catch (err) {
+    if (err instanceof OutboundUrlError)
+      throw new DomainError('URL_NOT_ALLOWED', err.message, { field: 'body.url' });
+    throw err;
+  }
+}
+
 export function webhookRoutes(deps: NotificationsDeps): Route[] {
   const manage = deps.guard.requirePermission('webhooks.manage', 'tenant');
   return [
     defineRoute({
       method: 'post',
       path: '/webhooks',
-      summary: 'Register a URL for event types; the answer holds its signing secret, shown once',
+      summary:
+        'Register a URL for event types; the answer holds its signing secret, shown once. The URL must be https and reach a public address (422 URL_NOT_ALLOWED); a business has at most WEBHOOK_MAX_ENDPOINTS endpoints (422 WEBHOOK_ENDPOINT_LIMIT)',
       tags: ['webhooks'],
       auth: true,
       status: 201,
@@ -85,8 +109,15 @@ export function webhookRoutes(deps: NotificationsDeps): Route[] {
       },
       handler: async (_ctx, input) => {
         const body = input.body;
-        const secret = newWebhookSecret();
         const em = currentEm();
+        // Concurrent registrations may pass the count together: the cap bounds, it is not exact.
+        if ((await em.count(WebhookEndpoint, {})) >= deps.webhookMaxEndpoints)
+          throw new DomainError(
+            'WEBHOOK_ENDPOINT_LIMIT',
+            `A business can register at most ${deps.webhookMaxEndpoints} webhook endpoints; remove one first`,
+          );
+        await allowedUrl(deps, body.url);
+        const secret = newWebhookSecret();
         const endpoint = em.create(WebhookEndpoint, {
           url: body.url,
           description: body.description,

@@ -50,6 +50,10 @@ export const ERROR_STATUS = {
   URL_NOT_ALLOWED: 422,
   // A tenant at its cap of webhook endpoints.
   WEBHOOK_ENDPOINT_LIMIT: 422,
+  // A tenant-given URL the outbound guard refuses (not https, or a private/loopback/… destination).
+  URL_NOT_ALLOWED: 422,
+  // A tenant at its cap of webhook endpoints.
+  WEBHOOK_ENDPOINT_LIMIT: 422,
   INVALID_SIGNATURE: 401,
   RATE_LIMITED: 429,
   INTERNAL_ERROR: 500,

@@ -88,11 +88,15 @@ const entriesFor = async (paymentId: string) =>
     )[0]!.n,
   );
 
-function signed(dataId: string, opts: { secret?: string; ts?: string; notificationId?: string } = {}) {
+function signed(
+  dataId: string,
+  opts: { secret?: string; ts?: string; notificationId?: string; tenantId?: string } = {},
+) {
   const requestId = `req-${newKey()}`;
   const ts = opts.ts ?? String(Math.floor(Date.now() / 1000));
+  const url = opts.tenantId ? `${API}/webhooks/mercadopago/${opts.tenantId}` : webhookUrl();
   return h.agent
-    .post(`${webhookUrl()}?data.id=${dataId}&type=payment`)
+    .post(`${url}?data.id=${dataId}&type=payment`)
     .set('x-request-id', requestId)
     .set('x-signature', signWebhook(opts.secret ?? creds.webhookSecret, dataId, requestId, ts))
     .send({
@@ -164,6 +168,62 @@ describe('webhooks', () => {
     expect(await notificationsFor(providerPaymentId)).toBe(1);
     expect(await entriesFor(id)).toBe(1);
   }, 30000);
+
+  it('deduplicates per tenant: two tenants receiving the same notification id both process it', async () => {
+    // A second business with its own MercadoPago account (its own webhook secret).
+    const other = await business(h);
+    const otherCreds = (await request(h.sandbox.url).post('/sandbox/accounts')).body as typeof creds;
+    await h.agent.put(`${API}/providers/mercadopago`).set(bearer(other.owner)).send(otherCreds);
+    const pendingFor = async (owner: Business, reference: string) => {
+      const created = await h.agent
+        .post(`${API}/payments`)
+        .set(bearer(owner.owner))
+        .set('Idempotency-Key', newKey('mp'))
+        .send({
+          amount: 150000,
+          currency: 'CLP',
+          method: 'mercadopago',
+          payerId: owner.client.id,
+          payeeId: owner.pro.id,
+          escrow: true,
+          purpose: 'job',
+          reference,
+        });
+      expect(created.status).toBe(201);
+      const data = created.body.data as { id: string; providerPaymentId: string };
+      await request(h.sandbox.url).post(`/sandbox/payments/${data.providerPaymentId}/approve?silent=1`);
+      return data;
+    };
+    const mine = await pendingFor(b, 'job-7 [sandbox:pending]');
+    const theirs = await pendingFor(other, 'job-8 [sandbox:pending]');
+    const notificationId = newKey('shared');
+    // Tenant A is sent (or posts to its own URL) notification N first; tenant B's genuine N follows.
+    const first = await signed(mine.providerPaymentId, { notificationId });
+    const second = await signed(theirs.providerPaymentId, {
+      notificationId,
+      tenantId: other.biz.tenantId,
+      secret: otherCreds.webhookSecret,
+    });
+    expect([first.status, first.body.data.duplicate]).toEqual([200, false]);
+    expect([second.status, second.body.data.duplicate]).toEqual([200, false]);
+    // Still once per tenant.
+    const again = await signed(theirs.providerPaymentId, {
+      notificationId,
+      tenantId: other.biz.tenantId,
+      secret: otherCreds.webhookSecret,
+    });
+    expect([again.status, again.body.data.duplicate]).toEqual([200, true]);
+    const statusOf = async (owner: Business, id: string) =>
+      ((await h.agent.get(`${API}/payments/${id}`).set(bearer(owner.owner))).body.data as { status: string })
+        .status;
+    await eventually(async () => {
+      expect(await statusOf(b, mine.id)).toBe('held');
+      expect(await statusOf(other, theirs.id)).toBe('held');
+    }, 20000);
+    expect(await notificationsFor(mine.providerPaymentId)).toBe(1);
+    expect(await notificationsFor(theirs.providerPaymentId)).toBe(1);
+    expect(await entriesFor(theirs.id)).toBe(1);
+  }, 40000);
 
   it('does not lose a notification that arrives before the payment row commits', async () => {
     // The provider knows a payment whose row Faena has not committed yet (its external reference is our id).

@@ -136,7 +136,11 @@ export const ProviderAccount = defineEntity({
 });
 export type ProviderAccount = InferEntity<typeof ProviderAccount>;
 
-/** Every webhook notification received, verified or not, deduplicated by the provider's notification id. */
+/**
+ * Every webhook notification received (verified), stored once per tenant: `(tenant_id, provider, notification_id)` is
+ * unique (constraint `provider_notifications_unique`, hand-written in the migrations like every
+ * unique key here), so one tenant's notification ids never mark another tenant's as seen.
+ */
 export const ProviderNotification = defineEntity({
   name: 'ProviderNotification',
   tableName: 'provider_notifications',

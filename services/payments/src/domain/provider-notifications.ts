@@ -4,7 +4,11 @@ import { uuidv7 } from 'uuidv7';
 export interface ProviderNotification {
   tenantId: string;
   provider: string;
-  /** The provider's id of the notification (the deduplication key, with the provider). */
+  /**
+   * The provider's id of the notification: the deduplication key with the tenant and the provider
+   * (ids are the provider's, and a tenant can post any id to its own webhook URL: per tenant, one
+   * tenant's ids never make another's notification a duplicate).
+   */
   notificationId: string;
   topic: string;
   /** The payment it is about, when it is about one. */
@@ -13,7 +17,7 @@ export interface ProviderNotification {
 }
 
 /**
- * Stores a provider's notification once, and hands it on (`handOff`, e.g. to its paymentSync
+ * Stores a provider's notification once per tenant, and hands it on (`handOff`, e.g. to its paymentSync
  * workflow) in the same transaction: if the hand-off fails the row is rolled back, so the provider's
  * retry is not taken for a duplicate and a notification is never stored unread.
  */

@@ -555,6 +555,33 @@ describe('default values', () => {
     expect(egressPorts).toEqual(expect.arrayContaining([53, 5432, 6379, 7233, 4317, 4318]));
     const collector = named(objs, 'NetworkPolicy', 'faena-otel-collector');
     expect(collector.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    // The notifications worker delivers webhooks to tenant-chosen URLs: HTTPS to any address but
+    // the private, loopback, link-local (metadata) and CGNAT ranges; the apps policy leaves it out.
+    expect(apps.spec.podSelector.matchExpressions).toEqual([
+      { key: 'app.kubernetes.io/component', operator: 'NotIn', values: ['notifications-worker'] },
+    ]);
+    const worker = named(objs, 'NetworkPolicy', 'faena-notifications-worker');
+    expect(worker.spec.podSelector.matchLabels['app.kubernetes.io/component']).toBe('notifications-worker');
+    const https = worker.spec.egress.filter((r: any) => r.ports?.some((p: any) => p.port === 443));
+    expect(https).toHaveLength(1);
+    expect(https[0].to).toEqual([
+      {
+        ipBlock: {
+          cidr: '0.0.0.0/0',
+          except: expect.arrayContaining([
+            '10.0.0.0/8',
+            '172.16.0.0/12',
+            '192.168.0.0/16',
+            '127.0.0.0/8',
+            '169.254.0.0/16',
+            '100.64.0.0/10',
+          ]),
+        },
+      },
+    ]);
+    expect(worker.spec.egress.flatMap((r: any) => (r.ports ?? []).map((p: any) => p.port))).toEqual(
+      expect.arrayContaining([53, 5432, 6379, 7233, 4317, 443]),
+    );
   });
 
   test('migrations run as a pre-install/pre-upgrade hook Job, one step per enabled service', () => {

@@ -292,7 +292,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Accept a pending, unexpired offer (its client): creates the job and starts its escrow process; 202 with the job’s Location. Retrying after a failed start starts it; once the deal runs, 409 DEAL_EXISTS names its state. After `payment_failed`, accepting again pays with the method given.
+         * Accept a pending, unexpired offer (its client), naming the version it saw (changed since: 409 OFFER_CHANGED): creates the job and starts its escrow process; 202 with the job’s Location. Retrying after a failed start starts it; once the deal runs, 409 DEAL_EXISTS names its state. After `payment_failed`, accepting again pays with the method given.
          * @description Requires the permission `offers.respond` anywhere (the caller's own data).
          */
         post: operations["postApiMarketplaceV1OffersIdAccept"];
@@ -1931,6 +1931,8 @@ export interface operations {
                             status: string;
                             /** Format: date-time */
                             updatedAt: string;
+                            /** @description one more on every change; accept names it */
+                            version: number;
                         }[];
                         meta?: {
                             nextCursor?: string | null;
@@ -2008,6 +2010,8 @@ export interface operations {
                             status: string;
                             /** Format: date-time */
                             updatedAt: string;
+                            /** @description one more on every change; accept names it */
+                            version: number;
                         };
                         meta?: {
                             nextCursor?: string | null;
@@ -2070,6 +2074,8 @@ export interface operations {
                             status: string;
                             /** Format: date-time */
                             updatedAt: string;
+                            /** @description one more on every change; accept names it */
+                            version: number;
                         };
                         meta?: {
                             nextCursor?: string | null;
@@ -2147,6 +2153,8 @@ export interface operations {
                             status: string;
                             /** Format: date-time */
                             updatedAt: string;
+                            /** @description one more on every change; accept names it */
+                            version: number;
                         };
                         meta?: {
                             nextCursor?: string | null;
@@ -2187,6 +2195,8 @@ export interface operations {
                      * @enum {string}
                      */
                     method?: "mercadopago" | "wallet";
+                    /** @description the version of the offer the client saw (409 OFFER_CHANGED if it changed since) */
+                    version: number;
                 };
             };
         };
@@ -2299,6 +2309,8 @@ export interface operations {
                             status: string;
                             /** Format: date-time */
                             updatedAt: string;
+                            /** @description one more on every change; accept names it */
+                            version: number;
                         };
                         meta?: {
                             nextCursor?: string | null;
@@ -2361,6 +2373,8 @@ export interface operations {
                             status: string;
                             /** Format: date-time */
                             updatedAt: string;
+                            /** @description one more on every change; accept names it */
+                            version: number;
                         };
                         meta?: {
                             nextCursor?: string | null;

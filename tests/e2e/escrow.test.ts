@@ -128,7 +128,7 @@ describe('a marketplace deal end to end', () => {
     const accepted = await marketplace.POST('/api/marketplace/v1/offers/{id}/accept', {
       params: { path: { id: offer.data!.data.id } },
       headers: as(b.client.token),
-      body: { method: 'mercadopago' },
+      body: { method: 'mercadopago', version: offer.data!.data.version },
     });
     expect(accepted.response.status).toBe(202);
     const jobId = accepted.data!.data.job.id;

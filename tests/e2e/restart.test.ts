@@ -168,7 +168,7 @@ async function acceptedDeal(amount: number) {
   const accepted = await marketplace
     .post(`${MARKETPLACE}/offers/${offer.body.data.id}/accept`)
     .set(bearer(b.client.token))
-    .send({ method: 'mercadopago' });
+    .send({ method: 'mercadopago', version: offer.body.data.version });
   expect(accepted.status).toBe(202);
   const jobId = accepted.body.data.job.id as string;
   const workflowId = accepted.body.data.workflowId as string;

@@ -26,7 +26,7 @@ async function acceptedJob(pro: User = b.pro, client: User = b.client, amount = 
   const res = await h.agent
     .post(`${API}/offers/${o.id}/accept`)
     .set(bearer(client.token))
-    .send({ method: 'wallet' });
+    .send({ method: 'wallet', version: 1 });
   expect(res.status).toBe(202);
   await h.temporal.workflow
     .getHandle(res.body.data.workflowId as string)
@@ -60,7 +60,7 @@ describe('paying again after payment_failed', () => {
     const again = await h.agent
       .post(`${API}/offers/${offerId}/accept`)
       .set(bearer(b.client.token))
-      .send({ method: 'mercadopago' });
+      .send({ method: 'mercadopago', version: 1 });
     expect(again.status).toBe(202);
     expect(again.body.data.job).toMatchObject({
       id: job.id,
@@ -88,7 +88,10 @@ describe('paying again after payment_failed', () => {
       expect.arrayContaining(['paying again (attempt 2) with mercadopago', 'late payment refunded']),
     );
     // A running deal cannot be accepted once more.
-    const third = await h.agent.post(`${API}/offers/${offerId}/accept`).set(bearer(b.client.token)).send({});
+    const third = await h.agent
+      .post(`${API}/offers/${offerId}/accept`)
+      .set(bearer(b.client.token))
+      .send({ version: 1 });
     expect(third.status).toBe(409);
     expect(third.body.errors[0].code).toBe('DEAL_EXISTS');
   });
@@ -149,7 +152,10 @@ describe('marketplace activities', () => {
     await professional(h, nb, nb.pro);
     const job = await (async () => {
       const o = await offer(h, nb.pro, nb.client, { amount: 20000 });
-      const res = await h.agent.post(`${API}/offers/${o.id}/accept`).set(bearer(nb.client.token)).send();
+      const res = await h.agent
+        .post(`${API}/offers/${o.id}/accept`)
+        .set(bearer(nb.client.token))
+        .send({ version: 1 });
       await h.temporal.workflow.getHandle(res.body.data.workflowId as string).terminate('test');
       return res.body.data.job as { id: string };
     })();
@@ -293,7 +299,10 @@ describe('reviews', () => {
     const jobs = [];
     for (const amount of [1000, 2000, 3000]) {
       const o = await offer(h, nb.pro, nb.client, { amount });
-      const res = await h.agent.post(`${API}/offers/${o.id}/accept`).set(bearer(nb.client.token)).send();
+      const res = await h.agent
+        .post(`${API}/offers/${o.id}/accept`)
+        .set(bearer(nb.client.token))
+        .send({ version: 1 });
       await h.temporal.workflow.getHandle(res.body.data.workflowId as string).terminate('test');
       jobs.push(res.body.data.job.id as string);
     }
@@ -345,7 +354,10 @@ describe('gamification', () => {
     await professional(h, nb, nb.pro);
     const accept = async () => {
       const o = await offer(h, nb.pro, nb.client, { amount: 5000 });
-      const res = await h.agent.post(`${API}/offers/${o.id}/accept`).set(bearer(nb.client.token)).send();
+      const res = await h.agent
+        .post(`${API}/offers/${o.id}/accept`)
+        .set(bearer(nb.client.token))
+        .send({ version: 1 });
       await h.temporal.workflow.getHandle(res.body.data.workflowId as string).terminate('test');
       return res.body.data.job as { id: string; commissionBps: number };
     };
@@ -382,7 +394,7 @@ describe('operators do not decide their own cases', () => {
     const accepted = await h.agent
       .post(`${API}/offers/${o.id}/accept`)
       .set(bearer(nb.operator.token))
-      .send({ method: 'wallet' });
+      .send({ method: 'wallet', version: 1 });
     expect(accepted.status).toBe(202);
     await h.temporal.workflow.getHandle(accepted.body.data.workflowId as string).terminate('not driven here');
     const resolved = await h.agent

@@ -23,7 +23,10 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 const accept = (offerId: string, token = b.client.token, body: Record<string, unknown> = {}) =>
-  h.agent.post(`${API}/offers/${offerId}/accept`).set(bearer(token)).send(body);
+  h.agent
+    .post(`${API}/offers/${offerId}/accept`)
+    .set(bearer(token))
+    .send({ version: 1, ...body });
 
 describe('sending offers', () => {
   it('only a professional whose KYC was approved can send offers (403 KYC_NOT_APPROVED)', async () => {
@@ -128,6 +131,30 @@ describe('offer lifecycle', () => {
     const rejected = await h.agent.post(`${API}/offers/${o2.id}/reject`).set(bearer(b.client.token)).send();
     expect(rejected.body.data.status).toBe('rejected');
     expect((await accept(o2.id)).status).toBe(409);
+  });
+
+  it('the client accepts the version it saw: a change since is 409 OFFER_CHANGED and charges nothing', async () => {
+    const o = await offer(h, b.pro, b.client, { amount: 10000 });
+    const seen = (await h.agent.get(`${API}/offers/${o.id}`).set(bearer(b.client.token))).body.data;
+    expect(seen.version).toBe(1);
+    // The professional raises it after the client looked (before: the accept charged 450000).
+    const raised = await h.agent
+      .patch(`${API}/offers/${o.id}`)
+      .set(bearer(b.pro.token))
+      .send({ amount: 450000 });
+    expect(raised.body.data).toMatchObject({ amount: '450000', version: 2 });
+    const stale = await accept(o.id, b.client.token, { method: 'wallet', version: seen.version });
+    expect([stale.status, stale.body.errors[0].code]).toEqual([409, 'OFFER_CHANGED']);
+    expect(stale.body.errors[0].message).toContain('450000');
+    expect(stale.headers.location).toBe(`${API}/offers/${o.id}`);
+    expect((await h.agent.get(`${API}/offers/${o.id}`).set(bearer(b.client.token))).body.data.status).toBe(
+      'pending',
+    );
+    expect(await sql(h, `select id from marketplace.jobs where offer_id = ?`, [o.id])).toEqual([]);
+    // A version is required: an accept that says none is bad input.
+    expect(
+      (await h.agent.post(`${API}/offers/${o.id}/accept`).set(bearer(b.client.token)).send({})).status,
+    ).toBe(400);
   });
 
   it('an expired offer cannot be accepted (409 OFFER_EXPIRED) nor edited, and lists as expired', async () => {
@@ -327,7 +354,7 @@ describe('accepting an offer', () => {
       .appWith(broken)
       .post(`${API}/offers/${o.id}/accept`)
       .set(bearer(b.client.token))
-      .send();
+      .send({ version: 1 });
     expect(failed.status).toBe(503);
     expect(failed.body.errors[0].code).toBe('SERVICE_UNAVAILABLE');
     const jobs = await sql<{ id: string }>(h, `select id from marketplace.jobs where offer_id = ?`, [o.id]);

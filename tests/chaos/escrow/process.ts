@@ -280,7 +280,7 @@ export function escrowProcess(deps: EscrowDeps): ChaosProcess<Scenario> & {
     const d = deal(c);
     const a = await send(ctx.urls.marketplace, 'POST', `${MARKETPLACE}/offers/${d.offerId}/accept`, {
       token: d.client!.token,
-      body: { method: d.method },
+      body: { method: d.method, version: 1 },
       deadline: ctx.deadline,
       signal: ctx.signal,
     });

@@ -133,6 +133,8 @@ export const Offer = defineEntity({
     currency: p.string().length(3),
     expiresAt: p.datetime().columnType('timestamptz'),
     status: p.enum(OFFER_STATUSES).default('pending'),
+    /** 1 when sent, one more on every change: the client accepts the version it saw (OFFER_CHANGED otherwise). */
+    version: p.integer().default(1),
     respondedAt: p.datetime().columnType('timestamptz').nullable(),
     ...auditProperties,
   },

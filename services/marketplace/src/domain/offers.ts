@@ -2,6 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DomainError, notFound } from '@faena/platform';
 import { escrowWorkflowId } from '@faena/workflows/escrow/contract';
+import { BASE_PATH } from '../constants.ts';
 import { Job, JobEvent, Offer, Professional } from './entities.ts';
 import { currentCommissionBps } from './professionals.ts';
 
@@ -15,6 +16,7 @@ export function presentOffer(o: Offer, now = new Date()) {
     currency: o.currency,
     expiresAt: o.expiresAt.toISOString(),
     status: o.status,
+    version: o.version,
     /** A pending offer past its expiry: it can no longer be accepted (nor edited). */
     expired: o.status === 'pending' && o.expiresAt <= now,
     respondedAt: o.respondedAt?.toISOString() ?? null,
@@ -107,6 +109,7 @@ export async function editOffer(
     if (patch.amount !== undefined) o.amount = patch.amount;
     if (patch.currency !== undefined) o.currency = patch.currency;
     if (patch.expiresAt !== undefined) o.expiresAt = patch.expiresAt;
+    o.version += 1;
     await tx.flush();
     return o;
   });
@@ -144,6 +147,7 @@ export async function acceptOffer(
   offerId: string,
   clientId: string,
   method: Job['paymentMethod'],
+  version: number,
 ): Promise<{ offer: Offer; job: Job; created: boolean }> {
   return em.transactional(async (tx) => {
     const o = await lockOffer(tx, offerId, clientId, 'client');
@@ -170,6 +174,13 @@ export async function acceptOffer(
     }
     if (o.status !== 'pending') throw notPending(o);
     if (o.expiresAt <= new Date()) throw expired();
+    // The client accepts what it saw: a change since (amount, currency, terms) is never charged unseen.
+    if (o.version !== version)
+      throw new DomainError(
+        'OFFER_CHANGED',
+        `The offer changed since version ${version}: version ${o.version} is ${o.amount.toString()} ${o.currency} (minor units); review it and accept that version`,
+        { field: 'body.version', headers: { Location: `${BASE_PATH}/offers/${o.id}` } },
+      );
     const pro = await tx.findOneOrFail(Professional, { id: o.professionalId });
     o.status = 'accepted';
     o.respondedAt = new Date();

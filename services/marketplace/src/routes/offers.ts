@@ -163,7 +163,7 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
       method: 'post',
       path: '/offers/:id/accept',
       summary:
-        'Accept a pending, unexpired offer (its client): creates the job and starts its escrow process; 202 with the job’s Location. Retrying after a failed start starts it; once the deal runs, 409 DEAL_EXISTS names its state. After `payment_failed`, accepting again pays with the method given.',
+        'Accept a pending, unexpired offer (its client), naming the version it saw (changed since: 409 OFFER_CHANGED): creates the job and starts its escrow process; 202 with the job’s Location. Retrying after a failed start starts it; once the deal runs, 409 DEAL_EXISTS names its state. After `payment_failed`, accepting again pays with the method given.',
       tags: ['offers'],
       auth: true,
       status: 202,
@@ -171,15 +171,27 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
       schemas: {
         response: acceptedOut,
         params,
-        body: Joi.object<{ method: Job['paymentMethod'] }>({
+        body: Joi.object<{ method: Job['paymentMethod']; version: number }>({
           method: Joi.string()
             .valid(...PAYMENT_METHODS)
             .default('mercadopago'),
-        }).default({ method: 'mercadopago' }),
+          version: Joi.number()
+            .integer()
+            .min(1)
+            .required()
+            .description('the version of the offer the client saw (409 OFFER_CHANGED if it changed since)'),
+        }).required(),
       },
       handler: async (ctx, input) => {
         const tid = tenant(ctx);
-        const { job, created } = await acceptOffer(em(), tid, input.params.id, me(ctx), input.body.method);
+        const { job, created } = await acceptOffer(
+          em(),
+          tid,
+          input.params.id,
+          me(ctx),
+          input.body.method,
+          input.body.version,
+        );
         // After the commit: a failure here leaves the offer accepted and the job waiting; the same
         // accept again reaches the same job and starts the workflow (an already started one is fine).
         const pro = await em().findOne(Professional, { id: job.professionalId });

@@ -113,6 +113,7 @@ export const offerOut = Joi.object({
   currency: Joi.string().required(),
   expiresAt: iso.required(),
   status: Joi.string().required(),
+  version: Joi.number().integer().min(1).required().description('one more on every change; accept names it'),
   expired: Joi.boolean().required(),
   respondedAt: nullable(iso),
   createdAt: iso.required(),

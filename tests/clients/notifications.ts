@@ -196,7 +196,7 @@ export interface paths {
         get: operations["getApiNotificationsV1Webhooks"];
         put?: never;
         /**
-         * Register a URL for event types; the answer holds its signing secret, shown once
+         * Register a URL for event types; the answer holds its signing secret, shown once. The URL must be https and reach a public address (422 URL_NOT_ALLOWED); a business has at most WEBHOOK_MAX_ENDPOINTS endpoints (422 WEBHOOK_ENDPOINT_LIMIT)
          * @description Requires the permission `webhooks.manage` for the whole business (a grant limited to some branches is refused).
          */
         post: operations["postApiNotificationsV1Webhooks"];

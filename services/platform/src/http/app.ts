@@ -185,6 +185,25 @@ function bodyError(raw: unknown): unknown {
   return new DomainError('INVALID_ENCODING', 'Request body does not match its Content-Encoding');
 }
 
+/** Objects and arrays a JSON body may nest: far beyond any schema, well before recursion overflows. */
+const MAX_BODY_DEPTH = 64;
+
+/**
+ * Whether `value` nests objects or arrays more than `max` deep, walked without recursion: code that
+ * recurses over a body (the idempotency fingerprint, validation) must never meet `[[[[…]]]]` 5,000
+ * deep, which overflows the stack (a 500).
+ */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const todo: Array<[unknown, number]> = [[value, 1]];
+  while (todo.length) {
+    const [v, depth] = todo.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) todo.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /**
  * The Koa app every Faena service serves: correlation id, request log, error envelope, security
  * headers, CORS allow-list, body limit, validated routes, health, metrics and OpenAPI.
@@ -267,6 +286,17 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
       },
     }),
   );
+  app.use(async (ctx, next) => {
+    if (nestedDeeperThan(ctx.request.body, MAX_BODY_DEPTH))
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `Request body is nested deeper than ${MAX_BODY_DEPTH} levels`,
+        {
+          field: 'body',
+        },
+      );
+    await next();
+  });
   for (const m of opts.middleware ?? []) app.use(m);
 
   // Health and metrics live outside the versioned API, where probes and Prometheus look.

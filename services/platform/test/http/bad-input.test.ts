@@ -10,12 +10,17 @@ import request from 'supertest';
 import {
   containsPattern,
   createHttpApp,
+  createRedis,
   decodeCursor,
   encodeCursor,
+  idempotency,
   listQuery,
   type Route,
 } from '../../src/index.ts';
-import { captureLogger } from '../../src/testing/index.ts';
+import { captureLogger, testStack } from '../../src/testing/index.ts';
+
+const redis = createRedis(testStack.redisUrl);
+afterAll(() => redis.quit());
 
 const routes: Route[] = [
   {
@@ -29,6 +34,14 @@ const routes: Route[] = [
         meta: Joi.object().unknown(true),
       }).required(),
     },
+    handler: async (_ctx, input) => input.body,
+  },
+  {
+    method: 'post',
+    path: '/orders',
+    summary: 'Idempotent: fingerprints the body before validation',
+    middleware: [idempotency({ redis, scope: `bad-input-${Math.random().toString(36).slice(2)}` })],
+    schemas: { body: Joi.object({ items: Joi.array() }).required() },
     handler: async (_ctx, input) => input.body,
   },
   {
@@ -146,6 +159,25 @@ describe('Content-Encoding', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('nesting', () => {
+  it('refuses a body nested thousands deep with 400, before anything recurses over it', async () => {
+    const res = await agent
+      .post('/api/test/v1/orders')
+      .set({ 'Content-Type': 'application/json', 'Idempotency-Key': `deep-${Date.now()}-0001` })
+      .send(`{"items":${'['.repeat(5000)}${']'.repeat(5000)}}`);
+    expect(res.status).toBe(400);
+    expect(codes(res)).toEqual([['VALIDATION_FAILED', 'body']]);
+  });
+
+  it('takes nesting as deep as any schema needs', async () => {
+    const res = await agent
+      .post('/api/test/v1/orders')
+      .set({ 'Content-Type': 'application/json', 'Idempotency-Key': `deep-${Date.now()}-0002` })
+      .send(`{"items":${'['.repeat(20)}${']'.repeat(20)}}`);
+    expect(res.status).toBe(200);
   });
 });
 

@@ -14,28 +14,22 @@
  * Real services over HTTP, real identity tokens, real PostgreSQL and Redis.
  */
 import { randomUUID } from 'node:crypto';
-import { runWithContext, serve, type RunningServer } from '@faena/platform';
-import { captureLogger } from '@faena/platform/testing';
+import { runWithContext } from '@faena/platform';
 import { Job, Review } from '../../services/marketplace/src/domain/entities.ts';
 import { WebhookDelivery } from '../../services/notifications/src/domain/entities.ts';
 import { addUser, roleId } from '../../services/identity/test/harness.ts';
 import { notify } from '../../services/notifications/src/domain/notify.ts';
-import {
-  startNotifications,
-  startSmtp,
-  type Harness as Notifications,
-  type Smtp,
-} from '../../services/notifications/test/harness.ts';
+import type { Harness as Notifications } from '../../services/notifications/test/harness.ts';
 import {
   bearer,
   business,
   newKey,
-  startPayments,
   type Business,
   type PaymentsHarness,
 } from '../../services/payments/test/harness.ts';
 import { PNG } from '../../services/marketplace/test/harness.ts';
-import { approvedProfessional, startMarketplaceApi, type MarketplaceApi } from '../e2e/marketplace.ts';
+import { approvedProfessional, type MarketplaceApi } from '../e2e/marketplace.ts';
+import { startStack, type Stack } from './stack.ts';
 
 interface Operation {
   service: string;
@@ -48,11 +42,10 @@ interface Operation {
   params: string[];
 }
 
+let stack: Stack;
 let h: PaymentsHarness;
 let m: MarketplaceApi;
-let smtp: Smtp;
 let n: Notifications;
-let nServer: RunningServer;
 const urls: Record<string, string> = {};
 const ops: Operation[] = [];
 let t1: Business;
@@ -83,37 +76,19 @@ const report = (line: string) => process.stdout.write(`routes.test: ${line}\n`);
 const label = (op: Operation) => `${op.method.toUpperCase()} ${op.path}`;
 
 beforeAll(async () => {
-  h = await startPayments();
-  const logger = captureLogger('routes').logger;
-  m = await startMarketplaceApi(h, logger);
-  smtp = await startSmtp();
-  n = await startNotifications({ smtpPort: smtp.port, identityUrl: h.identityUrl });
-  nServer = await serve(n.app, { port: 0, host: '127.0.0.1', logger, signals: [] });
-  Object.assign(urls, {
-    identity: h.identityUrl,
-    payments: `http://127.0.0.1:${h.server.port}`,
-    marketplace: m.url,
-    notifications: `http://127.0.0.1:${nServer.port}`,
-  });
-  for (const [service, url] of Object.entries(urls)) {
-    const doc = (await (await fetch(`${url}/openapi.json`)).json()) as {
-      paths: Record<
-        string,
-        Record<string, { 'x-permission'?: string; 'x-branch-scope'?: string; security?: unknown[] }>
-      >;
-    };
-    for (const [path, methods] of Object.entries(doc.paths))
-      for (const [method, op] of Object.entries(methods))
-        ops.push({
-          service,
-          method,
-          path,
-          permission: op['x-permission'],
-          scope: op['x-branch-scope'],
-          auth: (op.security?.length ?? 0) > 0,
-          params: [...path.matchAll(/\{(\w+)\}/g)].map((x) => x[1]!),
-        });
-  }
+  stack = await startStack('routes');
+  ({ h, m, n } = stack);
+  Object.assign(urls, stack.urls);
+  for (const { service, method, path, op } of stack.operations)
+    ops.push({
+      service,
+      method,
+      path,
+      permission: op['x-permission'],
+      scope: op['x-branch-scope'],
+      auth: (op.security?.length ?? 0) > 0,
+      params: [...path.matchAll(/\{(\w+)\}/g)].map((x) => x[1]!),
+    });
 
   [t1, t2] = await Promise.all([business(h), business(h)]);
   branchB = (
@@ -145,13 +120,7 @@ beforeAll(async () => {
   await fixtures();
 }, 240_000);
 
-afterAll(async () => {
-  await nServer?.stop();
-  await n?.close();
-  await smtp?.stop();
-  await m?.close();
-  await h?.close();
-});
+afterAll(() => stack?.close());
 
 /** One real record of every kind in t1, made the way clients make them (rows for what only a deal makes). */
 async function fixtures() {
@@ -241,7 +210,8 @@ async function fixtures() {
     await n.agent
       .post(`${N}/webhooks`)
       .set(bearer(t1.owner))
-      .send({ url: 'https://hooks.example.com/faena', events: ['escrow.funded'] }),
+      // The notifications harness allows its loopback receivers (TENANT_URL_ALLOW_CIDRS).
+      .send({ url: 'http://127.0.0.1:9/faena', events: ['escrow.funded'] }),
     'webhook',
   ).data;
   ids.webhooks = webhook.id!;

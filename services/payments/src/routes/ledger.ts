@@ -9,9 +9,11 @@ import {
   type Route,
   defineRoute,
   authOf,
+  toCsv,
+  type CsvColumn,
 } from '@faena/platform';
 import { Account } from '../domain/entities.ts';
-import { balances, statement } from '../domain/ledger.ts';
+import { balances, statement, type StatementLine } from '../domain/ledger.ts';
 import type { PaymentsDeps } from '../deps.ts';
 
 const em = () => currentEm();
@@ -23,11 +25,17 @@ const statementQuery = Joi.object<{ limit: number; cursor?: string; from?: Date;
   kind: Joi.string().max(32).description('journal entry kind: payment, escrow_hold, payout, refund…'),
 });
 
-const csvCell = (v: string | Date | null) => {
-  const s = v instanceof Date ? v.toISOString() : (v ?? '');
-  // Quote separators, and text a spreadsheet would run as a formula (numbers stay as they are).
-  return /[",\n]/.test(s) || (/^[=+\-@]/.test(s) && !/^-?\d+$/.test(s)) ? `"${s.replace(/"/g, '""')}"` : s;
-};
+/** The statement CSV's columns (`toCsv`: text neutralised against formulas, `amount` an integer column). */
+const statementColumns: Array<CsvColumn<StatementLine>> = [
+  { header: 'posting_id', value: (l) => l.postingId },
+  { header: 'entry_id', value: (l) => l.entryId },
+  { header: 'created_at', value: (l) => l.createdAt },
+  { header: 'kind', value: (l) => l.kind },
+  { header: 'description', value: (l) => l.description },
+  { header: 'payment_id', value: (l) => l.paymentId },
+  { header: 'amount', value: (l) => l.amount, numeric: true },
+  { header: 'currency', value: (l) => l.currency },
+];
 
 /** An account and its balance (`balances()`), as the API answers it. */
 const accountOut = Joi.object({
@@ -133,13 +141,7 @@ export function ledgerRoutes({ guard }: PaymentsDeps): Route[] {
       handler: async (ctx, input) => {
         const account = await load(ctx, input.params.id);
         const { items, nextCursor } = await statement(em(), account.id, input.query);
-        const header = 'posting_id,entry_id,created_at,kind,description,payment_id,amount,currency';
-        const lines = items.map((l) =>
-          [l.postingId, l.entryId, l.createdAt, l.kind, l.description, l.paymentId, l.amount, l.currency]
-            .map(csvCell)
-            .join(','),
-        );
-        return reply(`${[header, ...lines].join('\n')}\n`, {
+        return reply(toCsv(statementColumns, items), {
           raw: true,
           headers: {
             'Content-Type': 'text/csv; charset=utf-8',

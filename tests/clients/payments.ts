@@ -71,7 +71,7 @@ export interface paths {
         get: operations["getApiPaymentsV1Payments"];
         put?: never;
         /**
-         * Take a payment (wallet, cash, card, transfer or MercadoPago); Idempotency-Key required
+         * Take a payment (wallet, cash, card, transfer or MercadoPago); Idempotency-Key required. Someone else's wallet needs their payer code; card and transfer need payments.record_external and never top up a wallet; cash names its branch
          * @description Requires the permission `payments.create` in the branch the body names (none named: for the whole business).
          */
         post: operations["postApiPaymentsV1Payments"];
@@ -169,6 +169,23 @@ export interface paths {
         get: operations["getApiPaymentsV1WalletsMe"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/payments/v1/wallets/me/payer-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A one-time code (8 digits, 2 minutes) the caller shows at a counter so staff may charge their wallet once */
+        post: operations["postApiPaymentsV1WalletsMePayerCodes"];
         delete?: never;
         options?: never;
         head?: never;
@@ -489,6 +506,8 @@ export interface operations {
                     method: "wallet" | "cash" | "card" | "transfer" | "mercadopago";
                     /** Format: uuid */
                     payeeId?: string;
+                    /** @description a wallet payment for someone else: the one-time code the payer shows (POST /wallets/me/payer-codes) */
+                    payerCode?: string;
                     /** Format: uuid */
                     payerId: string;
                     purpose: string;
@@ -911,6 +930,49 @@ export interface operations {
                             /** Format: uuid */
                             ownerId: string | null;
                         }[];
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    postApiPaymentsV1WalletsMePayerCodes: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            code: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };

@@ -18,7 +18,17 @@ beforeAll(async () => {
 }, 90000);
 afterAll(() => h.close());
 
-const walletPayment = (token: string, key: string, body: Record<string, unknown> = {}) =>
+/** A one-time code the payer shows at the counter (POST /wallets/me/payer-codes). */
+const codeOf = async (payerToken: string) =>
+  (await h.agent.post(`${API}/wallets/me/payer-codes`).set(bearer(payerToken))).body.data.code as string;
+
+/** A wallet payment staff take for `payer` (its payer code fetched unless the body names one). */
+const walletPayment = async (
+  token: string,
+  key: string,
+  body: Record<string, unknown> = {},
+  payer: { id: string; token: string } = b.client,
+) =>
   h.agent
     .post(`${API}/payments`)
     .set(bearer(token))
@@ -27,9 +37,10 @@ const walletPayment = (token: string, key: string, body: Record<string, unknown>
       amount: 1,
       currency: 'CLP',
       method: 'wallet',
-      payerId: b.client.id,
+      payerId: payer.id,
       purpose: 'service',
       reference: 'ref-1',
+      ...(token !== payer.token && { payerCode: await codeOf(payer.token) }),
       ...body,
     });
 
@@ -42,12 +53,13 @@ const walletBalance = async (userId: string, currency = 'CLP') => {
 
 describe('wallet payments', () => {
   it('50 concurrent debits of 1 against a balance of 10: exactly 10 succeed and the balance ends at 0', async () => {
-    const payer = (await business(h)).client; // a fresh wallet
+    // A fresh wallet, of a client of the business.
+    const payer = await addUser(h.identity, b.biz, [{ roleId: await roleId(h.identity, b.biz, 'client') }]);
     await deposit(h, b, payer.id, 10);
     expect(await walletBalance(payer.id)).toBe('10');
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        walletPayment(b.owner, newKey(`debit-${i}`), { payerId: payer.id, reference: `debit-${i}` }),
+        walletPayment(b.owner, newKey(`debit-${i}`), { reference: `debit-${i}` }, payer),
       ),
     );
     const statuses = results.map((r) => r.status);
@@ -82,16 +94,18 @@ describe('Idempotency-Key on money-moving POSTs', () => {
     await deposit(h, b, b.client.id, 100);
     const before = BigInt((await walletBalance(b.client.id))!);
     const key = newKey('idem');
+    // A retry is the same request: the same body, the same payer code.
+    const payerCode = await codeOf(b.client.token);
     const [a, c] = await Promise.all([
-      walletPayment(b.owner, key, { amount: 7 }),
-      walletPayment(b.owner, key, { amount: 7 }),
+      walletPayment(b.owner, key, { amount: 7, payerCode }),
+      walletPayment(b.owner, key, { amount: 7, payerCode }),
     ]);
-    const again = await walletPayment(b.owner, key, { amount: 7 });
+    const again = await walletPayment(b.owner, key, { amount: 7, payerCode });
     expect([a.status, c.status, again.status]).toEqual([201, 201, 201]);
     expect(c.body).toEqual(a.body);
     expect(again.body).toEqual(a.body);
     expect(BigInt((await walletBalance(b.client.id))!)).toBe(before - 7n);
-    const other = await walletPayment(b.owner, key, { amount: 8 });
+    const other = await walletPayment(b.owner, key, { amount: 8, payerCode });
     expect(other.status).toBe(409);
     expect(other.body.errors[0].code).toBe('IDEMPOTENCY_KEY_REUSED');
   });

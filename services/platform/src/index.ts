@@ -23,7 +23,6 @@ export * from './http/auth.ts';
 export * from './permissions.ts';
 export * from './crypto.ts';
 export * from './net/ssrf.ts';
-export * from './net/ssrf.ts';
 export * from './worker-health.ts';
 export * from './service.ts';
 export * from './csv.ts';

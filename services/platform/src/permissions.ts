@@ -22,6 +22,7 @@ export const PERMISSION_CATALOG = {
   payments: {
     'payments.read': 'See payments and refunds',
     'payments.create': 'Take payments',
+    'payments.record_external': 'Record a card or transfer taken outside Faena (a terminal, a bank)',
     'payments.refund': 'Refund payments',
     'ledger.read': 'Read accounts, balances and statements',
     'payments.configure': 'Connect payment providers (credentials)',

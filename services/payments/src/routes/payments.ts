@@ -20,6 +20,7 @@ import {
 import { PAYMENT_METHODS, PAYMENT_STATUSES, Payment } from '../domain/entities.ts';
 import { present } from '../domain/payments.ts';
 import { saveCredentials } from '../domain/providers.ts';
+import { authorizePayment, issuePayerCode } from '../domain/payer-authority.ts';
 import { refund, requestPayment } from '../domain/service.ts';
 import type { PaymentsDeps } from '../deps.ts';
 import { BASE_PATH } from '../constants.ts';
@@ -111,7 +112,8 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
     defineRoute({
       method: 'post',
       path: '/payments',
-      summary: 'Take a payment (wallet, cash, card, transfer or MercadoPago); Idempotency-Key required',
+      summary:
+        "Take a payment (wallet, cash, card, transfer or MercadoPago); Idempotency-Key required. Someone else's wallet needs their payer code; card and transfer need payments.record_external and never top up a wallet; cash names its branch",
       tags: ['payments'],
       auth: true,
       status: 201,
@@ -127,6 +129,7 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
           purpose: string;
           reference: string;
           escrow: boolean;
+          payerCode?: string;
         }>({
           amount: amount.required(),
           currency: currency.required(),
@@ -139,11 +142,25 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
           purpose: Joi.string().max(64).required(),
           reference: Joi.string().max(200).required(),
           escrow: Joi.boolean().default(false),
+          payerCode: Joi.string()
+            .pattern(/^\d{8}$/)
+            .description(
+              'a wallet payment for someone else: the one-time code the payer shows (POST /wallets/me/payer-codes)',
+            ),
         }).required(),
         response: paymentOut,
       },
       handler: async (ctx, input) => {
-        const b = input.body;
+        const { payerCode, ...b } = input.body;
+        await authorizePayment(
+          deps.redis,
+          {
+            tenantId: auth(ctx).tid,
+            userId: auth(ctx).sub,
+            mayRecordExternal: coversBranch(ctx, 'payments.record_external', b.branchId ?? null),
+          },
+          { ...b, payerCode },
+        );
         if (b.escrow && !b.payeeId)
           throw new DomainError('PAYEE_REQUIRED', 'An escrow payment needs a payee', {
             field: 'body.payeeId',
@@ -242,6 +259,29 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
           ),
         );
       },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/wallets/me/payer-codes',
+      summary:
+        'A one-time code (8 digits, 2 minutes) the caller shows at a counter so staff may charge their wallet once',
+      tags: ['wallets'],
+      auth: true,
+      status: 201,
+      middleware: [guard.requireAuth()],
+      schemas: {
+        response: Joi.object({
+          code: Joi.string()
+            .pattern(/^\d{8}$/)
+            .required(),
+          expiresAt: Joi.string().isoDate().required(),
+        }),
+      },
+      handler: async (ctx) =>
+        reply(await issuePayerCode(deps.redis, auth(ctx).tid, auth(ctx).sub), {
+          status: 201,
+          headers: { 'Cache-Control': 'no-store' },
+        }),
     }),
     defineRoute({
       method: 'post',

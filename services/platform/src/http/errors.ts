@@ -21,6 +21,7 @@ export const ERROR_STATUS = {
   OWN_ROLES: 403,
   GRANT_NOT_HELD: 403,
   OWNER_ONLY: 403,
+  PAYER_AUTHORIZATION_REQUIRED: 403,
   NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
@@ -44,12 +45,10 @@ export const ERROR_STATUS = {
   NOTE_REQUIRED: 422,
   SPLIT_MISMATCH: 422,
   PAYEE_REQUIRED: 422,
+  PURPOSE_NOT_ALLOWED: 422,
+  BRANCH_REQUIRED: 422,
   PREFERENCE_NOT_ALLOWED: 422,
   PROVIDER_REFUSED: 422,
-  // A tenant-given URL the outbound guard refuses (not https, or a private/loopback/… destination).
-  URL_NOT_ALLOWED: 422,
-  // A tenant at its cap of webhook endpoints.
-  WEBHOOK_ENDPOINT_LIMIT: 422,
   // A tenant-given URL the outbound guard refuses (not https, or a private/loopback/… destination).
   URL_NOT_ALLOWED: 422,
   // A tenant at its cap of webhook endpoints.

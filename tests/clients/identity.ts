@@ -276,6 +276,23 @@ export interface paths {
         patch: operations["patchApiIdentityV1BranchesId"];
         trace?: never;
     };
+    "/api/identity/v1/directory/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Which of these ids are active users and open branches of the caller's business (for other services) */
+        post: operations["postApiIdentityV1DirectoryLookup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/identity/v1/keys/rotate": {
         parameters: {
             query?: never;
@@ -1495,6 +1512,57 @@ export interface operations {
                             timeZone?: string;
                             /** Format: date-time */
                             updatedAt?: string;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    postApiIdentityV1DirectoryLookup: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default [] */
+                    branches?: string[];
+                    /** @default [] */
+                    users?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            branches: string[];
+                            users: string[];
                         };
                         meta?: {
                             nextCursor?: string | null;

@@ -3,6 +3,7 @@ import { BASE_PATH, SERVICE } from './constants.ts';
 import type { IdentityDeps } from './deps.ts';
 import { authRoutes } from './routes/auth.ts';
 import { branchRoutes } from './routes/branches.ts';
+import { directoryRoutes } from './routes/directory.ts';
 import {
   passwordResetFromEnv,
   passwordResetRoutes,
@@ -30,6 +31,7 @@ export function createApp(
       ...authRoutes(deps),
       ...passwordResetRoutes(deps, passwordReset ?? passwordResetFromEnv()),
       ...tenantRoutes(deps),
+      ...directoryRoutes(deps),
       ...branchRoutes(deps),
       ...userRoutes(deps),
       ...roleRoutes(deps),

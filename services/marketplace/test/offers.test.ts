@@ -5,6 +5,7 @@ import {
   API,
   bearer,
   business,
+  inOneDay,
   offer,
   professional,
   sql,
@@ -90,6 +91,19 @@ describe('sending offers', () => {
       });
     expect(past.status).toBe(422);
     expect(past.body.errors[0]).toMatchObject({ code: 'EXPIRY_NOT_IN_FUTURE', field: 'body.expiresAt' });
+    // The client must be a user of this business (before: any UUID, another business's user too).
+    const stranger = await business(h);
+    for (const clientId of [stranger.client.id, '01900000-0000-7000-8000-00000000dead']) {
+      const res = await h.agent
+        .post(`${API}/offers`)
+        .set(bearer(b.pro.token))
+        .send({ clientId, description: 'x', amount: 1, currency: 'CLP', expiresAt: inOneDay() });
+      expect([res.status, res.body.errors[0].code, res.body.errors[0].field]).toEqual([
+        422,
+        'UNKNOWN_REFERENCE',
+        'body.clientId',
+      ]);
+    }
   });
 });
 

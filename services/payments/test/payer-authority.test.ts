@@ -112,6 +112,45 @@ describe('payer authority', () => {
     expect(BigInt((await wallet())!)).toBe(before - 10n);
   });
 
+  it("payer, payee and branch must be the business's own (422 UNKNOWN_REFERENCE, nothing recorded)", async () => {
+    const stranger = await business(h); // another business: its client and branch
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ method: 'cash', payerId: '01900000-0000-7000-8000-00000000dead' }, 'body.payerId'],
+      [{ method: 'cash', payerId: stranger.client.id }, 'body.payerId'],
+      [{ method: 'card', payeeId: stranger.pro.id }, 'body.payeeId'],
+      [{ method: 'cash', branchId: '01900000-0000-7000-8000-00000000beef' }, 'body.branchId'],
+    ];
+    for (const [body, field] of cases) {
+      const res = await pay(b.owner, body);
+      expect([res.status, res.body.errors[0].code, res.body.errors[0].field]).toEqual([
+        422,
+        'UNKNOWN_REFERENCE',
+        field,
+      ]);
+    }
+    // A deposit to a branch that does not exist made a drawer for it; to another business's user, a wallet.
+    const deposit = (userId: string, branchId: string) =>
+      h.agent
+        .post(`${API}/wallets/${userId}/deposits`)
+        .set(bearer(b.owner))
+        .set('Idempotency-Key', newKey('deposit'))
+        .send({ amount: 5, currency: 'CLP', branchId });
+    expect((await deposit(b.client.id, stranger.branchId)).body.errors[0]).toMatchObject({
+      code: 'UNKNOWN_REFERENCE',
+      field: 'body.branchId',
+    });
+    expect((await deposit(stranger.client.id, b.branchId)).body.errors[0]).toMatchObject({
+      code: 'UNKNOWN_REFERENCE',
+      field: 'params.userId',
+    });
+    const drawers = await h.agent.get(`${API}/accounts`).set(bearer(b.owner));
+    expect(
+      (drawers.body.data as Array<{ kind: string; ownerId: string }>).filter(
+        (a) => a.kind === 'cash_drawer' && a.ownerId === stranger.branchId,
+      ),
+    ).toEqual([]);
+  });
+
   it('cash names the branch whose drawer takes it', async () => {
     // (A request naming no branch acts for the whole business: the owner's.)
     expect(codeAndStatus(await pay(b.owner, { method: 'cash', branchId: undefined }))).toEqual([

@@ -2,6 +2,7 @@ import Joi from 'joi';
 import type { Context } from 'koa';
 import {
   DomainError,
+  assertMembers,
   findPage,
   notFound,
   paginationQuery,
@@ -54,6 +55,8 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
       },
       handler: async (ctx, input) => {
         const b = input.body;
+        // The client must be a user of this business (before: any UUID was offered to).
+        await assertMembers(guard, ctx, { users: { 'body.clientId': b.clientId } });
         const o = await sendOffer(em(), tenant(ctx), me(ctx), { ...b, amount: BigInt(b.amount) });
         return reply(presentOffer(o), { status: 201, headers: { Location: `${BASE_PATH}/offers/${o.id}` } });
       },

@@ -16,6 +16,7 @@ import {
   PRINTABLE_ASCII,
   currency,
   scopedIdempotencyKey,
+  assertMembers,
 } from '@faena/platform';
 import { PAYMENT_METHODS, PAYMENT_STATUSES, Payment } from '../domain/entities.ts';
 import { present } from '../domain/payments.ts';
@@ -152,6 +153,11 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
       },
       handler: async (ctx, input) => {
         const { payerCode, ...b } = input.body;
+        // Payer, payee and branch must be this business's (before: any id was recorded).
+        await assertMembers(guard, ctx, {
+          users: { 'body.payerId': b.payerId, 'body.payeeId': b.payeeId },
+          branches: { 'body.branchId': b.branchId },
+        });
         await authorizePayment(
           deps.redis,
           {
@@ -302,6 +308,11 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
       },
       handler: async (ctx, input) => {
         const b = input.body;
+        // A wallet of this business's user, a drawer of one of its branches (before: any id made one).
+        await assertMembers(guard, ctx, {
+          users: { 'params.userId': input.params.userId },
+          branches: { 'body.branchId': b.branchId },
+        });
         const p = await viaProvider(() =>
           requestPayment(em(), deps, auth(ctx).tid, {
             key: `http:${scopedIdempotencyKey(ctx)}`,

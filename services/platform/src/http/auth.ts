@@ -91,6 +91,15 @@ export interface AuthGuard {
    * check made on hearing an invalidation, which this process's cache may not have heard yet).
    */
   authenticate(token: string, opts?: { fresh?: boolean }): Promise<AuthState>;
+  /**
+   * Which of `users` / `branches` are active users and open branches of the caller's business, as
+   * identity knows them (asked with the caller's token; found ids cached briefly in Redis). A
+   * service checks a reference with it before recording one (`assertMembers`).
+   */
+  members(
+    auth: AuthState,
+    ids: { users?: string[]; branches?: string[] },
+  ): Promise<{ users: Set<string>; branches: Set<string> }>;
   /** Closes the invalidation subscriber (graceful shutdown). */
   close(): Promise<void>;
 }
@@ -107,6 +116,51 @@ const sessionAnswer = Joi.object<{ data: AuthSnapshot }>({
     .unknown()
     .required(),
 }).unknown();
+
+/** identity's `POST /directory/lookup` answer. */
+const directoryAnswer = Joi.object<{ data: { users: string[]; branches: string[] } }>({
+  data: Joi.object({
+    users: Joi.array().items(Joi.string()).required(),
+    branches: Joi.array().items(Joi.string()).required(),
+  })
+    .unknown()
+    .required(),
+}).unknown();
+
+/**
+ * Refuses (422 UNKNOWN_REFERENCE, on the field) a reference to a user or branch that is not the
+ * caller's business's: `refs` maps a request field to the id it names (undefined: not given).
+ */
+export async function assertMembers(
+  guard: AuthGuard,
+  ctx: { state: object },
+  refs: {
+    users?: Record<string, string | null | undefined>;
+    branches?: Record<string, string | null | undefined>;
+  },
+): Promise<void> {
+  const named = (m: Record<string, string | null | undefined> = {}) =>
+    Object.entries(m).flatMap(([field, id]) => (id ? [[field, id] as const] : []));
+  const users = named(refs.users);
+  const branches = named(refs.branches);
+  if (!users.length && !branches.length) return;
+  const found = await guard.members(authOf(ctx), {
+    users: users.map(([, id]) => id),
+    branches: branches.map(([, id]) => id),
+  });
+  const unknown = [
+    ...users.filter(([, id]) => !found.users.has(id)).map(([field]) => ({ field, what: 'user' })),
+    ...branches.filter(([, id]) => !found.branches.has(id)).map(([field]) => ({ field, what: 'branch' })),
+  ];
+  if (unknown.length)
+    throw new DomainError('UNKNOWN_REFERENCE', `No such ${unknown[0]!.what} in this business`, {
+      items: unknown.map((u) => ({
+        code: 'UNKNOWN_REFERENCE',
+        message: `No such ${u.what} in this business`,
+        field: u.field,
+      })),
+    });
+}
 
 const SNAPSHOT_SCRIPT = `
 if redis.call('EXISTS', KEYS[2]) == 1 then return {'revoked', '0', false} end
@@ -356,6 +410,38 @@ export function createAuthGuard(opts: AuthGuardOptions): AuthGuard {
     setContext({ tenantId: claims.tid, userId: claims.sub, permissions: new Set(Object.keys(auth.grants)) });
   }
 
+  // Found ids stay known for a minute: a user removed meanwhile may still be named that long.
+  const memberKey = (tid: string, kind: string, id: string) => `auth:member:${tid}:${kind}:${id}`;
+  async function members(auth: AuthState, ids: { users?: string[]; branches?: string[] }) {
+    const wanted = { users: [...new Set(ids.users ?? [])], branches: [...new Set(ids.branches ?? [])] };
+    const found = { users: new Set<string>(), branches: new Set<string>() };
+    const keys = [
+      ...wanted.users.map((id) => ['users', id] as const),
+      ...wanted.branches.map((id) => ['branches', id] as const),
+    ];
+    if (!keys.length) return found;
+    const cached = await opts.redis.mget(keys.map(([kind, id]) => memberKey(auth.claims.tid, kind, id)));
+    const missing = { users: [] as string[], branches: [] as string[] };
+    keys.forEach(([kind, id], i) => (cached[i] ? found[kind].add(id) : missing[kind].push(id)));
+    if (!missing.users.length && !missing.branches.length) return found;
+    if (!opts.identityUrl) throw new Error('createAuthGuard needs identityUrl to look members up');
+    const res = await fetch(`${opts.identityUrl}/api/identity/v1/directory/lookup`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${auth.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(missing),
+    });
+    if (!res.ok) throw new Error(`identity answered ${res.status} looking members up`);
+    const answer = Joi.attempt(await res.json(), directoryAnswer).data;
+    const multi = opts.redis.multi();
+    for (const kind of ['users', 'branches'] as const)
+      for (const id of answer[kind]) {
+        found[kind].add(id);
+        multi.set(memberKey(auth.claims.tid, kind, id), '1', 'EX', 60);
+      }
+    await multi.exec();
+    return found;
+  }
+
   /** Browsers signed in by cookie send the CSRF token on unsafe methods; bearer-token clients do not. */
   const csrfHeader = {
     name: CSRF_HEADER,
@@ -396,6 +482,7 @@ export function createAuthGuard(opts: AuthGuardOptions): AuthGuard {
     requireAuth,
     requirePermission,
     authenticate: async (token, o = {}) => stateOf(await claimsOf(token), token, o.fresh ?? false),
+    members,
     close: async () => void (await subscriber?.quit()),
   };
 }

@@ -47,6 +47,7 @@ export const ERROR_STATUS = {
   PAYEE_REQUIRED: 422,
   PURPOSE_NOT_ALLOWED: 422,
   BRANCH_REQUIRED: 422,
+  UNKNOWN_REFERENCE: 422,
   PREFERENCE_NOT_ALLOWED: 422,
   PROVIDER_REFUSED: 422,
   // A tenant-given URL the outbound guard refuses (not https, or a private/loopback/… destination).

@@ -1,4 +1,5 @@
 import Joi from 'joi';
+import { cidrListSchema } from './net/ssrf.ts';
 
 /** Raised when the environment does not satisfy a process's config schema; lists every bad variable. */
 export class ConfigError extends Error {
@@ -29,13 +30,10 @@ export const httpConfigSchema = {
   PORT: Joi.number().port().required(),
   HOST: Joi.string().default('0.0.0.0'),
   CORS_ORIGINS: Joi.string().allow('').default('').description('comma-separated allow-list'),
-  TRUSTED_PROXIES: Joi.number()
-    .integer()
-    .min(0)
-    .max(10)
+  TRUSTED_PROXIES: Joi.alternatives(Joi.number().integer().min(0).max(10), cidrListSchema.required())
     .default(0)
     .description(
-      'proxy hops in front of the service whose X-Forwarded-For is trusted (0: none, the socket address is the client)',
+      'whose X-Forwarded-For is believed: a hop count (0: none, the socket address is the client) or comma-separated CIDRs of the proxies',
     ),
   BODY_LIMIT: Joi.string()
     .pattern(/^\d+(kb|mb)$/)
@@ -103,7 +101,7 @@ export interface HttpConfig {
   PORT: number;
   HOST: string;
   CORS_ORIGINS: string;
-  TRUSTED_PROXIES: number;
+  TRUSTED_PROXIES: number | string[];
   BODY_LIMIT: string;
   SHUTDOWN_GRACE_MS: number;
   SHUTDOWN_DRAIN_MS: number;

@@ -70,7 +70,7 @@ export interface AppOptions {
   version?: string;
   corsOrigins?: string[];
   bodyLimit?: string;
-  trustedProxies?: number;
+  trustedProxies?: number | readonly string[];
 }
 export const appOptionsFrom = (config: BaseConfig & HttpConfig): AppOptions => ({
   version: config.SERVICE_VERSION,

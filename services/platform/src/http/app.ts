@@ -12,6 +12,7 @@ import { runWithContext } from '../context.ts';
 import type { Logger } from '../logger.ts';
 import { ok, fail } from './envelope.ts';
 import { DomainError, ERROR_STATUS, type ErrorCode } from './errors.ts';
+import { cidrMatcher } from '../net/ssrf.ts';
 import { buildOpenApi } from './openapi.ts';
 import { validate, type RouteSchemas, type ValidatedInput } from './validation.ts';
 
@@ -116,7 +117,7 @@ export interface HttpAppOptions {
    * is then the address the outermost trusted hop saw, never one the client wrote. 0 (default):
    * forwarded headers are ignored and the socket's address is the client's.
    */
-  trustedProxies?: number;
+  trustedProxies?: number | readonly string[];
   /** Runs after the body parser, before every route (e.g. `requestContextMiddleware(orm)`). */
   middleware?: Middleware[];
   /** Serves `/metrics` (the Prometheus exporter's handler), when telemetry runs. */
@@ -209,8 +210,28 @@ function nestedDeeperThan(value: unknown, max: number): boolean {
  * headers, CORS allow-list, body limit, validated routes, health, metrics and OpenAPI.
  */
 export function createHttpApp(opts: HttpAppOptions): HttpApp {
-  const hops = opts.trustedProxies ?? 0;
+  const trusted = opts.trustedProxies ?? 0;
+  const hops = typeof trusted === 'number' ? trusted : 0;
   const app = new Koa({ proxy: hops > 0, maxIpsCount: hops });
+  // Trusted by address: the client is the rightmost X-Forwarded-For entry that is not one of the
+  // proxies, believed only when the socket itself is one of them.
+  if (typeof trusted !== 'number' && trusted.length) {
+    const isProxy = cidrMatcher(trusted);
+    app.use(async (ctx, next) => {
+      const peer = ctx.socket.remoteAddress ?? '';
+      if (isProxy(peer)) {
+        const chain = ctx
+          .get('X-Forwarded-For')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        let client = peer;
+        for (let i = chain.length - 1; i >= 0 && isProxy(client); i--) client = chain[i]!;
+        ctx.request.ip = client;
+      }
+      await next();
+    });
+  }
   const log = opts.logger;
   let shuttingDown = false;
   const healthTimeout = opts.healthTimeoutMs ?? 2000;

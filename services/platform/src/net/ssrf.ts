@@ -104,6 +104,20 @@ const globalUnicast = blockList(['2000::/3']);
 
 const familyOf = (address: string): 'ipv4' | 'ipv6' => (net.isIPv6(address) ? 'ipv6' : 'ipv4');
 
+/**
+ * Whether an address is in one of `cidrs` (families kept apart; an IPv4-mapped IPv6 address, as a
+ * dual-stack socket reports IPv4 peers, is read as its IPv4 address).
+ */
+export function cidrMatcher(cidrs: readonly string[]): (address: string) => boolean {
+  const v4 = blockList(cidrs.filter((c) => !net.isIPv6(c.split('/')[0] ?? '')));
+  const v6 = blockList(cidrs.filter((c) => net.isIPv6(c.split('/')[0] ?? '')));
+  return (raw) => {
+    const address = /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(raw) ? raw.slice(7) : raw;
+    if (!net.isIP(address)) return false;
+    return familyOf(address) === 'ipv6' ? v6.check(address, 'ipv6') : v4.check(address, 'ipv4');
+  };
+}
+
 /** A CIDR (`10.0.0.0/8`, `fd00::/8`, or one address) as `net.BlockList` takes it; throws when malformed. */
 export function parseCidr(cidr: string): string {
   const [address = '', bits, extra] = cidr.trim().split('/');

@@ -356,7 +356,7 @@ describe('trustedProxies', () => {
       handler: (ctx) => Promise.resolve({ ip: ctx.ip }),
     },
   ];
-  const ipWith = async (trustedProxies: number | undefined, xff: string) =>
+  const ipWith = async (trustedProxies: number | string[] | undefined, xff: string) =>
     (
       await request(
         createHttpApp({
@@ -376,5 +376,17 @@ describe('trustedProxies', () => {
     // The client wrote 203.0.113.7; the one trusted proxy (the ingress) appended what it saw.
     expect(await ipWith(1, '203.0.113.7, 198.51.100.20')).toBe('198.51.100.20');
     expect(await ipWith(2, '203.0.113.7, 198.51.100.20, 10.0.0.5')).toBe('198.51.100.20');
+  });
+
+  it('or believes the proxies it knows by address: the rightmost entry that is not one of them', async () => {
+    // The test's socket comes from loopback: trusted as the ingress here.
+    const ingress = ['127.0.0.1/32', '::1/128'];
+    expect(await ipWith(ingress, '203.0.113.7, 198.51.100.20')).toBe('198.51.100.20');
+    // A load balancer inside 10/8 appended the ingress's view: skipped as a proxy too.
+    expect(await ipWith([...ingress, '10.0.0.0/8'], '203.0.113.7, 198.51.100.20, 10.0.0.5')).toBe(
+      '198.51.100.20',
+    );
+    // A socket that is not a trusted proxy: whatever it wrote is ignored.
+    expect(await ipWith(['192.0.2.0/24'], '203.0.113.7')).toMatch(/127\.0\.0\.1|::1/);
   });
 });

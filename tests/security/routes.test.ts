@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { runWithContext } from '@faena/platform';
 import { Job, Review } from '../../services/marketplace/src/domain/entities.ts';
 import { WebhookDelivery } from '../../services/notifications/src/domain/entities.ts';
-import { addUser, roleId } from '../../services/identity/test/harness.ts';
+import { addBranch, addUser, roleId } from '../../services/identity/test/harness.ts';
 import { notify } from '../../services/notifications/src/domain/notify.ts';
 import type { Harness as Notifications } from '../../services/notifications/test/harness.ts';
 import {
@@ -91,16 +91,7 @@ beforeAll(async () => {
     });
 
   [t1, t2] = await Promise.all([business(h), business(h)]);
-  branchB = (
-    await h.identity.agent
-      .post('/api/identity/v1/branches')
-      .set(bearer(t1.owner))
-      .send({
-        name: 'B',
-        timeZone: 'America/Santiago',
-        address: { line1: 'Av. 2', city: 'Santiago', country: 'CL' },
-      })
-  ).body.data.id as string;
+  branchB = await addBranch(h.identity, t1.biz, 'B', 'America/Santiago');
   // payments.read narrows GET /payments (a route any signed-in user may call) to branches.
   const permissions = [
     ...new Set([...ops.flatMap((o) => (o.permission ? [o.permission] : [])), 'payments.read']),

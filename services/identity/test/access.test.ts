@@ -3,6 +3,7 @@ import { signUp as createTenant } from '../src/domain/tenants.ts';
 import {
   API,
   PASSWORD,
+  addBranch,
   addUser,
   bearer,
   roleId,
@@ -21,17 +22,7 @@ let branchB: string;
 beforeAll(async () => {
   h = await startIdentity();
   [biz, other] = await Promise.all([signUp(h, 'restaurant'), signUp(h, 'gym')]);
-  const make = async (name: string) =>
-    (
-      await h.agent
-        .post(`${API}/branches`)
-        .set(bearer(biz.token))
-        .send({
-          name,
-          timeZone: 'America/Bogota',
-          address: { line1: 'Calle 1', city: 'Bogotá', country: 'co' },
-        })
-    ).body.data.id as string;
+  const make = (name: string) => addBranch(h, biz, name);
   [branchA, branchB] = await Promise.all([make('Centro'), make('Norte')]);
 }, 60000);
 afterAll(() => h.close());
@@ -85,23 +76,12 @@ describe('roles and permissions', () => {
     expect(after.body.data.permissions['cash.close']).toEqual([branchA, branchB].sort());
 
     // Closing a branch ends the grants scoped to it, on the next request.
-    const closing = await h.agent
-      .post(`${API}/branches`)
-      .set(bearer(biz.token))
-      .send({
-        name: 'Temporal',
-        timeZone: 'America/Bogota',
-        address: { line1: 'x', city: 'Cali', country: 'CO' },
-      });
-    const temp = await addUser(h, biz, [
-      { roleId: await roleId(h, biz, 'cashier'), branchId: closing.body.data.id },
-    ]);
+    const closing = await addBranch(h, biz, 'Temporal');
+    const temp = await addUser(h, biz, [{ roleId: await roleId(h, biz, 'cashier'), branchId: closing }]);
     expect(
       (await h.agent.get(`${API}/auth/me`).set(bearer(temp.token))).body.data.permissions['cash.close'],
-    ).toEqual([closing.body.data.id]);
-    expect(
-      (await h.agent.delete(`${API}/branches/${closing.body.data.id}`).set(bearer(biz.token))).status,
-    ).toBe(204);
+    ).toEqual([closing]);
+    expect((await h.agent.delete(`${API}/branches/${closing}`).set(bearer(biz.token))).status).toBe(204);
     expect((await h.agent.get(`${API}/auth/me`).set(bearer(temp.token))).body.data.permissions).toEqual({});
   });
 
@@ -248,16 +228,7 @@ describe('no escalation', () => {
 
     // Managing users is the business's (a tenant-wide operation): an admin of one branch is refused,
     // even inside that branch, and cannot undo tenant-wide grants.
-    const branch = (
-      await h.agent
-        .post(`${API}/branches`)
-        .set(bearer(nb.token))
-        .send({
-          name: 'Sur',
-          timeZone: 'America/Bogota',
-          address: { line1: 'Calle 2', city: 'Cali', country: 'co' },
-        })
-    ).body.data.id as string;
+    const branch = await addBranch(h, nb, 'Sur');
     const adminA = await addUser(h, nb, [{ roleId: await role('admin'), branchId: branch }]);
     const inA = await addUser(h, nb, [{ roleId: await role('waiter'), branchId: branch }]);
     for (const attempt of [
@@ -284,12 +255,7 @@ describe('no escalation', () => {
 
 describe('tenant isolation', () => {
   it("answers 404 for another tenant's record on every identity route that takes an id", async () => {
-    const theirBranch = (
-      await h.agent
-        .post(`${API}/branches`)
-        .set(bearer(other.token))
-        .send({ name: 'Theirs', timeZone: 'UTC', address: { line1: 'x', city: 'y', country: 'AR' } })
-    ).body.data.id as string;
+    const theirBranch = await addBranch(h, other, 'Theirs', 'UTC');
     const theirRole = await roleId(h, other, 'trainer');
     const theirUser = other.ownerId;
     const auth = bearer(biz.token);

@@ -131,6 +131,21 @@ export async function addUser(
   };
 }
 
+/** Opens a branch of the business as its owner and returns its id. */
+export async function addBranch(
+  h: Pick<Harness, 'agent'>,
+  biz: Pick<SignedUp, 'token'>,
+  name = `Branch ${unique()}`,
+  timeZone = 'America/Bogota',
+): Promise<string> {
+  const res = await h.agent
+    .post(`${API}/branches`)
+    .set(bearer(biz.token))
+    .send({ name, timeZone, address: { line1: 'Calle 1', city: 'Bogotá', country: 'CO' } });
+  if (res.status !== 201) throw new Error(`branch failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.data.id as string;
+}
+
 /** Id of a role of the business by name. */
 export async function roleId(h: Harness, biz: SignedUp, name: string): Promise<string> {
   const res = await h.agent.get(`${API}/roles?q=${name}&limit=100`).set(bearer(biz.token));

@@ -12,6 +12,7 @@ import {
 } from '@faena/platform';
 import { testStack, type captureLogger } from '@faena/platform/testing';
 import {
+  addBranch,
   addUser,
   bearer,
   roleId,
@@ -135,14 +136,7 @@ export async function business(h: PaymentsHarness): Promise<Business> {
   const biz = await signUp(h.identity, 'marketplace');
   const client = await addUser(h.identity, biz, [{ roleId: await roleId(h.identity, biz, 'client') }]);
   const pro = await addUser(h.identity, biz, [{ roleId: await roleId(h.identity, biz, 'professional') }]);
-  const branch = await h.identity.agent
-    .post('/api/identity/v1/branches')
-    .set(bearer(biz.token))
-    .send({
-      name: 'HQ',
-      timeZone: 'America/Santiago',
-      address: { line1: 'Av. 1', city: 'Santiago', country: 'CL' },
-    });
+  const branchId = await addBranch(h.identity, biz, 'HQ', 'America/Santiago');
   const account = (await request(h.sandbox.url).post('/sandbox/accounts')).body as {
     accessToken: string;
     webhookSecret: string;
@@ -155,7 +149,7 @@ export async function business(h: PaymentsHarness): Promise<Business> {
     owner: biz.token,
     client: { id: client.id, token: client.token },
     pro: { id: pro.id, token: pro.token },
-    branchId: branch.body.data.id as string,
+    branchId,
   };
 }
 

@@ -4,7 +4,7 @@
  * recorded a card "wallet top-up" (the client's wallet grew by 100000), a receptionist did it with
  * a transfer, and anyone with payments.create debited someone else's wallet.
  */
-import { addUser, roleId } from '../../identity/test/harness.ts';
+import { addBranch, addUser, roleId } from '../../identity/test/harness.ts';
 import {
   API,
   bearer,
@@ -25,16 +25,7 @@ let otherBranch: string;
 beforeAll(async () => {
   h = await startPayments();
   b = await business(h);
-  otherBranch = (
-    await h.identity.agent
-      .post('/api/identity/v1/branches')
-      .set(bearer(b.owner))
-      .send({
-        name: 'Norte',
-        timeZone: 'America/Santiago',
-        address: { line1: 'x', city: 'Santiago', country: 'CL' },
-      })
-  ).body.data.id as string;
+  otherBranch = await addBranch(h.identity, b.biz, 'Norte', 'America/Santiago');
   const at = async (role: string) =>
     addUser(h.identity, b.biz, [{ roleId: await roleId(h.identity, b.biz, role), branchId: b.branchId }]);
   cashier = await at('cashier');

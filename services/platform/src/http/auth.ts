@@ -425,12 +425,16 @@ export function createAuthGuard(opts: AuthGuardOptions): AuthGuard {
     keys.forEach(([kind, id], i) => (cached[i] ? found[kind].add(id) : missing[kind].push(id)));
     if (!missing.users.length && !missing.branches.length) return found;
     if (!opts.identityUrl) throw new Error('createAuthGuard needs identityUrl to look members up');
+    // identity down or failing is a 503 to retry (with the same Idempotency-Key), never a 500.
+    const unavailable = () =>
+      new DomainError('SERVICE_UNAVAILABLE', 'Could not check the references with identity; retry');
     const res = await fetch(`${opts.identityUrl}/api/identity/v1/directory/lookup`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${auth.token}`, 'Content-Type': 'application/json' },
       body: JSON.stringify(missing),
-    });
-    if (!res.ok) throw new Error(`identity answered ${res.status} looking members up`);
+      signal: AbortSignal.timeout(5000),
+    }).catch(() => Promise.reject(unavailable()));
+    if (!res.ok) throw unavailable();
     const answer = Joi.attempt(await res.json(), directoryAnswer).data;
     const multi = opts.redis.multi();
     for (const kind of ['users', 'branches'] as const)

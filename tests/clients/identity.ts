@@ -1562,6 +1562,8 @@ export interface operations {
                     "application/json": {
                         data: {
                             branches: string[];
+                            /** @description the currency the business charges in */
+                            currency: string;
                             users: string[];
                         };
                         meta?: {

@@ -75,7 +75,7 @@ export interface SignedUp {
 }
 
 /** Signs a new business up and returns its owner's session. */
-export async function signUp(h: Harness, kind = 'restaurant'): Promise<SignedUp> {
+export async function signUp(h: Harness, kind = 'restaurant', currency = 'ARS'): Promise<SignedUp> {
   const slug = `t-${unique()}`;
   const ownerEmail = `owner-${unique()}@example.com`;
   const res = await h.agent.post(`${API}/signup`).send({
@@ -83,7 +83,7 @@ export async function signUp(h: Harness, kind = 'restaurant'): Promise<SignedUp>
       name: `Biz ${slug}`,
       slug,
       kind,
-      currency: 'ARS',
+      currency,
       locale: 'es-AR',
       timeZone: 'America/Argentina/Buenos_Aires',
     },

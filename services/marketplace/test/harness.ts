@@ -102,7 +102,8 @@ export interface Business {
 
 /** A marketplace business: owner (operator), two clients and two professionals. */
 export async function business(h: MarketplaceHarness): Promise<Business> {
-  const biz = await signUp(h.identity, 'marketplace');
+  // Chilean businesses: they charge in CLP, the currency of every test payment and offer.
+  const biz = await signUp(h.identity, 'marketplace', 'CLP');
   const clientRole = await roleId(h.identity, biz, 'client');
   const proRole = await roleId(h.identity, biz, 'professional');
   const [client, client2, pro, pro2] = await Promise.all([

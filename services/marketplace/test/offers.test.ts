@@ -91,6 +91,18 @@ describe('sending offers', () => {
       });
     expect(past.status).toBe(422);
     expect(past.body.errors[0]).toMatchObject({ code: 'EXPIRY_NOT_IN_FUTURE', field: 'body.expiresAt' });
+    // In the business's currency only, sent or changed (before: ZZZ, then any ISO code, was offered).
+    const usd = await h.agent
+      .post(`${API}/offers`)
+      .set(bearer(b.pro.token))
+      .send({ clientId: b.client.id, description: 'x', amount: 1, currency: 'USD', expiresAt: inOneDay() });
+    expect([usd.status, usd.body.errors[0].code]).toEqual([422, 'CURRENCY_NOT_ACCEPTED']);
+    const sent = await offer(h, b.pro, b.client);
+    const changed = await h.agent
+      .patch(`${API}/offers/${sent.id}`)
+      .set(bearer(b.pro.token))
+      .send({ currency: 'ARS' });
+    expect([changed.status, changed.body.errors[0].code]).toEqual([422, 'CURRENCY_NOT_ACCEPTED']);
     // The client must be a user of this business (before: any UUID, another business's user too).
     const stranger = await business(h);
     for (const clientId of [stranger.client.id, '01900000-0000-7000-8000-00000000dead']) {

@@ -133,7 +133,8 @@ export interface Business {
 
 /** A marketplace business with an owner, a client and a professional, MercadoPago configured on the sandbox. */
 export async function business(h: PaymentsHarness): Promise<Business> {
-  const biz = await signUp(h.identity, 'marketplace');
+  // Chilean businesses: they charge in CLP, the currency of every test payment and offer.
+  const biz = await signUp(h.identity, 'marketplace', 'CLP');
   const client = await addUser(h.identity, biz, [{ roleId: await roleId(h.identity, biz, 'client') }]);
   const pro = await addUser(h.identity, biz, [{ roleId: await roleId(h.identity, biz, 'professional') }]);
   const branchId = await addBranch(h.identity, biz, 'HQ', 'America/Santiago');

@@ -142,6 +142,23 @@ describe('payer authority', () => {
     ).toEqual([]);
   });
 
+  it('money is in the currency the business charges in (422 CURRENCY_NOT_ACCEPTED)', async () => {
+    // Before: any ISO currency was recorded (a CLP business took 100000 ARS at its drawer).
+    for (const res of [
+      await pay(cashier.token, { method: 'cash', currency: 'ARS' }),
+      await h.agent
+        .post(`${API}/wallets/${b.client.id}/deposits`)
+        .set(bearer(cashier.token))
+        .set('Idempotency-Key', newKey('deposit'))
+        .send({ amount: 5, currency: 'USD', branchId: b.branchId }),
+    ])
+      expect([res.status, res.body.errors[0].code, res.body.errors[0].field]).toEqual([
+        422,
+        'CURRENCY_NOT_ACCEPTED',
+        'body.currency',
+      ]);
+  });
+
   it('cash names the branch whose drawer takes it', async () => {
     // (A request naming no branch acts for the whole business: the owner's.)
     expect(codeAndStatus(await pay(b.owner, { method: 'cash', branchId: undefined }))).toEqual([

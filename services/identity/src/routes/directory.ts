@@ -1,6 +1,6 @@
 import Joi from 'joi';
 import { authOf, currentEm, defineRoute, uuid, type Route } from '@faena/platform';
-import { Branch, User } from '../domain/entities.ts';
+import { Branch, Tenant, User } from '../domain/entities.ts';
 import type { IdentityDeps } from '../deps.ts';
 
 const ids = Joi.array().items(uuid).max(100).default([]);
@@ -8,7 +8,7 @@ const ids = Joi.array().items(uuid).max(100).default([]);
 /**
  * What other services ask of the caller's business before they record a reference to it (a
  * payer, a payee, a branch, an offer's client): which of these ids are its active users and open
- * branches. Only the caller's own business is answered (the tenant filter), so nothing of another
+ * branches, and the currency it charges in. Only the caller's own business is answered (the tenant filter), so nothing of another
  * business is disclosed; ids not found are simply absent.
  */
 export function directoryRoutes({ guard }: IdentityDeps): Route[] {
@@ -26,12 +26,14 @@ export function directoryRoutes({ guard }: IdentityDeps): Route[] {
         response: Joi.object({
           users: Joi.array().items(uuid).required(),
           branches: Joi.array().items(uuid).required(),
+          currency: Joi.string().length(3).required().description('the currency the business charges in'),
         }),
       },
       handler: async (ctx, input) => {
         const em = currentEm();
         const { tid } = authOf(ctx).claims;
-        const [users, branches] = await Promise.all([
+        const [tenant, users, branches] = await Promise.all([
+          em.findOneOrFail(Tenant, { id: tid }, { fields: ['currency'] }),
           input.body.users.length
             ? em.find(
                 User,
@@ -43,7 +45,11 @@ export function directoryRoutes({ guard }: IdentityDeps): Route[] {
             ? em.find(Branch, { tenantId: tid, id: { $in: input.body.branches } }, { fields: ['id'] })
             : [],
         ]);
-        return { users: users.map((u) => u.id), branches: branches.map((b) => b.id) };
+        return {
+          users: users.map((u) => u.id),
+          branches: branches.map((b) => b.id),
+          currency: tenant.currency,
+        };
       },
     }),
   ];

@@ -56,7 +56,10 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
       handler: async (ctx, input) => {
         const b = input.body;
         // The client must be a user of this business (before: any UUID was offered to).
-        await assertMembers(guard, ctx, { users: { 'body.clientId': b.clientId } });
+        await assertMembers(guard, ctx, {
+          users: { 'body.clientId': b.clientId },
+          currency: { 'body.currency': b.currency },
+        });
         const o = await sendOffer(em(), tenant(ctx), me(ctx), { ...b, amount: BigInt(b.amount) });
         return reply(presentOffer(o), { status: 201, headers: { Location: `${BASE_PATH}/offers/${o.id}` } });
       },
@@ -132,6 +135,7 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
       },
       handler: async (ctx, input) => {
         const b = input.body;
+        await assertMembers(guard, ctx, { currency: { 'body.currency': b.currency } });
         return presentOffer(
           await editOffer(em(), input.params.id, me(ctx), {
             ...b,

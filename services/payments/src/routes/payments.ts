@@ -157,6 +157,7 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
         await assertMembers(guard, ctx, {
           users: { 'body.payerId': b.payerId, 'body.payeeId': b.payeeId },
           branches: { 'body.branchId': b.branchId },
+          currency: { 'body.currency': b.currency },
         });
         await authorizePayment(
           deps.redis,
@@ -312,6 +313,7 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
         await assertMembers(guard, ctx, {
           users: { 'params.userId': input.params.userId },
           branches: { 'body.branchId': b.branchId },
+          currency: { 'body.currency': b.currency },
         });
         const p = await viaProvider(() =>
           requestPayment(em(), deps, auth(ctx).tid, {

@@ -99,7 +99,7 @@ export interface AuthGuard {
   members(
     auth: AuthState,
     ids: { users?: string[]; branches?: string[] },
-  ): Promise<{ users: Set<string>; branches: Set<string> }>;
+  ): Promise<{ users: Set<string>; branches: Set<string>; currency: string }>;
   /** Closes the invalidation subscriber (graceful shutdown). */
   close(): Promise<void>;
 }
@@ -118,10 +118,11 @@ const sessionAnswer = Joi.object<{ data: AuthSnapshot }>({
 }).unknown();
 
 /** identity's `POST /directory/lookup` answer. */
-const directoryAnswer = Joi.object<{ data: { users: string[]; branches: string[] } }>({
+const directoryAnswer = Joi.object<{ data: { users: string[]; branches: string[]; currency: string } }>({
   data: Joi.object({
     users: Joi.array().items(Joi.string()).required(),
     branches: Joi.array().items(Joi.string()).required(),
+    currency: Joi.string().required(),
   })
     .unknown()
     .required(),
@@ -129,7 +130,8 @@ const directoryAnswer = Joi.object<{ data: { users: string[]; branches: string[]
 
 /**
  * Refuses (422 UNKNOWN_REFERENCE, on the field) a reference to a user or branch that is not the
- * caller's business's: `refs` maps a request field to the id it names (undefined: not given).
+ * caller's business's: `refs` maps a request field to the id it names (undefined: not given); and
+ * (422 CURRENCY_NOT_ACCEPTED) money in another currency than the one the business charges in.
  */
 export async function assertMembers(
   guard: AuthGuard,
@@ -137,13 +139,15 @@ export async function assertMembers(
   refs: {
     users?: Record<string, string | null | undefined>;
     branches?: Record<string, string | null | undefined>;
+    currency?: Record<string, string | undefined>;
   },
 ): Promise<void> {
   const named = (m: Record<string, string | null | undefined> = {}) =>
     Object.entries(m).flatMap(([field, id]) => (id ? [[field, id] as const] : []));
   const users = named(refs.users);
   const branches = named(refs.branches);
-  if (!users.length && !branches.length) return;
+  const currencies = named(refs.currency);
+  if (!users.length && !branches.length && !currencies.length) return;
   const found = await guard.members(authOf(ctx), {
     users: users.map(([, id]) => id),
     branches: branches.map(([, id]) => id),
@@ -152,6 +156,11 @@ export async function assertMembers(
     ...users.filter(([, id]) => !found.users.has(id)).map(([field]) => ({ field, what: 'user' })),
     ...branches.filter(([, id]) => !found.branches.has(id)).map(([field]) => ({ field, what: 'branch' })),
   ];
+  const foreign = currencies.find(([, code]) => code !== found.currency);
+  if (!unknown.length && foreign)
+    throw new DomainError('CURRENCY_NOT_ACCEPTED', `This business charges in ${found.currency}`, {
+      field: foreign[0],
+    });
   if (unknown.length)
     throw new DomainError('UNKNOWN_REFERENCE', `No such ${unknown[0]!.what} in this business`, {
       items: unknown.map((u) => ({
@@ -419,11 +428,15 @@ export function createAuthGuard(opts: AuthGuardOptions): AuthGuard {
       ...wanted.users.map((id) => ['users', id] as const),
       ...wanted.branches.map((id) => ['branches', id] as const),
     ];
-    if (!keys.length) return found;
-    const cached = await opts.redis.mget(keys.map(([kind, id]) => memberKey(auth.claims.tid, kind, id)));
+    const currencyKey = memberKey(auth.claims.tid, 'tenant', 'currency');
+    const cached = await opts.redis.mget([
+      currencyKey,
+      ...keys.map(([kind, id]) => memberKey(auth.claims.tid, kind, id)),
+    ]);
     const missing = { users: [] as string[], branches: [] as string[] };
-    keys.forEach(([kind, id], i) => (cached[i] ? found[kind].add(id) : missing[kind].push(id)));
-    if (!missing.users.length && !missing.branches.length) return found;
+    keys.forEach(([kind, id], i) => (cached[i + 1] ? found[kind].add(id) : missing[kind].push(id)));
+    if (!missing.users.length && !missing.branches.length && cached[0])
+      return { ...found, currency: cached[0] };
     if (!opts.identityUrl) throw new Error('createAuthGuard needs identityUrl to look members up');
     // identity down or failing is a 503 to retry (with the same Idempotency-Key), never a 500.
     const unavailable = () =>
@@ -436,14 +449,14 @@ export function createAuthGuard(opts: AuthGuardOptions): AuthGuard {
     }).catch(() => Promise.reject(unavailable()));
     if (!res.ok) throw unavailable();
     const answer = Joi.attempt(await res.json(), directoryAnswer).data;
-    const multi = opts.redis.multi();
+    const multi = opts.redis.multi().set(currencyKey, answer.currency, 'EX', 60);
     for (const kind of ['users', 'branches'] as const)
       for (const id of answer[kind]) {
         found[kind].add(id);
         multi.set(memberKey(auth.claims.tid, kind, id), '1', 'EX', 60);
       }
     await multi.exec();
-    return found;
+    return { ...found, currency: answer.currency };
   }
 
   /** Browsers signed in by cookie send the CSRF token on unsafe methods; bearer-token clients do not. */

@@ -48,6 +48,7 @@ export const ERROR_STATUS = {
   PURPOSE_NOT_ALLOWED: 422,
   BRANCH_REQUIRED: 422,
   UNKNOWN_REFERENCE: 422,
+  CURRENCY_NOT_ACCEPTED: 422,
   PREFERENCE_NOT_ALLOWED: 422,
   PROVIDER_REFUSED: 422,
   // A tenant-given URL the outbound guard refuses (not https, or a private/loopback/… destination).

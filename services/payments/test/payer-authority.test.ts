@@ -4,6 +4,7 @@
  * recorded a card "wallet top-up" (the client's wallet grew by 100000), a receptionist did it with
  * a transfer, and anyone with payments.create debited someone else's wallet.
  */
+import { PAYER_CODES_PER_WINDOW } from '../src/domain/payer-authority.ts';
 import { addBranch, addUser, roleId } from '../../identity/test/harness.ts';
 import {
   API,
@@ -157,6 +158,17 @@ describe('payer authority', () => {
         'CURRENCY_NOT_ACCEPTED',
         'body.currency',
       ]);
+  });
+
+  it('a user asks for a bounded number of payer codes (429 beyond, with Retry-After)', async () => {
+    const someone = await addUser(h.identity, b.biz, [{ roleId: await roleId(h.identity, b.biz, 'client') }]);
+    const ask = () => h.agent.post(`${API}/wallets/me/payer-codes`).set(bearer(someone.token));
+    for (let i = 0; i < PAYER_CODES_PER_WINDOW; i++) expect((await ask()).status).toBe(201);
+    const refused = await ask();
+    expect([refused.status, refused.body.errors[0].code]).toEqual([429, 'RATE_LIMITED']);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    // Another user's codes are their own.
+    expect((await h.agent.post(`${API}/wallets/me/payer-codes`).set(bearer(b.pro.token))).status).toBe(201);
   });
 
   it('cash names the branch whose drawer takes it', async () => {

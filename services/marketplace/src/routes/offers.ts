@@ -185,6 +185,8 @@ export function offerRoutes(deps: MarketplaceDeps): Route[] {
           version: Joi.number()
             .integer()
             .min(1)
+            // The column is a PostgreSQL int: no version is larger (and joi refuses unsafe integers).
+            .max(2_147_483_647)
             .required()
             .description('the version of the offer the client saw (409 OFFER_CHANGED if it changed since)'),
         }).required(),

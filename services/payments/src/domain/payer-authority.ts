@@ -12,6 +12,8 @@ import type { Payment } from './entities.ts';
 
 /** How long a payer code is good for. */
 export const PAYER_CODE_TTL_SECONDS = 120;
+/** Codes one user may ask for in five of their lifetimes (a counter needs a few; 429 beyond). */
+export const PAYER_CODES_PER_WINDOW = 60;
 
 const codeKey = (tenantId: string, code: string) =>
   `payments:payer-code:${tenantId}:${createHash('sha256').update(code).digest('hex')}`;

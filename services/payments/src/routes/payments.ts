@@ -17,11 +17,17 @@ import {
   currency,
   scopedIdempotencyKey,
   assertMembers,
+  rateLimit,
 } from '@faena/platform';
 import { PAYMENT_METHODS, PAYMENT_STATUSES, Payment } from '../domain/entities.ts';
 import { present } from '../domain/payments.ts';
 import { saveCredentials } from '../domain/providers.ts';
-import { authorizePayment, issuePayerCode } from '../domain/payer-authority.ts';
+import {
+  PAYER_CODES_PER_WINDOW,
+  PAYER_CODE_TTL_SECONDS,
+  authorizePayment,
+  issuePayerCode,
+} from '../domain/payer-authority.ts';
 import { refund, requestPayment } from '../domain/service.ts';
 import type { PaymentsDeps } from '../deps.ts';
 import { BASE_PATH } from '../constants.ts';
@@ -275,7 +281,17 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
       tags: ['wallets'],
       auth: true,
       status: 201,
-      middleware: [guard.requireAuth()],
+      middleware: [
+        guard.requireAuth(),
+        // Each code is a live Redis key for 2 minutes: a user may hold at most this many.
+        rateLimit({
+          redis: deps.redis,
+          name: 'payments:payer-codes',
+          points: PAYER_CODES_PER_WINDOW,
+          durationSeconds: PAYER_CODE_TTL_SECONDS * 5,
+          key: (ctx) => `${auth(ctx).tid}:${auth(ctx).sub}`,
+        }),
+      ],
       schemas: {
         response: Joi.object({
           code: Joi.string()

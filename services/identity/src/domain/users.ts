@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
-import { DomainError, expandPermission, notFound, type Grants } from '@faena/platform';
+import { DomainError, expandPermission, grantCovers, notFound, type Grants } from '@faena/platform';
 import { Branch, Role, User, UserRole } from './entities.ts';
 import { conferred } from './access.ts';
 import { sha256 } from './tokens.ts';
@@ -37,12 +37,6 @@ export interface Granter {
   sub: string;
   grants: Grants;
 }
-
-/** Whether `grants` hold `permission` at `branchId` (null: tenant-wide) or wider. */
-const holds = (grants: Grants, permission: string, branchId: string | null) => {
-  const scopes = grants[permission];
-  return !!scopes && (scopes.includes('*') || (branchId !== null && scopes.includes(branchId)));
-};
 
 /** The tenant's roles by id (what `conferred` walks). */
 export async function rolesById(em: EntityManager): Promise<Map<string, Role>> {
@@ -83,7 +77,7 @@ export async function assertMayGrant(
     if (role.system && role.name === 'owner' && !owners.has(by.sub))
       throw new DomainError('OWNER_ONLY', 'Only an owner grants or removes the owner role');
     const scope = c.branchId ?? null;
-    const missing = conferred(role, byId).filter((p) => !holds(by.grants, p, scope));
+    const missing = conferred(role, byId).filter((p) => !grantCovers(by.grants, p, scope));
     if (missing.length)
       throw new DomainError(
         'GRANT_NOT_HELD',
@@ -101,7 +95,9 @@ export async function assertMayEditRole(
 ): Promise<void> {
   if (role && (await em.count(UserRole, { userId: by.sub, roleId: role.id })))
     throw new DomainError('OWN_ROLES', 'Nobody edits a role they hold; another administrator must');
-  const missing = (permissions ?? []).flatMap(expandPermission).filter((p) => !holds(by.grants, p, null));
+  const missing = (permissions ?? [])
+    .flatMap(expandPermission)
+    .filter((p) => !grantCovers(by.grants, p, null));
   if (missing.length)
     throw new DomainError(
       'GRANT_NOT_HELD',

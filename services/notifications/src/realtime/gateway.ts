@@ -4,6 +4,7 @@ import { Server, type DefaultEventsMap, type Socket as IoSocket } from 'socket.i
 import {
   AUTH_INVALIDATION_CHANNEL,
   DomainError,
+  grantCovers,
   type AuthGuard,
   type AuthState,
   type Logger,
@@ -55,10 +56,6 @@ type Socket = IoSocket<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, Soc
 type GatewayServer = Server<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, SocketData>;
 
 /** Whether `permission` is granted in `branchId` (or tenant-wide). */
-const holdsIn = (auth: AuthState, permission: string, branchId: string) => {
-  const where = auth.grants[permission] ?? [];
-  return where.includes('*') || where.includes(branchId);
-};
 
 /** Whether the socket's grants allow it into `name` (see ROOM_PERMISSION). */
 export function mayJoin(auth: AuthState, name: string): boolean {
@@ -71,7 +68,7 @@ export function mayJoin(auth: AuthState, name: string): boolean {
       return room.userId === auth.claims.sub;
     case 'branch':
     case 'kitchen':
-      return holdsIn(auth, ROOM_PERMISSION[room.kind], room.branchId);
+      return grantCovers(auth.grants, ROOM_PERMISSION[room.kind], room.branchId);
   }
 }
 

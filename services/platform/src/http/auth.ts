@@ -231,8 +231,20 @@ export type BranchScope =
 
 /** Whether the caller's grant of `permission` covers `branchId` (null: a tenant-level record, only a tenant-wide grant). */
 export function coversBranch(ctx: Context, permission: string, branchId: string | null | undefined): boolean {
-  const where = branchesFor(ctx, permission);
-  return where === '*' || (!!branchId && where.includes(branchId));
+  return grantCovers(stateOfRequest(ctx)?.grants ?? {}, permission, branchId);
+}
+
+/**
+ * Whether `grants` hold `permission` at `branchId` or wider (null or undefined: tenant-wide, so only
+ * a tenant-wide grant): the one rule behind route scopes, socket rooms and who may grant what.
+ */
+export function grantCovers(
+  grants: Grants,
+  permission: string,
+  branchId: string | null | undefined,
+): boolean {
+  const where = grants[permission] ?? [];
+  return where.includes('*') || (!!branchId && where.includes(branchId));
 }
 
 /**

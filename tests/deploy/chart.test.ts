@@ -423,6 +423,11 @@ describe.each(Object.keys(VARIANTS))('workloads rendered with %s values', (varia
     }
   });
 
+  /** Every worker serves its health and own metrics on `health`, the Temporal SDK's metrics on `sdk-metrics`. */
+  const WORKER_PORTS = [
+    { name: 'health', containerPort: 3001, protocol: 'TCP' },
+    { name: 'sdk-metrics', containerPort: 3002, protocol: 'TCP' },
+  ];
   test('APIs, workers and the workflow worker run the right entry point and task queue', () => {
     for (const s of SERVICES) {
       const api = named(objs, 'Deployment', `faena-${s}-api`).spec.template.spec.containers[0];
@@ -432,11 +437,14 @@ describe.each(Object.keys(VARIANTS))('workloads rendered with %s values', (varia
     for (const s of WORKER_SERVICES) {
       const worker = named(objs, 'Deployment', `faena-${s}-worker`).spec.template.spec.containers[0];
       expect(worker.args[2]).toBe(`services/${s}/src/worker.ts`);
-      expect(worker.ports).toEqual([{ name: 'health', containerPort: 3001, protocol: 'TCP' }]);
+      expect(worker.ports).toEqual(WORKER_PORTS);
       expect(envOf(worker).TEMPORAL_TASK_QUEUE).toBe(s);
+      expect(envOf(worker).TEMPORAL_METRICS_PORT).toBe('3002');
     }
     const wf = named(objs, 'Deployment', 'faena-workflow-worker').spec.template.spec.containers[0];
     expect(wf.args[2]).toBe('workflows/src/worker.ts');
+    expect(wf.ports).toEqual(WORKER_PORTS);
+    expect(envOf(wf).TEMPORAL_METRICS_PORT).toBe('3002');
     expect(envOf(wf).TEMPORAL_TASK_QUEUE).toBe('workflows');
     expect(envOf(wf).WORKFLOW_BUNDLE_PATH).toBe('/app/workflows/dist/workflow-bundle.js');
   });
@@ -642,7 +650,11 @@ describe('default values', () => {
       'faena_service',
       'faena_role',
     ]);
-    expect(named(on, 'PodMonitor', 'faena-workers').spec.podMetricsEndpoints[0].port).toBe('health');
+    // Both worker endpoints, each with the labels the rules and dashboards select on.
+    const endpoints = named(on, 'PodMonitor', 'faena-workers').spec.podMetricsEndpoints;
+    expect(endpoints.map((e: any) => e.port)).toEqual(['health', 'sdk-metrics']);
+    for (const e of endpoints)
+      expect(e.relabelings.map((r: any) => r.targetLabel)).toEqual(['faena_service', 'faena_role']);
   });
 
   test('a termination grace shorter than drain + grace fails the render', () => {

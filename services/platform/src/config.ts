@@ -46,9 +46,13 @@ export const httpConfigSchema = {
     .description('time readiness reports 503 before the listener closes'),
 };
 
-/** Variables of a Temporal worker: an optional port for its health and metrics endpoints. */
+/** Variables of a Temporal worker: optional ports for its health and metrics endpoints. */
 export const workerConfigSchema = {
   PORT: Joi.number().port().description('serves /health/* and /metrics when set'),
+  TEMPORAL_METRICS_PORT: Joi.number()
+    .port()
+    .description("serves the Temporal SDK's Prometheus metrics (workers, workflows, activities) when set"),
+  HOST: Joi.string().default('0.0.0.0').description('address the health and metrics ports listen on'),
   SHUTDOWN_GRACE_MS: Joi.number()
     .integer()
     .min(0)
@@ -108,6 +112,8 @@ export interface HttpConfig {
 }
 export interface WorkerConfig {
   PORT?: number;
+  TEMPORAL_METRICS_PORT?: number;
+  HOST: string;
   SHUTDOWN_GRACE_MS: number;
 }
 export interface DatabaseConfig {

@@ -254,6 +254,9 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
     config,
     logger,
     taskQueue: opts.taskQueue,
+    ...(config.TEMPORAL_METRICS_PORT !== undefined && {
+      metricsBindAddress: `${config.HOST}:${config.TEMPORAL_METRICS_PORT}`,
+    }),
     ...(parts.activities && { activities: parts.activities }),
     ...(config.SHUTDOWN_GRACE_MS !== undefined && { shutdownGraceTime: config.SHUTDOWN_GRACE_MS }),
     ...opts.worker,
@@ -266,6 +269,7 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
   const health = await serveWorkerHealth({
     service: config.SERVICE_NAME,
     port: config.PORT,
+    host: config.HOST,
     logger,
     health: checks,
   });

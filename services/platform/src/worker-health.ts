@@ -11,6 +11,7 @@ import { metricsMiddleware } from './telemetry/index.ts';
 export async function serveWorkerHealth(opts: {
   service: string;
   port?: number;
+  host?: string;
   logger: Logger;
   health: HealthCheck[];
 }): Promise<RunningServer | undefined> {
@@ -24,5 +25,5 @@ export async function serveWorkerHealth(opts: {
     metrics: metricsMiddleware(),
   });
   // The worker's own shutdown drives the process; this server only answers probes.
-  return serve(app, { port: opts.port, logger: opts.logger, signals: [] });
+  return serve(app, { port: opts.port, host: opts.host, logger: opts.logger, signals: [] });
 }

@@ -12,6 +12,7 @@ import {
 } from '@temporalio/workflow';
 import { formatMinor } from '@faena/platform/money';
 import { identity } from '../identity/activities.ts';
+import { processMetrics } from '../metrics.ts';
 import type { TenantProfile } from '../identity/contract.ts';
 import { payments, paymentsMoney } from '../payments/activities.ts';
 import { paymentStatusChanged } from '../payments/contract.ts';
@@ -38,6 +39,11 @@ const SEVEN_DAYS = 7 * 24 * 3600 * 1000;
 const BLOCKED_AUTO_RETRY = '1 hour';
 /** How long an action's Update waits for the money it set in motion before answering the state it reached. */
 const ANSWER_WITHIN = '20 seconds';
+/**
+ * The payout window of the escrow SLO: a payout that reaches the professional within this long of
+ * the approval (or of an operator's resolution) is on time; a blocked payout is usually late.
+ */
+const PAYOUT_WINDOW_MS = 60 * 60 * 1000;
 /** The permission an operator needs to act on a deal (resolve a dispute, retry a blocked step). */
 const OPERATOR_PERMISSION = 'disputes.resolve';
 
@@ -88,6 +94,23 @@ async function escrowDeal(input: EscrowInput): Promise<EscrowStatus> {
   const approvalWindowMs = input.approvalWindowMs ?? SEVENTY_TWO_HOURS;
   const lateMoneyWindowMs = input.lateMoneyWindowMs ?? SEVEN_DAYS;
   const held = BigInt(input.amount);
+  const metrics = processMetrics();
+  metrics.started();
+  let payoutDueAt: number | null = null;
+  let payoutLate = false;
+  let concluded = false;
+  /**
+   * The deal's outcome for the process metrics, once: paid out (on time or late against the payout
+   * window), compensated (cancelled or resolved with everything refunded: the money went back),
+   * failed (the payment never happened).
+   */
+  const conclude = () => {
+    if (concluded) return;
+    concluded = true;
+    if (state === 'payment_failed') metrics.outcome('failed');
+    else if (paidOut > 0n) metrics.outcome(payoutLate ? 'late' : 'on_time');
+    else metrics.outcome('compensated');
+  };
 
   // Declared through `as` so the compiler does not narrow them to their first value: handlers change them.
   let state = 'awaiting_payment' as EscrowState;
@@ -343,6 +366,7 @@ async function escrowDeal(input: EscrowInput): Promise<EscrowStatus> {
         };
         state = step === 'refund' ? 'refund_blocked' : 'payout_blocked';
         if (first) {
+          metrics.outcome('waiting_operator');
           await record(
             state,
             'system',
@@ -400,6 +424,7 @@ async function escrowDeal(input: EscrowInput): Promise<EscrowStatus> {
     );
     paidOut = BigInt(result.payout.net);
     commission = BigInt(result.payout.commission);
+    payoutLate = payoutDueAt !== null && Date.now() - payoutDueAt > PAYOUT_WINDOW_MS;
   }
 
   // ---- messages -------------------------------------------------------------------------------
@@ -594,6 +619,7 @@ async function escrowDeal(input: EscrowInput): Promise<EscrowStatus> {
    * arrives, on the deal's timeline.
    */
   async function returnLateMoney() {
+    conclude(); // the deal is over; the watch for late money that may follow is not its duration
     if (!paymentId || input.method === 'wallet' || paymentStatus === 'failed') return;
     const arrived = await condition(() => paymentStatus === 'held', lateMoneyWindowMs);
     if (!arrived) {
@@ -618,6 +644,7 @@ async function escrowDeal(input: EscrowInput): Promise<EscrowStatus> {
   }
 
   async function finish(): Promise<EscrowStatus> {
+    conclude();
     showDetails();
     await condition(allHandlersFinished);
     return status();
@@ -742,6 +769,7 @@ async function escrowDeal(input: EscrowInput): Promise<EscrowStatus> {
   }
 
   // ---- 6. Money to its final place: refund where due, payout minus the snapshotted commission -----
+  payoutDueAt = Date.now();
   if (refund > 0n) await doRefund(refund);
   if (payout > 0n) await doPayout(payout);
   if (resolution) {

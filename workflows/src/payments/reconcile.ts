@@ -1,4 +1,5 @@
 import { log, patched } from '@temporalio/workflow';
+import { processMetrics } from '../metrics.ts';
 import { payments, paymentsOnce } from './activities.ts';
 import type { ReconcileInput, ReconcileWorkflow } from './contract.ts';
 import { tellOwner } from './sync.ts';
@@ -9,6 +10,8 @@ import { tellOwner } from './sync.ts';
  * workflow waiting for each is told, as paymentSync would have.
  */
 export const reconcilePayments: ReconcileWorkflow = async function reconcilePayments(opts: ReconcileInput) {
+  const metrics = processMetrics();
+  metrics.started();
   const stale = await payments.findStalePayments({
     olderThanMinutes: opts.olderThanMinutes,
     limit: opts.limit ?? 500,
@@ -31,5 +34,7 @@ export const reconcilePayments: ReconcileWorkflow = async function reconcilePaym
       });
     }
   }
+  // A run that could not read every stale payment did not do its job; the next run tries again.
+  metrics.outcome(errors === 0 ? 'on_time' : 'failed');
   return { checked: stale.length, updated, errors };
 };

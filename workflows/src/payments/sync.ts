@@ -4,7 +4,9 @@ import {
   log,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
+import { processMetrics } from '../metrics.ts';
 import { payments } from './activities.ts';
 import {
   paymentStatusChanged,
@@ -40,7 +42,12 @@ export async function tellOwner(result: {
  * While the payment's row is not visible yet the activity keeps retrying, so an early notification
  * is never lost. Then tells the workflow waiting for this payment, if any.
  */
+/** A provider's news applied within this long of the notification is on time. */
+const SYNC_ON_TIME_MS = 60_000;
+
 export const paymentSync: PaymentSyncWorkflow = async function paymentSync(input: PaymentSyncInput) {
+  const metrics = processMetrics();
+  metrics.started();
   setHandler(providerNotified, () => undefined); // later notifications are covered by this run's read
   upsertSearchAttributes({
     TenantId: [input.tenantId],
@@ -49,6 +56,7 @@ export const paymentSync: PaymentSyncWorkflow = async function paymentSync(input
   });
   const result = await payments.syncProviderPayment(input);
   upsertSearchAttributes({ ProcessStatus: [result.status] });
+  metrics.outcome(Date.now() - workflowInfo().startTime.getTime() <= SYNC_ON_TIME_MS ? 'on_time' : 'late');
   await tellOwner(result);
   return { paymentId: result.paymentId, status: result.status };
 };

@@ -26,6 +26,7 @@ import {
 import { currentContext, runWithContext } from '../context.ts';
 import type { HealthCheck } from '../http/app.ts';
 import type { Logger } from '../logger.ts';
+import { PROCESS_DURATION_BUCKETS, PROCESS_METRICS } from '../process-metrics.ts';
 import { currentTelemetry, legacySpanAdapter } from '../telemetry/index.ts';
 import { CONTEXT_HEADER, type PropagatedContext } from './context-header.ts';
 
@@ -131,8 +132,14 @@ const LEVELS: Record<LogLevel, string> = {
 };
 
 let runtimeInstalled = false;
-/** Routes the Temporal SDK's and core's logs (workers, workflows, activities) through our logger. Once per process. */
-export function installTemporalRuntime(log: Logger): void {
+/**
+ * Installs the Temporal runtime once per process: the SDK's and core's logs go through our logger,
+ * and with `metrics` its Prometheus exporter serves the SDK's metrics (`temporal_workflow_*`,
+ * `temporal_activity_*`, task slots, schedule-to-start latencies) and the processes' own
+ * (`faena_process_*`, from workflow code) at `http://<bindAddress>/metrics`. Names follow
+ * Prometheus conventions: counters end in `_total`, durations are seconds and end in `_seconds`.
+ */
+export function installTemporalRuntime(log: Logger, metrics?: { bindAddress: string }): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const forward = (level: LogLevel, message: string, meta?: LogMetadata) =>
@@ -146,7 +153,22 @@ export function installTemporalRuntime(log: Logger): void {
       warn: (m, meta) => forward('WARN', m, meta),
       error: (m, meta) => forward('ERROR', m, meta),
     },
-    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
+    telemetryOptions: {
+      logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+      ...(metrics && {
+        metrics: {
+          // The pod's labels name the service; core's own service_name would say "temporal-core-sdk".
+          attachServiceName: false,
+          prometheus: {
+            bindAddress: metrics.bindAddress,
+            countersTotalSuffix: true,
+            unitSuffix: true,
+            useSecondsForDurations: true,
+            histogramBucketOverrides: { [PROCESS_METRICS.duration]: PROCESS_DURATION_BUCKETS },
+          },
+        },
+      }),
+    },
   });
 }
 
@@ -159,6 +181,8 @@ export interface CreateWorkerOptions extends Omit<
 > {
   config: TemporalConfig;
   logger: Logger;
+  /** `host:port` where the Temporal runtime serves its Prometheus metrics (the process's first worker decides). */
+  metricsBindAddress?: string;
 }
 
 /**
@@ -169,8 +193,8 @@ export interface CreateWorkerOptions extends Omit<
 export async function createWorker(
   opts: CreateWorkerOptions,
 ): Promise<{ worker: Worker; connection: NativeConnection }> {
-  const { config, logger: log, ...workerOptions } = opts;
-  installTemporalRuntime(log);
+  const { config, logger: log, metricsBindAddress, ...workerOptions } = opts;
+  installTemporalRuntime(log, metricsBindAddress ? { bindAddress: metricsBindAddress } : undefined);
   const connection = await NativeConnection.connect(connectionOptions(config));
   const side = workflowSideOptions(workerOptions.workflowBundle !== undefined);
   const worker = await Worker.create({

@@ -45,6 +45,12 @@ export const BURN_RATES = {
   ],
 } as const;
 
+/**
+ * How long a burn-rate condition must hold before its alert fires (pending until then): one
+ * scrape that catches a deploy's few 5xx does not page anyone, a sustained burn pages in minutes.
+ */
+export const ALERT_FOR = { page: '2m', ticket: '15m' } as const;
+
 type Labels = Record<string, string>;
 
 interface SloSpec {
@@ -209,6 +215,7 @@ export function buildRule(spec: ServiceSpec, specFile: string): Record<string, u
       alerts.push({
         alert: slo.alerting.name,
         expr,
+        for: ALERT_FOR[severity],
         labels: { ...(slo.alerting.labels ?? {}), ...(conf?.labels ?? {}), sloth_severity: severity },
         annotations: {
           title: `(${severity}) {{$labels.sloth_service}} {{$labels.sloth_slo}} SLO error budget burn rate is too high.`,

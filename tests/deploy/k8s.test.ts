@@ -35,7 +35,7 @@ function yamlFiles(dir: string): string[] {
 
 /** Every manifest under k8s/ (the SLO specs and the kustomization are inputs, not objects). */
 const manifests = yamlFiles(K8S).filter(
-  (f) => !f.includes('/slo/specs/') && !f.endsWith('kustomization.yaml'),
+  (f) => !f.includes('/slo/specs/') && !f.includes('/slo/planned/') && !f.endsWith('kustomization.yaml'),
 );
 
 interface Spec {
@@ -111,15 +111,13 @@ describe('SLO rules', () => {
     expect(r.status).toBe(0);
   });
 
-  test('cover API availability and latency for every service, and the three business processes', () => {
+  // Gym, POS, printing and the cash closure have specs in k8s/slo/planned/ until they are built: an
+  // SLO on a metric nobody emits is an alert that can never fire (tests/observability proves the rest).
+  test('cover API availability and latency for every built service, and its business processes', () => {
     const slos = specs.flatMap((s) => s.slos.map((x) => `${s.service}/${x.name}`)).sort();
-    const expected = ['identity', 'payments', 'marketplace', 'gym', 'pos', 'notifications']
+    const expected = ['identity', 'payments', 'marketplace', 'notifications']
       .flatMap((s) => [`${s}/requests-availability`, `${s}/requests-latency`])
-      .concat([
-        'processes/cash-closure-by-0600',
-        'processes/escrow-payout-on-time',
-        'processes/print-delivered-60s',
-      ])
+      .concat(['processes/escrow-payout-on-time', 'processes/payment-sync-60s'])
       .sort();
     expect(slos).toEqual(expected);
     expect(readdirSync(RULES).sort()).toEqual(specs.map((s) => `${s.service}.yaml`).sort());
@@ -217,8 +215,7 @@ describe('SLO rules', () => {
     ['identity', 'requests-availability'],
     ['payments', 'requests-latency'],
     ['processes', 'escrow-payout-on-time'],
-    ['processes', 'print-delivered-60s'],
-    ['processes', 'cash-closure-by-0600'],
+    ['processes', 'payment-sync-60s'],
   ])(
     '%s %s: burn-rate alerts fire on a bad hour and stay quiet on a good one (promtool test rules)',
     (service, sloName) => {
@@ -282,8 +279,7 @@ function seriesFor(service: string, slo: string): { bad: unknown[]; good: unknow
   if (service === 'processes') {
     const type = {
       'escrow-payout-on-time': 'escrow',
-      'print-delivered-60s': 'print',
-      'cash-closure-by-0600': 'cash-closure',
+      'payment-sync-60s': 'paymentSync',
     }[slo]!;
     const m = (outcome: string) =>
       `faena_process_outcomes_total{workflow_type="${type}",outcome="${outcome}"}`;
@@ -294,7 +290,7 @@ function seriesFor(service: string, slo: string): { bad: unknown[]; good: unknow
   }
   const base = `faena_service="${service}",faena_role="api",http_route="/api/${service}/v1/things"`;
   const count = (status: string) =>
-    `http_server_request_duration_seconds_count{${base},http_response_status_code="${status}"}`;
+    `http_server_request_duration_count{${base},http_response_status_code="${status}"}`;
   if (slo === 'requests-availability') {
     return {
       bad: [counter(count('200'), 6000), counter(count('500'), 600)],
@@ -305,7 +301,7 @@ function seriesFor(service: string, slo: string): { bad: unknown[]; good: unknow
   const spec = specs.find((s) => s.service === service)!.slos.find((s) => s.name === slo)!;
   // le="0.5", or le=~"1|1.0" for whole numbers (Prometheus 3 stores "1.0"): take the last form.
   const le = (/[{,]le=~?"([^"]+)"/.exec(spec.sli.events.error_query)?.[1] ?? '').split('|').at(-1) ?? '';
-  const bucket = `http_server_request_duration_seconds_bucket{${base},http_response_status_code="200",le="${le}"}`;
+  const bucket = `http_server_request_duration_bucket{${base},http_response_status_code="200",le="${le}"}`;
   return {
     bad: [counter(count('200'), 6000), counter(bucket, 4000)],
     good: [counter(count('200'), 600000), counter(bucket, 599999)],
@@ -338,6 +334,11 @@ describe('Grafana dashboards', () => {
     expect(new Set(ids).size).toBe(ids.length);
     for (const p of panels) {
       expect({ panel: p.title, ds: p.datasource?.uid }).toEqual({ panel: p.title, ds: '${datasource}' });
+      // A number without a unit is a guess for whoever reads it at 3 a.m.
+      expect({ panel: p.title, unit: typeof p.fieldConfig?.defaults?.unit }).toEqual({
+        panel: p.title,
+        unit: 'string',
+      });
       expect(p.targets.length).toBeGreaterThan(0);
       for (const t of p.targets) {
         expect(t.datasource.uid).toBe('${datasource}');
@@ -366,9 +367,9 @@ describe('Grafana dashboards', () => {
     const sloQueries = specs
       .filter((s) => s.service !== 'processes')
       .flatMap((s) => s.slos.map((x) => x.sli.events.total_query));
-    for (const q of sloQueries) expect(q).toContain('http_server_request_duration_seconds_count');
-    expect(red).toContain('http_server_request_duration_seconds_count');
-    expect(red).toContain('http_server_request_duration_seconds_bucket');
+    for (const q of sloQueries) expect(q).toContain('http_server_request_duration_count');
+    expect(red).toContain('http_server_request_duration_count');
+    expect(red).toContain('http_server_request_duration_bucket');
   });
 
   test('ship as ConfigMaps labelled grafana_dashboard: "1", one per dashboard, holding the JSON as is', () => {

@@ -37,9 +37,12 @@ export const PERMISSION_CATALOG = {
     'reviews.write': 'Review approved jobs as their client, reply as their professional',
   },
   gym: {
-    'members.read': 'See members and memberships',
-    'members.manage': 'Enrol members and change memberships',
-    'classes.manage': 'Schedule classes',
+    'members.read': 'See members, their memberships and bookings',
+    'members.manage': 'Enrol members, sell, pause and cancel memberships, book classes for members',
+    'members.health': "Read and record members' health notes",
+    'members.self': "As a member: see one's own member record and memberships, book and cancel own classes",
+    'plans.manage': 'Create plans and set their prices',
+    'classes.manage': 'Schedule classes and set the booking rules',
     'checkins.create': 'Check members in',
   },
   pos: {

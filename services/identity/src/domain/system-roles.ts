@@ -43,6 +43,7 @@ export const SYSTEM_ROLES: ReadonlyArray<{
       'inventory.manage',
       'kitchen.operate',
       'members.*',
+      'plans.manage',
       'classes.manage',
       'checkins.create',
       'payments.read',
@@ -81,7 +82,14 @@ export const SYSTEM_ROLES: ReadonlyArray<{
   {
     name: 'trainer',
     description: 'Teaches classes and follows members',
-    permissions: ['tenant.read', 'members.read', 'classes.manage', 'checkins.create', 'notifications.read'],
+    permissions: [
+      'tenant.read',
+      'members.read',
+      'members.health',
+      'classes.manage',
+      'checkins.create',
+      'notifications.read',
+    ],
   },
   {
     name: 'receptionist',
@@ -102,8 +110,8 @@ export const SYSTEM_ROLES: ReadonlyArray<{
   },
   {
     name: 'client',
-    description: 'Buys services',
-    permissions: ['offers.respond', 'jobs.read', 'notifications.read', 'reviews.write'],
+    description: 'Buys services; a gym member',
+    permissions: ['offers.respond', 'jobs.read', 'notifications.read', 'reviews.write', 'members.self'],
   },
 ];
 

@@ -33,6 +33,9 @@ export const ERROR_STATUS = {
   OFFER_CHANGED: 409,
   DEAL_EXISTS: 409,
   ALREADY_EXISTS: 409,
+  // Gym: no seat left in the class; a membership whose days overlap another live one of the member.
+  CLASS_FULL: 409,
+  MEMBERSHIP_OVERLAP: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNSUPPORTED_ENCODING: 415,
@@ -55,6 +58,15 @@ export const ERROR_STATUS = {
   URL_NOT_ALLOWED: 422,
   // A tenant at its cap of webhook endpoints.
   WEBHOOK_ENDPOINT_LIMIT: 422,
+  // Gym rules: the class is not open for booking now; no membership covers the class (its day, its
+  // type); a pack with no sessions left; a pause the plan's freeze rules refuse; a plan without a
+  // price in the branch; a payment that needs the member's identity user.
+  BOOKING_WINDOW_CLOSED: 422,
+  MEMBERSHIP_REQUIRED: 422,
+  NO_SESSIONS_LEFT: 422,
+  FREEZE_NOT_ALLOWED: 422,
+  PRICE_NOT_SET: 422,
+  MEMBER_NOT_LINKED: 422,
   INVALID_SIGNATURE: 401,
   RATE_LIMITED: 429,
   INTERNAL_ERROR: 500,

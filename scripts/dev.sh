@@ -13,6 +13,11 @@ set +a
 
 # Dev ports, one per service API (the chart uses 3000 for all, behind the ingress).
 declare -A PORTS=([identity]=4001 [payments]=4002 [marketplace]=4003 [gym]=4004 [pos]=4005 [notifications]=4006)
+# A worker's health port (/health/*, its own /metrics) is its API's + 10 (the workflow worker: 4020);
+# the Temporal SDK's metrics (TEMPORAL_METRICS_PORT) are 50 above that, as in tests/chaos/config.ts.
+WORKFLOWS_PORT=4020
+SDK_METRICS_OFFSET=50
+PROMETHEUS_PORT=${PROMETHEUS_PORT:-9090}
 REGISTER=(--disable-warning=ExperimentalWarning --import ./services/platform/src/telemetry/register.ts)
 
 kill_tree() { local c; for c in $(pgrep -P "$1"); do kill_tree "$c"; done; kill -TERM "$1" 2>/dev/null; }
@@ -58,15 +63,34 @@ done
 node node_modules/maildev/dist/bin/maildev.js --smtp "${SMTP_PORT:-1025}" --ip 127.0.0.1 \
   --web "${MAILDEV_WEB_PORT:-1080}" --web-ip 127.0.0.1 >>"$LOGS/mail.log" 2>&1 &
 
+targets=()
 for name in "${services[@]}"; do
-  run "$name" SERVICE_NAME="$name" PORT="${PORTS[$name]:-4099}" -- "services/$name/src/main.ts"
-  [ -f "services/$name/src/worker.ts" ] && run "$name-worker" SERVICE_NAME="$name-worker" -- "services/$name/src/worker.ts"
+  port=${PORTS[$name]:-4099}
+  run "$name" SERVICE_NAME="$name" PORT="$port" -- "services/$name/src/main.ts"
+  targets+=("$name:api:$port")
+  if [ -f "services/$name/src/worker.ts" ]; then
+    wport=$((port + 10))
+    run "$name-worker" SERVICE_NAME="$name-worker" PORT="$wport" TEMPORAL_METRICS_PORT="$((wport + SDK_METRICS_OFFSET))" -- "services/$name/src/worker.ts"
+    targets+=("$name:worker:$wport" "$name:worker:$((wport + SDK_METRICS_OFFSET))")
+  fi
 done
-[ -f workflows/src/worker.ts ] && run workflows SERVICE_NAME=workflows -- workflows/src/worker.ts
+if [ -f workflows/src/worker.ts ]; then
+  run workflows SERVICE_NAME=workflows PORT="$WORKFLOWS_PORT" TEMPORAL_METRICS_PORT="$((WORKFLOWS_PORT + SDK_METRICS_OFFSET))" -- workflows/src/worker.ts
+  targets+=("workflows:workflow-worker:$WORKFLOWS_PORT" "workflows:workflow-worker:$((WORKFLOWS_PORT + SDK_METRICS_OFFSET))")
+fi
+
+# Prometheus (built by the bootstrap) scraping every API and worker, with the SLO rules and alerts.
+prometheus_bin=.cache/tools/k8s/bin/prometheus
+if [ -x "$prometheus_bin" ]; then
+  prom_config=$(node --disable-warning=ExperimentalWarning scripts/prometheus.ts .data/prometheus-config "${targets[@]}")
+  "$prometheus_bin" --config.file="$prom_config" --storage.tsdb.path=.data/prometheus \
+    --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" --log.level=warn >>"$LOGS/prometheus.log" 2>&1 &
+fi
 
 echo
 echo "Faena is running (Ctrl-C stops every process; \`make stop\` stops the stack):"
 echo "  Temporal Web UI   http://localhost:8233"
+[ -x "$prometheus_bin" ] && echo "  Prometheus        http://localhost:$PROMETHEUS_PORT  (API /api/v1/query, /api/v1/alerts; every API and worker, SLO rules loaded)"
 echo "  Mail (catcher)    http://localhost:${MAILDEV_WEB_PORT:-1080}  (SMTP 127.0.0.1:${SMTP_PORT:-1025})"
 echo "  MercadoPago sandbox http://localhost:${SANDBOX_PORT:-4090}  (POST /sandbox/accounts, then PUT /api/payments/v1/providers/mercadopago)"
 for name in "${services[@]}"; do

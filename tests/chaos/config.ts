@@ -7,9 +7,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const DATA = path.join(ROOT, '.data/chaos');
+/**
+ * Which harness runs on this infrastructure: `chaos` (make chaos) or `observability`
+ * (tests/observability: the same real processes, no faults, a Prometheus scraping them). Each has
+ * its own folders, PostgreSQL cluster, database and ports (observability: every port + 300), so
+ * both may run on one machine, beside `make dev` and the tests.
+ */
+export const HARNESS: 'chaos' | 'observability' =
+  process.env.FAENA_HARNESS === 'observability' ? 'observability' : 'chaos';
+const OFFSET = HARNESS === 'chaos' ? 0 : 300;
+export const DATA = path.join(ROOT, `.data/${HARNESS}`);
 export const LOGS = path.join(DATA, 'logs');
-export const REPORT_FILE = path.join(ROOT, '.cache/chaos/last.json');
+export const REPORT_FILE = path.join(ROOT, `.cache/${HARNESS}/last.json`);
 export const PID_FILE = path.join(DATA, 'pids.json');
 export const LOCK_FILE = path.join(DATA, 'lock');
 export const SANDBOX_STATE_FILE = path.join(DATA, 'sandbox.json');
@@ -18,28 +27,33 @@ export const WORKFLOW_BUNDLE = path.join(DATA, 'workflow-bundle.js');
 
 /** Every port the harness uses; none is shared with `make dev` (40xx, 5432, 6379, 7233…) or tests. */
 export const PORTS = {
-  postgres: 5442,
-  redis: 6389,
-  temporal: 7243,
-  temporalHttp: 7244,
-  temporalMetrics: 7245,
-  identity: 4101,
-  payments: 4102,
-  marketplace: 4103,
-  notifications: 4106,
-  paymentsWorker: 4112,
-  marketplaceWorker: 4113,
-  notificationsWorker: 4116,
-  workflows: 4120,
-  sandbox: 4191, // not 4190: fetch refuses that port (the Fetch spec's "bad ports")
-  receiver: 4199,
-  smtp: 1125,
-  smtpWeb: 1180,
-} as const;
+  postgres: 5442 + OFFSET,
+  redis: 6389 + OFFSET,
+  temporal: 7243 + OFFSET,
+  temporalHttp: 7244 + OFFSET,
+  temporalMetrics: 7245 + OFFSET,
+  identity: 4101 + OFFSET,
+  payments: 4102 + OFFSET,
+  marketplace: 4103 + OFFSET,
+  notifications: 4106 + OFFSET,
+  paymentsWorker: 4112 + OFFSET,
+  marketplaceWorker: 4113 + OFFSET,
+  notificationsWorker: 4116 + OFFSET,
+  workflows: 4120 + OFFSET,
+  sandbox: 4191 + OFFSET, // not 4190: fetch refuses that port (the Fetch spec's "bad ports")
+  receiver: 4199 + OFFSET,
+  smtp: 1125 + OFFSET,
+  smtpWeb: 1180 + OFFSET,
+  /** First port of APIs and workers not listed above. */
+  extra: 4130 + OFFSET,
+  prometheus: 4195 + OFFSET,
+};
+/** A worker serves the Temporal SDK's metrics this far above its health port. */
+export const SDK_METRICS_OFFSET = 50;
 
 export const PG_VERSION = '15';
-export const PG_CLUSTER = 'chaos';
-export const DB_NAME = 'faena_chaos';
+export const PG_CLUSTER = HARNESS;
+export const DB_NAME = `faena_${HARNESS}`;
 export const DATABASE_URL = `postgres://faena:faena@127.0.0.1:${PORTS.postgres}/${DB_NAME}`;
 export const url = (port: number) => `http://127.0.0.1:${port}`;
 
@@ -102,6 +116,7 @@ export function serviceEnv(): Record<string, string> {
     ACCESS_TOKEN_TTL_SECONDS: '3600',
     MERCADOPAGO_BASE_URL: url(PORTS.sandbox),
     PAYMENTS_PUBLIC_URL: url(PORTS.payments),
+    PAYMENTS_URL: url(PORTS.payments),
     // The sandbox sends each webhook once (MercadoPago retries): one lost while payments is down is
     // found by the reconciliation janitor, every minute here instead of every 10 (pending > 1 min).
     RECONCILE_EVERY_MINUTES: '1',

@@ -9,7 +9,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { PORTS, ROOT, WORKFLOW_BUNDLE, serviceEnv, url } from './config.ts';
+import { PORTS, ROOT, SDK_METRICS_OFFSET, WORKFLOW_BUNDLE, serviceEnv, url } from './config.ts';
 import type { ProcessSpec } from './supervisor.ts';
 
 const run = promisify(execFile);
@@ -54,8 +54,17 @@ const listening = (port: number) => () =>
     s.once('error', () => resolve(false));
   });
 
+/** Where Prometheus scrapes a process, with the labels the chart's monitors give its pods. */
+export interface ScrapeTarget {
+  service: string;
+  role: 'api' | 'worker' | 'workflow-worker';
+  port: number;
+}
+
 export interface FaenaProcesses {
   apis: ProcessSpec[];
+  /** Every `/metrics` endpoint: APIs, workers' health ports and their Temporal SDK ports. */
+  targets: ScrapeTarget[];
   workers: ProcessSpec[];
   support: ProcessSpec[];
   /** Services with a `src/migrate.ts`. */
@@ -68,7 +77,8 @@ export function faenaProcesses(): FaenaProcesses {
     .filter((d) => d.isDirectory())
     .map((d) => d.name)
     .sort();
-  let extraPort = 4130;
+  let extraPort = PORTS.extra;
+  const targets: ScrapeTarget[] = [];
   const apis: ProcessSpec[] = [];
   const workers: ProcessSpec[] = [];
   const migrations: string[] = [];
@@ -77,6 +87,7 @@ export function faenaProcesses(): FaenaProcesses {
     if (!existsSync(path.join(src, 'main.ts'))) continue;
     if (existsSync(path.join(src, 'migrate.ts'))) migrations.push(name);
     const port = API_PORTS[name] ?? extraPort++;
+    targets.push({ service: name, role: 'api', port });
     apis.push({
       name,
       command: NODE,
@@ -87,11 +98,20 @@ export function faenaProcesses(): FaenaProcesses {
     });
     if (existsSync(path.join(src, 'worker.ts'))) {
       const wport = WORKER_PORTS[name] ?? extraPort++;
+      targets.push(
+        { service: name, role: 'worker', port: wport },
+        { service: name, role: 'worker', port: wport + SDK_METRICS_OFFSET },
+      );
       workers.push({
         name: `${name}-worker`,
         command: NODE,
         args: [...REGISTER, `services/${name}/src/worker.ts`],
-        env: { ...env, SERVICE_NAME: `${name}-worker`, PORT: String(wport) },
+        env: {
+          ...env,
+          SERVICE_NAME: `${name}-worker`,
+          PORT: String(wport),
+          TEMPORAL_METRICS_PORT: String(wport + SDK_METRICS_OFFSET),
+        },
         ready: healthy(wport),
         readyTimeoutMs: 90000,
       });
@@ -105,6 +125,7 @@ export function faenaProcesses(): FaenaProcesses {
       ...env,
       SERVICE_NAME: 'workflows',
       PORT: String(PORTS.workflows),
+      TEMPORAL_METRICS_PORT: String(PORTS.workflows + SDK_METRICS_OFFSET),
       WORKFLOW_BUNDLE_PATH: WORKFLOW_BUNDLE,
     },
     ready: healthy(PORTS.workflows),
@@ -118,7 +139,8 @@ export function faenaProcesses(): FaenaProcesses {
       // Every payment waits for its payer at checkout (approve / reject by the driver).
       env: { ...env, SERVICE_NAME: 'mercadopago-sandbox', SANDBOX_DEFAULT_OUTCOME: 'pending' },
       ready: answers(PORTS.sandbox),
-      readyTimeoutMs: 30000,
+      // Starts beside a dozen other Node processes on two cores: as patient as the services.
+      readyTimeoutMs: 90000,
     },
     {
       name: 'smtp',
@@ -135,10 +157,14 @@ export function faenaProcesses(): FaenaProcesses {
         '127.0.0.1',
       ],
       ready: listening(PORTS.smtp),
-      readyTimeoutMs: 30000,
+      readyTimeoutMs: 90000,
     },
   ];
-  return { apis, workers, support, migrations };
+  targets.push(
+    { service: 'workflows', role: 'workflow-worker', port: PORTS.workflows },
+    { service: 'workflows', role: 'workflow-worker', port: PORTS.workflows + SDK_METRICS_OFFSET },
+  );
+  return { apis, targets, workers, support, migrations };
 }
 
 /** `services/<name>/src/migrate.ts up`, as scripts/dev.sh runs it, against the chaos database. */

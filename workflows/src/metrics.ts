@@ -5,7 +5,7 @@
  * histories replay), and nothing is emitted while a history replays.
  */
 import { metricMeter, workflowInfo } from '@temporalio/workflow';
-import { PROCESS_METRICS, type ProcessOutcome } from '@faena/platform/process-metrics';
+import { PROCESS_METRICS, PROCESS_OUTCOMES, type ProcessOutcome } from '@faena/platform/process-metrics';
 
 export interface ProcessMetrics {
   /** The process began: call once, at the top of the workflow. */
@@ -22,6 +22,14 @@ export function processMetrics(): ProcessMetrics {
       metricMeter
         .createCounter(PROCESS_METRICS.started, 'process', 'Business processes started')
         .add(1, { workflow_type: workflowType });
+      // Every outcome's series exists from the first start, at 0: a rate over "late" is 0, not
+      // missing, so SLO ratios and alerts work before the first late process.
+      const outcomes = metricMeter.createCounter(
+        PROCESS_METRICS.outcomes,
+        'process',
+        'Business processes by outcome',
+      );
+      for (const outcome of PROCESS_OUTCOMES) outcomes.add(0, { workflow_type: workflowType, outcome });
     },
     outcome: (outcome) => {
       const tags = { workflow_type: workflowType, outcome };
@@ -30,7 +38,7 @@ export function processMetrics(): ProcessMetrics {
         .add(1, tags);
       const seconds = Math.max(0, (Date.now() - workflowInfo().startTime.getTime()) / 1000);
       metricMeter
-        .createHistogram(PROCESS_METRICS.duration, 'float', 's', 'From a process start to its outcome')
+        .createHistogram(PROCESS_METRICS.duration, 'float', 'seconds', 'From a process start to its outcome')
         .record(seconds, tags);
     },
   };

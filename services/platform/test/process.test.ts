@@ -69,10 +69,23 @@ describe('a running service process', () => {
     expect(requestLog).toMatchObject({ correlationId: 'corr-e2e-1', traceId, status: 200 });
   });
 
-  it('serves Prometheus metrics, including HTTP server durations', async () => {
+  it('serves Prometheus metrics: HTTP server durations under the names the SLOs query, every answer with an http_route', async () => {
+    await (await fetch(url('/api/fixture/v1/slow?ms=1'))).arrayBuffer();
+    await (await fetch(url('/api/fixture/v1/no-such-route-4711'))).arrayBuffer(); // 404
+    await (await fetch(url('/api/fixture/v1/slow?ms=1'), { method: 'DELETE' })).arrayBuffer(); // 405
     const res = await fetch(url('/metrics'));
     expect(res.status).toBe(200);
-    expect(await res.text()).toMatch(/http_server_(request_)?duration/);
+    const counts = (await res.text())
+      .split('\n')
+      .filter((l) => l.startsWith('http_server_request_duration_count{'));
+    const routeOf = (status: number) =>
+      counts
+        .filter((l) => l.includes(`http_response_status_code="${status}"`))
+        .map((l) => /http_route="([^"]*)"/.exec(l)?.[1]);
+    expect(routeOf(200)).toContain('/api/fixture/v1/slow');
+    expect(routeOf(405)).toEqual(['/api/fixture/v1/slow']); // the path it named, not the method
+    expect(routeOf(404)).toEqual(['(unmatched)']); // one series for every unknown path
+    expect(counts.every((l) => /http_route="[^"]+"/.test(l))).toBe(true);
   });
 
   it('lets an in-flight request finish on SIGTERM, refuses readiness meanwhile, then exits 0', async () => {

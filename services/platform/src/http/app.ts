@@ -4,7 +4,8 @@ import type Joi from 'joi';
 import { bodyParser } from '@koa/bodyparser';
 import cors from '@koa/cors';
 import { Router } from '@koa/router';
-import { trace } from '@opentelemetry/api';
+import { context, trace } from '@opentelemetry/api';
+import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import Koa, { type Context, type Middleware } from 'koa';
 import helmet from 'koa-helmet';
 import { uuidv7 } from 'uuidv7';
@@ -209,6 +210,9 @@ function nestedDeeperThan(value: unknown, max: number): boolean {
  * The Koa app every Faena service serves: correlation id, request log, error envelope, security
  * headers, CORS allow-list, body limit, validated routes, health, metrics and OpenAPI.
  */
+/** The `http_route` of a request no route matched (404): one value for all of them. */
+export const UNMATCHED_ROUTE = '(unmatched)';
+
 export function createHttpApp(opts: HttpAppOptions): HttpApp {
   const trusted = opts.trustedProxies ?? 0;
   const hops = typeof trusted === 'number' ? trusted : 0;
@@ -234,6 +238,23 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
   }
   const log = opts.logger;
   let shuttingDown = false;
+  const api = new Router({ prefix: opts.basePath });
+
+  // 0. Every request's metrics carry an http_route (the OpenTelemetry HTTP instrumentation reads it
+  // from the RPC metadata, which the Koa instrumentation fills only when a route matched): a 405
+  // gets the template of the path it named, anything else no route matched gets UNMATCHED_ROUTE.
+  // One bounded value, so a scanner's random paths never become series of their own.
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } finally {
+      const rpc = getRPCMetadata(context.active());
+      if (rpc?.type === RPCType.HTTP && !rpc.route) {
+        const template = api.match(ctx.path, ctx.method).path[0]?.path;
+        rpc.route = typeof template === 'string' ? template : UNMATCHED_ROUTE;
+      }
+    }
+  });
   const healthTimeout = opts.healthTimeoutMs ?? 2000;
 
   // 1. Correlation id + context + request log line: outermost, so every later log line carries it.
@@ -385,7 +406,6 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     ctx.body = openapi;
   });
 
-  const api = new Router({ prefix: opts.basePath });
   const checkResponses = opts.checkResponses ?? process.env.NODE_ENV === 'test';
   for (const route of opts.routes) {
     const handler: Middleware = async (ctx) => {

@@ -4,6 +4,12 @@
  * what scripts/slo-rules.ts generates from the specs, pass promtool, and their burn-rate alerts fire
  * (and stay quiet) as the specs say under promtool's rule unit tests; Grafana dashboards are valid
  * JSON with unique stable UIDs and a datasource variable, shipped as labelled ConfigMaps.
+ *
+ * Dashboards are checked structurally here because Grafana's dashboard linter cannot be installed
+ * (github.com/grafana/dashboard-linter: the Go module proxy lists no version, v0.1.1 is refused):
+ * the UID is stable and names the file, a `${datasource}` variable exists and every panel and
+ * target uses it, panel ids are unique, every panel has a unit and at least one non-empty query.
+ * That each query returns data from the running services is tests/observability's job.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';

@@ -11,7 +11,7 @@
  *   writes <dir>/prometheus.yml and <dir>/rules/*.yml, prints the config's path.
  */
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, stringify } from 'yaml';
 
@@ -86,7 +86,8 @@ export function writePrometheusConfig(opts: {
   /** Divide every rule window by this (tests); 1 = the rules as deployed. */
   scale?: number;
 }): PrometheusFiles {
-  const rulesDir = join(opts.dir, 'rules');
+  // Absolute: Prometheus resolves rule_files against the config file's folder.
+  const rulesDir = resolve(opts.dir, 'rules');
   rmSync(rulesDir, { recursive: true, force: true });
   mkdirSync(rulesDir, { recursive: true });
   for (const [name, groups] of sloRuleGroups()) {

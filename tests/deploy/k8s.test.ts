@@ -12,7 +12,8 @@
  * That each query returns data from the running services is tests/observability's job.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { writePrometheusConfig } from '../../scripts/prometheus.ts';
 import { parse, stringify } from 'yaml';
 import {
   KUBE_VERSIONS,
@@ -201,6 +202,17 @@ describe('SLO rules', () => {
       const anchor = url.split('#')[1] ?? '';
       expect({ url, exists: anchors.has(anchor) }).toEqual({ url, exists: true });
     }
+  });
+
+  test("the local Prometheus config (scripts/prometheus.ts, make dev's) passes promtool and loads every rule file", () => {
+    const dir = dirname(writeTemp('placeholder', ''));
+    const files = writePrometheusConfig({
+      dir: relative(process.cwd(), dir), // dev.sh passes a relative folder
+      targets: [{ service: 'payments', role: 'api', port: 4002 }],
+    });
+    const r = run('promtool', ['check', 'config', files.config]);
+    expect(r.status).toBe(0);
+    expect((r.stdout.match(/SUCCESS: \d+ rules found/g) ?? []).length).toBe(specs.length);
   });
 
   test('pass promtool check rules', () => {

@@ -32,8 +32,8 @@ logs: ## follow one process's log from `make dev`, readable (SERVICE=payments | 
 	@if [ -z "$(SERVICE)" ]; then echo "usage: make logs SERVICE=<process>; logs in .data/logs: $$(ls .data/logs 2>/dev/null | sed 's/\.log$$//' | tr '\n' ' ')"; exit 2; fi
 	@node --disable-warning=ExperimentalWarning services/platform/src/log-view.ts --follow --from-start $(if $(RAW),--raw) .data/logs/$(SERVICE).log
 
-bench: install stack ## benchmarks (performance is measured here, never asserted in tests)
-	@bash scripts/bench.sh
+bench: install stack ## benchmarks, docs/benchmarks.md (ONLY=h1 for one; performance is measured here, never asserted in tests)
+	@ONLY=$(ONLY) bash scripts/bench.sh
 
 contract: install ## Schemathesis against the APIs of a running `make dev`, random seed (reports in .cache/contract/)
 	@bash scripts/contract.sh

@@ -186,6 +186,25 @@ const ROLES: Record<string, Entry> = {
       const meNow = await api('identity', 'GET', '/auth/me', { token: me.token });
       expect(meNow.body.data.permissions['payments.create']).toEqual([centro]);
       const client = user('client');
+      // Cash goes into a drawer with an open cash session (opened by the owner, in each branch).
+      const drawerOf = async (branchId: string, name: string) => {
+        const owner = user('owner');
+        const drawer = await api('payments', 'POST', '/drawers', {
+          token: owner.token,
+          body: { branchId, name },
+        });
+        expectStatus(drawer, 201, 'POST /drawers');
+        const opened = await api('payments', 'POST', `/drawers/${drawer.body.data.id as string}/sessions`, {
+          token: owner.token,
+          body: { openingFloat: 0, currency: walk.t.currency },
+        });
+        expectStatus(opened, 201, 'POST /drawers/:id/sessions');
+        return drawer.body.data.id as string;
+      };
+      const drawers = {
+        [centro]: await drawerOf(centro, 'Caja Centro'),
+        [norte]: await drawerOf(norte, 'Caja Norte'),
+      };
       const sale = (branchId: string) =>
         api('payments', 'POST', '/payments', {
           token: me.token,
@@ -195,6 +214,7 @@ const ROLES: Record<string, Entry> = {
             method: 'cash',
             payerId: client.id,
             branchId,
+            drawerId: drawers[branchId],
             purpose: 'sale',
             reference: `demo ticket ${walk.t.slug}`,
           },
@@ -207,13 +227,13 @@ const ROLES: Record<string, Entry> = {
       expectStatus(refused, 403, 'POST /payments (another branch)');
       const topUp = await api('payments', 'POST', `/wallets/${client.id}/deposits`, {
         token: me.token,
-        body: { amount: MONEY, currency: walk.t.currency, branchId: centro },
+        body: { amount: MONEY, currency: walk.t.currency, branchId: centro, drawerId: drawers[centro] },
       });
       expectStatus(topUp, 201, 'POST /wallets/:userId/deposits');
       walk.deposit = { id: topUp.body.data.id as string, amount: MONEY };
       const other = await api('payments', 'POST', `/wallets/${client.id}/deposits`, {
         token: me.token,
-        body: { amount: MONEY, currency: walk.t.currency, branchId: norte },
+        body: { amount: MONEY, currency: walk.t.currency, branchId: norte, drawerId: drawers[norte] },
       });
       expectStatus(other, 403, 'POST /wallets/:userId/deposits (another branch)');
     },

@@ -24,6 +24,7 @@ import {
   bearer,
   business,
   newKey,
+  openDrawer,
   type Business,
   type PaymentsHarness,
 } from '../../services/payments/test/harness.ts';
@@ -126,22 +127,31 @@ async function fixtures() {
   ids.roles = await roleId(h.identity, t1.biz, 'client');
   ids.branches = t1.branchId;
   ids.tenants = t1.biz.tenantId;
-  const deposit = (branchId: string) =>
+  const drawerB = await openDrawer(h, t1.owner, branchB, { name: 'B 1' });
+  ids.drawers = t1.drawerId;
+  ids.drawersB = drawerB.drawerId;
+  const sessionsA = ok(
+    await h.agent.get(`${P}/cash-sessions?drawerId=${t1.drawerId}`).set(bearer(t1.owner)),
+    'session A',
+  ).data as unknown as Array<{ id: string }>;
+  ids['cash-sessions'] = sessionsA[0]!.id;
+  ids['cash-sessionsB'] = drawerB.sessionId;
+  const deposit = (drawerId: string) =>
     h.agent
       .post(`${P}/wallets/${t1.client.id}/deposits`)
       .set(bearer(t1.owner))
       .set('Idempotency-Key', newKey('fixture'))
-      .send({ amount: 5000, currency: 'CLP', branchId });
-  ids.payments = ok(await deposit(t1.branchId), 'deposit A').data.id!;
-  ids.paymentsB = ok(await deposit(branchB), 'deposit B').data.id!;
+      .send({ amount: 5000, currency: 'CLP', drawerId });
+  ids.payments = ok(await deposit(t1.drawerId), 'deposit A').data.id!;
+  ids.paymentsB = ok(await deposit(drawerB.drawerId), 'deposit B').data.id!;
   const accounts = ok(await h.agent.get(`${P}/accounts`).set(bearer(t1.owner)), 'accounts')
     .data as unknown as Array<{
     id: string;
     kind: string;
     ownerId: string | null;
   }>;
-  ids.accounts = accounts.find((a) => a.kind === 'cash_drawer' && a.ownerId === t1.branchId)!.id;
-  ids.accountsB = accounts.find((a) => a.kind === 'cash_drawer' && a.ownerId === branchB)!.id;
+  ids.accounts = accounts.find((a) => a.kind === 'cash_drawer' && a.ownerId === t1.drawerId)!.id;
+  ids.accountsB = accounts.find((a) => a.kind === 'cash_drawer' && a.ownerId === drawerB.drawerId)!.id;
   ids.wallets = t1.client.id;
 
   await approvedProfessional(m, t1);
@@ -358,6 +368,89 @@ describe('route-table authorization', () => {
       expect([(await refund(ids.paymentsB!)).status, (await refund(ids.payments!)).status]).toEqual([
         404, 200,
       ]);
+    },
+    'GET /api/payments/v1/drawers': async () => {
+      const res = await fetch(`${urls.payments}/api/payments/v1/drawers?limit=100`, {
+        headers: bearer(inA.get('cash_sessions.operate')!),
+      });
+      const listed = ((await res.json()) as { data: Array<{ id: string }> }).data.map((d) => d.id);
+      expect(listed).toEqual([ids.drawers]);
+    },
+    'PATCH /api/payments/v1/drawers/{id}': async () => {
+      const patch = (id: string) =>
+        fetch(`${urls.payments}/api/payments/v1/drawers/${id}`, {
+          method: 'PATCH',
+          headers: { ...bearer(inA.get('drawers.manage')!), 'Content-Type': 'application/json' },
+          body: JSON.stringify({ name: 'Caja 1' }),
+        });
+      expect([(await patch(ids.drawersB!)).status, (await patch(ids.drawers!)).status]).toEqual([404, 200]);
+    },
+    'POST /api/payments/v1/drawers/{id}/sessions': async () => {
+      const open = (id: string) =>
+        fetch(`${urls.payments}/api/payments/v1/drawers/${id}/sessions`, {
+          method: 'POST',
+          headers: { ...bearer(inA.get('cash_sessions.operate')!), 'Content-Type': 'application/json' },
+          body: JSON.stringify({ openingFloat: 0, currency: 'CLP' }),
+        });
+      // A's drawer is found (and already open); B's is not.
+      expect([(await open(ids.drawersB!)).status, (await open(ids.drawers!)).status]).toEqual([404, 409]);
+    },
+    'GET /api/payments/v1/cash-sessions': async () => {
+      const res = await fetch(`${urls.payments}/api/payments/v1/cash-sessions?limit=100`, {
+        headers: bearer(inA.get('cash_sessions.operate')!),
+      });
+      const listed = ((await res.json()) as { data: Array<{ id: string }> }).data.map((s) => s.id);
+      expect(listed).toContain(ids['cash-sessions']);
+      expect(listed).not.toContain(ids['cash-sessionsB']);
+    },
+    'GET /api/payments/v1/cash-sessions/{id}': async () => {
+      const one = (id: string) =>
+        fetch(`${urls.payments}/api/payments/v1/cash-sessions/${id}`, {
+          headers: bearer(inA.get('cash_sessions.operate')!),
+        });
+      expect([(await one(ids['cash-sessions']!)).status, (await one(ids['cash-sessionsB']!)).status]).toEqual(
+        [200, 404],
+      );
+    },
+    'POST /api/payments/v1/cash-sessions/{id}/movements': async () => {
+      const move = (id: string) =>
+        fetch(`${urls.payments}/api/payments/v1/cash-sessions/${id}/movements`, {
+          method: 'POST',
+          headers: {
+            ...bearer(inA.get('cash_sessions.operate')!),
+            'Content-Type': 'application/json',
+            'Idempotency-Key': newKey(),
+          },
+          body: JSON.stringify({ type: 'cash_in', amount: 100, reason: 'scope' }),
+        });
+      expect([
+        (await move(ids['cash-sessionsB']!)).status,
+        (await move(ids['cash-sessions']!)).status,
+      ]).toEqual([404, 201]);
+    },
+    'POST /api/payments/v1/cash-sessions/{id}/close': async () => {
+      // B's session is not found; A's is found (an empty count is refused as input, so it stays open).
+      const close = (id: string, counted: unknown) =>
+        fetch(`${urls.payments}/api/payments/v1/cash-sessions/${id}/close`, {
+          method: 'POST',
+          headers: { ...bearer(inA.get('cash_sessions.operate')!), 'Content-Type': 'application/json' },
+          body: JSON.stringify({ counted }),
+        });
+      expect((await close(ids['cash-sessionsB']!, { cash: 0 })).status).toBe(404);
+      expect((await close(ids['cash-sessions']!, {})).status).toBe(400);
+    },
+    'POST /api/payments/v1/cash-sessions/{id}/approve': async () => {
+      const approve = (id: string) =>
+        fetch(`${urls.payments}/api/payments/v1/cash-sessions/${id}/approve`, {
+          method: 'POST',
+          headers: { ...bearer(inA.get('cash_sessions.approve')!), 'Content-Type': 'application/json' },
+          body: JSON.stringify({ note: 'scope' }),
+        });
+      // A's is found but still open (nothing to approve); B's is not found.
+      expect([
+        (await approve(ids['cash-sessionsB']!)).status,
+        (await approve(ids['cash-sessions']!)).status,
+      ]).toEqual([404, 409]);
     },
     // Not a requirePermission route: anyone signed in sees their own; staff their branches'.
     'GET /api/payments/v1/payments': async () => {

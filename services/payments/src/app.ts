@@ -1,6 +1,7 @@
 import { createServiceApp, type AppOptions, type HttpApp } from '@faena/platform';
 import { BASE_PATH, SERVICE } from './constants.ts';
 import type { PaymentsDeps } from './deps.ts';
+import { cashRoutes } from './routes/cash.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
@@ -12,6 +13,6 @@ export function createApp(deps: PaymentsDeps, options: AppOptions = {}): HttpApp
     basePath: BASE_PATH,
     deps,
     options,
-    routes: [...paymentRoutes(deps), ...ledgerRoutes(deps), ...webhookRoutes(deps)],
+    routes: [...paymentRoutes(deps), ...cashRoutes(deps), ...ledgerRoutes(deps), ...webhookRoutes(deps)],
   });
 }

@@ -128,7 +128,7 @@ describe('Idempotency-Key on money-moving POSTs', () => {
       .post(`${API}/wallets/${b.client.id}/deposits`)
       .set(bearer(b.owner))
       .set('Idempotency-Key', key)
-      .send({ amount: 5, currency: 'CLP', branchId: b.branchId });
+      .send({ amount: 5, currency: 'CLP', drawerId: b.drawerId });
     expect(deposited.status).toBe(201);
     expect(deposited.body.data).toMatchObject({ method: 'cash', purpose: 'wallet_topup' });
     expect(deposited.body.data.id).not.toBe(mine.body.data.id);

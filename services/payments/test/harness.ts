@@ -129,6 +129,28 @@ export interface Business {
   client: { id: string; token: string };
   pro: { id: string; token: string };
   branchId: string;
+  /** A drawer of `branchId` with an open cash session (float 0), where the tests take cash. */
+  drawerId: string;
+}
+
+/** A drawer of `branchId` ("Caja 1" unless named) with a session opened by `token` (float 0 unless given). */
+export async function openDrawer(
+  h: PaymentsHarness,
+  token: string,
+  branchId: string,
+  opts: { name?: string; openingFloat?: number; currency?: string } = {},
+): Promise<{ drawerId: string; sessionId: string }> {
+  const drawer = await h.agent
+    .post(`${API}/drawers`)
+    .set(bearer(token))
+    .send({ branchId, name: opts.name ?? 'Caja 1' });
+  if (drawer.status !== 201) throw new Error(`drawer: ${drawer.status} ${JSON.stringify(drawer.body)}`);
+  const session = await h.agent
+    .post(`${API}/drawers/${drawer.body.data.id}/sessions`)
+    .set(bearer(token))
+    .send({ openingFloat: opts.openingFloat ?? 0, currency: opts.currency ?? 'CLP' });
+  if (session.status !== 201) throw new Error(`session: ${session.status} ${JSON.stringify(session.body)}`);
+  return { drawerId: drawer.body.data.id as string, sessionId: session.body.data.id as string };
 }
 
 /** A marketplace business with an owner, a client and a professional, MercadoPago configured on the sandbox. */
@@ -145,19 +167,21 @@ export async function business(h: PaymentsHarness): Promise<Business> {
   const configured = await h.agent.put(`${API}/providers/mercadopago`).set(bearer(biz.token)).send(account);
   if (configured.status !== 204)
     throw new Error(`provider setup failed: ${configured.status} ${JSON.stringify(configured.body)}`);
+  const { drawerId } = await openDrawer(h, biz.token, branchId);
   return {
     biz,
     owner: biz.token,
     client: { id: client.id, token: client.token },
     pro: { id: pro.id, token: pro.token },
     branchId,
+    drawerId,
   };
 }
 
 let keyCounter = 0;
 export const newKey = (label = 'k') => `${label}-${Date.now()}-${process.pid}-${++keyCounter}`;
 
-/** Cash deposited into a user's wallet at the branch drawer. */
+/** Cash deposited into a user's wallet through the business's open drawer. */
 export async function deposit(
   h: PaymentsHarness,
   b: Business,
@@ -169,7 +193,7 @@ export async function deposit(
     .post(`${API}/wallets/${userId}/deposits`)
     .set(bearer(b.owner))
     .set('Idempotency-Key', newKey('deposit'))
-    .send({ amount, currency, branchId: b.branchId });
+    .send({ amount, currency, drawerId: b.drawerId });
   if (res.status !== 201) throw new Error(`deposit failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.data;
 }

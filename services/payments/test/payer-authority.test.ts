@@ -46,6 +46,7 @@ const pay = (token: string, body: Record<string, unknown>) =>
       purpose: 'sale',
       reference: 'mesa 4',
       branchId: b.branchId,
+      ...(body.method === 'cash' && { drawerId: b.drawerId }),
       ...body,
     });
 const codeOf = async (token: string) =>
@@ -110,7 +111,7 @@ describe('payer authority', () => {
       [{ method: 'cash', payerId: '01900000-0000-7000-8000-00000000dead' }, 'body.payerId'],
       [{ method: 'cash', payerId: stranger.client.id }, 'body.payerId'],
       [{ method: 'card', payeeId: stranger.pro.id }, 'body.payeeId'],
-      [{ method: 'cash', branchId: '01900000-0000-7000-8000-00000000beef' }, 'body.branchId'],
+      [{ method: 'card', branchId: '01900000-0000-7000-8000-00000000beef' }, 'body.branchId'],
     ];
     for (const [body, field] of cases) {
       const res = await pay(b.owner, body);
@@ -120,25 +121,24 @@ describe('payer authority', () => {
         field,
       ]);
     }
-    // A deposit to a branch that does not exist made a drawer for it; to another business's user, a wallet.
-    const deposit = (userId: string, branchId: string) =>
+    // A deposit into another business's drawer is not found; to another business's user, refused.
+    const deposit = (userId: string, drawerId: string) =>
       h.agent
         .post(`${API}/wallets/${userId}/deposits`)
         .set(bearer(b.owner))
         .set('Idempotency-Key', newKey('deposit'))
-        .send({ amount: 5, currency: 'CLP', branchId });
-    expect((await deposit(b.client.id, stranger.branchId)).body.errors[0]).toMatchObject({
-      code: 'UNKNOWN_REFERENCE',
-      field: 'body.branchId',
+        .send({ amount: 5, currency: 'CLP', drawerId });
+    expect((await deposit(b.client.id, stranger.drawerId)).body.errors[0]).toMatchObject({
+      code: 'NOT_FOUND',
     });
-    expect((await deposit(stranger.client.id, b.branchId)).body.errors[0]).toMatchObject({
+    expect((await deposit(stranger.client.id, b.drawerId)).body.errors[0]).toMatchObject({
       code: 'UNKNOWN_REFERENCE',
       field: 'params.userId',
     });
     const drawers = await h.agent.get(`${API}/accounts`).set(bearer(b.owner));
     expect(
       (drawers.body.data as Array<{ kind: string; ownerId: string }>).filter(
-        (a) => a.kind === 'cash_drawer' && a.ownerId === stranger.branchId,
+        (a) => a.kind === 'cash_drawer' && a.ownerId === stranger.drawerId,
       ),
     ).toEqual([]);
   });
@@ -151,7 +151,7 @@ describe('payer authority', () => {
         .post(`${API}/wallets/${b.client.id}/deposits`)
         .set(bearer(cashier.token))
         .set('Idempotency-Key', newKey('deposit'))
-        .send({ amount: 5, currency: 'USD', branchId: b.branchId }),
+        .send({ amount: 5, currency: 'USD', drawerId: b.drawerId, branchId: b.branchId }),
     ])
       expect([res.status, res.body.errors[0].code, res.body.errors[0].field]).toEqual([
         422,
@@ -171,12 +171,11 @@ describe('payer authority', () => {
     expect((await h.agent.post(`${API}/wallets/me/payer-codes`).set(bearer(b.pro.token))).status).toBe(201);
   });
 
-  it('cash names the branch whose drawer takes it', async () => {
+  it("cash names the drawer that takes it (its branch is the payment's)", async () => {
     // (A request naming no branch acts for the whole business: the owner's.)
-    expect(codeAndStatus(await pay(b.owner, { method: 'cash', branchId: undefined }))).toEqual([
-      422,
-      'BRANCH_REQUIRED',
-    ]);
+    expect(
+      codeAndStatus(await pay(b.owner, { method: 'cash', branchId: undefined, drawerId: undefined })),
+    ).toEqual([422, 'DRAWER_REQUIRED']);
     const taken = await pay(cashier.token, { method: 'cash' });
     expect(taken.status).toBe(201);
     expect(taken.body.data).toMatchObject({ method: 'cash', branchId: b.branchId, status: 'captured' });

@@ -26,6 +26,11 @@ export const PERMISSION_CATALOG = {
     'payments.refund': 'Refund payments',
     'ledger.read': 'Read accounts, balances and statements',
     'payments.configure': 'Connect payment providers (credentials)',
+    'cash_sessions.operate':
+      'Open a cash session on a drawer, move cash in and out, take cash and count it at close (blind)',
+    'cash_sessions.approve':
+      "See a cash session's expected amounts and differences; approve a count beyond the threshold",
+    'drawers.manage': "Create, rename and deactivate a branch's cash drawers; set the cash rules",
   },
   marketplace: {
     'offers.send': 'Send offers to clients (approved professionals)',

@@ -76,6 +76,8 @@ interface World {
   slug: string;
   owner: User;
   branchId: string;
+  /** A drawer of the branch with an open cash session: deposits are cash into it. */
+  drawerId: string;
   merchantToken: string;
   pros: User[];
 }
@@ -475,11 +477,29 @@ export function escrowProcess(deps: EscrowDeps): ChaosProcess<Scenario> & {
         );
         pros.push(pro);
       }
+      // Cash deposits go through a drawer with an open cash session.
+      const drawer = await must(
+        ctx,
+        ctx.urls.payments,
+        'POST',
+        `${PAYMENTS}/drawers`,
+        { token: w0.owner.token, body: { branchId: branch.body.data.id as string, name: 'Caja 1' } },
+        [201],
+      );
+      await must(
+        ctx,
+        ctx.urls.payments,
+        'POST',
+        `${PAYMENTS}/drawers/${drawer.body.data.id as string}/sessions`,
+        { token: w0.owner.token, body: { openingFloat: 0, currency: CURRENCY } },
+        [201],
+      );
       world = {
         tenantId,
         slug,
         owner: w0.owner,
         branchId: branch.body.data.id as string,
+        drawerId: drawer.body.data.id as string,
         merchantToken: merchant.body.accessToken as string,
         pros,
       };
@@ -510,7 +530,7 @@ export function escrowProcess(deps: EscrowDeps): ChaosProcess<Scenario> & {
             {
               token: w.owner.token,
               idempotencyKey: `chaos-${ctx.runId}-${c.id}-deposit`,
-              body: { amount: d.amount, currency: CURRENCY, branchId: w.branchId },
+              body: { amount: d.amount, currency: CURRENCY, drawerId: w.drawerId },
             },
             [201],
           );

@@ -9,6 +9,7 @@ import { runWithContext, withEm, type Logger, type Orm } from '@faena/platform';
 import { uuidv7 } from 'uuidv7';
 import { createActivities as createPaymentActivities } from '../../../services/payments/src/activities.ts';
 import { createPayment } from '../../../services/payments/src/domain/payments.ts';
+import { createDrawer, openSession } from '../../../services/payments/src/domain/cash.ts';
 import { createProviders } from '../../../services/payments/src/wiring.ts';
 import type { IdentityActivities } from '../../src/identity/contract.ts';
 import type { EscrowInput } from '../../src/escrow/contract.ts';
@@ -104,17 +105,22 @@ export function paymentsWithFailures(opts: { orm: Orm; logger: Logger; sandboxUr
 /** Puts `amount` in the user's wallet (a cash top-up), for wallet-paid deals. */
 export async function fundWallet(orm: Orm, tenantId: string, userId: string, amount: bigint): Promise<void> {
   await runWithContext({ tenantId }, () =>
-    withEm(orm, (e) =>
-      createPayment(e as unknown as EntityManager, tenantId, {
+    withEm(orm, async (e) => {
+      const em = e as unknown as EntityManager;
+      // Cash goes into a drawer with an open session (a drawer of its own, of a branch identity never sees here).
+      const drawer = await createDrawer(em, tenantId, uuidv7(), 'Caja test');
+      await openSession(em, drawer, { openingFloat: 0n, currency: 'ARS', userId });
+      return createPayment(em, tenantId, {
         key: uuidv7(),
         amount,
         currency: 'ARS',
         method: 'cash',
         payerId: userId,
+        drawerId: drawer.id,
         purpose: 'wallet_topup',
         reference: 'test funds',
-      }),
-    ),
+      });
+    }),
   );
 }
 

@@ -4,7 +4,12 @@ import { uuidv7 } from 'uuidv7';
 import type { AccountKind } from './entities.ts';
 
 /** Accounts that may go below zero: the platform's view of money outside it (provider, cash drawers, revenue reversals). */
-const MAY_GO_NEGATIVE: ReadonlySet<AccountKind> = new Set(['provider_clearing', 'cash_drawer']);
+const MAY_GO_NEGATIVE: ReadonlySet<AccountKind> = new Set([
+  'provider_clearing',
+  'cash_drawer',
+  'cash_safe',
+  'cash_over_short',
+]);
 
 const isCheck = (err: unknown, constraint: string) =>
   isErrnoException(err) && err.code === '23514' && err.message.includes(constraint);
@@ -19,11 +24,13 @@ export async function ensureAccount(
   kind: AccountKind,
   ownerId: string | null,
   currency: string,
+  /** A cash drawer's branch (the account is the drawer's: `ownerId` is the drawer). */
+  branchId: string | null = null,
 ): Promise<string> {
   const rows = await em.execute<Array<{ id: string }>>(
-    `insert into payments.accounts (id, tenant_id, kind, owner_id, currency, balance, allow_negative, created_at)
-     values (?, ?, ?, ?, ?, 0, ?, now()) on conflict on constraint accounts_unique do nothing returning id`,
-    [uuidv7(), tenantId, kind, ownerId, currency, MAY_GO_NEGATIVE.has(kind)],
+    `insert into payments.accounts (id, tenant_id, kind, owner_id, branch_id, currency, balance, allow_negative, created_at)
+     values (?, ?, ?, ?, ?, ?, 0, ?, now()) on conflict on constraint accounts_unique do nothing returning id`,
+    [uuidv7(), tenantId, kind, ownerId, branchId, currency, MAY_GO_NEGATIVE.has(kind)],
   );
   if (rows[0]) return rows[0].id;
   const existing = await em.execute<Array<{ id: string }>>(
@@ -92,6 +99,8 @@ export interface Balance {
   id: string;
   kind: AccountKind;
   ownerId: string | null;
+  /** A cash drawer's branch; null for every other account. */
+  branchId: string | null;
   currency: string;
   balance: string;
 }
@@ -99,7 +108,7 @@ export interface Balance {
 /** The accounts of a tenant (optionally of one owner) with their balances, as decimal strings of minor units. */
 export async function balances(em: EntityManager, tenantId: string, ownerId?: string): Promise<Balance[]> {
   return em.execute<Balance[]>(
-    `select id, kind, owner_id as "ownerId", currency, balance::text as balance
+    `select id, kind, owner_id as "ownerId", branch_id as "branchId", currency, balance::text as balance
        from payments.accounts where tenant_id = ? ${ownerId ? 'and owner_id = ?' : ''} order by kind, currency`,
     ownerId ? [tenantId, ownerId] : [tenantId],
   );

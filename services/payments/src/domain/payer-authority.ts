@@ -2,7 +2,7 @@
  * Who may move whose money. A wallet is debited only with its owner's authorization: their own
  * token, or a one-time payer code they show at the counter (8 digits, QR-able, 2 minutes) that
  * staff submit with the payment. A wallet is credited only by money that arrived: a provider
- * payment or cash into a branch's drawer. A card or transfer taken outside Faena is recorded only
+ * payment or cash into a drawer with an open cash session (domain/cash.ts). A card or transfer taken outside Faena is recorded only
  * with `payments.record_external`, and never credits a wallet.
  */
 import { createHash, randomInt } from 'node:crypto';
@@ -42,6 +42,7 @@ export interface PaymentRequest {
   purpose: string;
   payerId: string;
   branchId?: string | undefined;
+  drawerId?: string | undefined;
   payerCode?: string | undefined;
 }
 
@@ -66,9 +67,9 @@ export async function authorizePayment(redis: Redis, caller: Caller, p: PaymentR
       'A wallet is topped up only by a MercadoPago payment or cash into a branch drawer',
       { field: 'body.method' },
     );
-  if (p.method === 'cash' && !p.branchId)
-    throw new DomainError('BRANCH_REQUIRED', 'Cash goes into a branch drawer: name the branch', {
-      field: 'body.branchId',
+  if (p.method === 'cash' && !p.drawerId)
+    throw new DomainError('DRAWER_REQUIRED', 'Cash goes into a drawer with an open cash session: name it', {
+      field: 'body.drawerId',
     });
   if (p.method === 'wallet' && p.payerId !== caller.userId) {
     if (!p.payerCode)

@@ -1,8 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DomainError, notFound } from '@faena/platform';
 import type { ProviderPayment } from '../providers/types.ts';
-import { Payment, type PaymentStatus } from './entities.ts';
+import { Drawer, Payment, type PaymentStatus } from './entities.ts';
 import { ensureAccount, postEntry, type PostingInput } from './ledger.ts';
+import { drawerAccount, lockOpenSession, recordMovement } from './cash.ts';
 import { REFUNDABLE, assertMove, canMove, fundedStatus } from './state.ts';
 
 export interface NewPayment {
@@ -16,8 +17,10 @@ export interface NewPayment {
   reference: string;
   escrow?: boolean;
   workflowId?: string | null;
-  /** Branch whose cash drawer takes a cash payment. */
+  /** The branch that takes it (a drawer's, when one is named). */
   branchId?: string | null;
+  /** The drawer whose open session takes it (required for cash; card/transfer/wallet at a counter may name one). */
+  drawerId?: string | null;
 }
 
 /**
@@ -37,8 +40,10 @@ async function source(em: EntityManager, p: Payment): Promise<string> {
   switch (p.method) {
     case 'wallet':
       return ensureAccount(em, p.tenantId, 'customer_wallet', p.payerId, p.currency);
-    case 'cash':
-      return ensureAccount(em, p.tenantId, 'cash_drawer', p.branchId ?? null, p.currency);
+    case 'cash': {
+      const drawer = await em.findOneOrFail(Drawer, { id: p.drawerId! });
+      return drawerAccount(em, drawer, p.currency);
+    }
     default:
       return ensureAccount(em, p.tenantId, 'provider_clearing', null, p.currency);
   }
@@ -64,6 +69,15 @@ async function fund(em: EntityManager, p: Payment): Promise<void> {
   assertMove(p.status, next);
   p.status = next;
   p.capturedAmount = p.amount;
+  if (p.cashSessionId)
+    recordMovement(em, {
+      tenantId: p.tenantId,
+      sessionId: p.cashSessionId,
+      kind: 'payment',
+      method: p.method,
+      amount: p.amount,
+      paymentId: p.id,
+    });
 }
 
 /**
@@ -78,7 +92,13 @@ export async function createPayment(
 ): Promise<{ payment: Payment; created: boolean }> {
   const existing = await em.findOne(Payment, { idempotencyKey: input.key });
   if (existing) return { payment: existing, created: false };
+  if (input.method === 'cash' && !input.drawerId)
+    throw new DomainError('DRAWER_REQUIRED', 'Cash goes into a drawer with an open session: name it', {
+      field: 'body.drawerId',
+    });
   return em.transactional(async (tx) => {
+    // The drawer's open session takes it (locked: a close waits for this payment, or refuses it).
+    const session = input.drawerId ? await lockOpenSession(tx, input.drawerId) : null;
     const payment = tx.create(Payment, {
       tenantId,
       amount: input.amount,
@@ -87,7 +107,9 @@ export async function createPayment(
       status: 'pending',
       payerId: input.payerId,
       payeeId: input.payeeId ?? null,
-      branchId: input.branchId ?? null,
+      branchId: session ? (session.branchId ?? null) : (input.branchId ?? null),
+      drawerId: input.drawerId ?? null,
+      cashSessionId: session?.id ?? null,
       purpose: input.purpose,
       reference: input.reference,
       escrow: input.escrow ?? false,
@@ -280,7 +302,13 @@ async function assertRefundable(em: EntityManager, p: Payment, amount: bigint): 
 export async function refundPayment(
   em: EntityManager,
   paymentId: string,
-  opts: { key: string; amount: bigint; providerRefund?: (p: Payment) => Promise<void> },
+  opts: {
+    key: string;
+    amount: bigint;
+    providerRefund?: (p: Payment) => Promise<void>;
+    /** Cash refunds: the drawer whose open session pays it out (default: the one that took it). */
+    drawerId?: string | undefined;
+  },
 ): Promise<Payment> {
   const p = await em.findOne(Payment, { id: paymentId });
   if (!p) throw notFound('Payment');
@@ -302,8 +330,12 @@ export async function refundPayment(
     const from = locked.escrow
       ? await ensureAccount(tx, locked.tenantId, 'platform_escrow', null, locked.currency)
       : await destination(tx, locked);
-    const to =
-      locked.method === 'wallet'
+    // Cash goes back out of a drawer with an open session (422 DRAWER_NOT_OPEN otherwise).
+    const session =
+      locked.method === 'cash' ? await lockOpenSession(tx, opts.drawerId ?? locked.drawerId ?? null) : null;
+    const to = session
+      ? await drawerAccount(tx, await tx.findOneOrFail(Drawer, { id: session.drawerId }), locked.currency)
+      : locked.method === 'wallet'
         ? await ensureAccount(tx, locked.tenantId, 'customer_wallet', locked.payerId, locked.currency)
         : await source(tx, locked);
     const done = await postEntry(tx, {
@@ -319,6 +351,15 @@ export async function refundPayment(
       ],
     });
     if (done) {
+      if (session)
+        recordMovement(tx, {
+          tenantId: locked.tenantId,
+          sessionId: session.id,
+          kind: 'refund',
+          method: 'cash',
+          amount: -opts.amount,
+          paymentId: locked.id,
+        });
       locked.refundedAmount += opts.amount;
       const next = fundedStatus(locked.capturedAmount, locked.refundedAmount, locked.status);
       assertMove(locked.status, next);
@@ -340,6 +381,8 @@ export function present(p: Payment) {
     payerId: p.payerId,
     payeeId: p.payeeId ?? null,
     branchId: p.branchId ?? null,
+    drawerId: p.drawerId ?? null,
+    cashSessionId: p.cashSessionId ?? null,
     purpose: p.purpose,
     reference: p.reference,
     escrow: p.escrow,

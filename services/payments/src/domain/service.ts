@@ -90,10 +90,12 @@ export async function refund(
   paymentId: string,
   key: string,
   amount: bigint,
+  drawerId?: string,
 ): Promise<Payment> {
   return refundPayment(em, paymentId, {
     key,
     amount,
+    drawerId,
     providerRefund: async (p) => {
       const provider = deps.providers[p.provider ?? 'mercadopago']!;
       const creds = await credentialsFor(em, deps.secretKey, tenantId, provider.name);

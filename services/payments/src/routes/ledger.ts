@@ -41,7 +41,8 @@ const statementColumns: Array<CsvColumn<StatementLine>> = [
 const accountOut = Joi.object({
   id: id.required(),
   kind: Joi.string().required(),
-  ownerId: id.allow(null).required(),
+  ownerId: id.allow(null).required().description('the user (wallet, payable) or drawer (cash drawer)'),
+  branchId: id.allow(null).required().description("a cash drawer's branch; null for other accounts"),
   currency: Joi.string().required(),
   balance: Joi.string()
     .pattern(/^-?\d+$/)
@@ -63,8 +64,8 @@ const postingOut = Joi.object({
 });
 
 /** The branch an account belongs to: a cash drawer's; every other account is the business's (null). */
-const branchOf = (a: { kind: string; ownerId?: string | null }) =>
-  a.kind === 'cash_drawer' ? (a.ownerId ?? null) : null;
+const branchOf = (a: { kind: string; branchId?: string | null }) =>
+  a.kind === 'cash_drawer' ? (a.branchId ?? null) : null;
 
 export function ledgerRoutes({ guard }: PaymentsDeps): Route[] {
   // Accounts of other tenants are invisible (the tenant filter applies to this lookup), and so are

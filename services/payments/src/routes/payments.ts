@@ -19,7 +19,7 @@ import {
   assertMembers,
   rateLimit,
 } from '@faena/platform';
-import { PAYMENT_METHODS, PAYMENT_STATUSES, Payment } from '../domain/entities.ts';
+import { Drawer, PAYMENT_METHODS, PAYMENT_STATUSES, Payment } from '../domain/entities.ts';
 import { present } from '../domain/payments.ts';
 import { saveCredentials } from '../domain/providers.ts';
 import {
@@ -60,6 +60,10 @@ export const paymentOut = Joi.object({
   payerId: id.required(),
   payeeId: id.allow(null),
   branchId: id.allow(null).description('the branch that took it; null for tenant-level payments'),
+  drawerId: id.allow(null).description('the drawer that took it (cash) or where it was recorded'),
+  cashSessionId: id
+    .allow(null)
+    .description("the cash session it counts in (that session's expected amounts)"),
   purpose: Joi.string().required(),
   reference: Joi.string().required(),
   escrow: Joi.boolean().required(),
@@ -115,12 +119,35 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
     if (!p || !(party || coversBranch(ctx, permission, p.branchId))) throw notFound('Payment');
     return p;
   };
+  /**
+   * The drawer a counter payment names, in a branch the caller's `permission` covers (any other is
+   * not found); the branch is the drawer's (a different `branchId` named is 422).
+   */
+  const counter = async (
+    ctx: Parameters<Route['handler']>[0],
+    permission: string,
+    drawerId: string | undefined,
+    branchId: string | undefined,
+  ) => {
+    if (!drawerId) return { branchId };
+    const d = await em().findOne(Drawer, { id: drawerId });
+    if (!d || !coversBranch(ctx, permission, d.branchId)) throw notFound('Drawer');
+    if (branchId && branchId !== d.branchId)
+      throw new DomainError(
+        'DRAWER_BRANCH_MISMATCH',
+        "The drawer is not in the branch named: name the drawer's branch",
+        {
+          field: 'body.branchId',
+        },
+      );
+    return { branchId: d.branchId ?? undefined, drawerId: d.id };
+  };
   return [
     defineRoute({
       method: 'post',
       path: '/payments',
       summary:
-        "Take a payment (wallet, cash, card, transfer or MercadoPago); Idempotency-Key required. Someone else's wallet needs their payer code; card and transfer need payments.record_external and never top up a wallet; cash names its branch",
+        "Take a payment (wallet, cash, card, transfer or MercadoPago); Idempotency-Key required. Someone else's wallet needs their payer code; card and transfer need payments.record_external and never top up a wallet; cash names a drawer with an open cash session (its branch is the payment's), card, transfer and wallet at a counter may",
       tags: ['payments'],
       auth: true,
       status: 201,
@@ -133,6 +160,7 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
           payerId: string;
           payeeId?: string;
           branchId?: string;
+          drawerId?: string;
           purpose: string;
           reference: string;
           escrow: boolean;
@@ -145,7 +173,10 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
             .required(),
           payerId: id.required(),
           payeeId: id,
-          branchId: id,
+          branchId: id.description("the branch that takes it (a drawer's own, when one is named)"),
+          drawerId: id.description(
+            'the drawer whose open cash session takes it: required for cash (422 DRAWER_NOT_OPEN without an open session)',
+          ),
           purpose: Joi.string().max(64).required(),
           reference: Joi.string().max(200).required(),
           escrow: Joi.boolean().default(false),
@@ -158,7 +189,8 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
         response: paymentOut,
       },
       handler: async (ctx, input) => {
-        const { payerCode, ...b } = input.body;
+        const { payerCode, drawerId, ...rest } = input.body;
+        const b = { ...rest, ...(await counter(ctx, 'payments.create', drawerId, rest.branchId)) };
         // Payer, payee and branch must be this business's (before: any id was recorded).
         await assertMembers(guard, ctx, {
           users: { 'body.payerId': b.payerId, 'body.payeeId': b.payeeId },
@@ -244,21 +276,26 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
     defineRoute({
       method: 'post',
       path: '/payments/:id/refunds',
-      summary: 'Refund all or part of what was captured (never more); Idempotency-Key required',
+      summary:
+        'Refund all or part of what was captured (never more); Idempotency-Key required. Cash goes back out of a drawer with an open session (the one that took it, or drawerId)',
       tags: ['payments'],
       auth: true,
       middleware: [guard.requirePermission('payments.refund', 'records'), idem],
       schemas: {
         params: Joi.object<{ id: string }>({ id: id.required() }),
-        body: Joi.object<{ amount: number; reason: string }>({
+        body: Joi.object<{ amount: number; reason: string; drawerId?: string }>({
           amount: amount.required(),
           reason: Joi.string().max(200).required(),
+          drawerId: id.description(
+            'cash: the drawer whose open session pays it out (default: the one that took it)',
+          ),
         }).required(),
         response: paymentOut,
       },
       handler: async (ctx, input) => {
         const p = await load(input.params.id, ctx, 'payments.refund');
         const b = input.body;
+        const { drawerId } = await counter(ctx, 'payments.refund', b.drawerId, undefined);
         return present(
           await viaProvider(() =>
             refund(
@@ -268,6 +305,7 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
               p.id,
               `refund:http:${scopedIdempotencyKey(ctx)}`,
               BigInt(b.amount),
+              drawerId,
             ),
           ),
         );
@@ -309,26 +347,32 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
     defineRoute({
       method: 'post',
       path: '/wallets/:userId/deposits',
-      summary: "Add cash to a customer's wallet at a branch's drawer; Idempotency-Key required",
+      summary:
+        "Add cash to a customer's wallet through a drawer with an open cash session; Idempotency-Key required",
       tags: ['wallets'],
       auth: true,
       status: 201,
       middleware: [guard.requirePermission('payments.create', { body: 'branchId' }), idem],
       schemas: {
         params: Joi.object<{ userId: string }>({ userId: id.required() }),
-        body: Joi.object<{ amount: number; currency: string; branchId: string }>({
+        body: Joi.object<{ amount: number; currency: string; drawerId: string; branchId?: string }>({
           amount: amount.required(),
           currency: currency.required(),
-          branchId: id.required(),
+          drawerId: id
+            .required()
+            .description(
+              'the drawer whose open cash session takes the cash (422 DRAWER_NOT_OPEN without one)',
+            ),
+          branchId: id.description("the drawer's branch (a grant scoped to branches names it)"),
         }).required(),
         response: paymentOut,
       },
       handler: async (ctx, input) => {
         const b = input.body;
+        const drawer = await counter(ctx, 'payments.create', b.drawerId, b.branchId);
         // A wallet of this business's user, a drawer of one of its branches (before: any id made one).
         await assertMembers(guard, ctx, {
           users: { 'params.userId': input.params.userId },
-          branches: { 'body.branchId': b.branchId },
           currency: { 'body.currency': b.currency },
         });
         const p = await viaProvider(() =>
@@ -338,9 +382,9 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
             currency: b.currency,
             method: 'cash',
             payerId: input.params.userId,
-            branchId: b.branchId,
+            ...drawer,
             purpose: 'wallet_topup',
-            reference: `deposit at ${b.branchId}`,
+            reference: `deposit at drawer ${b.drawerId}`,
           }),
         );
         return reply(present(p), { status: 201 });

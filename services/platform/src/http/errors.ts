@@ -36,6 +36,10 @@ export const ERROR_STATUS = {
   // Gym: no seat left in the class; a membership whose days overlap another live one of the member.
   CLASS_FULL: 409,
   MEMBERSHIP_OVERLAP: 409,
+  // Cash sessions: a drawer with one open already; a session counted or closed taking more; approving one not counted.
+  SESSION_ALREADY_OPEN: 409,
+  SESSION_CLOSED: 409,
+  SESSION_NOT_PENDING: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNSUPPORTED_ENCODING: 415,
@@ -50,6 +54,11 @@ export const ERROR_STATUS = {
   PAYEE_REQUIRED: 422,
   PURPOSE_NOT_ALLOWED: 422,
   BRANCH_REQUIRED: 422,
+  // Cash names a drawer, one with an open cash session, not deactivated, in the branch named.
+  DRAWER_REQUIRED: 422,
+  DRAWER_NOT_OPEN: 422,
+  DRAWER_INACTIVE: 422,
+  DRAWER_BRANCH_MISMATCH: 422,
   UNKNOWN_REFERENCE: 422,
   CURRENCY_NOT_ACCEPTED: 422,
   PREFERENCE_NOT_ALLOWED: 422,

@@ -60,6 +60,194 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/payments/v1/cash-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Cash sessions of the caller's branches, newest first (expected amounts for approvers only)
+         * @description Requires the permission `cash_sessions.operate` in the branches of the records concerned (lists show only those).
+         */
+        get: operations["getApiPaymentsV1CashSessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/payments/v1/cash-sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One cash session (a counter never sees what the drawer should hold: blind count)
+         * @description Requires the permission `cash_sessions.operate` in the branches of the records concerned (lists show only those).
+         */
+        get: operations["getApiPaymentsV1CashSessionsId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/payments/v1/cash-sessions/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a count beyond the threshold, with a note: the session is closed for good
+         * @description Requires the permission `cash_sessions.approve` in the branches of the records concerned (lists show only those).
+         */
+        post: operations["postApiPaymentsV1CashSessionsIdApprove"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/payments/v1/cash-sessions/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close with a blind count per method; a difference beyond the threshold waits for approval (pending_approval)
+         * @description Requires the permission `cash_sessions.operate` in the branches of the records concerned (lists show only those).
+         */
+        post: operations["postApiPaymentsV1CashSessionsIdClose"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/payments/v1/cash-sessions/{id}/movements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cash into (cash_in) or out of (cash_out) the drawer, with a reason; Idempotency-Key required
+         * @description Requires the permission `cash_sessions.operate` in the branches of the records concerned (lists show only those).
+         */
+        post: operations["postApiPaymentsV1CashSessionsIdMovements"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/payments/v1/cash-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The business's cash rules: the count difference (minor units, any method) allowed without approval
+         * @description Requires the permission `drawers.manage` for the whole business (a grant limited to some branches is refused).
+         */
+        get: operations["getApiPaymentsV1CashSettings"];
+        /**
+         * Set the count difference allowed without approval (default 0: every difference is approved)
+         * @description Requires the permission `drawers.manage` for the whole business (a grant limited to some branches is refused).
+         */
+        put: operations["putApiPaymentsV1CashSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/payments/v1/drawers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Cash drawers of the branches the caller's cash_sessions.operate covers
+         * @description Requires the permission `cash_sessions.operate` in the branches of the records concerned (lists show only those).
+         */
+        get: operations["getApiPaymentsV1Drawers"];
+        put?: never;
+        /**
+         * Add a cash drawer to a branch (its own cash_drawer ledger account)
+         * @description Requires the permission `drawers.manage` in the branch the body names (none named: for the whole business).
+         */
+        post: operations["postApiPaymentsV1Drawers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/payments/v1/drawers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Rename or (de)activate a drawer (a deactivated drawer opens no session)
+         * @description Requires the permission `drawers.manage` in the branches of the records concerned (lists show only those).
+         */
+        patch: operations["patchApiPaymentsV1DrawersId"];
+        trace?: never;
+    };
+    "/api/payments/v1/drawers/{id}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open a cash session on a drawer with its opening float (one open session per drawer: 409 SESSION_ALREADY_OPEN)
+         * @description Requires the permission `cash_sessions.operate` in the branches of the records concerned (lists show only those).
+         */
+        post: operations["postApiPaymentsV1DrawersIdSessions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/payments/v1/payments": {
         parameters: {
             query?: never;
@@ -71,7 +259,7 @@ export interface paths {
         get: operations["getApiPaymentsV1Payments"];
         put?: never;
         /**
-         * Take a payment (wallet, cash, card, transfer or MercadoPago); Idempotency-Key required. Someone else's wallet needs their payer code; card and transfer need payments.record_external and never top up a wallet; cash names its branch
+         * Take a payment (wallet, cash, card, transfer or MercadoPago); Idempotency-Key required. Someone else's wallet needs their payer code; card and transfer need payments.record_external and never top up a wallet; cash names a drawer with an open cash session (its branch is the payment's), card, transfer and wallet at a counter may
          * @description Requires the permission `payments.create` in the branch the body names (none named: for the whole business).
          */
         post: operations["postApiPaymentsV1Payments"];
@@ -108,7 +296,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Refund all or part of what was captured (never more); Idempotency-Key required
+         * Refund all or part of what was captured (never more); Idempotency-Key required. Cash goes back out of a drawer with an open session (the one that took it, or drawerId)
          * @description Requires the permission `payments.refund` in the branches of the records concerned (lists show only those).
          */
         post: operations["postApiPaymentsV1PaymentsIdRefunds"];
@@ -148,7 +336,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Add cash to a customer's wallet at a branch's drawer; Idempotency-Key required
+         * Add cash to a customer's wallet through a drawer with an open cash session; Idempotency-Key required
          * @description Requires the permission `payments.create` in the branch the body names (none named: for the whole business).
          */
         post: operations["postApiPaymentsV1WalletsUserIdDeposits"];
@@ -255,11 +443,19 @@ export interface operations {
                         data: {
                             /** @description minor units as a decimal string */
                             balance: string;
+                            /**
+                             * Format: uuid
+                             * @description a cash drawer's branch; null for other accounts
+                             */
+                            branchId: string | null;
                             currency: string;
                             /** Format: uuid */
                             id: string;
                             kind: string;
-                            /** Format: uuid */
+                            /**
+                             * Format: uuid
+                             * @description the user (wallet, payable) or drawer (cash drawer)
+                             */
                             ownerId: string | null;
                         }[];
                         meta?: {
@@ -383,6 +579,970 @@ export interface operations {
             };
         };
     };
+    getApiPaymentsV1CashSessions: {
+        parameters: {
+            query?: {
+                /** @description opaque: the previous page's `meta.nextCursor`, as issued */
+                cursor?: string;
+                drawerId?: string;
+                limit?: number;
+                status?: "open" | "pending_approval" | "closed";
+            };
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            approvalNote: string | null;
+                            /** Format: date-time */
+                            approvedAt: string | null;
+                            /** Format: uuid */
+                            approvedBy: string | null;
+                            /** Format: uuid */
+                            branchId: string | null;
+                            /** Format: date-time */
+                            closedAt: string | null;
+                            /** Format: uuid */
+                            closedBy: string | null;
+                            counted: {
+                                /** @description minor units as a decimal string */
+                                card?: string;
+                                /** @description minor units as a decimal string */
+                                cash?: string;
+                                /** @description minor units as a decimal string */
+                                mercadopago?: string;
+                                /** @description minor units as a decimal string */
+                                transfer?: string;
+                                /** @description minor units as a decimal string */
+                                wallet?: string;
+                            } | null;
+                            /**
+                             * @description ISO 4217 currency code
+                             * @enum {string}
+                             */
+                            currency: "AED" | "AFN" | "ALL" | "AMD" | "ANG" | "AOA" | "ARS" | "AUD" | "AWG" | "AZN" | "BAM" | "BBD" | "BDT" | "BGN" | "BHD" | "BIF" | "BMD" | "BND" | "BOB" | "BOV" | "BRL" | "BSD" | "BTN" | "BWP" | "BYN" | "BZD" | "CAD" | "CDF" | "CHE" | "CHF" | "CHW" | "CLF" | "CLP" | "CNY" | "COP" | "COU" | "CRC" | "CUC" | "CUP" | "CVE" | "CZK" | "DJF" | "DKK" | "DOP" | "DZD" | "EGP" | "ERN" | "ETB" | "EUR" | "FJD" | "FKP" | "GBP" | "GEL" | "GHS" | "GIP" | "GMD" | "GNF" | "GTQ" | "GYD" | "HKD" | "HNL" | "HTG" | "HUF" | "IDR" | "ILS" | "INR" | "IQD" | "IRR" | "ISK" | "JMD" | "JOD" | "JPY" | "KES" | "KGS" | "KHR" | "KMF" | "KPW" | "KRW" | "KWD" | "KYD" | "KZT" | "LAK" | "LBP" | "LKR" | "LRD" | "LSL" | "LYD" | "MAD" | "MDL" | "MGA" | "MKD" | "MMK" | "MNT" | "MOP" | "MRU" | "MUR" | "MVR" | "MWK" | "MXN" | "MXV" | "MYR" | "MZN" | "NAD" | "NGN" | "NIO" | "NOK" | "NPR" | "NZD" | "OMR" | "PAB" | "PEN" | "PGK" | "PHP" | "PKR" | "PLN" | "PYG" | "QAR" | "RON" | "RSD" | "RUB" | "RWF" | "SAR" | "SBD" | "SCR" | "SDG" | "SEK" | "SGD" | "SHP" | "SLE" | "SOS" | "SRD" | "SSP" | "STN" | "SVC" | "SYP" | "SZL" | "THB" | "TJS" | "TMT" | "TND" | "TOP" | "TRY" | "TTD" | "TWD" | "TZS" | "UAH" | "UGX" | "USD" | "USN" | "UYI" | "UYU" | "UYW" | "UZS" | "VED" | "VES" | "VND" | "VUV" | "WST" | "XAF" | "XCD" | "XOF" | "XPF" | "YER" | "ZAR" | "ZMW" | "ZWG";
+                            /** @description only with cash_sessions.approve: counted − expected */
+                            difference?: {
+                                /** @description minor units as a decimal string */
+                                card?: string;
+                                /** @description minor units as a decimal string */
+                                cash?: string;
+                                /** @description minor units as a decimal string */
+                                mercadopago?: string;
+                                /** @description minor units as a decimal string */
+                                transfer?: string;
+                                /** @description minor units as a decimal string */
+                                wallet?: string;
+                            } | null;
+                            /** Format: uuid */
+                            drawerId: string;
+                            /** @description only with cash_sessions.approve in its branch (blind count): what the drawer should hold */
+                            expected?: {
+                                /** @description minor units as a decimal string */
+                                card?: string;
+                                /** @description minor units as a decimal string */
+                                cash?: string;
+                                /** @description minor units as a decimal string */
+                                mercadopago?: string;
+                                /** @description minor units as a decimal string */
+                                transfer?: string;
+                                /** @description minor units as a decimal string */
+                                wallet?: string;
+                            } | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: date-time */
+                            openedAt: string;
+                            /** Format: uuid */
+                            openedBy: string;
+                            /** @description minor units as a decimal string */
+                            openingFloat: string;
+                            /** @enum {string} */
+                            status: "open" | "pending_approval" | "closed";
+                        }[];
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getApiPaymentsV1CashSessionsId: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            approvalNote: string | null;
+                            /** Format: date-time */
+                            approvedAt: string | null;
+                            /** Format: uuid */
+                            approvedBy: string | null;
+                            /** Format: uuid */
+                            branchId: string | null;
+                            /** Format: date-time */
+                            closedAt: string | null;
+                            /** Format: uuid */
+                            closedBy: string | null;
+                            counted: {
+                                /** @description minor units as a decimal string */
+                                card?: string;
+                                /** @description minor units as a decimal string */
+                                cash?: string;
+                                /** @description minor units as a decimal string */
+                                mercadopago?: string;
+                                /** @description minor units as a decimal string */
+                                transfer?: string;
+                                /** @description minor units as a decimal string */
+                                wallet?: string;
+                            } | null;
+                            /**
+                             * @description ISO 4217 currency code
+                             * @enum {string}
+                             */
+                            currency: "AED" | "AFN" | "ALL" | "AMD" | "ANG" | "AOA" | "ARS" | "AUD" | "AWG" | "AZN" | "BAM" | "BBD" | "BDT" | "BGN" | "BHD" | "BIF" | "BMD" | "BND" | "BOB" | "BOV" | "BRL" | "BSD" | "BTN" | "BWP" | "BYN" | "BZD" | "CAD" | "CDF" | "CHE" | "CHF" | "CHW" | "CLF" | "CLP" | "CNY" | "COP" | "COU" | "CRC" | "CUC" | "CUP" | "CVE" | "CZK" | "DJF" | "DKK" | "DOP" | "DZD" | "EGP" | "ERN" | "ETB" | "EUR" | "FJD" | "FKP" | "GBP" | "GEL" | "GHS" | "GIP" | "GMD" | "GNF" | "GTQ" | "GYD" | "HKD" | "HNL" | "HTG" | "HUF" | "IDR" | "ILS" | "INR" | "IQD" | "IRR" | "ISK" | "JMD" | "JOD" | "JPY" | "KES" | "KGS" | "KHR" | "KMF" | "KPW" | "KRW" | "KWD" | "KYD" | "KZT" | "LAK" | "LBP" | "LKR" | "LRD" | "LSL" | "LYD" | "MAD" | "MDL" | "MGA" | "MKD" | "MMK" | "MNT" | "MOP" | "MRU" | "MUR" | "MVR" | "MWK" | "MXN" | "MXV" | "MYR" | "MZN" | "NAD" | "NGN" | "NIO" | "NOK" | "NPR" | "NZD" | "OMR" | "PAB" | "PEN" | "PGK" | "PHP" | "PKR" | "PLN" | "PYG" | "QAR" | "RON" | "RSD" | "RUB" | "RWF" | "SAR" | "SBD" | "SCR" | "SDG" | "SEK" | "SGD" | "SHP" | "SLE" | "SOS" | "SRD" | "SSP" | "STN" | "SVC" | "SYP" | "SZL" | "THB" | "TJS" | "TMT" | "TND" | "TOP" | "TRY" | "TTD" | "TWD" | "TZS" | "UAH" | "UGX" | "USD" | "USN" | "UYI" | "UYU" | "UYW" | "UZS" | "VED" | "VES" | "VND" | "VUV" | "WST" | "XAF" | "XCD" | "XOF" | "XPF" | "YER" | "ZAR" | "ZMW" | "ZWG";
+                            /** @description only with cash_sessions.approve: counted − expected */
+                            difference?: {
+                                /** @description minor units as a decimal string */
+                                card?: string;
+                                /** @description minor units as a decimal string */
+                                cash?: string;
+                                /** @description minor units as a decimal string */
+                                mercadopago?: string;
+                                /** @description minor units as a decimal string */
+                                transfer?: string;
+                                /** @description minor units as a decimal string */
+                                wallet?: string;
+                            } | null;
+                            /** Format: uuid */
+                            drawerId: string;
+                            /** @description only with cash_sessions.approve in its branch (blind count): what the drawer should hold */
+                            expected?: {
+                                /** @description minor units as a decimal string */
+                                card?: string;
+                                /** @description minor units as a decimal string */
+                                cash?: string;
+                                /** @description minor units as a decimal string */
+                                mercadopago?: string;
+                                /** @description minor units as a decimal string */
+                                transfer?: string;
+                                /** @description minor units as a decimal string */
+                                wallet?: string;
+                            } | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: date-time */
+                            openedAt: string;
+                            /** Format: uuid */
+                            openedBy: string;
+                            /** @description minor units as a decimal string */
+                            openingFloat: string;
+                            /** @enum {string} */
+                            status: "open" | "pending_approval" | "closed";
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    postApiPaymentsV1CashSessionsIdApprove: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    note: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            approvalNote: string | null;
+                            /** Format: date-time */
+                            approvedAt: string | null;
+                            /** Format: uuid */
+                            approvedBy: string | null;
+                            /** Format: uuid */
+                            branchId: string | null;
+                            /** Format: date-time */
+                            closedAt: string | null;
+                            /** Format: uuid */
+                            closedBy: string | null;
+                            counted: {
+                                /** @description minor units as a decimal string */
+                                card?: string;
+                                /** @description minor units as a decimal string */
+                                cash?: string;
+                                /** @description minor units as a decimal string */
+                                mercadopago?: string;
+                                /** @description minor units as a decimal string */
+                                transfer?: string;
+                                /** @description minor units as a decimal string */
+                                wallet?: string;
+                            } | null;
+                            /**
+                             * @description ISO 4217 currency code
+                             * @enum {string}
+                             */
+                            currency: "AED" | "AFN" | "ALL" | "AMD" | "ANG" | "AOA" | "ARS" | "AUD" | "AWG" | "AZN" | "BAM" | "BBD" | "BDT" | "BGN" | "BHD" | "BIF" | "BMD" | "BND" | "BOB" | "BOV" | "BRL" | "BSD" | "BTN" | "BWP" | "BYN" | "BZD" | "CAD" | "CDF" | "CHE" | "CHF" | "CHW" | "CLF" | "CLP" | "CNY" | "COP" | "COU" | "CRC" | "CUC" | "CUP" | "CVE" | "CZK" | "DJF" | "DKK" | "DOP" | "DZD" | "EGP" | "ERN" | "ETB" | "EUR" | "FJD" | "FKP" | "GBP" | "GEL" | "GHS" | "GIP" | "GMD" | "GNF" | "GTQ" | "GYD" | "HKD" | "HNL" | "HTG" | "HUF" | "IDR" | "ILS" | "INR" | "IQD" | "IRR" | "ISK" | "JMD" | "JOD" | "JPY" | "KES" | "KGS" | "KHR" | "KMF" | "KPW" | "KRW" | "KWD" | "KYD" | "KZT" | "LAK" | "LBP" | "LKR" | "LRD" | "LSL" | "LYD" | "MAD" | "MDL" | "MGA" | "MKD" | "MMK" | "MNT" | "MOP" | "MRU" | "MUR" | "MVR" | "MWK" | "MXN" | "MXV" | "MYR" | "MZN" | "NAD" | "NGN" | "NIO" | "NOK" | "NPR" | "NZD" | "OMR" | "PAB" | "PEN" | "PGK" | "PHP" | "PKR" | "PLN" | "PYG" | "QAR" | "RON" | "RSD" | "RUB" | "RWF" | "SAR" | "SBD" | "SCR" | "SDG" | "SEK" | "SGD" | "SHP" | "SLE" | "SOS" | "SRD" | "SSP" | "STN" | "SVC" | "SYP" | "SZL" | "THB" | "TJS" | "TMT" | "TND" | "TOP" | "TRY" | "TTD" | "TWD" | "TZS" | "UAH" | "UGX" | "USD" | "USN" | "UYI" | "UYU" | "UYW" | "UZS" | "VED" | "VES" | "VND" | "VUV" | "WST" | "XAF" | "XCD" | "XOF" | "XPF" | "YER" | "ZAR" | "ZMW" | "ZWG";
+                            /** @description only with cash_sessions.approve: counted − expected */
+                            difference?: {
+                                /** @description minor units as a decimal string */
+                                card?: string;
+                                /** @description minor units as a decimal string */
+                                cash?: string;
+                                /** @description minor units as a decimal string */
+                                mercadopago?: string;
+                                /** @description minor units as a decimal string */
+                                transfer?: string;
+                                /** @description minor units as a decimal string */
+                                wallet?: string;
+                            } | null;
+                            /** Format: uuid */
+                            drawerId: string;
+                            /** @description only with cash_sessions.approve in its branch (blind count): what the drawer should hold */
+                            expected?: {
+                                /** @description minor units as a decimal string */
+                                card?: string;
+                                /** @description minor units as a decimal string */
+                                cash?: string;
+                                /** @description minor units as a decimal string */
+                                mercadopago?: string;
+                                /** @description minor units as a decimal string */
+                                transfer?: string;
+                                /** @description minor units as a decimal string */
+                                wallet?: string;
+                            } | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: date-time */
+                            openedAt: string;
+                            /** Format: uuid */
+                            openedBy: string;
+                            /** @description minor units as a decimal string */
+                            openingFloat: string;
+                            /** @enum {string} */
+                            status: "open" | "pending_approval" | "closed";
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    postApiPaymentsV1CashSessionsIdClose: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description what was counted per method, minor units (a method left out counts 0) */
+                    counted: {
+                        /** @description minor units */
+                        card?: number;
+                        /** @description minor units */
+                        cash?: number;
+                        /** @description minor units */
+                        mercadopago?: number;
+                        /** @description minor units */
+                        transfer?: number;
+                        /** @description minor units */
+                        wallet?: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            approvalNote: string | null;
+                            /** Format: date-time */
+                            approvedAt: string | null;
+                            /** Format: uuid */
+                            approvedBy: string | null;
+                            /** Format: uuid */
+                            branchId: string | null;
+                            /** Format: date-time */
+                            closedAt: string | null;
+                            /** Format: uuid */
+                            closedBy: string | null;
+                            counted: {
+                                /** @description minor units as a decimal string */
+                                card?: string;
+                                /** @description minor units as a decimal string */
+                                cash?: string;
+                                /** @description minor units as a decimal string */
+                                mercadopago?: string;
+                                /** @description minor units as a decimal string */
+                                transfer?: string;
+                                /** @description minor units as a decimal string */
+                                wallet?: string;
+                            } | null;
+                            /**
+                             * @description ISO 4217 currency code
+                             * @enum {string}
+                             */
+                            currency: "AED" | "AFN" | "ALL" | "AMD" | "ANG" | "AOA" | "ARS" | "AUD" | "AWG" | "AZN" | "BAM" | "BBD" | "BDT" | "BGN" | "BHD" | "BIF" | "BMD" | "BND" | "BOB" | "BOV" | "BRL" | "BSD" | "BTN" | "BWP" | "BYN" | "BZD" | "CAD" | "CDF" | "CHE" | "CHF" | "CHW" | "CLF" | "CLP" | "CNY" | "COP" | "COU" | "CRC" | "CUC" | "CUP" | "CVE" | "CZK" | "DJF" | "DKK" | "DOP" | "DZD" | "EGP" | "ERN" | "ETB" | "EUR" | "FJD" | "FKP" | "GBP" | "GEL" | "GHS" | "GIP" | "GMD" | "GNF" | "GTQ" | "GYD" | "HKD" | "HNL" | "HTG" | "HUF" | "IDR" | "ILS" | "INR" | "IQD" | "IRR" | "ISK" | "JMD" | "JOD" | "JPY" | "KES" | "KGS" | "KHR" | "KMF" | "KPW" | "KRW" | "KWD" | "KYD" | "KZT" | "LAK" | "LBP" | "LKR" | "LRD" | "LSL" | "LYD" | "MAD" | "MDL" | "MGA" | "MKD" | "MMK" | "MNT" | "MOP" | "MRU" | "MUR" | "MVR" | "MWK" | "MXN" | "MXV" | "MYR" | "MZN" | "NAD" | "NGN" | "NIO" | "NOK" | "NPR" | "NZD" | "OMR" | "PAB" | "PEN" | "PGK" | "PHP" | "PKR" | "PLN" | "PYG" | "QAR" | "RON" | "RSD" | "RUB" | "RWF" | "SAR" | "SBD" | "SCR" | "SDG" | "SEK" | "SGD" | "SHP" | "SLE" | "SOS" | "SRD" | "SSP" | "STN" | "SVC" | "SYP" | "SZL" | "THB" | "TJS" | "TMT" | "TND" | "TOP" | "TRY" | "TTD" | "TWD" | "TZS" | "UAH" | "UGX" | "USD" | "USN" | "UYI" | "UYU" | "UYW" | "UZS" | "VED" | "VES" | "VND" | "VUV" | "WST" | "XAF" | "XCD" | "XOF" | "XPF" | "YER" | "ZAR" | "ZMW" | "ZWG";
+                            /** @description only with cash_sessions.approve: counted − expected */
+                            difference?: {
+                                /** @description minor units as a decimal string */
+                                card?: string;
+                                /** @description minor units as a decimal string */
+                                cash?: string;
+                                /** @description minor units as a decimal string */
+                                mercadopago?: string;
+                                /** @description minor units as a decimal string */
+                                transfer?: string;
+                                /** @description minor units as a decimal string */
+                                wallet?: string;
+                            } | null;
+                            /** Format: uuid */
+                            drawerId: string;
+                            /** @description only with cash_sessions.approve in its branch (blind count): what the drawer should hold */
+                            expected?: {
+                                /** @description minor units as a decimal string */
+                                card?: string;
+                                /** @description minor units as a decimal string */
+                                cash?: string;
+                                /** @description minor units as a decimal string */
+                                mercadopago?: string;
+                                /** @description minor units as a decimal string */
+                                transfer?: string;
+                                /** @description minor units as a decimal string */
+                                wallet?: string;
+                            } | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: date-time */
+                            openedAt: string;
+                            /** Format: uuid */
+                            openedBy: string;
+                            /** @description minor units as a decimal string */
+                            openingFloat: string;
+                            /** @enum {string} */
+                            status: "open" | "pending_approval" | "closed";
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    postApiPaymentsV1CashSessionsIdMovements: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Makes retries safe: the same key and body answer the first result again; another body with the key is 409 */
+                "Idempotency-Key": string;
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description minor units */
+                    amount: number;
+                    reason: string;
+                    /** @enum {string} */
+                    type: "cash_in" | "cash_out";
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            approvalNote: string | null;
+                            /** Format: date-time */
+                            approvedAt: string | null;
+                            /** Format: uuid */
+                            approvedBy: string | null;
+                            /** Format: uuid */
+                            branchId: string | null;
+                            /** Format: date-time */
+                            closedAt: string | null;
+                            /** Format: uuid */
+                            closedBy: string | null;
+                            counted: {
+                                /** @description minor units as a decimal string */
+                                card?: string;
+                                /** @description minor units as a decimal string */
+                                cash?: string;
+                                /** @description minor units as a decimal string */
+                                mercadopago?: string;
+                                /** @description minor units as a decimal string */
+                                transfer?: string;
+                                /** @description minor units as a decimal string */
+                                wallet?: string;
+                            } | null;
+                            /**
+                             * @description ISO 4217 currency code
+                             * @enum {string}
+                             */
+                            currency: "AED" | "AFN" | "ALL" | "AMD" | "ANG" | "AOA" | "ARS" | "AUD" | "AWG" | "AZN" | "BAM" | "BBD" | "BDT" | "BGN" | "BHD" | "BIF" | "BMD" | "BND" | "BOB" | "BOV" | "BRL" | "BSD" | "BTN" | "BWP" | "BYN" | "BZD" | "CAD" | "CDF" | "CHE" | "CHF" | "CHW" | "CLF" | "CLP" | "CNY" | "COP" | "COU" | "CRC" | "CUC" | "CUP" | "CVE" | "CZK" | "DJF" | "DKK" | "DOP" | "DZD" | "EGP" | "ERN" | "ETB" | "EUR" | "FJD" | "FKP" | "GBP" | "GEL" | "GHS" | "GIP" | "GMD" | "GNF" | "GTQ" | "GYD" | "HKD" | "HNL" | "HTG" | "HUF" | "IDR" | "ILS" | "INR" | "IQD" | "IRR" | "ISK" | "JMD" | "JOD" | "JPY" | "KES" | "KGS" | "KHR" | "KMF" | "KPW" | "KRW" | "KWD" | "KYD" | "KZT" | "LAK" | "LBP" | "LKR" | "LRD" | "LSL" | "LYD" | "MAD" | "MDL" | "MGA" | "MKD" | "MMK" | "MNT" | "MOP" | "MRU" | "MUR" | "MVR" | "MWK" | "MXN" | "MXV" | "MYR" | "MZN" | "NAD" | "NGN" | "NIO" | "NOK" | "NPR" | "NZD" | "OMR" | "PAB" | "PEN" | "PGK" | "PHP" | "PKR" | "PLN" | "PYG" | "QAR" | "RON" | "RSD" | "RUB" | "RWF" | "SAR" | "SBD" | "SCR" | "SDG" | "SEK" | "SGD" | "SHP" | "SLE" | "SOS" | "SRD" | "SSP" | "STN" | "SVC" | "SYP" | "SZL" | "THB" | "TJS" | "TMT" | "TND" | "TOP" | "TRY" | "TTD" | "TWD" | "TZS" | "UAH" | "UGX" | "USD" | "USN" | "UYI" | "UYU" | "UYW" | "UZS" | "VED" | "VES" | "VND" | "VUV" | "WST" | "XAF" | "XCD" | "XOF" | "XPF" | "YER" | "ZAR" | "ZMW" | "ZWG";
+                            /** @description only with cash_sessions.approve: counted − expected */
+                            difference?: {
+                                /** @description minor units as a decimal string */
+                                card?: string;
+                                /** @description minor units as a decimal string */
+                                cash?: string;
+                                /** @description minor units as a decimal string */
+                                mercadopago?: string;
+                                /** @description minor units as a decimal string */
+                                transfer?: string;
+                                /** @description minor units as a decimal string */
+                                wallet?: string;
+                            } | null;
+                            /** Format: uuid */
+                            drawerId: string;
+                            /** @description only with cash_sessions.approve in its branch (blind count): what the drawer should hold */
+                            expected?: {
+                                /** @description minor units as a decimal string */
+                                card?: string;
+                                /** @description minor units as a decimal string */
+                                cash?: string;
+                                /** @description minor units as a decimal string */
+                                mercadopago?: string;
+                                /** @description minor units as a decimal string */
+                                transfer?: string;
+                                /** @description minor units as a decimal string */
+                                wallet?: string;
+                            } | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: date-time */
+                            openedAt: string;
+                            /** Format: uuid */
+                            openedBy: string;
+                            /** @description minor units as a decimal string */
+                            openingFloat: string;
+                            /** @enum {string} */
+                            status: "open" | "pending_approval" | "closed";
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getApiPaymentsV1CashSettings: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @description minor units as a decimal string */
+                            approvalThreshold: string;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    putApiPaymentsV1CashSettings: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description minor units */
+                    approvalThreshold: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @description minor units as a decimal string */
+                            approvalThreshold: string;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getApiPaymentsV1Drawers: {
+        parameters: {
+            query?: {
+                active?: boolean;
+                branchId?: string;
+                /** @description opaque: the previous page's `meta.nextCursor`, as issued */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            active: boolean;
+                            /** Format: uuid */
+                            branchId: string | null;
+                            /** Format: date-time */
+                            createdAt?: string;
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            /** Format: date-time */
+                            updatedAt?: string;
+                        }[];
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    postApiPaymentsV1Drawers: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    branchId: string;
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            active: boolean;
+                            /** Format: uuid */
+                            branchId: string | null;
+                            /** Format: date-time */
+                            createdAt?: string;
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            /** Format: date-time */
+                            updatedAt?: string;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    patchApiPaymentsV1DrawersId: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    active?: boolean;
+                    name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            active: boolean;
+                            /** Format: uuid */
+                            branchId: string | null;
+                            /** Format: date-time */
+                            createdAt?: string;
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            /** Format: date-time */
+                            updatedAt?: string;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    postApiPaymentsV1DrawersIdSessions: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description ISO 4217 currency code
+                     * @enum {string}
+                     */
+                    currency: "AED" | "AFN" | "ALL" | "AMD" | "ANG" | "AOA" | "ARS" | "AUD" | "AWG" | "AZN" | "BAM" | "BBD" | "BDT" | "BGN" | "BHD" | "BIF" | "BMD" | "BND" | "BOB" | "BOV" | "BRL" | "BSD" | "BTN" | "BWP" | "BYN" | "BZD" | "CAD" | "CDF" | "CHE" | "CHF" | "CHW" | "CLF" | "CLP" | "CNY" | "COP" | "COU" | "CRC" | "CUC" | "CUP" | "CVE" | "CZK" | "DJF" | "DKK" | "DOP" | "DZD" | "EGP" | "ERN" | "ETB" | "EUR" | "FJD" | "FKP" | "GBP" | "GEL" | "GHS" | "GIP" | "GMD" | "GNF" | "GTQ" | "GYD" | "HKD" | "HNL" | "HTG" | "HUF" | "IDR" | "ILS" | "INR" | "IQD" | "IRR" | "ISK" | "JMD" | "JOD" | "JPY" | "KES" | "KGS" | "KHR" | "KMF" | "KPW" | "KRW" | "KWD" | "KYD" | "KZT" | "LAK" | "LBP" | "LKR" | "LRD" | "LSL" | "LYD" | "MAD" | "MDL" | "MGA" | "MKD" | "MMK" | "MNT" | "MOP" | "MRU" | "MUR" | "MVR" | "MWK" | "MXN" | "MXV" | "MYR" | "MZN" | "NAD" | "NGN" | "NIO" | "NOK" | "NPR" | "NZD" | "OMR" | "PAB" | "PEN" | "PGK" | "PHP" | "PKR" | "PLN" | "PYG" | "QAR" | "RON" | "RSD" | "RUB" | "RWF" | "SAR" | "SBD" | "SCR" | "SDG" | "SEK" | "SGD" | "SHP" | "SLE" | "SOS" | "SRD" | "SSP" | "STN" | "SVC" | "SYP" | "SZL" | "THB" | "TJS" | "TMT" | "TND" | "TOP" | "TRY" | "TTD" | "TWD" | "TZS" | "UAH" | "UGX" | "USD" | "USN" | "UYI" | "UYU" | "UYW" | "UZS" | "VED" | "VES" | "VND" | "VUV" | "WST" | "XAF" | "XCD" | "XOF" | "XPF" | "YER" | "ZAR" | "ZMW" | "ZWG";
+                    /** @description minor units */
+                    openingFloat: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            approvalNote: string | null;
+                            /** Format: date-time */
+                            approvedAt: string | null;
+                            /** Format: uuid */
+                            approvedBy: string | null;
+                            /** Format: uuid */
+                            branchId: string | null;
+                            /** Format: date-time */
+                            closedAt: string | null;
+                            /** Format: uuid */
+                            closedBy: string | null;
+                            counted: {
+                                /** @description minor units as a decimal string */
+                                card?: string;
+                                /** @description minor units as a decimal string */
+                                cash?: string;
+                                /** @description minor units as a decimal string */
+                                mercadopago?: string;
+                                /** @description minor units as a decimal string */
+                                transfer?: string;
+                                /** @description minor units as a decimal string */
+                                wallet?: string;
+                            } | null;
+                            /**
+                             * @description ISO 4217 currency code
+                             * @enum {string}
+                             */
+                            currency: "AED" | "AFN" | "ALL" | "AMD" | "ANG" | "AOA" | "ARS" | "AUD" | "AWG" | "AZN" | "BAM" | "BBD" | "BDT" | "BGN" | "BHD" | "BIF" | "BMD" | "BND" | "BOB" | "BOV" | "BRL" | "BSD" | "BTN" | "BWP" | "BYN" | "BZD" | "CAD" | "CDF" | "CHE" | "CHF" | "CHW" | "CLF" | "CLP" | "CNY" | "COP" | "COU" | "CRC" | "CUC" | "CUP" | "CVE" | "CZK" | "DJF" | "DKK" | "DOP" | "DZD" | "EGP" | "ERN" | "ETB" | "EUR" | "FJD" | "FKP" | "GBP" | "GEL" | "GHS" | "GIP" | "GMD" | "GNF" | "GTQ" | "GYD" | "HKD" | "HNL" | "HTG" | "HUF" | "IDR" | "ILS" | "INR" | "IQD" | "IRR" | "ISK" | "JMD" | "JOD" | "JPY" | "KES" | "KGS" | "KHR" | "KMF" | "KPW" | "KRW" | "KWD" | "KYD" | "KZT" | "LAK" | "LBP" | "LKR" | "LRD" | "LSL" | "LYD" | "MAD" | "MDL" | "MGA" | "MKD" | "MMK" | "MNT" | "MOP" | "MRU" | "MUR" | "MVR" | "MWK" | "MXN" | "MXV" | "MYR" | "MZN" | "NAD" | "NGN" | "NIO" | "NOK" | "NPR" | "NZD" | "OMR" | "PAB" | "PEN" | "PGK" | "PHP" | "PKR" | "PLN" | "PYG" | "QAR" | "RON" | "RSD" | "RUB" | "RWF" | "SAR" | "SBD" | "SCR" | "SDG" | "SEK" | "SGD" | "SHP" | "SLE" | "SOS" | "SRD" | "SSP" | "STN" | "SVC" | "SYP" | "SZL" | "THB" | "TJS" | "TMT" | "TND" | "TOP" | "TRY" | "TTD" | "TWD" | "TZS" | "UAH" | "UGX" | "USD" | "USN" | "UYI" | "UYU" | "UYW" | "UZS" | "VED" | "VES" | "VND" | "VUV" | "WST" | "XAF" | "XCD" | "XOF" | "XPF" | "YER" | "ZAR" | "ZMW" | "ZWG";
+                            /** @description only with cash_sessions.approve: counted − expected */
+                            difference?: {
+                                /** @description minor units as a decimal string */
+                                card?: string;
+                                /** @description minor units as a decimal string */
+                                cash?: string;
+                                /** @description minor units as a decimal string */
+                                mercadopago?: string;
+                                /** @description minor units as a decimal string */
+                                transfer?: string;
+                                /** @description minor units as a decimal string */
+                                wallet?: string;
+                            } | null;
+                            /** Format: uuid */
+                            drawerId: string;
+                            /** @description only with cash_sessions.approve in its branch (blind count): what the drawer should hold */
+                            expected?: {
+                                /** @description minor units as a decimal string */
+                                card?: string;
+                                /** @description minor units as a decimal string */
+                                cash?: string;
+                                /** @description minor units as a decimal string */
+                                mercadopago?: string;
+                                /** @description minor units as a decimal string */
+                                transfer?: string;
+                                /** @description minor units as a decimal string */
+                                wallet?: string;
+                            } | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: date-time */
+                            openedAt: string;
+                            /** Format: uuid */
+                            openedBy: string;
+                            /** @description minor units as a decimal string */
+                            openingFloat: string;
+                            /** @enum {string} */
+                            status: "open" | "pending_approval" | "closed";
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     getApiPaymentsV1Payments: {
         parameters: {
             query?: {
@@ -423,6 +1583,11 @@ export interface operations {
                             branchId?: string | null;
                             /** @description minor units as a decimal string */
                             capturedAmount: string;
+                            /**
+                             * Format: uuid
+                             * @description the cash session it counts in (that session's expected amounts)
+                             */
+                            cashSessionId?: string | null;
                             /** @description the provider page where the payer pays */
                             checkoutUrl?: string | null;
                             /** Format: date-time */
@@ -432,6 +1597,11 @@ export interface operations {
                              * @enum {string}
                              */
                             currency: "AED" | "AFN" | "ALL" | "AMD" | "ANG" | "AOA" | "ARS" | "AUD" | "AWG" | "AZN" | "BAM" | "BBD" | "BDT" | "BGN" | "BHD" | "BIF" | "BMD" | "BND" | "BOB" | "BOV" | "BRL" | "BSD" | "BTN" | "BWP" | "BYN" | "BZD" | "CAD" | "CDF" | "CHE" | "CHF" | "CHW" | "CLF" | "CLP" | "CNY" | "COP" | "COU" | "CRC" | "CUC" | "CUP" | "CVE" | "CZK" | "DJF" | "DKK" | "DOP" | "DZD" | "EGP" | "ERN" | "ETB" | "EUR" | "FJD" | "FKP" | "GBP" | "GEL" | "GHS" | "GIP" | "GMD" | "GNF" | "GTQ" | "GYD" | "HKD" | "HNL" | "HTG" | "HUF" | "IDR" | "ILS" | "INR" | "IQD" | "IRR" | "ISK" | "JMD" | "JOD" | "JPY" | "KES" | "KGS" | "KHR" | "KMF" | "KPW" | "KRW" | "KWD" | "KYD" | "KZT" | "LAK" | "LBP" | "LKR" | "LRD" | "LSL" | "LYD" | "MAD" | "MDL" | "MGA" | "MKD" | "MMK" | "MNT" | "MOP" | "MRU" | "MUR" | "MVR" | "MWK" | "MXN" | "MXV" | "MYR" | "MZN" | "NAD" | "NGN" | "NIO" | "NOK" | "NPR" | "NZD" | "OMR" | "PAB" | "PEN" | "PGK" | "PHP" | "PKR" | "PLN" | "PYG" | "QAR" | "RON" | "RSD" | "RUB" | "RWF" | "SAR" | "SBD" | "SCR" | "SDG" | "SEK" | "SGD" | "SHP" | "SLE" | "SOS" | "SRD" | "SSP" | "STN" | "SVC" | "SYP" | "SZL" | "THB" | "TJS" | "TMT" | "TND" | "TOP" | "TRY" | "TTD" | "TWD" | "TZS" | "UAH" | "UGX" | "USD" | "USN" | "UYI" | "UYU" | "UYW" | "UZS" | "VED" | "VES" | "VND" | "VUV" | "WST" | "XAF" | "XCD" | "XOF" | "XPF" | "YER" | "ZAR" | "ZMW" | "ZWG";
+                            /**
+                             * Format: uuid
+                             * @description the drawer that took it (cash) or where it was recorded
+                             */
+                            drawerId?: string | null;
                             escrow: boolean;
                             failureReason?: string | null;
                             /** Format: uuid */
@@ -493,13 +1663,21 @@ export interface operations {
                 "application/json": {
                     /** @description minor units (cents) */
                     amount: number;
-                    /** Format: uuid */
+                    /**
+                     * Format: uuid
+                     * @description the branch that takes it (a drawer's own, when one is named)
+                     */
                     branchId?: string;
                     /**
                      * @description ISO 4217 currency code
                      * @enum {string}
                      */
                     currency: "AED" | "AFN" | "ALL" | "AMD" | "ANG" | "AOA" | "ARS" | "AUD" | "AWG" | "AZN" | "BAM" | "BBD" | "BDT" | "BGN" | "BHD" | "BIF" | "BMD" | "BND" | "BOB" | "BOV" | "BRL" | "BSD" | "BTN" | "BWP" | "BYN" | "BZD" | "CAD" | "CDF" | "CHE" | "CHF" | "CHW" | "CLF" | "CLP" | "CNY" | "COP" | "COU" | "CRC" | "CUC" | "CUP" | "CVE" | "CZK" | "DJF" | "DKK" | "DOP" | "DZD" | "EGP" | "ERN" | "ETB" | "EUR" | "FJD" | "FKP" | "GBP" | "GEL" | "GHS" | "GIP" | "GMD" | "GNF" | "GTQ" | "GYD" | "HKD" | "HNL" | "HTG" | "HUF" | "IDR" | "ILS" | "INR" | "IQD" | "IRR" | "ISK" | "JMD" | "JOD" | "JPY" | "KES" | "KGS" | "KHR" | "KMF" | "KPW" | "KRW" | "KWD" | "KYD" | "KZT" | "LAK" | "LBP" | "LKR" | "LRD" | "LSL" | "LYD" | "MAD" | "MDL" | "MGA" | "MKD" | "MMK" | "MNT" | "MOP" | "MRU" | "MUR" | "MVR" | "MWK" | "MXN" | "MXV" | "MYR" | "MZN" | "NAD" | "NGN" | "NIO" | "NOK" | "NPR" | "NZD" | "OMR" | "PAB" | "PEN" | "PGK" | "PHP" | "PKR" | "PLN" | "PYG" | "QAR" | "RON" | "RSD" | "RUB" | "RWF" | "SAR" | "SBD" | "SCR" | "SDG" | "SEK" | "SGD" | "SHP" | "SLE" | "SOS" | "SRD" | "SSP" | "STN" | "SVC" | "SYP" | "SZL" | "THB" | "TJS" | "TMT" | "TND" | "TOP" | "TRY" | "TTD" | "TWD" | "TZS" | "UAH" | "UGX" | "USD" | "USN" | "UYI" | "UYU" | "UYW" | "UZS" | "VED" | "VES" | "VND" | "VUV" | "WST" | "XAF" | "XCD" | "XOF" | "XPF" | "YER" | "ZAR" | "ZMW" | "ZWG";
+                    /**
+                     * Format: uuid
+                     * @description the drawer whose open cash session takes it: required for cash (422 DRAWER_NOT_OPEN without an open session)
+                     */
+                    drawerId?: string;
                     /** @default false */
                     escrow?: boolean;
                     /** @enum {string} */
@@ -533,6 +1711,11 @@ export interface operations {
                             branchId?: string | null;
                             /** @description minor units as a decimal string */
                             capturedAmount: string;
+                            /**
+                             * Format: uuid
+                             * @description the cash session it counts in (that session's expected amounts)
+                             */
+                            cashSessionId?: string | null;
                             /** @description the provider page where the payer pays */
                             checkoutUrl?: string | null;
                             /** Format: date-time */
@@ -542,6 +1725,11 @@ export interface operations {
                              * @enum {string}
                              */
                             currency: "AED" | "AFN" | "ALL" | "AMD" | "ANG" | "AOA" | "ARS" | "AUD" | "AWG" | "AZN" | "BAM" | "BBD" | "BDT" | "BGN" | "BHD" | "BIF" | "BMD" | "BND" | "BOB" | "BOV" | "BRL" | "BSD" | "BTN" | "BWP" | "BYN" | "BZD" | "CAD" | "CDF" | "CHE" | "CHF" | "CHW" | "CLF" | "CLP" | "CNY" | "COP" | "COU" | "CRC" | "CUC" | "CUP" | "CVE" | "CZK" | "DJF" | "DKK" | "DOP" | "DZD" | "EGP" | "ERN" | "ETB" | "EUR" | "FJD" | "FKP" | "GBP" | "GEL" | "GHS" | "GIP" | "GMD" | "GNF" | "GTQ" | "GYD" | "HKD" | "HNL" | "HTG" | "HUF" | "IDR" | "ILS" | "INR" | "IQD" | "IRR" | "ISK" | "JMD" | "JOD" | "JPY" | "KES" | "KGS" | "KHR" | "KMF" | "KPW" | "KRW" | "KWD" | "KYD" | "KZT" | "LAK" | "LBP" | "LKR" | "LRD" | "LSL" | "LYD" | "MAD" | "MDL" | "MGA" | "MKD" | "MMK" | "MNT" | "MOP" | "MRU" | "MUR" | "MVR" | "MWK" | "MXN" | "MXV" | "MYR" | "MZN" | "NAD" | "NGN" | "NIO" | "NOK" | "NPR" | "NZD" | "OMR" | "PAB" | "PEN" | "PGK" | "PHP" | "PKR" | "PLN" | "PYG" | "QAR" | "RON" | "RSD" | "RUB" | "RWF" | "SAR" | "SBD" | "SCR" | "SDG" | "SEK" | "SGD" | "SHP" | "SLE" | "SOS" | "SRD" | "SSP" | "STN" | "SVC" | "SYP" | "SZL" | "THB" | "TJS" | "TMT" | "TND" | "TOP" | "TRY" | "TTD" | "TWD" | "TZS" | "UAH" | "UGX" | "USD" | "USN" | "UYI" | "UYU" | "UYW" | "UZS" | "VED" | "VES" | "VND" | "VUV" | "WST" | "XAF" | "XCD" | "XOF" | "XPF" | "YER" | "ZAR" | "ZMW" | "ZWG";
+                            /**
+                             * Format: uuid
+                             * @description the drawer that took it (cash) or where it was recorded
+                             */
+                            drawerId?: string | null;
                             escrow: boolean;
                             failureReason?: string | null;
                             /** Format: uuid */
@@ -617,6 +1805,11 @@ export interface operations {
                             branchId?: string | null;
                             /** @description minor units as a decimal string */
                             capturedAmount: string;
+                            /**
+                             * Format: uuid
+                             * @description the cash session it counts in (that session's expected amounts)
+                             */
+                            cashSessionId?: string | null;
                             /** @description the provider page where the payer pays */
                             checkoutUrl?: string | null;
                             /** Format: date-time */
@@ -626,6 +1819,11 @@ export interface operations {
                              * @enum {string}
                              */
                             currency: "AED" | "AFN" | "ALL" | "AMD" | "ANG" | "AOA" | "ARS" | "AUD" | "AWG" | "AZN" | "BAM" | "BBD" | "BDT" | "BGN" | "BHD" | "BIF" | "BMD" | "BND" | "BOB" | "BOV" | "BRL" | "BSD" | "BTN" | "BWP" | "BYN" | "BZD" | "CAD" | "CDF" | "CHE" | "CHF" | "CHW" | "CLF" | "CLP" | "CNY" | "COP" | "COU" | "CRC" | "CUC" | "CUP" | "CVE" | "CZK" | "DJF" | "DKK" | "DOP" | "DZD" | "EGP" | "ERN" | "ETB" | "EUR" | "FJD" | "FKP" | "GBP" | "GEL" | "GHS" | "GIP" | "GMD" | "GNF" | "GTQ" | "GYD" | "HKD" | "HNL" | "HTG" | "HUF" | "IDR" | "ILS" | "INR" | "IQD" | "IRR" | "ISK" | "JMD" | "JOD" | "JPY" | "KES" | "KGS" | "KHR" | "KMF" | "KPW" | "KRW" | "KWD" | "KYD" | "KZT" | "LAK" | "LBP" | "LKR" | "LRD" | "LSL" | "LYD" | "MAD" | "MDL" | "MGA" | "MKD" | "MMK" | "MNT" | "MOP" | "MRU" | "MUR" | "MVR" | "MWK" | "MXN" | "MXV" | "MYR" | "MZN" | "NAD" | "NGN" | "NIO" | "NOK" | "NPR" | "NZD" | "OMR" | "PAB" | "PEN" | "PGK" | "PHP" | "PKR" | "PLN" | "PYG" | "QAR" | "RON" | "RSD" | "RUB" | "RWF" | "SAR" | "SBD" | "SCR" | "SDG" | "SEK" | "SGD" | "SHP" | "SLE" | "SOS" | "SRD" | "SSP" | "STN" | "SVC" | "SYP" | "SZL" | "THB" | "TJS" | "TMT" | "TND" | "TOP" | "TRY" | "TTD" | "TWD" | "TZS" | "UAH" | "UGX" | "USD" | "USN" | "UYI" | "UYU" | "UYW" | "UZS" | "VED" | "VES" | "VND" | "VUV" | "WST" | "XAF" | "XCD" | "XOF" | "XPF" | "YER" | "ZAR" | "ZMW" | "ZWG";
+                            /**
+                             * Format: uuid
+                             * @description the drawer that took it (cash) or where it was recorded
+                             */
+                            drawerId?: string | null;
                             escrow: boolean;
                             failureReason?: string | null;
                             /** Format: uuid */
@@ -689,6 +1887,11 @@ export interface operations {
                 "application/json": {
                     /** @description minor units (cents) */
                     amount: number;
+                    /**
+                     * Format: uuid
+                     * @description cash: the drawer whose open session pays it out (default: the one that took it)
+                     */
+                    drawerId?: string;
                     reason: string;
                 };
             };
@@ -711,6 +1914,11 @@ export interface operations {
                             branchId?: string | null;
                             /** @description minor units as a decimal string */
                             capturedAmount: string;
+                            /**
+                             * Format: uuid
+                             * @description the cash session it counts in (that session's expected amounts)
+                             */
+                            cashSessionId?: string | null;
                             /** @description the provider page where the payer pays */
                             checkoutUrl?: string | null;
                             /** Format: date-time */
@@ -720,6 +1928,11 @@ export interface operations {
                              * @enum {string}
                              */
                             currency: "AED" | "AFN" | "ALL" | "AMD" | "ANG" | "AOA" | "ARS" | "AUD" | "AWG" | "AZN" | "BAM" | "BBD" | "BDT" | "BGN" | "BHD" | "BIF" | "BMD" | "BND" | "BOB" | "BOV" | "BRL" | "BSD" | "BTN" | "BWP" | "BYN" | "BZD" | "CAD" | "CDF" | "CHE" | "CHF" | "CHW" | "CLF" | "CLP" | "CNY" | "COP" | "COU" | "CRC" | "CUC" | "CUP" | "CVE" | "CZK" | "DJF" | "DKK" | "DOP" | "DZD" | "EGP" | "ERN" | "ETB" | "EUR" | "FJD" | "FKP" | "GBP" | "GEL" | "GHS" | "GIP" | "GMD" | "GNF" | "GTQ" | "GYD" | "HKD" | "HNL" | "HTG" | "HUF" | "IDR" | "ILS" | "INR" | "IQD" | "IRR" | "ISK" | "JMD" | "JOD" | "JPY" | "KES" | "KGS" | "KHR" | "KMF" | "KPW" | "KRW" | "KWD" | "KYD" | "KZT" | "LAK" | "LBP" | "LKR" | "LRD" | "LSL" | "LYD" | "MAD" | "MDL" | "MGA" | "MKD" | "MMK" | "MNT" | "MOP" | "MRU" | "MUR" | "MVR" | "MWK" | "MXN" | "MXV" | "MYR" | "MZN" | "NAD" | "NGN" | "NIO" | "NOK" | "NPR" | "NZD" | "OMR" | "PAB" | "PEN" | "PGK" | "PHP" | "PKR" | "PLN" | "PYG" | "QAR" | "RON" | "RSD" | "RUB" | "RWF" | "SAR" | "SBD" | "SCR" | "SDG" | "SEK" | "SGD" | "SHP" | "SLE" | "SOS" | "SRD" | "SSP" | "STN" | "SVC" | "SYP" | "SZL" | "THB" | "TJS" | "TMT" | "TND" | "TOP" | "TRY" | "TTD" | "TWD" | "TZS" | "UAH" | "UGX" | "USD" | "USN" | "UYI" | "UYU" | "UYW" | "UZS" | "VED" | "VES" | "VND" | "VUV" | "WST" | "XAF" | "XCD" | "XOF" | "XPF" | "YER" | "ZAR" | "ZMW" | "ZWG";
+                            /**
+                             * Format: uuid
+                             * @description the drawer that took it (cash) or where it was recorded
+                             */
+                            drawerId?: string | null;
                             escrow: boolean;
                             failureReason?: string | null;
                             /** Format: uuid */
@@ -820,13 +2033,21 @@ export interface operations {
                 "application/json": {
                     /** @description minor units (cents) */
                     amount: number;
-                    /** Format: uuid */
-                    branchId: string;
+                    /**
+                     * Format: uuid
+                     * @description the drawer's branch (a grant scoped to branches names it)
+                     */
+                    branchId?: string;
                     /**
                      * @description ISO 4217 currency code
                      * @enum {string}
                      */
                     currency: "AED" | "AFN" | "ALL" | "AMD" | "ANG" | "AOA" | "ARS" | "AUD" | "AWG" | "AZN" | "BAM" | "BBD" | "BDT" | "BGN" | "BHD" | "BIF" | "BMD" | "BND" | "BOB" | "BOV" | "BRL" | "BSD" | "BTN" | "BWP" | "BYN" | "BZD" | "CAD" | "CDF" | "CHE" | "CHF" | "CHW" | "CLF" | "CLP" | "CNY" | "COP" | "COU" | "CRC" | "CUC" | "CUP" | "CVE" | "CZK" | "DJF" | "DKK" | "DOP" | "DZD" | "EGP" | "ERN" | "ETB" | "EUR" | "FJD" | "FKP" | "GBP" | "GEL" | "GHS" | "GIP" | "GMD" | "GNF" | "GTQ" | "GYD" | "HKD" | "HNL" | "HTG" | "HUF" | "IDR" | "ILS" | "INR" | "IQD" | "IRR" | "ISK" | "JMD" | "JOD" | "JPY" | "KES" | "KGS" | "KHR" | "KMF" | "KPW" | "KRW" | "KWD" | "KYD" | "KZT" | "LAK" | "LBP" | "LKR" | "LRD" | "LSL" | "LYD" | "MAD" | "MDL" | "MGA" | "MKD" | "MMK" | "MNT" | "MOP" | "MRU" | "MUR" | "MVR" | "MWK" | "MXN" | "MXV" | "MYR" | "MZN" | "NAD" | "NGN" | "NIO" | "NOK" | "NPR" | "NZD" | "OMR" | "PAB" | "PEN" | "PGK" | "PHP" | "PKR" | "PLN" | "PYG" | "QAR" | "RON" | "RSD" | "RUB" | "RWF" | "SAR" | "SBD" | "SCR" | "SDG" | "SEK" | "SGD" | "SHP" | "SLE" | "SOS" | "SRD" | "SSP" | "STN" | "SVC" | "SYP" | "SZL" | "THB" | "TJS" | "TMT" | "TND" | "TOP" | "TRY" | "TTD" | "TWD" | "TZS" | "UAH" | "UGX" | "USD" | "USN" | "UYI" | "UYU" | "UYW" | "UZS" | "VED" | "VES" | "VND" | "VUV" | "WST" | "XAF" | "XCD" | "XOF" | "XPF" | "YER" | "ZAR" | "ZMW" | "ZWG";
+                    /**
+                     * Format: uuid
+                     * @description the drawer whose open cash session takes the cash (422 DRAWER_NOT_OPEN without one)
+                     */
+                    drawerId: string;
                 };
             };
         };
@@ -848,6 +2069,11 @@ export interface operations {
                             branchId?: string | null;
                             /** @description minor units as a decimal string */
                             capturedAmount: string;
+                            /**
+                             * Format: uuid
+                             * @description the cash session it counts in (that session's expected amounts)
+                             */
+                            cashSessionId?: string | null;
                             /** @description the provider page where the payer pays */
                             checkoutUrl?: string | null;
                             /** Format: date-time */
@@ -857,6 +2083,11 @@ export interface operations {
                              * @enum {string}
                              */
                             currency: "AED" | "AFN" | "ALL" | "AMD" | "ANG" | "AOA" | "ARS" | "AUD" | "AWG" | "AZN" | "BAM" | "BBD" | "BDT" | "BGN" | "BHD" | "BIF" | "BMD" | "BND" | "BOB" | "BOV" | "BRL" | "BSD" | "BTN" | "BWP" | "BYN" | "BZD" | "CAD" | "CDF" | "CHE" | "CHF" | "CHW" | "CLF" | "CLP" | "CNY" | "COP" | "COU" | "CRC" | "CUC" | "CUP" | "CVE" | "CZK" | "DJF" | "DKK" | "DOP" | "DZD" | "EGP" | "ERN" | "ETB" | "EUR" | "FJD" | "FKP" | "GBP" | "GEL" | "GHS" | "GIP" | "GMD" | "GNF" | "GTQ" | "GYD" | "HKD" | "HNL" | "HTG" | "HUF" | "IDR" | "ILS" | "INR" | "IQD" | "IRR" | "ISK" | "JMD" | "JOD" | "JPY" | "KES" | "KGS" | "KHR" | "KMF" | "KPW" | "KRW" | "KWD" | "KYD" | "KZT" | "LAK" | "LBP" | "LKR" | "LRD" | "LSL" | "LYD" | "MAD" | "MDL" | "MGA" | "MKD" | "MMK" | "MNT" | "MOP" | "MRU" | "MUR" | "MVR" | "MWK" | "MXN" | "MXV" | "MYR" | "MZN" | "NAD" | "NGN" | "NIO" | "NOK" | "NPR" | "NZD" | "OMR" | "PAB" | "PEN" | "PGK" | "PHP" | "PKR" | "PLN" | "PYG" | "QAR" | "RON" | "RSD" | "RUB" | "RWF" | "SAR" | "SBD" | "SCR" | "SDG" | "SEK" | "SGD" | "SHP" | "SLE" | "SOS" | "SRD" | "SSP" | "STN" | "SVC" | "SYP" | "SZL" | "THB" | "TJS" | "TMT" | "TND" | "TOP" | "TRY" | "TTD" | "TWD" | "TZS" | "UAH" | "UGX" | "USD" | "USN" | "UYI" | "UYU" | "UYW" | "UZS" | "VED" | "VES" | "VND" | "VUV" | "WST" | "XAF" | "XCD" | "XOF" | "XPF" | "YER" | "ZAR" | "ZMW" | "ZWG";
+                            /**
+                             * Format: uuid
+                             * @description the drawer that took it (cash) or where it was recorded
+                             */
+                            drawerId?: string | null;
                             escrow: boolean;
                             failureReason?: string | null;
                             /** Format: uuid */
@@ -923,11 +2154,19 @@ export interface operations {
                         data: {
                             /** @description minor units as a decimal string */
                             balance: string;
+                            /**
+                             * Format: uuid
+                             * @description a cash drawer's branch; null for other accounts
+                             */
+                            branchId: string | null;
                             currency: string;
                             /** Format: uuid */
                             id: string;
                             kind: string;
-                            /** Format: uuid */
+                            /**
+                             * Format: uuid
+                             * @description the user (wallet, payable) or drawer (cash drawer)
+                             */
                             ownerId: string | null;
                         }[];
                         meta?: {

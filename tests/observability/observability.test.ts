@@ -75,6 +75,11 @@ test('every API answer carries an http_route, unknown paths (404) and wrong meth
   expect(Object.keys(report.routes.methodNotAllowedByService).sort()).toEqual(apis);
 });
 
+test('with PostgreSQL down the APIs answer a retryable 503, never a 500', () => {
+  expect(report.traffic.byStatus['503'] ?? 0).toBeGreaterThan(0);
+  expect(report.traffic.byStatus['500'] ?? 0).toBe(0);
+});
+
 test('a burst of 5xx takes the fast-burn availability alert to pending, then firing (windows scaled, same expression)', () => {
   expect(report.alert.states.slice(0, 2)).toEqual(['pending', 'firing']);
 });

@@ -172,6 +172,42 @@ function errorFromKoa(err: {
   );
 }
 
+/** Socket errors and PostgreSQL SQLSTATEs that say "not reachable now" (class 08, shutdown, too many connections). */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+const UNAVAILABLE_SQLSTATE = /^(08...|57P0[123]|53300)$/;
+
+/**
+ * A dependency that cannot be reached (the database down or restarting, a connection cut, the pool
+ * unable to connect): a retryable 503 with Retry-After, not a 500 — the request was fine, the
+ * service will be again. Looks through `cause` chains (MikroORM wraps the driver's error).
+ */
+export function unavailableError(raw: unknown): DomainError | undefined {
+  for (let e: unknown = raw, depth = 0; isRecord(e) && depth < 5; e = e.cause, depth++) {
+    const code = typeof e.code === 'string' ? e.code : '';
+    const name = typeof e.name === 'string' ? e.name : '';
+    const message = typeof e.message === 'string' ? e.message : '';
+    if (
+      UNAVAILABLE_CODES.has(code) ||
+      UNAVAILABLE_SQLSTATE.test(code) ||
+      name === 'ConnectionException' ||
+      /Connection terminated|timeout exceeded when trying to connect|the database system is (starting up|shutting down)/i.test(
+        message,
+      )
+    )
+      return new DomainError('SERVICE_UNAVAILABLE', 'A service this request needs is unavailable; retry', {
+        headers: { 'Retry-After': '5' },
+      });
+  }
+  return undefined;
+}
+
 /**
  * A body the parser could not read, as the caller's error: its own status when it has one (413,
  * 415, malformed JSON), 415 UNSUPPORTED_ENCODING for a Content-Encoding it does not decode, and
@@ -289,7 +325,10 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
         throw new DomainError('ROUTE_NOT_FOUND', `No route for ${ctx.method} ${ctx.path}`);
       }
     } catch (raw) {
-      const err = raw instanceof DomainError ? raw : errorFromKoa(raw as Record<string, never>);
+      const err =
+        raw instanceof DomainError
+          ? raw
+          : (errorFromKoa(raw as Record<string, never>) ?? unavailableError(raw));
       if (err) {
         ctx.status = err.status;
         ctx.set(err.headers);

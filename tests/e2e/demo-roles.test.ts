@@ -253,11 +253,11 @@ const ROLES: Record<string, Entry> = {
       const accounts = await api('payments', 'GET', '/accounts', { token: me.token });
       expectStatus(accounts, 200, 'GET /accounts');
       const drawer = (
-        accounts.body.data as Array<{ kind: string; ownerId: string | null; balance: string }>
+        accounts.body.data as Array<{ kind: string; branchId: string | null; balance: string }>
       ).find(
-        (a) => a.kind === 'cash_drawer' && a.ownerId === from(walk.branches, "the owner's branches").centro,
+        (a) => a.kind === 'cash_drawer' && a.branchId === from(walk.branches, "the owner's branches").centro,
       );
-      // The drawer took the sale and the top-up: the platform's side of cash is a debit balance.
+      // Centro's drawer took the sale and the top-up: the platform's side of cash is a debit balance.
       expect(Math.abs(Number(drawer?.balance))).toBe(2 * MONEY);
     },
   },

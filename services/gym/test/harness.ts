@@ -11,7 +11,13 @@ import {
 } from '@faena/platform';
 import { testDatabaseUrl, testStack } from '@faena/platform/testing';
 import { addBranch, addUser, bearer, roleId, signUp, type SignedUp } from '../../identity/test/harness.ts';
-import { API as PAYMENTS, newKey, startPayments, type PaymentsHarness } from '../../payments/test/harness.ts';
+import {
+  API as PAYMENTS,
+  newKey,
+  openDrawer,
+  startPayments,
+  type PaymentsHarness,
+} from '../../payments/test/harness.ts';
 import { createApp } from '../src/app.ts';
 import { gymKeysSchema, type GymKeys } from '../src/config.ts';
 import type { GymDeps } from '../src/deps.ts';
@@ -170,14 +176,23 @@ export async function plan(
   return p;
 }
 
+/** Branch A's reception drawer with an open cash session, once per gym (cash needs one). */
+const drawers = new WeakMap<Gym, Promise<{ drawerId: string }>>();
+const drawerOf = (h: GymHarness, g: Gym) => {
+  let d = drawers.get(g);
+  if (!d) drawers.set(g, (d = openDrawer(h.p, g.owner.token, g.branchA, { name: 'Recepción' })));
+  return d;
+};
+
 /** Cash into a user's wallet at branch A's drawer (the owner: payments' deposit). */
 export async function fundWallet(h: GymHarness, g: Gym, userId: string, amount: number) {
+  const { drawerId } = await drawerOf(h, g);
   return ok(
     await h.p.agent
       .post(`${PAYMENTS}/wallets/${userId}/deposits`)
       .set(bearer(g.owner.token))
       .set('Idempotency-Key', newKey('deposit'))
-      .send({ amount, currency: 'CLP', branchId: g.branchA }),
+      .send({ amount, currency: 'CLP', branchId: g.branchA, drawerId }),
     'deposit',
   );
 }

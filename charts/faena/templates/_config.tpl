@@ -24,6 +24,7 @@ OTEL_PROPAGATORS: "tracecontext,baggage"
 OTEL_SEMCONV_STABILITY_OPT_IN: "http"
 IDENTITY_URL: {{ printf "http://%s-identity-api:%v" (include "faena.fullname" .) .Values.service.port | quote }}
 NOTIFICATIONS_URL: {{ printf "http://%s-notifications-api:%v" (include "faena.fullname" .) .Values.service.port | quote }}
+PAYMENTS_URL: {{ printf "http://%s-payments-api:%v" (include "faena.fullname" .) .Values.service.port | quote }}
 JWT_ISSUER: "faena-identity"
 JWT_AUDIENCE: "faena"
 {{- range $k, $v := .Values.config.extraEnv }}

@@ -5,7 +5,9 @@ import {
   createRedis,
   loadConfig,
   runMigrations,
+  serve,
   type AuthGuard,
+  type Logger,
   type Orm,
   type Redis,
 } from '@faena/platform';
@@ -41,31 +43,61 @@ export interface GymHarness {
 export const gymTestConfig = (paymentsUrl: string): GymKeys =>
   loadConfig<GymKeys>(Joi.object(gymKeysSchema), { PAYMENTS_URL: paymentsUrl });
 
+export interface GymApi {
+  agent: ReturnType<typeof request>;
+  /** The same API served over HTTP on a free port. */
+  url: string;
+  orm: Orm;
+  redis: Redis;
+  guard: AuthGuard;
+  deps: GymDeps;
+  close(): Promise<void>;
+}
+
 /**
- * The gym wired like production: real identity (JWKS over HTTP), real payments over HTTP (its
- * own harness: PostgreSQL, Redis, Temporal, the sandbox), this worker's database.
+ * The gym API wired like production to a payments harness: its identity (JWKS over HTTP), payments
+ * itself over HTTP, this worker's database; served on a free port. Shared by the gym's suites, the
+ * security suites and the contract test.
  */
-export async function startGym(): Promise<GymHarness> {
-  const p = await startPayments();
+export async function startGymApi(p: PaymentsHarness, logger: Logger): Promise<GymApi> {
   const paymentsUrl = `http://127.0.0.1:${p.server.port}`;
   const orm = await createGymOrm({ DATABASE_URL: await testDatabaseUrl(), DATABASE_POOL_MAX: 20 });
   await runMigrations(orm);
   const redis = createRedis(testStack.redisUrl);
   const guard = authGuardFromConfig({ IDENTITY_URL: p.identityUrl }, redis, { localCacheMs: 0 });
-  const deps = createGymDeps(gymTestConfig(paymentsUrl), { orm, redis, logger: p.logs.logger, guard });
+  const deps = createGymDeps(gymTestConfig(paymentsUrl), { orm, redis, logger, guard });
   const app = createApp(deps);
+  const server = await serve(app, { port: 0, host: '127.0.0.1', logger, signals: [] });
   return {
-    p,
-    paymentsUrl,
+    agent: request(app.app.callback()),
+    url: `http://127.0.0.1:${server.port}`,
     orm,
     redis,
     guard,
     deps,
-    agent: request(app.app.callback()),
     close: async () => {
+      await server.stop();
       await guard.close();
       await redis.quit();
       await orm.close(true);
+    },
+  };
+}
+
+/** The gym with its own payments harness (identity, payments over HTTP, the sandbox). */
+export async function startGym(): Promise<GymHarness> {
+  const p = await startPayments();
+  const api = await startGymApi(p, p.logs.logger);
+  return {
+    p,
+    paymentsUrl: `http://127.0.0.1:${p.server.port}`,
+    orm: api.orm,
+    redis: api.redis,
+    guard: api.guard,
+    deps: api.deps,
+    agent: api.agent,
+    close: async () => {
+      await api.close();
       await p.close();
     },
   };

@@ -28,7 +28,9 @@ jest_run() {
   if [ -f "$file" ]; then
     read -r p f s < <(node -e 'const s=require(process.argv[1]);console.log(s.passed,s.failed,s.skipped)' "$file")
     passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
-    [ "$status" != 0 ] && [ "$f" = 0 ] && failed=$((failed + 1)) # a suite that crashed before its tests
+    # a suite that crashed before its tests (an if: a failing `&&` list as the last command would
+    # return 1 from this function and `set -e` would end `make test` after a green run)
+    if [ "$status" != 0 ] && [ "$f" = 0 ]; then failed=$((failed + 1)); fi
   else
     failed=$((failed + 1))
   fi

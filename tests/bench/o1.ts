@@ -4,29 +4,14 @@
  * connection pool size. Each side runs BENCH_REPEAT times after one warm-up; the medians compare.
  * Goal: the flush takes <= 2x the INSERT.
  */
-import { defineEntity, p } from '@mikro-orm/core';
 import pg from 'pg';
 import { uuidv7 } from 'uuidv7';
-import { createOrm, idProperty, runWithContext, tenantProperty, withEm } from '@faena/platform';
+import { createOrm, runWithContext, withEm } from '@faena/platform';
 import { SETTINGS, atMost, record, say } from './support/bench.ts';
-import { seedOrders } from './support/db.ts';
+import { BenchOrder, seedOrders } from './support/db.ts';
 
 const ROWS = 1000;
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 15);
-const BenchOrder = defineEntity({
-  name: 'BenchOrder',
-  tableName: 'orders',
-  properties: {
-    ...idProperty,
-    ...tenantProperty,
-    userId: p.uuid(),
-    number: p.integer(),
-    status: p.string().length(16),
-    total: p.bigint('string'),
-    currency: p.string().length(3),
-    createdAt: p.datetime().columnType('timestamptz'),
-  },
-});
 
 const tenantId = uuidv7();
 const url = await seedOrders({ rows: 1, tenantId, userId: uuidv7() });

@@ -2,8 +2,26 @@
  * The table every HTTP peer reads: `bench.orders` in its own database (faena_bench_http), seeded
  * with `rows` rows of other tenants plus the one row the benchmarks ask for (the caller's tenant).
  */
+import { defineEntity, p } from '@mikro-orm/core';
 import pg from 'pg';
+import { idProperty, tenantProperty } from '@faena/platform';
 import { testStack } from '@faena/platform/testing';
+
+/** A bench order as every peer answers it: the entity over `bench.orders`. */
+export const BenchOrder = defineEntity({
+  name: 'BenchOrder',
+  tableName: 'orders',
+  properties: {
+    ...idProperty,
+    ...tenantProperty,
+    userId: p.uuid(),
+    number: p.integer(),
+    status: p.string().length(16),
+    total: p.bigint('string'),
+    currency: p.string().length(3),
+    createdAt: p.datetime().columnType('timestamptz'),
+  },
+});
 
 export const ORDER_ID = '0190b5a4-8f5e-7c3a-9b1e-3f2a1c0d9e8f';
 

@@ -19,7 +19,6 @@ import cluster from 'node:cluster';
 import { createPublicKey } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import http from 'node:http';
-import { defineEntity, p } from '@mikro-orm/core';
 import Joi from 'joi';
 import { importSPKI, jwtVerify } from 'jose';
 import pg from 'pg';
@@ -30,14 +29,13 @@ import {
   createLogger,
   createOrm,
   createRedis,
-  idProperty,
   requestContextMiddleware,
   serve,
-  tenantProperty,
   withEm,
   runWithContext,
 } from '@faena/platform';
 import { testStack } from '@faena/platform/testing';
+import { BenchOrder } from './db.ts';
 import { createLegacyLogger } from './legacy-log.ts';
 import { signUp, startIdentity } from '../../../services/identity/test/harness.ts';
 
@@ -56,21 +54,6 @@ const logger = () =>
     ? createLegacyLogger({ service: 'bench', level: 'info', stream: sink() })
     : createLogger({ service: 'bench', level: 'info', stream: sink() });
 
-/** A bench order as every peer answers it. */
-const BenchOrder = defineEntity({
-  name: 'BenchOrder',
-  tableName: 'orders',
-  properties: {
-    ...idProperty,
-    ...tenantProperty,
-    userId: p.uuid(),
-    number: p.integer(),
-    status: p.string().length(16),
-    total: p.bigint('string'),
-    currency: p.string().length(3),
-    createdAt: p.datetime().columnType('timestamptz'),
-  },
-});
 const SELECT =
   'select id, tenant_id, user_id, number, status, total, currency, created_at from bench.orders where id = $1 and tenant_id = $2';
 const rowJson = (r: Record<string, unknown>) => ({

@@ -228,6 +228,24 @@ describe('cash sessions', () => {
     expect((await drawerBalance(drawerId))?.balance).toBe('-100');
   });
 
+  it('concurrent cash into one open drawer waits for the session lock: every deposit and sale lands', async () => {
+    // The session row is locked FOR UPDATE (not SKIP LOCKED: that answered DRAWER_NOT_OPEN to whoever came second).
+    const before = BigInt((await drawerBalance(b.drawerId))!.balance);
+    const results = await Promise.all([
+      ...[0, 1, 2, 3].map(() =>
+        post(cashier, `/wallets/${b.client.id}/deposits`, {
+          amount: 7,
+          currency: 'CLP',
+          drawerId: b.drawerId,
+          branchId: b.branchId,
+        }),
+      ),
+      ...[0, 1, 2, 3].map(() => sale(cashier, { method: 'cash', drawerId: b.drawerId, amount: 11 })),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(Array(8).fill(201));
+    expect(BigInt((await drawerBalance(b.drawerId))!.balance) - before).toBe(-(4n * 7n + 4n * 11n));
+  });
+
   it('cash without a drawer, or into a drawer with no open session, is refused; so is a cash deposit', async () => {
     expect(code(await sale(cashier, { method: 'cash' }))).toEqual([422, 'DRAWER_REQUIRED']);
     const drawerId = await newDrawer('Caja 6');

@@ -1,3 +1,4 @@
+import { LockMode } from '@mikro-orm/core';
 /**
  * Cash drawers and cash sessions. A drawer (per branch, named) is its own `cash_drawer` account.
  * A session is a shift on it: opened with a float, cash in/out with a reason, payments taken in it,
@@ -134,7 +135,7 @@ export async function openSession(
 /** The open session of a drawer, locked for the transaction; 422 DRAWER_NOT_OPEN when there is none. */
 export async function lockOpenSession(em: EntityManager, drawerId: string | null): Promise<CashSession> {
   const session = drawerId
-    ? await em.findOne(CashSession, { drawerId, status: 'open' }, { lockMode: 4 })
+    ? await em.findOne(CashSession, { drawerId, status: 'open' }, { lockMode: LockMode.PESSIMISTIC_WRITE })
     : null;
   if (!session)
     throw new DomainError('DRAWER_NOT_OPEN', 'This drawer has no open cash session: open one first', {
@@ -174,7 +175,11 @@ export async function moveCash(
   opts: { type: 'cash_in' | 'cash_out'; amount: bigint; reason: string; key: string; userId: string },
 ): Promise<CashSession> {
   return em.transactional(async (tx) => {
-    const s = await tx.findOneOrFail(CashSession, { id: sessionId }, { lockMode: 4 });
+    const s = await tx.findOneOrFail(
+      CashSession,
+      { id: sessionId },
+      { lockMode: LockMode.PESSIMISTIC_WRITE },
+    );
     assertOpen(s);
     const drawer = await tx.findOneOrFail(Drawer, { id: s.drawerId });
     const signed = opts.type === 'cash_in' ? opts.amount : -opts.amount;
@@ -226,7 +231,11 @@ export async function closeSession(
   opts: { counted: PerMethod; userId: string },
 ): Promise<CashSession> {
   return em.transactional(async (tx) => {
-    const s = await tx.findOneOrFail(CashSession, { id: sessionId }, { lockMode: 4 });
+    const s = await tx.findOneOrFail(
+      CashSession,
+      { id: sessionId },
+      { lockMode: LockMode.PESSIMISTIC_WRITE },
+    );
     assertOpen(s);
     const expected = await expectedOf(tx, s.id);
     const methods = PAYMENT_METHODS.filter((m) => expected[m] !== undefined || opts.counted[m] !== undefined);
@@ -277,7 +286,11 @@ export async function approveSession(
   opts: { note: string; userId: string },
 ): Promise<CashSession> {
   return em.transactional(async (tx) => {
-    const s = await tx.findOneOrFail(CashSession, { id: sessionId }, { lockMode: 4 });
+    const s = await tx.findOneOrFail(
+      CashSession,
+      { id: sessionId },
+      { lockMode: LockMode.PESSIMISTIC_WRITE },
+    );
     if (s.status !== 'pending_approval')
       throw new DomainError(
         s.status === 'closed' ? 'SESSION_CLOSED' : 'SESSION_NOT_PENDING',

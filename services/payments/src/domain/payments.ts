@@ -1,3 +1,4 @@
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DomainError, notFound } from '@faena/platform';
 import type { ProviderPayment } from '../providers/types.ts';
@@ -137,7 +138,7 @@ export async function applyProviderStatus(
   remote: ProviderPayment,
 ): Promise<boolean> {
   return em.transactional(async (tx) => {
-    const p = await tx.findOneOrFail(Payment, { id: payment.id }, { lockMode: 4 /* pessimistic write */ });
+    const p = await tx.findOneOrFail(Payment, { id: payment.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     p.providerStatus = remote.status;
     let changed = false;
     if (remote.status === 'approved' && p.status === 'pending') {
@@ -227,7 +228,7 @@ export async function releasePayout(
   opts: { key: string; amount?: bigint; commissionBps: number },
 ): Promise<{ payment: Payment; payout: { gross: bigint; commission: bigint } }> {
   return em.transactional(async (tx) => {
-    const p = await tx.findOne(Payment, { id: paymentId }, { lockMode: 4 });
+    const p = await tx.findOne(Payment, { id: paymentId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     if (!p) throw notFound('Payment');
     if (!p.escrow || !p.payeeId)
       throw new DomainError('INVALID_STATE_TRANSITION', 'Only escrowed payments with a payee are paid out');
@@ -324,7 +325,7 @@ export async function refundPayment(
   // The provider moves the money first; its idempotency key makes a retry safe.
   if (opts.providerRefund && p.method === 'mercadopago') await opts.providerRefund(p);
   return em.transactional(async (tx) => {
-    const locked = await tx.findOneOrFail(Payment, { id: p.id }, { lockMode: 4 });
+    const locked = await tx.findOneOrFail(Payment, { id: p.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     if (await posted(tx, locked.tenantId, opts.key)) return locked; // a concurrent twin got here first
     await assertRefundable(tx, locked, opts.amount);
     const from = locked.escrow

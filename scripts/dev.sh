@@ -42,7 +42,8 @@ run() { # run NAME ENV... -- ARGS...: one process, its output (JSON lines) in $L
 }
 
 services=()
-for dir in services/*/; do
+# Identity first: the other services' seeds read its demo businesses (gym's seed: zentro-gym).
+for dir in services/identity/ $(ls -d services/*/ | grep -v '^services/identity/$'); do
   name=$(basename "$dir")
   [ -f "$dir/src/main.ts" ] || continue
   services+=("$name")

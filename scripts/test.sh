@@ -37,7 +37,10 @@ jest_run() {
 }
 if [ $# -eq 0 ]; then
   # tests/observability starts every API, worker and a Prometheus of its own: it runs alone, after.
-  jest_run jest "$summary" --testPathIgnorePatterns /node_modules/ /dist/ /tests/observability/
+  # Two jest workers: most suites wait on PostgreSQL, Temporal and child processes, so two files at
+  # once finish the run sooner on two cores (each worker has its own databases and Temporal
+  # namespace: services/platform/src/testing). JEST_WORKERS=1 runs them one by one.
+  jest_run jest "$summary" --maxWorkers="${JEST_WORKERS:-2}" --testPathIgnorePatterns /node_modules/ /dist/ /tests/observability/
   jest_run observability "$RUN/jest-summary-observability.json" tests/observability
 else
   jest_run jest "$summary" "$@"

@@ -35,9 +35,11 @@ export const PORTS = {
   identity: 4101 + OFFSET,
   payments: 4102 + OFFSET,
   marketplace: 4103 + OFFSET,
+  gym: 4104 + OFFSET,
   notifications: 4106 + OFFSET,
   paymentsWorker: 4112 + OFFSET,
   marketplaceWorker: 4113 + OFFSET,
+  gymWorker: 4114 + OFFSET,
   notificationsWorker: 4116 + OFFSET,
   workflows: 4120 + OFFSET,
   sandbox: 4191 + OFFSET, // not 4190: fetch refuses that port (the Fetch spec's "bad ports")

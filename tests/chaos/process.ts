@@ -16,6 +16,7 @@ export interface Urls {
   identity: string;
   payments: string;
   marketplace: string;
+  gym: string;
   notifications: string;
   sandbox: string;
   /** The harness's own webhook receiver, registered with notifications. */
@@ -77,6 +78,11 @@ export interface Verdict {
 
 export interface ChaosProcess<S extends string = string> {
   name: string;
+  /**
+   * How many of the run's `deals` cases this process takes (default: an equal share). The first
+   * process takes what the others leave.
+   */
+  cases?: (deals: number) => number;
   /** Scenario → weight for the seeded draw; every scenario is drawn at least once when there are enough cases. */
   scenarios: Readonly<Record<S, number>>;
   /** One-time setup before the faults begin (tenants, users, provider accounts). */

@@ -29,6 +29,7 @@ import {
   url,
 } from './config.ts';
 import { escrowProcess } from './escrow/process.ts';
+import { renewalProcess } from './renewal/process.ts';
 import { planFaults, runFaults, type FaultRecord, type PlannedFault } from './faults.ts';
 import { sleep, stats as httpStats } from './http.ts';
 import type { Case, ChaosProcess, RunContext, Verdict } from './process.ts';
@@ -143,14 +144,25 @@ const escrow = escrowProcess({
   temporal: { describe: (id) => probe!.describe(id), close: async () => undefined },
   onWebhookSecret: (secret) => receiver?.setSecret(secret),
 });
-const PROCESSES: ChaosProcess[] = [escrow];
+/** `CHAOS_PROCESSES=renewal` (a comma list of names) drives only those; default every process. */
+const only = (process.env.CHAOS_PROCESSES ?? '').split(',').filter(Boolean);
+const PROCESSES: ChaosProcess[] = [escrow, renewalProcess()].filter(
+  (p) => !only.length || only.includes(p.name),
+);
 
 /** Cases of every process: each scenario at least once when there are enough, the rest drawn by weight. */
 function planCases(): Case[] {
   const cases: Case[] = [];
-  const share = Math.floor(opts.deals / PROCESSES.length);
-  PROCESSES.forEach((p, pi) => {
-    const n = pi === 0 ? opts.deals - share * (PROCESSES.length - 1) : share;
+  // A process that says how many cases it takes (`cases`) runs them on top of the deals; the
+  // others share CHAOS_DEALS, the first taking the remainder.
+  const sharing = PROCESSES.filter((p) => !p.cases);
+  const share = sharing.length ? Math.floor(opts.deals / sharing.length) : 0;
+  PROCESSES.forEach((p) => {
+    const n = p.cases
+      ? p.cases(opts.deals)
+      : p === sharing[0]
+        ? opts.deals - share * (sharing.length - 1)
+        : share;
     const draw = root.fork(`scenarios:${p.name}`);
     const names = Object.keys(p.scenarios);
     const picks = names.length <= n ? [...names] : [];
@@ -228,6 +240,7 @@ async function main() {
       identity: url(PORTS.identity),
       payments: url(PORTS.payments),
       marketplace: url(PORTS.marketplace),
+      gym: url(PORTS.gym),
       notifications: url(PORTS.notifications),
       sandbox: url(PORTS.sandbox),
       receiver: receiver.url,

@@ -24,11 +24,13 @@ const API_PORTS: Record<string, number> = {
   identity: PORTS.identity,
   payments: PORTS.payments,
   marketplace: PORTS.marketplace,
+  gym: PORTS.gym,
   notifications: PORTS.notifications,
 };
 const WORKER_PORTS: Record<string, number> = {
   payments: PORTS.paymentsWorker,
   marketplace: PORTS.marketplaceWorker,
+  gym: PORTS.gymWorker,
   notifications: PORTS.notificationsWorker,
 };
 

@@ -11,6 +11,7 @@ const PORTS: Record<string, number> = {
   payments: 4002,
   marketplace: 4003,
   notifications: 4006,
+  gym: 4004,
 };
 // Who calls each API: an owner of the business the service serves (every permission, one tenant).
 const USERS: Record<string, [email: string, tenant: string]> = {
@@ -18,6 +19,7 @@ const USERS: Record<string, [email: string, tenant: string]> = {
   payments: ['owner@fastops-bistro.demo', 'fastops-bistro'],
   marketplace: ['owner@conectar.demo', 'conectar'],
   notifications: ['owner@conectar.demo', 'conectar'],
+  gym: ['owner@zentro-gym.demo', 'zentro-gym'],
 };
 
 async function login(email: string, tenant: string): Promise<string> {

@@ -20,7 +20,7 @@ import {
   notificationsWorkerConfigSchema,
 } from '../../services/notifications/src/config.ts';
 import { paymentsConfigSchema, paymentsWorkerConfigSchema } from '../../services/payments/src/config.ts';
-import { gymConfigSchema } from '../../services/gym/src/config.ts';
+import { gymConfigSchema, gymWorkerConfigSchema } from '../../services/gym/src/config.ts';
 import {
   CHART,
   DEV_VALUES,
@@ -55,9 +55,9 @@ const envOf = (container: any): Record<string, any> =>
   Object.fromEntries((container.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));
 /**
  * Every enabled service runs a worker (identity's serves the profiles and operator checks processes
- * ask for) but the gym, whose processes (renewal, waitlist) are not built yet.
+ * ask for; the gym's the activities of its renewal and waitlist processes).
  */
-const WORKER_SERVICES = SERVICES.filter((s) => s !== 'gym');
+const WORKER_SERVICES = SERVICES;
 
 const VARIANTS: Record<string, { values?: string[]; set?: string[] }> = {
   default: {},
@@ -323,7 +323,10 @@ describe.each(Object.keys(VARIANTS))('workloads rendered with %s values', (varia
       'identity-worker': [],
       payments: ['PAYMENTS_SECRET_KEY'],
       marketplace: ['S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'],
-      gym: [],
+      // static S3 keys for trainers' certificates and member photos, when the Secret has them
+      gym: ['CHECKIN_TOKEN_SECRET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'],
+      // its worker reads only PostgreSQL and Temporal (services.gym.workerSecretEnv: [])
+      'gym-worker': [],
       notifications: ['NOTIFICATIONS_SERVICE_TOKEN', 'SMTP_PASS', 'SMTP_USER', 'WEBHOOK_SECRET_KEY'],
       workflows: [],
     };
@@ -390,6 +393,7 @@ describe.each(Object.keys(VARIANTS))('workloads rendered with %s values', (varia
       identity: identityWorkerConfigSchema,
       payments: paymentsWorkerConfigSchema,
       marketplace: marketplaceWorkerConfigSchema,
+      gym: gymWorkerConfigSchema,
       notifications: notificationsWorkerConfigSchema,
     };
     // Secret references stand for values the Secret holds; the rest is the env as rendered.
@@ -550,6 +554,7 @@ describe('default values', () => {
     }
     const secret = named(objs, 'Secret', 'faena');
     expect(Object.keys(secret.stringData ?? {}).sort()).toEqual([
+      'CHECKIN_TOKEN_SECRET',
       'DATABASE_URL',
       'KEY_ENCRYPTION_SECRET',
       'NOTIFICATIONS_SERVICE_TOKEN',

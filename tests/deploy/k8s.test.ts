@@ -124,7 +124,7 @@ describe('SLO rules', () => {
     const slos = specs.flatMap((s) => s.slos.map((x) => `${s.service}/${x.name}`)).sort();
     const expected = ['identity', 'payments', 'marketplace', 'notifications']
       .flatMap((s) => [`${s}/requests-availability`, `${s}/requests-latency`])
-      .concat(['processes/escrow-payout-on-time', 'processes/payment-sync-60s'])
+      .concat(['processes/escrow-payout-on-time', 'processes/payment-sync-60s', 'processes/renewal-success'])
       .sort();
     expect(slos).toEqual(expected);
     expect(readdirSync(RULES).sort()).toEqual(specs.map((s) => `${s.service}.yaml`).sort());

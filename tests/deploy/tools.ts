@@ -23,7 +23,7 @@ export const ALL_SERVICES = ['identity', 'payments', 'marketplace', 'gym', 'pos'
 /** The services enabled by default (pos is not built yet). */
 export const SERVICES = ['identity', 'payments', 'marketplace', 'gym', 'notifications'] as const;
 /** Enabled services that run a Temporal worker (identity has no activities). */
-export const WORKER_SERVICES = ['payments', 'marketplace', 'notifications'] as const;
+export const WORKER_SERVICES = ['payments', 'marketplace', 'gym', 'notifications'] as const;
 /** Kubernetes minors the manifests are validated against: the chart's floor-ish and a recent one. */
 export const KUBE_VERSIONS = ['1.31.0', '1.35.0'] as const;
 

@@ -1,10 +1,13 @@
 /**
- * The demo, walked as every demo user (issue 13, item 8): after `make dev`'s seed (identity's
- * seed.ts, run as dev.sh runs it; payments, marketplace and notifications have no seed, so what a
- * role needs there is created through the API the way the demo owner would), every user of every
- * demo tenant (DEMO_TENANTS × rolesOf, never a hand list) logs in, `GET /auth/me` shows its role's
- * permissions, and it performs its role's main action among the features that exist, over real
- * HTTP against identity, payments (+ its MercadoPago sandbox), marketplace and notifications.
+ * The demo, walked as every demo user (issue 13, item 8; the gym's roles, issue 16): after `make
+ * dev`'s seeds (identity's seed.ts, then gym's, run as dev.sh runs them against the same database;
+ * payments, marketplace and notifications have no seed, so what a role needs there is created
+ * through the API the way the demo owner would), every user of every demo tenant (DEMO_TENANTS ×
+ * rolesOf, never a hand list) logs in, `GET /auth/me` shows its role's permissions, and it performs
+ * its role's main action among the features that exist, over real HTTP against identity, payments
+ * (+ its MercadoPago sandbox), marketplace, notifications and gym. The gym's staff roles exist in
+ * every kind of business: in zentro-gym they work its seeded gym; elsewhere the gym's API answers
+ * them their own, empty, front desk (none of zentro-gym's members: tenant isolation).
  *
  * ROLES below says, per role, that action — or, for roles whose service does not exist yet, the
  * permissions it will use (asserted granted) and the action that service will add. A role of a
@@ -25,18 +28,23 @@ import {
   type Smtp,
 } from '../../services/notifications/test/harness.ts';
 import { newKey, startPayments, type PaymentsHarness } from '../../services/payments/test/harness.ts';
+import { CLASSES, DEMO_GYM, MEMBERS } from '../../services/gym/src/demo.ts';
+import { todayIn } from '../../services/gym/src/domain/dates.ts';
+import { startGymApi, type GymApi } from '../../services/gym/test/harness.ts';
 import { startMarketplaceApi, type MarketplaceApi } from './marketplace.ts';
 
 const run = promisify(execFile);
 const SEED = path.resolve(import.meta.dirname, '../../services/identity/src/seed.ts');
+const GYM_SEED = path.resolve(import.meta.dirname, '../../services/gym/src/seed.ts');
 
 type DemoTenant = (typeof DEMO_TENANTS)[number];
-type Service = 'identity' | 'payments' | 'marketplace' | 'notifications';
+type Service = 'identity' | 'payments' | 'marketplace' | 'notifications' | 'gym';
 const BASE: Record<Service, string> = {
   identity: '/api/identity/v1',
   payments: '/api/payments/v1',
   marketplace: '/api/marketplace/v1',
   notifications: '/api/notifications/v1',
+  gym: '/api/gym/v1',
 };
 
 let h: PaymentsHarness;
@@ -44,6 +52,7 @@ let m: MarketplaceApi;
 let smtp: Smtp;
 let n: Notifications;
 let nServer: RunningServer;
+let g: GymApi;
 const urls = {} as Record<Service, string>;
 
 interface Answer {
@@ -117,6 +126,48 @@ function from<T>(value: T | undefined, action: string): T {
   if (value === undefined) throw new Error(`needs ${action}, which did not run`);
   return value;
 }
+
+/** kcal and macros (milligrams) as the gym's nutrition answers them. */
+interface Macros {
+  kcal: number;
+  proteinMg: number;
+  carbsMg: number;
+  fatMg: number;
+}
+
+/** The seeded gym member who logs in as the demo client (services/gym/src/demo.ts). */
+const DEMO_MEMBER = MEMBERS.find((x) => x.user === 'client')!;
+const memberSearch = `/members?q=${encodeURIComponent(DEMO_MEMBER.lastName)}&limit=100`;
+/** `from` and `to` of the coming seven days (the class calendar's query). */
+const thisWeek = () =>
+  new URLSearchParams({
+    from: new Date().toISOString(),
+    to: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+  }).toString();
+
+/** Staff find the demo client's gym member by search (the front desk's search box). */
+async function demoMember(staff: Session, client: Session) {
+  const found = await api('gym', 'GET', memberSearch, { token: staff.token });
+  expectStatus(found, 200, 'GET /members?q=');
+  const member = (
+    found.body.data as Array<{ id: string; userId: string | null; branchId: string; lastName: string }>
+  ).find((x) => x.userId === client.id);
+  expect(member).toMatchObject({ firstName: DEMO_MEMBER.firstName, lastName: DEMO_MEMBER.lastName });
+  return member!;
+}
+
+/**
+ * A gym role in a business that is not a gym: the gym's API answers it over HTTP with its own,
+ * empty, gym (`route`'s list is empty: none of zentro-gym's records).
+ */
+const emptyGym = (action: string, route: () => string): Entry => ({
+  action: `in a business without a gym, ${action} (none of ${DEMO_GYM}'s)`,
+  run: async ({ me }) => {
+    const res = await api('gym', 'GET', route(), { token: me.token });
+    expectStatus(res, 200, `GET ${route()}`);
+    expect(res.body.data).toEqual([]);
+  },
+});
 
 /**
  * Role → its main action among the features that exist. `<kind>:<role>` overrides a role for one
@@ -376,16 +427,167 @@ const ROLES: Record<string, Entry> = {
     action: 'takes the next order off the kitchen display and marks it ready',
     permissions: ['orders.read', 'kitchen.operate'],
   },
-  trainer: {
-    pending: 'gym',
-    action: 'runs a class and checks its members in',
-    permissions: ['classes.manage', 'checkins.create', 'members.read'],
+  'gym:trainer': {
+    action:
+      'lists the classes it teaches this week and who is booked in them, and assigns a routine to a booked member',
+    run: async ({ walk, me }) => {
+      const week = await api('gym', 'GET', `/occurrences?${thisWeek()}`, { token: me.token });
+      expectStatus(week, 200, 'GET /occurrences');
+      const mine = (week.body.data as Array<{ id: string; trainerId: string | null }>).filter(
+        (o) => o.trainerId === me.id,
+      );
+      // The seed's classes this trainer teaches (one may be today's, already over).
+      const taught = CLASSES.filter((c) => c.trainer === 'trainer').length;
+      expect(mine.length).toBeGreaterThanOrEqual(taught - 1);
+      const booked: string[] = [];
+      for (const o of mine) {
+        const list = await api('gym', 'GET', `/occurrences/${o.id}/bookings?limit=100`, { token: me.token });
+        expectStatus(list, 200, 'GET /occurrences/:id/bookings');
+        for (const b of list.body.data as Array<{ memberId: string; status: string }>)
+          if (b.status === 'booked') booked.push(b.memberId);
+      }
+      // The seed books members into the next session of its classes.
+      expect(booked.length).toBeGreaterThan(0);
+      const memberId = booked[0]!;
+
+      const exercises = await api('gym', 'GET', '/exercises?limit=2', { token: me.token });
+      expectStatus(exercises, 200, 'GET /exercises');
+      const template = await api('gym', 'POST', '/routine-templates', {
+        token: me.token,
+        body: {
+          name: 'Demo fuerza',
+          difficulty: 'beginner',
+          days: [
+            {
+              name: 'Día 1',
+              exercises: (exercises.body.data as Array<{ id: string }>).map((e) => ({
+                exerciseId: e.id,
+                sets: 3,
+                reps: 10,
+                weightGrams: 20_000,
+              })),
+            },
+          ],
+        },
+      });
+      expectStatus(template, 201, 'POST /routine-templates');
+      expect(template.body.data.currentVersion).toBe(1);
+      const assigned = await api('gym', 'POST', `/members/${memberId}/routines`, {
+        token: me.token,
+        body: { templateId: template.body.data.id, startsOn: todayIn(walk.t.timeZone) },
+      });
+      expectStatus(assigned, 201, 'POST /members/:id/routines');
+      expect(assigned.body.data).toMatchObject({ memberId, trainerId: me.id, status: 'active' });
+      const routines = await api('gym', 'GET', `/members/${memberId}/routines?limit=100`, {
+        token: me.token,
+      });
+      expectStatus(routines, 200, 'GET /members/:id/routines');
+      expect((routines.body.data as Array<{ id: string }>).map((r) => r.id)).toContain(assigned.body.data.id);
+    },
   },
-  receptionist: {
-    pending: 'gym',
-    action: 'signs a member up at the front desk and checks them in',
-    permissions: ['members.manage', 'checkins.create', 'payments.create'],
+  trainer: emptyGym('reads its class calendar: it is empty', () => `/occurrences?${thisWeek()}`),
+  'gym:receptionist': {
+    action:
+      "finds the demo member by search, checks them in at the door with the QR code they show, reads the branch's occupancy and checks them out",
+    run: async ({ me, user }) => {
+      const member = await demoMember(me, user('client'));
+      const occupancy = async () => {
+        const res = await api('gym', 'GET', `/reception/occupancy/${member.branchId}`, { token: me.token });
+        expectStatus(res, 200, 'GET /reception/occupancy/:branchId');
+        return res.body.data.occupancy as number;
+      };
+      const before = await occupancy();
+      // The member opens the app and shows a code; the desk scans it.
+      const code = await api('gym', 'POST', '/members/me/checkin-codes', { token: user('client').token });
+      expectStatus(code, 201, 'POST /members/me/checkin-codes (the member)');
+      expect(code.body.data.svg).toContain('<svg');
+      const checkedIn = await api('gym', 'POST', '/reception/check-ins', {
+        token: me.token,
+        body: { branchId: member.branchId, token: code.body.data.token },
+      });
+      expectStatus(checkedIn, 201, 'POST /reception/check-ins');
+      expect(checkedIn.body.data).toMatchObject({
+        memberId: member.id,
+        branchId: member.branchId,
+        method: 'qr',
+        checkedOutAt: null,
+      });
+      expect(await occupancy()).toBe(before + 1);
+      const replayed = await api('gym', 'POST', '/reception/check-ins', {
+        token: me.token,
+        body: { branchId: member.branchId, token: code.body.data.token },
+      });
+      expectStatus(replayed, 409, 'POST /reception/check-ins (the same code again)');
+      const out = await api('gym', 'POST', '/reception/check-outs', {
+        token: me.token,
+        body: { branchId: member.branchId, memberId: member.id },
+      });
+      expectStatus(out, 200, 'POST /reception/check-outs');
+      expect(out.body.data).toMatchObject({ id: checkedIn.body.data.id, checkedOutAt: expect.any(String) });
+      expect(await occupancy()).toBe(before);
+    },
   },
+  receptionist: emptyGym("searches the gym's members: it has none", () => memberSearch),
+  'gym:nutritionist': {
+    action:
+      'writes a nutrition plan from the ingredient catalog (kcal and macros computed) and gives it to the demo member, who reads it',
+    run: async ({ walk, me, user }) => {
+      const member = await demoMember(me, user('client'));
+      const catalog = await api('gym', 'GET', '/ingredients?limit=2', { token: me.token });
+      expectStatus(catalog, 200, 'GET /ingredients');
+      const [a, b] = catalog.body.data as Array<{ id: string; per100g: Macros }>;
+      // Whole hundreds of grams: each line is its ingredient's per-100 g values times a whole number.
+      const created = await api('gym', 'POST', '/nutrition-plans', {
+        token: me.token,
+        body: {
+          name: 'Plan demo',
+          meals: [
+            { name: 'Desayuno', items: [{ ingredientId: a!.id, grams: 200 }] },
+            {
+              name: 'Almuerzo',
+              items: [
+                { ingredientId: a!.id, grams: 100 },
+                { ingredientId: b!.id, grams: 300 },
+              ],
+            },
+          ],
+        },
+      });
+      expectStatus(created, 201, 'POST /nutrition-plans');
+      const times = (m: Macros, k: number): Macros => ({
+        kcal: m.kcal * k,
+        proteinMg: m.proteinMg * k,
+        carbsMg: m.carbsMg * k,
+        fatMg: m.fatMg * k,
+      });
+      const sum = (x: Macros, y: Macros): Macros => ({
+        kcal: x.kcal + y.kcal,
+        proteinMg: x.proteinMg + y.proteinMg,
+        carbsMg: x.carbsMg + y.carbsMg,
+        fatMg: x.fatMg + y.fatMg,
+      });
+      expect(created.body.data.meals[0]).toMatchObject(times(a!.per100g, 2));
+      expect(created.body.data.meals[1]).toMatchObject(sum(a!.per100g, times(b!.per100g, 3)));
+      expect(created.body.data.totals).toEqual(sum(times(a!.per100g, 3), times(b!.per100g, 3)));
+      const assigned = await api('gym', 'POST', `/nutrition-plans/${created.body.data.id}/assign`, {
+        token: me.token,
+        body: { memberId: member.id, startsOn: todayIn(walk.t.timeZone) },
+      });
+      expectStatus(assigned, 201, 'POST /nutrition-plans/:id/assign');
+      expect(assigned.body.data).toMatchObject({
+        isTemplate: false,
+        memberId: member.id,
+        templateId: created.body.data.id,
+        totals: created.body.data.totals,
+      });
+      const theirs = await api('gym', 'GET', '/members/me/nutrition-plans?limit=100', {
+        token: user('client').token,
+      });
+      expectStatus(theirs, 200, 'GET /members/me/nutrition-plans (the member)');
+      expect((theirs.body.data as Array<{ id: string }>).map((x) => x.id)).toContain(assigned.body.data.id);
+    },
+  },
+  nutritionist: emptyGym("searches the gym's members for a plan: it has none", () => memberSearch),
 };
 
 const entryOf = (kind: string, role: string): Entry | undefined => ROLES[`${kind}:${role}`] ?? ROLES[role];
@@ -407,22 +609,28 @@ beforeAll(async () => {
   smtp = await startSmtp();
   n = await startNotifications({ smtpPort: smtp.port, identityUrl: h.identityUrl });
   nServer = await serve(n.app, { port: 0, host: '127.0.0.1', logger, signals: [] });
+  // The gym API migrates its schema before the gym's seed writes into it.
+  g = await startGymApi(h, logger);
   Object.assign(urls, {
     identity: h.identityUrl,
     payments: `http://127.0.0.1:${h.server.port}`,
     marketplace: m.url,
     notifications: `http://127.0.0.1:${nServer.port}`,
+    gym: g.url,
   });
-  // `make dev`'s seed (dev.sh runs every service's src/seed.ts; identity has the only one).
+  // `make dev`'s seeds (dev.sh runs every service's src/seed.ts, identity's first: the gym's reads
+  // its zentro-gym, branches and users), on this worker's database.
   const env = { ...process.env, DATABASE_URL: await testDatabaseUrl(), LOG_LEVEL: 'warn' };
-  await run(process.execPath, ['--disable-warning=ExperimentalWarning', SEED], { env, timeout: 120_000 });
-}, 240_000);
+  for (const seed of [SEED, GYM_SEED])
+    await run(process.execPath, ['--disable-warning=ExperimentalWarning', seed], { env, timeout: 120_000 });
+}, 300_000);
 
 afterAll(async () => {
   const pending = [...tally.pending].map(([service, count]) => `${count} wait for ${service}`).join(', ');
   process.stdout.write(
     `demo-roles.test: ${tally.walked} demo users walked, ${tally.real} performed a real action, ${pending || 'none pending'}\n`,
   );
+  await g?.close();
   await nServer?.stop();
   await n?.close();
   await smtp?.stop();

@@ -25,6 +25,7 @@ import {
 } from '../chaos/config.ts';
 import type { Scenario } from '../chaos/escrow/expectations.ts';
 import { escrowProcess } from '../chaos/escrow/process.ts';
+import { renewalProcess, type RenewalScenario } from '../chaos/renewal/process.ts';
 import { sleep } from '../chaos/http.ts';
 import type { Case, RunContext } from '../chaos/process.ts';
 import { startReceiver, type Receiver } from '../chaos/receiver.ts';
@@ -265,6 +266,7 @@ async function main() {
       identity: url(PORTS.identity),
       payments: url(PORTS.payments),
       marketplace: url(PORTS.marketplace),
+      gym: url(PORTS.gym),
       notifications: url(PORTS.notifications),
       sandbox: url(PORTS.sandbox),
       receiver: receiver.url,
@@ -278,19 +280,35 @@ async function main() {
     sandboxStateFile: SANDBOX_STATE_FILE,
   };
   await escrow.prepare(ctx, cases);
+  // A renewal of each kind (renewed, expired after dunning): the renewal SLO's outcomes.
+  const renewal = renewalProcess();
+  const renewals: Array<Case<RenewalScenario>> = (['renewed', 'declined'] as const).map((scenario, i) => ({
+    id: `r${i + 1}`,
+    process: renewal.name,
+    scenario,
+    rng: root.fork(`renewal:${i}`),
+    data: {},
+    steps: [],
+  }));
+  await renewal.prepare(ctx, renewals);
   const token = escrow.world()!.owner.token;
   const { gets, wrongMethod } = await apiCalls(faena.targets.filter((t) => t.role === 'api'));
   report.deals.cases = cases.length;
   await Promise.all([
     ...cases.map((c) => escrow.drive(ctx, c).catch((err: unknown) => log(`deal ${c.id}: ${String(err)}`))),
+    ...renewals.map((c) =>
+      renewal.drive(ctx, c).catch((err: unknown) => log(`renewal ${c.id}: ${String(err)}`)),
+    ),
     hammer(gets, token, 5),
     wrongMethods(wrongMethod),
   ]);
   const settleBy = Date.now() + 90000;
   const open = new Set(cases);
-  while (open.size && Date.now() < settleBy) {
+  const openRenewals = new Set(renewals);
+  while ((open.size || openRenewals.size) && Date.now() < settleBy) {
+    for (const c of [...openRenewals]) if (await renewal.settled(ctx, c)) openRenewals.delete(c);
     for (const c of [...open]) if (await escrow.settled(ctx, c)) open.delete(c);
-    if (open.size) await sleep(1000);
+    if (open.size || openRenewals.size) await sleep(1000);
   }
   report.deals.settled = cases.length - open.size;
   log(`${report.deals.settled}/${cases.length} deals settled; ${report.traffic.requests} requests`);

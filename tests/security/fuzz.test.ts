@@ -43,7 +43,46 @@ beforeAll(async () => {
     tenants: t1.biz.tenantId,
     professionals: t1.pro.id,
   });
+  Object.assign(ids, await gymRecords());
 }, 240_000);
+
+/** t1's gym records the owner makes (a member, a plan, a class and its sessions), so bad input reaches past the lookup. */
+async function gymRecords(): Promise<Record<string, string>> {
+  const G = `${stack.urls.gym}/api/gym/v1`;
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${G}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${t1.owner}`, 'Content-Type': 'application/json' },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    const answer = (await res.json()) as { data: unknown };
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(answer)}`);
+    return answer.data as { id: string };
+  };
+  const members = (
+    await call('POST', '/members', { branchId: t1.branchId, firstName: 'Ana', lastName: 'Fuzz' })
+  ).id;
+  const plans = (await call('POST', '/plans', { name: 'Mensual', kind: 'monthly' })).id;
+  const classType = (await call('POST', '/class-types', { name: 'Yoga' })).id;
+  const classes = (
+    await call('POST', '/classes', {
+      branchId: t1.branchId,
+      classTypeId: classType,
+      weekday: 3,
+      startTime: '19:00',
+      durationMinutes: 60,
+      capacity: 10,
+      timeZone: 'America/Santiago',
+      startsOn: new Date().toISOString().slice(0, 10),
+    })
+  ).id;
+  const from = new Date().toISOString();
+  const to = new Date(Date.now() + 14 * 86_400_000).toISOString();
+  const sessions = (await call('GET', `/occurrences?from=${from}&to=${to}`)) as unknown as Array<{
+    id: string;
+  }>;
+  return { members, plans, classes, occurrences: sessions[0]!.id };
+}
 afterAll(() => stack?.close());
 
 /** A new session of t1's owner, started as a login does (logins are rate limited per address). */

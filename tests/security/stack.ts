@@ -1,5 +1,5 @@
 /**
- * The four services of the security suites, started the way a deployment serves them (real HTTP on
+ * The five services of the security suites, started the way a deployment serves them (real HTTP on
  * free ports, real identity tokens, PostgreSQL, Redis, Temporal), and their route tables as each
  * publishes them in `/openapi.json`: suites generated from the tables cover a new route unasked.
  */
@@ -12,6 +12,7 @@ import {
   type Smtp,
 } from '../../services/notifications/test/harness.ts';
 import { startPayments, type PaymentsHarness } from '../../services/payments/test/harness.ts';
+import { startGymApi, type GymApi } from '../../services/gym/test/harness.ts';
 import { startMarketplaceApi, type MarketplaceApi } from '../e2e/marketplace.ts';
 
 /** An OpenAPI operation, as much of it as the suites read. */
@@ -37,7 +38,9 @@ export interface Stack {
   smtp: Smtp;
   n: Notifications;
   nServer: RunningServer;
-  /** Base URL of each service by name: identity, payments, marketplace, notifications. */
+  /** The gym API, wired to `h` (its identity and payments over HTTP). */
+  g: GymApi;
+  /** Base URL of each service by name: identity, payments, marketplace, notifications, gym. */
   urls: Record<string, string>;
   /** Every operation of every service's `/openapi.json`. */
   operations: StackOperation[];
@@ -51,11 +54,13 @@ export async function startStack(name: string): Promise<Stack> {
   const smtp = await startSmtp();
   const n = await startNotifications({ smtpPort: smtp.port, identityUrl: h.identityUrl });
   const nServer = await serve(n.app, { port: 0, host: '127.0.0.1', logger, signals: [] });
+  const g = await startGymApi(h, logger);
   const urls = {
     identity: h.identityUrl,
     payments: `http://127.0.0.1:${h.server.port}`,
     marketplace: m.url,
     notifications: `http://127.0.0.1:${nServer.port}`,
+    gym: g.url,
   };
   const operations: StackOperation[] = [];
   for (const [service, url] of Object.entries(urls)) {
@@ -71,9 +76,11 @@ export async function startStack(name: string): Promise<Stack> {
     smtp,
     n,
     nServer,
+    g,
     urls,
     operations,
     close: async () => {
+      await g.close();
       await nServer.stop();
       await n.close();
       await smtp.stop();

@@ -2,3 +2,6 @@
 export { paymentSync } from './payments/sync.ts';
 export { reconcilePayments } from './payments/reconcile.ts';
 export { escrow } from './escrow/workflow.ts';
+export { classWaitlist } from './waitlist/workflow.ts';
+export { renewal } from './renewal/workflow.ts';
+export { incident } from './incident/workflow.ts';

@@ -7,6 +7,7 @@ export const TASK_QUEUES = {
   identity: 'identity',
   payments: 'payments',
   marketplace: 'marketplace',
+  gym: 'gym',
   notifications: 'notifications',
 } as const;
 export type TaskQueue = (typeof TASK_QUEUES)[keyof typeof TASK_QUEUES];

@@ -68,8 +68,11 @@ describe('process contracts', () => {
     expect(contractFiles.map(rel).sort()).toEqual([
       'workflows/src/escrow/contract.ts',
       'workflows/src/identity/contract.ts',
+      'workflows/src/incident/contract.ts',
       'workflows/src/notifications/contract.ts',
       'workflows/src/payments/contract.ts',
+      'workflows/src/renewal/contract.ts',
+      'workflows/src/waitlist/contract.ts',
     ]);
     for (const name of [
       'escrow',
@@ -78,6 +81,13 @@ describe('process contracts', () => {
       'providerNotified',
       'approve',
       'status',
+      'renewal',
+      'renewalStatus',
+      'cancelAtPeriodEnd',
+      'changePlan',
+      'incident',
+      'incidentChanged',
+      'incidentStatus',
     ])
       expect(CONTRACT_NAMES).toContain(name);
   });

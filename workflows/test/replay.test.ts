@@ -10,6 +10,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { replayHistories } from '@faena/platform';
 import { SCENARIOS, V1_SCENARIOS } from './live/deals.ts';
+import { RENEWAL_SCENARIOS } from './live/renewals.ts';
+import { WAITLIST_SCENARIOS } from './live/waitlists.ts';
+import { INCIDENT_SCENARIOS } from './live/incidents.ts';
 
 const src = fileURLToPath(new URL('../src', import.meta.url));
 const histories = readdirSync(src, { recursive: true, encoding: 'utf8' })
@@ -25,6 +28,12 @@ describe('workflow replay', () => {
         // Recorded on the dev server by scripts/record-histories.ts (v1: deals started before escrow-v2).
         ...SCENARIOS.map((s) => `escrow/histories/v2/${s.name}.json`),
         ...V1_SCENARIOS.map((s) => `escrow/histories/v1/${s.name}.json`),
+        // Recorded on the dev server by scripts/record-renewal-histories.ts.
+        ...RENEWAL_SCENARIOS.map((s) => `renewal/histories/${s.name}.json`),
+        // Recorded on the dev server by scripts/record-waitlist-histories.ts.
+        ...WAITLIST_SCENARIOS.map((s) => `waitlist/histories/${s.name}.json`),
+        // Recorded on the dev server by scripts/record-incident-histories.ts.
+        ...INCIDENT_SCENARIOS.map((s) => `incident/histories/${s.name}.json`),
       ]),
     );
   });

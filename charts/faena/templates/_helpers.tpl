@@ -151,8 +151,10 @@ cfg (merged settings).
 {{- $worker := include "faena.deepMerge" (dict "dst" $.Values.workerDefaults "src" $svc.worker) | fromYaml }}
 {{- if $worker.enabled }}
 {{- /* a worker may need fewer secrets than its API (`workerSecretEnv`, even empty, replaces `secretEnv`) */}}
+{{- /* ...and then gets none of the API's optional ones either (gym's S3 keys stay with its API) */}}
 {{- $workerSecretEnv := ternary $svc.workerSecretEnv $svc.secretEnv (hasKey $svc "workerSecretEnv") }}
-{{- $out = append $out (dict "name" (printf "%s-worker" $name) "service" $name "role" "worker" "script" (printf "services/%s/src/worker.ts" $name) "taskQueue" $name "secretEnv" ($workerSecretEnv | default list) "optionalSecretEnv" ($svc.optionalSecretEnv | default list) "cfg" $worker) }}
+{{- $workerOptionalSecretEnv := ternary (list) ($svc.optionalSecretEnv | default list) (hasKey $svc "workerSecretEnv") }}
+{{- $out = append $out (dict "name" (printf "%s-worker" $name) "service" $name "role" "worker" "script" (printf "services/%s/src/worker.ts" $name) "taskQueue" $name "secretEnv" ($workerSecretEnv | default list) "optionalSecretEnv" $workerOptionalSecretEnv "cfg" $worker) }}
 {{- end }}
 {{- end }}
 {{- end }}

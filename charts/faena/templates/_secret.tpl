@@ -11,7 +11,8 @@ missing key); empty optional values are left out (pods reference them with `opti
   "KEY_ENCRYPTION_SECRET" $s.keyEncryptionSecret
   "NOTIFICATIONS_SERVICE_TOKEN" $s.notificationsServiceToken
   "PAYMENTS_SECRET_KEY" $s.paymentsSecretKey
-  "WEBHOOK_SECRET_KEY" $s.webhookSecretKey }}
+  "WEBHOOK_SECRET_KEY" $s.webhookSecretKey
+  "CHECKIN_TOKEN_SECRET" $s.checkinTokenSecret }}
 {{- $optional := dict
   "TEMPORAL_API_KEY" $s.temporalApiKey
   "SMTP_USER" $s.smtpUser

@@ -1,4 +1,5 @@
-import type { AuthGuard, Logger, Orm, Redis } from '@faena/platform';
+import type { Client } from '@temporalio/client';
+import type { AuthGuard, Logger, Orm, Redis, Storage, UploadLimits } from '@faena/platform';
 import type { PaymentsClient } from './domain/payments-client.ts';
 
 export interface GymDeps {
@@ -6,8 +7,20 @@ export interface GymDeps {
   redis: Redis;
   logger: Logger;
   guard: AuthGuard;
+  temporal: Client;
+  /** Task queue the renewal workflow is started on: RENEWAL_TASK_QUEUE in production, a unique one in tests. */
+  renewalTaskQueue: string;
+  /** Task queue the class waitlist process is started on: WAITLIST_TASK_QUEUE in production, one no worker polls in tests that do not run it. */
+  waitlistTaskQueue: string;
+  /** Task queue incident workflows are started on: INCIDENT_TASK_QUEUE in production, a test's own in tests. */
+  incidentTaskQueue: string;
+  /** How members' QR check-in codes are signed (CHECKIN_TOKEN_SECRET) and how long they live. */
+  checkinToken: { secret: string; ttlSeconds: number };
   /** The payments service over HTTP, called with the caller's token. */
   payments: PaymentsClient;
   /** How many weeks of a schedule's classes are put on the calendar ahead. */
   occurrenceWeeksAhead: number;
+  /** Trainers' certificates and member photos, and the upload limits they are read with. */
+  storage: Storage;
+  uploads: UploadLimits;
 }

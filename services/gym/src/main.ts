@@ -1,4 +1,4 @@
-/** The gym API: `runApi` boots it (logger → db → redis → auth guard → app → listen). */
+/** The gym API: `runApi` boots it (logger → db → redis → Temporal → auth guard → app → listen). */
 import { appOptionsFrom, loadConfigOrExit, runApi } from '@faena/platform';
 import { createApp } from './app.ts';
 import { gymConfigSchema, type GymConfig } from './config.ts';
@@ -8,6 +8,7 @@ const config = loadConfigOrExit<GymConfig>(gymConfigSchema);
 await runApi({
   config,
   orm: createGymOrm,
+  temporal: true,
   authGuard: true,
   build: (infra) => ({ app: createApp(createGymDeps(config, infra), appOptionsFrom(config)) }),
 });

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import type { Client } from '@temporalio/client';
 import Joi from 'joi';
 import {
   authGuardFromConfig,
@@ -11,7 +12,7 @@ import {
   type Orm,
   type Redis,
 } from '@faena/platform';
-import { testDatabaseUrl, testStack } from '@faena/platform/testing';
+import { testDatabaseUrl, testStack, uniqueTaskQueue } from '@faena/platform/testing';
 import { addBranch, addUser, bearer, roleId, signUp, type SignedUp } from '../../identity/test/harness.ts';
 import {
   API as PAYMENTS,
@@ -41,7 +42,17 @@ export interface GymHarness {
 
 /** The gym's settings in a test: production's schema and defaults, payments at `paymentsUrl`. */
 export const gymTestConfig = (paymentsUrl: string): GymKeys =>
-  loadConfig<GymKeys>(Joi.object(gymKeysSchema), { PAYMENTS_URL: paymentsUrl });
+  loadConfig<GymKeys>(Joi.object(gymKeysSchema), {
+    PAYMENTS_URL: paymentsUrl,
+    CHECKIN_TOKEN_SECRET: CHECKIN_TEST_SECRET,
+    // Trainers' certificates and member photos: a folder of this jest process, small files.
+    STORAGE_DIR: `${process.env.TMPDIR ?? '/tmp'}/faena-gym-uploads-${process.pid}`,
+    UPLOAD_MAX_FILE_BYTES: String(UPLOAD_TEST_MAX_BYTES),
+  });
+/** The largest upload the test gym accepts. */
+export const UPLOAD_TEST_MAX_BYTES = 64 * 1024;
+/** The check-in codes' signing key in tests (a test forges codes with it and with others). */
+export const CHECKIN_TEST_SECRET = 'test-only-checkin-token-secret-0123456789';
 
 export interface GymApi {
   agent: ReturnType<typeof request>;
@@ -59,13 +70,31 @@ export interface GymApi {
  * itself over HTTP, this worker's database; served on a free port. Shared by the gym's suites, the
  * security suites and the contract test.
  */
-export async function startGymApi(p: PaymentsHarness, logger: Logger): Promise<GymApi> {
+export async function startGymApi(
+  p: PaymentsHarness,
+  logger: Logger,
+  opts: {
+    renewalTaskQueue?: string;
+    temporal?: Client;
+    waitlistTaskQueue?: string;
+    incidentTaskQueue?: string;
+  } = {},
+): Promise<GymApi> {
   const paymentsUrl = `http://127.0.0.1:${p.server.port}`;
   const orm = await createGymOrm({ DATABASE_URL: await testDatabaseUrl(), DATABASE_POOL_MAX: 20 });
   await runMigrations(orm);
   const redis = createRedis(testStack.redisUrl);
   const guard = authGuardFromConfig({ IDENTITY_URL: p.identityUrl }, redis, { localCacheMs: 0 });
-  const deps = createGymDeps(gymTestConfig(paymentsUrl), { orm, redis, logger, guard });
+  const deps = createGymDeps(
+    gymTestConfig(paymentsUrl),
+    { orm, redis, logger, guard, temporal: opts.temporal ?? p.temporal },
+    {
+      renewalTaskQueue: opts.renewalTaskQueue ?? uniqueTaskQueue('renewal-never-run'),
+      // The class waitlist process runs only where a test runs it (waitlist.test.ts, time-skipping).
+      waitlistTaskQueue: opts.waitlistTaskQueue ?? uniqueTaskQueue('waitlist-never-run'),
+      incidentTaskQueue: opts.incidentTaskQueue ?? uniqueTaskQueue('incident-never-run'),
+    },
+  );
   const app = createApp(deps);
   const server = await serve(app, { port: 0, host: '127.0.0.1', logger, signals: [] });
   return {

@@ -2,6 +2,7 @@
  * The demo businesses and users `make dev` seeds (seed.ts), side-effect free so tests and the
  * README walkthrough can name them. Every demo user's password is DEMO_PASSWORD.
  */
+import type { Address } from './domain/entities.ts';
 import { SYSTEM_ROLES } from './domain/system-roles.ts';
 
 export const DEMO_PASSWORD = 'faena-demo-2026';
@@ -48,6 +49,43 @@ export const DEMO_TENANTS = [
     timeZone: 'America/Santiago',
   },
 ] as const;
+
+export type DemoSlug = (typeof DEMO_TENANTS)[number]['slug'];
+
+/**
+ * Branches a demo business starts with: the gym's demo (services/gym/src/seed.ts) prices its plans
+ * and schedules its classes in them. The other businesses start without any (the README walks an
+ * owner through opening them).
+ */
+export const DEMO_BRANCHES: Partial<
+  Record<DemoSlug, Array<{ name: string; timeZone: string; address: Address }>>
+> = {
+  'zentro-gym': [
+    {
+      name: 'Palermo',
+      timeZone: 'America/Argentina/Buenos_Aires',
+      address: { line1: 'Av. Santa Fe 3850', city: 'Buenos Aires', postalCode: 'C1425', country: 'AR' },
+    },
+    {
+      name: 'Belgrano',
+      timeZone: 'America/Argentina/Buenos_Aires',
+      address: { line1: 'Av. Cabildo 2040', city: 'Buenos Aires', postalCode: 'C1428', country: 'AR' },
+    },
+  ],
+};
+
+/**
+ * Demo users beyond the one per system role, `<local>@<slug>.demo` with one role tenant-wide: the
+ * gym's other two trainers (three teach its classes).
+ */
+export const DEMO_EXTRA_USERS: Partial<
+  Record<DemoSlug, Array<{ local: string; name: string; role: string }>>
+> = {
+  'zentro-gym': [
+    { local: 'trainer2', name: 'Lucía Benítez', role: 'trainer' },
+    { local: 'trainer3', name: 'Martín Acosta', role: 'trainer' },
+  ],
+};
 
 /** The operators' tenant has its owner only; every business has one user per system role. */
 export const rolesOf = (kind: string) => (kind === 'platform' ? ['owner'] : SYSTEM_ROLES.map((r) => r.name));

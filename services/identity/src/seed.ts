@@ -1,14 +1,15 @@
 /**
  * Demo data for `make dev` (idempotent): the platform operators' tenant and one business of each
- * kind, with a user per system role. Every demo user's password is DEMO_PASSWORD.
+ * kind, with a user per system role (and the extra users and branches demo.ts gives some of them).
+ * Every demo user's password is DEMO_PASSWORD.
  *   node services/identity/src/seed.ts
  */
 import Joi from 'joi';
 import { databaseConfigSchema, loadConfigOrExit, runWithContext, withEm } from '@faena/platform';
-import { Role, Tenant, User, UserRole } from './domain/entities.ts';
+import { Branch, Role, Tenant, User, UserRole } from './domain/entities.ts';
 import { hashPassword } from './domain/passwords.ts';
 import { signUp } from './domain/tenants.ts';
-import { DEMO_PASSWORD, DEMO_TENANTS, demoEmail, rolesOf } from './demo.ts';
+import { DEMO_BRANCHES, DEMO_EXTRA_USERS, DEMO_PASSWORD, DEMO_TENANTS, demoEmail, rolesOf } from './demo.ts';
 import { createIdentityOrm } from './wiring.ts';
 
 const config = loadConfigOrExit<{ DATABASE_URL: string; DATABASE_POOL_MAX: number }>(
@@ -45,9 +46,17 @@ try {
             )
           ).tenant;
         await runWithContext({ tenantId: tenant.id }, async () => {
-          for (const role of rolesOf(t.kind)) {
-            if (role === 'owner') continue;
-            const email = demoEmail(role, t.slug);
+          const users = [
+            ...rolesOf(t.kind)
+              .filter((role) => role !== 'owner')
+              .map((role) => ({ role, email: demoEmail(role, t.slug), name: `Demo ${role}` })),
+            ...(DEMO_EXTRA_USERS[t.slug] ?? []).map((u) => ({
+              role: u.role,
+              email: demoEmail(u.local, t.slug),
+              name: u.name,
+            })),
+          ];
+          for (const { role, email, name } of users) {
             // System work: the tenant filter is off, so every lookup names the tenant (an earlier
             // seed gave demo users another tenant's role, hence no permissions; repaired below).
             const roleRow = await em.findOneOrFail(Role, { tenantId: tenant.id, name: role, system: true });
@@ -57,7 +66,7 @@ try {
               em.create(User, {
                 tenantId: tenant.id,
                 email,
-                name: `Demo ${role}`,
+                name,
                 passwordHash: await hashPassword(DEMO_PASSWORD),
                 status: 'active',
               });
@@ -73,6 +82,9 @@ try {
               branchId: null,
             });
           }
+          for (const b of DEMO_BRANCHES[t.slug] ?? [])
+            if (!(await em.findOne(Branch, { tenantId: tenant.id, name: b.name })))
+              em.create(Branch, { tenantId: tenant.id, ...b });
           await em.flush();
         });
         process.stdout.write(

@@ -31,6 +31,7 @@ describe('sign-up', () => {
       'client',
       'kitchen',
       'manager',
+      'nutritionist',
       'owner',
       'professional',
       'receptionist',

@@ -1,7 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { AuthGuard, Logger, Orm, Redis } from '@faena/platform';
-import type { UploadLimits } from './domain/uploads.ts';
-import type { Storage } from './storage/index.ts';
+import type { AuthGuard, Logger, Orm, Redis, Storage, UploadLimits } from '@faena/platform';
 
 export interface MarketplaceDeps {
   orm: Orm;

@@ -3,10 +3,18 @@
  * from: its ORM, the API's dependencies and the worker's activity dependencies.
  */
 import type { Client } from '@temporalio/client';
-import { serviceOrm, type AuthGuard, type Logger, type Orm, type Redis } from '@faena/platform';
+import {
+  createStorage,
+  serviceOrm,
+  type AuthGuard,
+  type Logger,
+  type Orm,
+  type Redis,
+  type StorageConfig,
+} from '@faena/platform';
 import { ESCROW_TASK_QUEUE } from '@faena/workflows/escrow/contract';
 import type { ActivityDeps } from './activities.ts';
-import { createStorage, escrowWindows, type EscrowConfig, type StorageConfig } from './config.ts';
+import { escrowWindows, type EscrowConfig } from './config.ts';
 import { SCHEMA } from './constants.ts';
 import type { MarketplaceDeps } from './deps.ts';
 import { entities } from './domain/entities.ts';

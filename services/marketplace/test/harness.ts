@@ -4,7 +4,14 @@ import path from 'node:path';
 import request from 'supertest';
 import type { Client } from '@temporalio/client';
 import Joi from 'joi';
-import { loadConfig, type AuthGuard, type Orm, type Redis } from '@faena/platform';
+import {
+  loadConfig,
+  storageConfigSchema,
+  type AuthGuard,
+  type Orm,
+  type Redis,
+  type StorageConfig,
+} from '@faena/platform';
 import { uniqueTaskQueue } from '@faena/platform/testing';
 import {
   addUser,
@@ -17,12 +24,7 @@ import {
 } from '../../identity/test/harness.ts';
 import { createActivities, type MarketplaceActivities } from '../src/activities.ts';
 import { createApp } from '../src/app.ts';
-import {
-  escrowConfigSchema,
-  storageConfigSchema,
-  type EscrowConfig,
-  type StorageConfig,
-} from '../src/config.ts';
+import { escrowConfigSchema, type EscrowConfig } from '../src/config.ts';
 import type { MarketplaceDeps } from '../src/deps.ts';
 import { createMarketplaceDeps, createMarketplaceOrm } from '../src/wiring.ts';
 

@@ -15,7 +15,7 @@ import {
   type SpawnedService,
 } from '@faena/platform/testing';
 import { signUp as createTenant } from '../../identity/src/domain/tenants.ts';
-import { PASSWORD, type Harness as IdentityHarness } from '../../identity/test/harness.ts';
+import { PASSWORD, addBranch, type Harness as IdentityHarness } from '../../identity/test/harness.ts';
 import { notify } from '../src/domain/notify.ts';
 import { SOCKET_PATH } from '../src/realtime/gateway.ts';
 import {
@@ -172,6 +172,17 @@ describe('real-time gateway', () => {
     await Promise.all([connected(waiterSocket), connected(cookSocket)]);
     expect((await join(waiterSocket, rooms.kitchen(a.tenantId, branch, 'grill'))).ok).toBe(false);
     expect((await join(cookSocket, rooms.kitchen(a.tenantId, branch, 'grill'))).ok).toBe(true);
+    // A gym branch's front desk (occupancy): checkins.read there, not POS's orders.read.
+    const [front, other] = [await addBranch(identity, a), await addBranch(identity, a)];
+    const desk = await addUser(identity, a, [
+      { roleId: await roleId(identity, a, 'receptionist'), branchId: front },
+    ]);
+    const deskSocket = client(gateways[1]!, desk.token);
+    await connected(deskSocket);
+    expect((await join(deskSocket, rooms.gym(a.tenantId, front))).ok).toBe(true);
+    expect((await join(deskSocket, rooms.gym(a.tenantId, other))).ok).toBe(false);
+    expect((await join(waiterSocket, rooms.gym(a.tenantId, front))).ok).toBe(false);
+    expect((await join(deskSocket, rooms.gym(b.tenantId, front))).ok).toBe(false);
   });
 
   it('delivers an event published on gateway 1 to a client on gateway 2, and not to another tenant', async () => {

@@ -26,3 +26,4 @@ export * from './net/ssrf.ts';
 export * from './worker-health.ts';
 export * from './service.ts';
 export * from './csv.ts';
+export * from './storage/index.ts';

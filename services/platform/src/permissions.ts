@@ -45,10 +45,25 @@ export const PERMISSION_CATALOG = {
     'members.read': 'See members, their memberships and bookings',
     'members.manage': 'Enrol members, sell, pause and cancel memberships, book classes for members',
     'members.health': "Read and record members' health notes",
-    'members.self': "As a member: see one's own member record and memberships, book and cancel own classes",
+    'members.self':
+      "As a member: see one's own member record, memberships, routines and nutrition plans, book and cancel own classes, log own workouts",
     'plans.manage': 'Create plans and set their prices',
     'classes.manage': 'Schedule classes and set the booking rules',
-    'checkins.create': 'Check members in',
+    'checkins.create': "Check members in and out at a branch's door with the QR code they show",
+    'checkins.manual': 'Check a member in without their code, with a reason on record',
+    'checkins.read': "See a branch's visits and how many are inside (and its front-desk real-time room)",
+    'store.read': "See the store's products, their stock and kardex",
+    'store.sell': "Sell the store's products at a branch's counter and see its sales",
+    'store.manage': 'Keep the products (prices, images, thresholds) and record stock in and out',
+    'incidents.report': 'Report an incident at a branch (a member or staff)',
+    'incidents.read': "See a branch's incidents and their timeline",
+    'incidents.manage': 'Assign, acknowledge and resolve incidents',
+    'incidents.configure': "Set the business's incident SLAs per priority",
+    'trainers.manage':
+      "Keep trainers' gym profiles, certificates and availability, assign trainers to classes, change any trainer's member routines",
+    'routines.manage':
+      'Keep the exercise catalog and routine templates; assign routines to members, follow and log their workouts',
+    'nutrition.manage': 'Keep the ingredient catalog and nutrition plans; assign plans to members',
   },
   pos: {
     'orders.read': 'See orders',

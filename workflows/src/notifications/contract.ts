@@ -27,6 +27,25 @@ export interface ProcessEventVariables {
   'escrow.resolved': { title: string; refund: MoneyVariable; payout: MoneyVariable };
   'escrow.cancelled': { title: string; amount: MoneyVariable; reason: string };
   'escrow.released': { title: string; amount: MoneyVariable };
+  /** A gym incident nobody acknowledged within its SLA went to the next role (`role`). */
+  'incident.escalated': { title: string; priority: string; role: string; dueAt: string };
+  /** Renewal (gym memberships): `renewsOn` / `retryOn` are calendar days (YYYY-MM-DD) in the business's zone. */
+  'membership.renewal_reminder': { name: string; planName: string; renewsOn: string; amount: MoneyVariable };
+  'membership.renewed': { name: string; planName: string; amount: MoneyVariable; endsOn: string };
+  'membership.charge_failed': {
+    name: string;
+    planName: string;
+    amount: MoneyVariable;
+    attempt: number;
+    attempts: number;
+    retryOn: string;
+  };
+  'membership.expired': { name: string; planName: string; amount: MoneyVariable };
+  /** Gym waitlist: `when` is the class's local start with its zone, `expiresAt` an ISO instant. */
+  'gym.booking_confirmed': { className: string; when: string };
+  'gym.seat_offered': { className: string; when: string; holdMinutes: number; expiresAt: string };
+  'gym.seat_offer_expired': { className: string; when: string };
+  'gym.class_cancelled': { className: string; when: string; reason: string };
 }
 export type ProcessEvent = keyof ProcessEventVariables;
 

@@ -83,6 +83,8 @@ export interface PaymentRequest {
   purpose: string;
   reference: string;
   escrow?: boolean;
+  /** The branch the payment belongs to (payments' branch scope), if any. */
+  branchId?: string | null;
   /** The workflow to signal (`paymentStatusChanged`) when the provider reports the payment. */
   workflowId?: string | null;
 }

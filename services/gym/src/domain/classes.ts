@@ -5,6 +5,7 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DomainError, notFound } from '@faena/platform';
+import { trainerRules } from './trainers.ts';
 import { addDays, localInstant, todayIn, weekdayOf } from './dates.ts';
 import { ClassOccurrence, ClassSchedule, ClassType } from './entities.ts';
 
@@ -43,8 +44,10 @@ export const presentOccurrence = (o: ClassOccurrence) => ({
   localDate: o.localDate,
   capacity: o.capacity,
   booked: o.booked,
-  seatsLeft: o.status === 'scheduled' ? o.capacity - o.booked : 0,
+  held: o.held,
+  seatsLeft: o.status === 'scheduled' ? o.capacity - o.booked - o.held : 0,
   status: o.status,
+  cancelledReason: o.cancelledReason ?? null,
 });
 
 export async function loadClassType(
@@ -110,7 +113,7 @@ export async function generateOccurrences(
       }),
     );
   }
-  await em.flush();
+  await trainerRules(() => em.flush()); // [training] the trainer's availability and other classes
   return created;
 }
 
@@ -122,16 +125,19 @@ export async function createSchedule(
   await loadClassType(em, input.classTypeId);
   if (input.endsOn && input.endsOn <= input.startsOn)
     throw new DomainError('VALIDATION_FAILED', 'endsOn must be after startsOn', { field: 'body.endsOn' });
-  return em.transactional(async (tx) => {
-    const schedule = tx.create(ClassSchedule, {
-      ...input,
-      trainerId: input.trainerId ?? null,
-      room: input.room ?? '',
-      endsOn: input.endsOn ?? null,
-    });
-    await tx.flush();
-    return { schedule, occurrences: await generateOccurrences(tx, schedule, weeks) };
-  });
+  // [training] trainerRules: the trainer's profile, availability and other classes (domain/trainers.ts)
+  return trainerRules(() =>
+    em.transactional(async (tx) => {
+      const schedule = tx.create(ClassSchedule, {
+        ...input,
+        trainerId: input.trainerId ?? null,
+        room: input.room ?? '',
+        endsOn: input.endsOn ?? null,
+      });
+      await tx.flush();
+      return { schedule, occurrences: await generateOccurrences(tx, schedule, weeks) };
+    }),
+  );
 }
 
 export async function loadSchedule(em: EntityManager, id: string): Promise<ClassSchedule> {

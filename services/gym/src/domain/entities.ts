@@ -13,6 +13,12 @@ import {
   softDeleteProperties,
   tenantProperty,
 } from '@faena/platform';
+import { WaitlistEntry } from './waitlist-entities.ts';
+import { trainingEntities } from './training-entities.ts';
+import { MembershipRenewal } from './renewal-entities.ts';
+import { receptionEntities } from './reception-entities.ts';
+import { storeEntities } from './store-entities.ts';
+import { incidentEntities } from './incident-entities.ts';
 
 /** A calendar day, `YYYY-MM-DD` (a `date` column). */
 const day = () => p.string().columnType('date');
@@ -29,6 +35,10 @@ export const GymSettings = defineEntity({
     bookingClosesMinutes: p.integer().default(30),
     /** A cancellation at least this many hours before the start gives a pack's session back. */
     cancelHours: p.integer().default(2),
+    /** A seat offered to the waitlist is held this many minutes for the member to accept it. */
+    offerHoldMinutes: p.integer().default(15),
+    /** A booked member not checked in this many minutes after the start is a no-show. */
+    noShowGraceMinutes: p.integer().default(15),
     /**
      * The calendar memberships count days in (today, expiry). Identity keeps the business's zone, but
      * no gym caller may read it yet; a schedule names its branch's own zone.
@@ -97,6 +107,9 @@ export const Plan = defineEntity({
     freezeMinDays: p.integer().default(1),
     /** Class types it allows; empty = every class type. */
     classTypeIds: p.array().columnType('uuid[]').default([]),
+    /** Charged (minor units) for a late cancel / a no-show of a plan without sessions; null: none. */
+    lateCancelFee: moneyProperty().nullable(),
+    noShowFee: moneyProperty().nullable(),
     active: p.boolean().default(true),
     ...auditProperties,
   },
@@ -153,6 +166,12 @@ export const Membership = defineEntity({
     /** The purchase request's scoped Idempotency-Key: a retried purchase finds its membership. */
     purchaseKey: p.string().length(300),
     cancelledReason: p.string().length(300).nullable(),
+    /** The member's consent to be charged from their wallet each period (the renewal workflow). */
+    autoRenew: p.boolean().default(false),
+    /** Who gave that consent: the member's own user (CHECK: set whenever autoRenew is). */
+    autoRenewBy: p.uuid().nullable(),
+    /** When its renewal workflow was started (null: still to start). */
+    renewalStartedAt: p.datetime().columnType('timestamptz').nullable(),
     ...auditProperties,
   },
 });
@@ -260,13 +279,18 @@ export const ClassOccurrence = defineEntity({
     localDate: day(),
     capacity: p.integer(),
     booked: p.integer().default(0),
+    /** Seats held for the waitlist (offers being decided): `booked + held <= capacity` (a CHECK). */
+    held: p.integer().default(0),
     status: p.enum(OCCURRENCE_STATUSES).default('scheduled'),
+    cancelledAt: p.datetime().columnType('timestamptz').nullable(),
+    cancelledReason: p.string().length(300).nullable(),
     ...auditProperties,
   },
 });
 export type ClassOccurrence = InferEntity<typeof ClassOccurrence>;
 
 export const BOOKING_STATUSES = ['booked', 'cancelled'] as const;
+export const BOOKING_PENALTIES = ['session', 'fee_due', 'fee_paid'] as const;
 
 /** A member's seat in a class, paid by a membership (a pack's session when it has them). */
 export const Booking = defineEntity({
@@ -286,6 +310,20 @@ export const Booking = defineEntity({
     cancelledAt: p.datetime().columnType('timestamptz').nullable(),
     /** Cancelled later than the tenant's cancelHours: the session stays used. */
     lateCancel: p.boolean().default(false),
+    /** Checked in to the class (staff or the door's QR). */
+    attendedAt: p.datetime().columnType('timestamptz').nullable(),
+    /** Not checked in by the start plus the tenant's grace. */
+    noShow: p.boolean().default(false),
+    /**
+     * What a late cancel or a no-show cost: the pack's `session` (kept used), a fee owed
+     * (`fee_due`, `penaltyAmount` in the plan's fee) or paid (`fee_paid`, `penaltyPaymentId`).
+     */
+    penalty: p.enum(BOOKING_PENALTIES).nullable(),
+    penaltyAmount: moneyProperty().nullable(),
+    penaltyCurrency: p.string().length(3).nullable(),
+    penaltyPaymentId: p.uuid().nullable(),
+    /** The waitlist entry whose accepted offer made this booking. */
+    waitlistEntryId: p.uuid().nullable(),
     ...auditProperties,
   },
 });
@@ -303,4 +341,10 @@ export const entities = [
   ClassSchedule,
   ClassOccurrence,
   Booking,
+  WaitlistEntry,
+  MembershipRenewal,
+  ...trainingEntities,
+  ...receptionEntities,
+  ...storeEntities,
+  ...incidentEntities,
 ];

@@ -24,3 +24,5 @@ export const isUniqueViolation = violates('23505');
 export const isExclusionViolation = violates('23P01');
 /** A CHECK refused the row (23514). */
 export const isCheckViolation = violates('23514');
+/** A foreign key refused the row (23503), optionally that key. */
+export const isForeignKeyViolation = violates('23503');

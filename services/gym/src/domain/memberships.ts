@@ -72,6 +72,7 @@ export const presentMembership = (m: Membership, freezes: MembershipFreeze[], to
     .filter((f) => f.membershipId === m.id)
     .map((f) => ({ startsOn: f.startsOn, endsOn: f.endsOn })),
   cancelledReason: m.cancelledReason ?? null,
+  autoRenew: m.autoRenew,
   createdAt: m.createdAt.toISOString(),
 });
 

@@ -11,7 +11,15 @@ export interface PlanInput {
   freeze?: { maxDaysPerYear: number; minDays: number };
   classTypeIds?: string[];
   active?: boolean;
+  /** Minor units charged for a late cancel / a no-show when the plan has no sessions to keep; null: none. */
+  lateCancelFee?: number | null;
+  noShowFee?: number | null;
 }
+type PlanPatch = Pick<
+  Partial<PlanInput>,
+  'name' | 'freeze' | 'classTypeIds' | 'active' | 'lateCancelFee' | 'noShowFee'
+>;
+const fee = (v: number | null | undefined) => (v === null || v === undefined ? null : BigInt(v));
 
 export const presentPlan = (p: Plan, prices: PlanPrice[]) => ({
   id: p.id,
@@ -22,6 +30,8 @@ export const presentPlan = (p: Plan, prices: PlanPrice[]) => ({
   freeze: { maxDaysPerYear: p.freezeMaxDaysPerYear, minDays: p.freezeMinDays },
   classTypeIds: p.classTypeIds,
   active: p.active,
+  lateCancelFee: p.lateCancelFee?.toString() ?? null,
+  noShowFee: p.noShowFee?.toString() ?? null,
   prices: prices
     .filter((x) => x.planId === p.id)
     .map((x) => ({ branchId: x.branchId, amount: x.amount.toString(), currency: x.currency })),
@@ -37,11 +47,11 @@ export async function withPrices(em: EntityManager, plans: Plan[]) {
 /** A plan's kind decides what it counts: a pack N sessions for validityDays, a drop-in one class on one day. */
 function checkShape(kind: PlanKind, sessions: number | null, validityDays: number | null) {
   if (kind === 'class_pack' && (sessions === null || validityDays === null))
-    throw new DomainError('VALIDATION_FAILED', 'A class pack needs sessions and validityDays', {
+    throw new DomainError('PLAN_KIND_MISMATCH', 'A class pack needs sessions and validityDays', {
       field: sessions === null ? 'body.sessions' : 'body.validityDays',
     });
   if (kind !== 'class_pack' && validityDays !== null)
-    throw new DomainError('VALIDATION_FAILED', `A ${kind} plan follows the calendar: no validityDays`, {
+    throw new DomainError('PLAN_KIND_MISMATCH', `A ${kind} plan follows the calendar: no validityDays`, {
       field: 'body.validityDays',
     });
 }
@@ -71,17 +81,17 @@ export async function createPlan(em: EntityManager, input: PlanInput): Promise<P
     freezeMinDays: input.freeze?.minDays ?? 1,
     classTypeIds,
     active: input.active ?? true,
+    lateCancelFee: fee(input.lateCancelFee),
+    noShowFee: fee(input.noShowFee),
   });
   await em.flush();
   return p;
 }
 
 /** Name, freeze rules, class types and whether it is sold; its kind and counts stay (memberships were sold as them). */
-export async function updatePlan(
-  em: EntityManager,
-  p: Plan,
-  patch: Pick<Partial<PlanInput>, 'name' | 'freeze' | 'classTypeIds' | 'active'>,
-): Promise<Plan> {
+export async function updatePlan(em: EntityManager, p: Plan, patch: PlanPatch): Promise<Plan> {
+  if (patch.lateCancelFee !== undefined) p.lateCancelFee = fee(patch.lateCancelFee);
+  if (patch.noShowFee !== undefined) p.noShowFee = fee(patch.noShowFee);
   if (patch.classTypeIds) {
     const ids = [...new Set(patch.classTypeIds)];
     await checkClassTypes(em, ids);

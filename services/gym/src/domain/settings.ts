@@ -6,15 +6,28 @@ export interface Settings {
   bookingClosesMinutes: number;
   cancelHours: number;
   timeZone: string;
+  /** A seat offered from the waitlist is held this many minutes. */
+  offerHoldMinutes: number;
+  /** A booking not checked in this many minutes after the start is a no-show. */
+  noShowGraceMinutes: number;
 }
 
-const DEFAULTS: Settings = { bookingOpensDays: 7, bookingClosesMinutes: 30, cancelHours: 2, timeZone: 'UTC' };
+const DEFAULTS: Settings = {
+  bookingOpensDays: 7,
+  bookingClosesMinutes: 30,
+  cancelHours: 2,
+  timeZone: 'UTC',
+  offerHoldMinutes: 15,
+  noShowGraceMinutes: 15,
+};
 
 export const presentSettings = (s: Settings): Settings => ({
   bookingOpensDays: s.bookingOpensDays,
   bookingClosesMinutes: s.bookingClosesMinutes,
   cancelHours: s.cancelHours,
   timeZone: s.timeZone,
+  offerHoldMinutes: s.offerHoldMinutes,
+  noShowGraceMinutes: s.noShowGraceMinutes,
 });
 
 /** The business's booking rules (the defaults until it sets them). */

@@ -15,6 +15,8 @@ import {
 import { BASE_PATH } from '../constants.ts';
 import type { GymDeps } from '../deps.ts';
 import { book, cancelBooking, presentBooking } from '../domain/bookings.ts';
+import { positionOf, presentEntry } from '../domain/waitlist.ts';
+import { classChanged } from '../waitlist-process.ts';
 import {
   createSchedule,
   generateOccurrences,
@@ -27,9 +29,16 @@ import {
 import { Booking, ClassOccurrence, ClassSchedule, ClassType, type Member } from '../domain/entities.ts';
 import { memberOfUser } from '../domain/members.ts';
 import { presentSettings, saveSettings, settingsOf, type Settings } from '../domain/settings.ts';
-import { day, em, id, me, params, tenant, text } from './common.ts';
+import { day, em, id, me, params, period, tenant, text } from './common.ts';
 import { loadMember } from './members.ts';
-import { bookingOut, classTypeOut, occurrenceOut, scheduleOut, settingsOut } from './responses.ts';
+import {
+  bookingOrEntryOut,
+  bookingOut,
+  classTypeOut,
+  occurrenceOut,
+  scheduleOut,
+  settingsOut,
+} from './responses.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -43,32 +52,61 @@ export function classRoutes(deps: GymDeps): Route[] {
       if (!o || (permission && !coversBranch(ctx, permission, o.branchId))) throw notFound('Class');
       return o;
     };
-  const bookFor = async (ctx: Context, member: Member, occurrenceId: string, permission?: string) => {
-    const b = await book(
+  /** The class's seats or line changed: its waitlist process looks again (started by the first booking). */
+  const changed = async (ctx: Context, occurrenceId: string) => {
+    const o = await em().findOne(ClassOccurrence, { id: occurrenceId }, { refresh: true });
+    if (o) await classChanged(deps, em(), tenant(ctx), o);
+  };
+  const bookFor = async (
+    ctx: Context,
+    member: Member,
+    body: { occurrenceId: string; waitlist?: boolean },
+    permission?: string,
+  ) => {
+    const result = await book(
       em(),
       {
-        occurrenceId,
+        occurrenceId: body.occurrenceId,
         member,
         settings: await settingsOf(em(), tenant(ctx)),
         now: new Date(),
         actor: me(ctx),
+        waitlist: body.waitlist ?? false,
       },
       occurrenceFor(ctx, permission),
     );
-    return reply(presentBooking(b), { status: 201, headers: { Location: `${BASE_PATH}/bookings/${b.id}` } });
+    await changed(ctx, body.occurrenceId);
+    if (result.entry)
+      return reply(presentEntry(result.entry, await positionOf(em(), result.entry)), {
+        status: 201,
+        headers: { Location: `${BASE_PATH}/waitlist/${result.entry.id}` },
+      });
+    return reply(presentBooking(result.booking), {
+      status: 201,
+      headers: { Location: `${BASE_PATH}/bookings/${result.booking.id}` },
+    });
   };
-  const cancelFor = async (ctx: Context, bookingId: string, visible: (b: Booking) => boolean) =>
-    presentBooking(
-      await cancelBooking(
-        em(),
-        bookingId,
-        { settings: await settingsOf(em(), tenant(ctx)), now: new Date(), actor: me(ctx) },
-        visible,
-      ),
+  const cancelFor = async (ctx: Context, bookingId: string, visible: (b: Booking) => boolean) => {
+    const b = await cancelBooking(
+      em(),
+      bookingId,
+      { settings: await settingsOf(em(), tenant(ctx)), now: new Date(), actor: me(ctx) },
+      visible,
     );
+    await changed(ctx, b.occurrenceId);
+    return presentBooking(b);
+  };
+  const bookingBody = {
+    occurrenceId: id.required(),
+    waitlist: Joi.boolean()
+      .default(false)
+      .description(
+        'when the class is full, join its waitlist (answers the entry and its position) instead of 409 CLASS_FULL',
+      ),
+  };
   const occurrencesQuery = Joi.object<{ from: Date; to: Date; branchId?: string; classTypeId?: string }>({
     from: Joi.date().iso().required(),
-    to: Joi.date().iso().min(Joi.ref('from')).required(),
+    to: Joi.date().iso().required().description('not before from (422 INVALID_RANGE)'),
     branchId: id,
     classTypeId: id,
   });
@@ -96,6 +134,8 @@ export function classRoutes(deps: GymDeps): Route[] {
           bookingOpensDays: Joi.number().integer().min(0).max(90),
           bookingClosesMinutes: Joi.number().integer().min(0).max(1440),
           cancelHours: Joi.number().integer().min(0).max(168),
+          offerHoldMinutes: Joi.number().integer().min(1).max(1440),
+          noShowGraceMinutes: Joi.number().integer().min(0).max(240),
           timeZone,
         })
           .min(1)
@@ -238,7 +278,7 @@ export function classRoutes(deps: GymDeps): Route[] {
       middleware: [guard.requireAuth()],
       schemas: { query: occurrencesQuery, response: Joi.array().items(occurrenceOut) },
       handler: async (_ctx, input) => {
-        const q = input.query;
+        const q = period(input.query);
         const to = new Date(Math.min(q.to.getTime(), q.from.getTime() + 31 * DAY_MS));
         const rows = await em().find(
           ClassOccurrence,
@@ -284,21 +324,21 @@ export function classRoutes(deps: GymDeps): Route[] {
       method: 'post',
       path: '/bookings',
       summary:
-        'Book a member into a class (front desk): a membership must cover its day and type; a pack session is used; 409 CLASS_FULL when no seat is left',
+        'Book a member into a class (front desk): a membership must cover its day and type; a pack session is used; 409 CLASS_FULL when no seat is left, or with waitlist: true the waitlist entry (its position)',
       tags: ['bookings'],
       auth: true,
       status: 201,
       middleware: [guard.requirePermission('members.manage', 'records')],
       schemas: {
-        body: Joi.object<{ occurrenceId: string; memberId: string }>({
-          occurrenceId: id.required(),
+        body: Joi.object<{ occurrenceId: string; memberId: string; waitlist: boolean }>({
+          ...bookingBody,
           memberId: id.required(),
         }).required(),
-        response: bookingOut,
+        response: bookingOrEntryOut,
       },
       handler: async (ctx, input) => {
         const member = await loadMember(ctx, input.body.memberId, 'members.manage');
-        return bookFor(ctx, member, input.body.occurrenceId, 'members.manage');
+        return bookFor(ctx, member, input.body, 'members.manage');
       },
     }),
     defineRoute({
@@ -333,16 +373,17 @@ export function classRoutes(deps: GymDeps): Route[] {
     defineRoute({
       method: 'post',
       path: '/members/me/bookings',
-      summary: 'Book myself into a class (a member who logs in)',
+      summary:
+        'Book myself into a class (a member who logs in); with waitlist: true a full class puts me in its waitlist',
       tags: ['bookings'],
       auth: true,
       status: 201,
       middleware: [guard.requirePermission('members.self', 'self')],
       schemas: {
-        body: Joi.object<{ occurrenceId: string }>({ occurrenceId: id.required() }).required(),
-        response: bookingOut,
+        body: Joi.object<{ occurrenceId: string; waitlist: boolean }>(bookingBody).required(),
+        response: bookingOrEntryOut,
       },
-      handler: async (ctx, input) => bookFor(ctx, await memberOfUser(em(), me(ctx)), input.body.occurrenceId),
+      handler: async (ctx, input) => bookFor(ctx, await memberOfUser(em(), me(ctx)), input.body),
     }),
     defineRoute({
       method: 'post',

@@ -34,7 +34,7 @@ const emergencyContact = Joi.object<EmergencyContact>({
 const profile = {
   firstName: text(100),
   lastName: text(100),
-  email: Joi.string().trim().email().max(254).allow(null),
+  email: Joi.string().trim().email({ tlds: false }).max(254).allow(null),
   phone: text(40).allow(null),
   document: text(40).allow(null),
   birthDate: day.allow(null),

@@ -28,13 +28,20 @@ import {
   resume,
 } from '../domain/memberships.ts';
 import { loadPlan } from '../domain/plans.ts';
+import { pauseRenewal, resumeRenewal } from '@faena/workflows/renewal/contract';
+import { ensureRenewal, runningRenewal, updateRenewal } from '../renewal.ts';
 import { settingsOf } from '../domain/settings.ts';
 import { day, em, id, me, params, tenant, text, token } from './common.ts';
 import { loadMember } from './members.ts';
 import { membershipEventOut, membershipOut } from './responses.ts';
 
 export function membershipRoutes(deps: GymDeps): Route[] {
-  const { guard, payments } = deps;
+  const { guard, payments, temporal, renewalTaskQueue } = deps;
+  /** An active auto-renewing membership's renewal chain is started if it is not (a crash after activation). */
+  const renewing = (m: Membership) =>
+    m.autoRenew && m.status === 'active'
+      ? ensureRenewal(em(), temporal, renewalTaskQueue, m)
+      : Promise.resolve(false);
   const idem = idempotency({ redis: deps.redis, scope: 'gym' });
   const today = async (ctx: Context) => todayIn((await settingsOf(em(), tenant(ctx))).timeZone);
   /** A membership of a branch the caller's `permission` covers; any other is not found. */
@@ -116,7 +123,10 @@ export function membershipRoutes(deps: GymDeps): Route[] {
       handler: async (ctx, input) => {
         const member = await memberOfUser(em(), me(ctx));
         const { items, meta } = await findPage(em(), Membership, { memberId: member.id }, input.query);
-        for (const m of items) await refreshPayment(em(), payments, token(ctx), m);
+        for (const m of items) {
+          await refreshPayment(em(), payments, token(ctx), m);
+          await renewing(m);
+        }
         return reply(await present(ctx, items), { meta });
       },
     }),
@@ -145,6 +155,7 @@ export function membershipRoutes(deps: GymDeps): Route[] {
       handler: async (ctx, input) => {
         const m = await load(ctx, input.params.id, 'members.read');
         await refreshPayment(em(), payments, token(ctx), m);
+        await renewing(m);
         return one(ctx, m);
       },
     }),
@@ -185,6 +196,15 @@ export function membershipRoutes(deps: GymDeps): Route[] {
       handler: async (ctx, input) => {
         const m = await load(ctx, input.params.id, 'members.manage');
         const t = await today(ctx);
+        // A renewing membership pauses through its renewal (which moves the renewal date with it).
+        if (await runningRenewal(temporal, m)) {
+          await updateRenewal(temporal, m, pauseRenewal, {
+            startsOn: input.body.startsOn ?? t,
+            days: input.body.days,
+            actorId: me(ctx),
+          });
+          return one(ctx, await em().findOneOrFail(Membership, { id: m.id }, { refresh: true }));
+        }
         const plan = await loadPlan(em(), m.planId);
         const paused = await pause(em(), m.id, plan, {
           startsOn: input.body.startsOn ?? t,
@@ -205,6 +225,10 @@ export function membershipRoutes(deps: GymDeps): Route[] {
       schemas: { params, response: membershipOut },
       handler: async (ctx, input) => {
         const m = await load(ctx, input.params.id, 'members.manage');
+        if (await runningRenewal(temporal, m)) {
+          await updateRenewal(temporal, m, resumeRenewal, { actorId: me(ctx) });
+          return one(ctx, await em().findOneOrFail(Membership, { id: m.id }, { refresh: true }));
+        }
         const plan = await loadPlan(em(), m.planId);
         return one(ctx, await resume(em(), m.id, plan, { today: await today(ctx), actor: me(ctx) }));
       },

@@ -20,6 +20,9 @@ const freeze = Joi.object<{ maxDaysPerYear: number; minDays: number }>({
   minDays: Joi.number().integer().min(1).max(366).required(),
 });
 const classTypeIds = Joi.array().items(id).max(50).description('class types it allows; empty: every type');
+/** What a late cancel / a no-show of a plan without sessions costs (a pack keeps the session used instead). */
+const lateCancelFee = amount.allow(null).description('minor units charged for a late cancel; null: none');
+const noShowFee = amount.allow(null).description('minor units charged for a no-show; null: none');
 
 export function planRoutes(deps: GymDeps): Route[] {
   const { guard } = deps;
@@ -45,6 +48,8 @@ export function planRoutes(deps: GymDeps): Route[] {
           freeze,
           classTypeIds,
           active: Joi.boolean(),
+          lateCancelFee,
+          noShowFee,
         }).required(),
         response: planOut,
       },
@@ -95,11 +100,18 @@ export function planRoutes(deps: GymDeps): Route[] {
       middleware: [guard.requirePermission('plans.manage', 'tenant')],
       schemas: {
         params,
-        body: Joi.object<Pick<Partial<PlanInput>, 'name' | 'freeze' | 'classTypeIds' | 'active'>>({
+        body: Joi.object<
+          Pick<
+            Partial<PlanInput>,
+            'name' | 'freeze' | 'classTypeIds' | 'active' | 'lateCancelFee' | 'noShowFee'
+          >
+        >({
           name: text(120),
           freeze,
           classTypeIds,
           active: Joi.boolean(),
+          lateCancelFee,
+          noShowFee,
         })
           .min(1)
           .required(),

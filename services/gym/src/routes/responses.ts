@@ -5,12 +5,14 @@
 import Joi from 'joi';
 import { uuid } from '@faena/platform';
 import {
+  BOOKING_PENALTIES,
   BOOKING_STATUSES,
   MEMBERSHIP_STATUSES,
   OCCURRENCE_STATUSES,
   PAYMENT_METHODS,
   PLAN_KINDS,
 } from '../domain/entities.ts';
+import { WAITLIST_STATUSES } from '../domain/waitlist-entities.ts';
 
 const iso = Joi.string().isoDate();
 const day = Joi.string().pattern(/^\d{4}-\d{2}-\d{2}$/);
@@ -63,6 +65,8 @@ export const planOut = Joi.object({
   }).required(),
   classTypeIds: Joi.array().items(uuid).required(),
   active: Joi.boolean().required(),
+  lateCancelFee: nullable(minor),
+  noShowFee: nullable(minor),
   prices: Joi.array().items(priceOut).required(),
   createdAt: iso.required(),
 });
@@ -94,6 +98,9 @@ export const membershipOut = Joi.object({
     .items(Joi.object({ startsOn: day.required(), endsOn: day.required() }))
     .required(),
   cancelledReason: nullable(Joi.string()),
+  autoRenew: Joi.boolean()
+    .required()
+    .description("the member's consent to be charged from their wallet each period (renewal)"),
   createdAt: iso.required(),
 });
 
@@ -110,6 +117,8 @@ export const settingsOut = Joi.object({
   bookingClosesMinutes: Joi.number().integer().required(),
   cancelHours: Joi.number().integer().required(),
   timeZone: Joi.string().required(),
+  offerHoldMinutes: Joi.number().integer().required(),
+  noShowGraceMinutes: Joi.number().integer().required(),
 });
 
 export const classTypeOut = Joi.object({
@@ -147,10 +156,12 @@ export const occurrenceOut = Joi.object({
   localDate: day.required(),
   capacity: Joi.number().integer().required(),
   booked: Joi.number().integer().required(),
+  held: Joi.number().integer().required().description('seats held for the waitlist (offers being decided)'),
   seatsLeft: Joi.number().integer().required(),
   status: Joi.string()
     .valid(...OCCURRENCE_STATUSES)
     .required(),
+  cancelledReason: nullable(Joi.string()),
 });
 
 export const bookingOut = Joi.object({
@@ -165,5 +176,29 @@ export const bookingOut = Joi.object({
   sessionConsumed: Joi.boolean().required(),
   lateCancel: Joi.boolean().required(),
   cancelledAt: nullable(iso),
+  attendedAt: nullable(iso),
+  noShow: Joi.boolean().required(),
+  penalty: nullable(Joi.string().valid(...BOOKING_PENALTIES)),
+  penaltyAmount: nullable(minor),
+  penaltyCurrency: nullable(Joi.string()),
+  penaltyPaymentId: nullable(uuid),
   createdAt: iso.required(),
 });
+
+export const waitlistEntryOut = Joi.object({
+  id: uuid.required(),
+  occurrenceId: uuid.required(),
+  memberId: uuid.required(),
+  branchId: uuid.required(),
+  status: Joi.string()
+    .valid(...WAITLIST_STATUSES)
+    .required(),
+  position: nullable(Joi.number().integer().min(1)).description('1 = the next seat is theirs'),
+  offeredAt: nullable(iso),
+  offerExpiresAt: nullable(iso),
+  bookingId: nullable(uuid),
+  createdAt: iso.required(),
+});
+
+/** A booking (a seat was free) or, when the class was full and the caller asked to wait, a waitlist entry. */
+export const bookingOrEntryOut = Joi.alternatives().try(bookingOut, waitlistEntryOut);

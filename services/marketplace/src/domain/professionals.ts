@@ -1,9 +1,16 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { DomainError, decodeCursor, encodeCursor, notFound, numericAfter } from '@faena/platform';
+import {
+  DomainError,
+  decodeCursor,
+  encodeCursor,
+  extensionOf,
+  notFound,
+  numericAfter,
+  type Storage,
+  type UploadedFile,
+} from '@faena/platform';
 import { uuidv7 } from 'uuidv7';
-import type { Storage } from '../storage/index.ts';
 import { KycDocument, Professional, type KycStatus } from './entities.ts';
-import { extensionOf, type UploadedFile } from './uploads.ts';
 import { commissionBpsFor, levelFor, progress } from './gamification.ts';
 
 export interface ProfileInput {

@@ -2,6 +2,10 @@ import Joi from 'joi';
 import type { Context } from 'koa';
 import { uuidv7 } from 'uuidv7';
 import {
+  DOCUMENT_TYPES,
+  IMAGE_TYPES,
+  extensionOf,
+  readMultipart,
   DomainError,
   findPage,
   notFound,
@@ -31,7 +35,6 @@ import {
   type ProfileInput,
   type SearchQuery,
 } from '../domain/professionals.ts';
-import { DOCUMENT_TYPES, IMAGE_TYPES, extensionOf, readMultipart } from '../domain/uploads.ts';
 import { em, id, isKycReviewer, me, slug, tenant } from './common.ts';
 import { BASE_PATH } from '../constants.ts';
 import { documentOut, portfolioItemOut, professionalOut, searchHitOut, statsOut } from './responses.ts';

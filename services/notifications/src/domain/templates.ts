@@ -96,6 +96,79 @@ export const TEMPLATES = {
       },
     },
   },
+  'membership.renewed': {
+    description: 'A membership was renewed: its period was charged from the wallet (gym)',
+    variables: {
+      name: { kind: 'string' },
+      planName: { kind: 'string' },
+      amount: { kind: 'money' },
+      endsOn: { kind: 'date' },
+    },
+    channels: { email: true, in_app: true },
+    content: {
+      es: {
+        subject: 'Renovamos tu plan {{planName}}',
+        text: 'Hola {{name}}:\n\nRenovamos tu plan {{planName}}: cobramos {{amount}} de tu billetera. Vale hasta el {{endsOn}}.',
+        html: '<p>Hola {{name}}:</p><p>Renovamos tu plan <strong>{{planName}}</strong>: cobramos {{amount}} de tu billetera. Vale hasta el {{endsOn}}.</p>',
+        inApp: 'Renovamos tu plan {{planName}} ({{amount}})',
+      },
+      en: {
+        subject: 'Your {{planName}} plan was renewed',
+        text: 'Hi {{name}},\n\nYour {{planName}} plan was renewed: {{amount}} was charged from your wallet. It is valid until {{endsOn}}.',
+        html: '<p>Hi {{name}},</p><p>Your <strong>{{planName}}</strong> plan was renewed: {{amount}} was charged from your wallet. It is valid until {{endsOn}}.</p>',
+        inApp: 'Your {{planName}} plan was renewed ({{amount}})',
+      },
+    },
+  },
+  'membership.charge_failed': {
+    description: 'The renewal charge of a membership was declined; it is tried again (gym)',
+    variables: {
+      name: { kind: 'string' },
+      planName: { kind: 'string' },
+      amount: { kind: 'money' },
+      attempt: { kind: 'number' },
+      attempts: { kind: 'number' },
+      retryOn: { kind: 'date' },
+    },
+    channels: { email: true, in_app: true },
+    content: {
+      es: {
+        subject: 'No pudimos cobrar la renovación de tu plan {{planName}}',
+        text: 'Hola {{name}}:\n\nNo pudimos cobrar {{amount}} de tu billetera para renovar tu plan {{planName}} (intento {{attempt}} de {{attempts}}). Cargá saldo: lo intentamos de nuevo el {{retryOn}}.',
+        html: '<p>Hola {{name}}:</p><p>No pudimos cobrar {{amount}} de tu billetera para renovar tu plan <strong>{{planName}}</strong> (intento {{attempt}} de {{attempts}}).</p><p>Cargá saldo: lo intentamos de nuevo el {{retryOn}}.</p>',
+        inApp: 'No pudimos cobrar la renovación de {{planName}}: reintentamos el {{retryOn}}',
+      },
+      en: {
+        subject: 'We could not charge the renewal of your {{planName}} plan',
+        text: 'Hi {{name}},\n\nWe could not charge {{amount}} from your wallet to renew your {{planName}} plan (try {{attempt}} of {{attempts}}). Top up your wallet: we try again on {{retryOn}}.',
+        html: '<p>Hi {{name}},</p><p>We could not charge {{amount}} from your wallet to renew your <strong>{{planName}}</strong> plan (try {{attempt}} of {{attempts}}).</p><p>Top up your wallet: we try again on {{retryOn}}.</p>',
+        inApp: 'The renewal of {{planName}} could not be charged: we try again on {{retryOn}}',
+      },
+    },
+  },
+  'membership.expired': {
+    description: 'A membership expired: every renewal charge was declined (gym)',
+    variables: {
+      name: { kind: 'string' },
+      planName: { kind: 'string' },
+      amount: { kind: 'money' },
+    },
+    channels: { email: true, in_app: true },
+    content: {
+      es: {
+        subject: 'Tu plan {{planName}} venció',
+        text: 'Hola {{name}}:\n\nNo pudimos cobrar {{amount}} para renovar tu plan {{planName}} y venció. Podés comprarlo de nuevo en recepción o desde la app.',
+        html: '<p>Hola {{name}}:</p><p>No pudimos cobrar {{amount}} para renovar tu plan <strong>{{planName}}</strong> y venció.</p><p>Podés comprarlo de nuevo en recepción o desde la app.</p>',
+        inApp: 'Tu plan {{planName}} venció: no pudimos cobrar la renovación',
+      },
+      en: {
+        subject: 'Your {{planName}} plan expired',
+        text: 'Hi {{name}},\n\nWe could not charge {{amount}} to renew your {{planName}} plan, so it expired. You can buy it again at the front desk or in the app.',
+        html: '<p>Hi {{name}},</p><p>We could not charge {{amount}} to renew your <strong>{{planName}}</strong> plan, so it expired.</p><p>You can buy it again at the front desk or in the app.</p>',
+        inApp: 'Your {{planName}} plan expired: the renewal could not be charged',
+      },
+    },
+  },
   'print.fallback': {
     description: 'A kitchen ticket could not be printed; the PDF goes by email (POS)',
     variables: {
@@ -307,6 +380,132 @@ export const TEMPLATES = {
         subject: 'Payment released: {{title}}',
         text: 'We released {{amount}} for "{{title}}".',
         html: '<p>We released {{amount}} for "{{title}}".</p>',
+      },
+    },
+  },
+  'gym.booking_confirmed': {
+    description: 'A member took a seat offered from the waitlist: the booking is confirmed (gym)',
+    variables: { className: { kind: 'string' }, when: { kind: 'string' } },
+    channels: { email: true, in_app: true },
+    content: {
+      es: {
+        subject: 'Reserva confirmada: {{className}}',
+        text: 'Tu lugar en {{className}} del {{when}} está confirmado. ¡Te esperamos!',
+        html: '<p>Tu lugar en <strong>{{className}}</strong> del {{when}} está confirmado. ¡Te esperamos!</p>',
+        inApp: 'Reserva confirmada: {{className}}, {{when}}',
+      },
+      en: {
+        subject: 'Booking confirmed: {{className}}',
+        text: 'Your seat in {{className}} on {{when}} is confirmed. See you there!',
+        html: '<p>Your seat in <strong>{{className}}</strong> on {{when}} is confirmed. See you there!</p>',
+        inApp: 'Booking confirmed: {{className}}, {{when}}',
+      },
+    },
+  },
+  'gym.seat_offered': {
+    description: 'A seat freed in a full class: the first in its waitlist may take it while it is held (gym)',
+    variables: {
+      className: { kind: 'string' },
+      when: { kind: 'string' },
+      holdMinutes: { kind: 'number' },
+      expiresAt: { kind: 'date' },
+    },
+    channels: { email: true, in_app: true },
+    content: {
+      es: {
+        subject: 'Se liberó un lugar en {{className}}',
+        text: 'Se liberó un lugar en {{className}} del {{when}} y es tuyo si lo aceptás en los próximos {{holdMinutes}} minutos (hasta el {{expiresAt}}). Si no, pasa a la siguiente persona de la lista de espera.',
+        html: '<p>Se liberó un lugar en <strong>{{className}}</strong> del {{when}} y es tuyo si lo aceptás en los próximos {{holdMinutes}} minutos (hasta el {{expiresAt}}).</p><p>Si no, pasa a la siguiente persona de la lista de espera.</p>',
+        inApp: 'Lugar disponible en {{className}}: aceptalo en {{holdMinutes}} minutos',
+      },
+      en: {
+        subject: 'A seat freed up in {{className}}',
+        text: 'A seat freed up in {{className}} on {{when}} and it is yours if you accept it within {{holdMinutes}} minutes (until {{expiresAt}}). Otherwise it goes to the next person on the waitlist.',
+        html: '<p>A seat freed up in <strong>{{className}}</strong> on {{when}} and it is yours if you accept it within {{holdMinutes}} minutes (until {{expiresAt}}).</p><p>Otherwise it goes to the next person on the waitlist.</p>',
+        inApp: 'Seat available in {{className}}: accept it within {{holdMinutes}} minutes',
+      },
+    },
+  },
+  'gym.seat_offer_expired': {
+    description:
+      'A seat offered from the waitlist was not accepted in time and went to the next in line (gym)',
+    variables: { className: { kind: 'string' }, when: { kind: 'string' } },
+    channels: { email: true, in_app: true },
+    content: {
+      es: {
+        subject: 'Venció el lugar ofrecido en {{className}}',
+        text: 'El lugar que te ofrecimos en {{className}} del {{when}} venció sin respuesta y pasó a la siguiente persona de la lista.',
+        html: '<p>El lugar que te ofrecimos en <strong>{{className}}</strong> del {{when}} venció sin respuesta y pasó a la siguiente persona de la lista.</p>',
+      },
+      en: {
+        subject: 'Your seat offer for {{className}} expired',
+        text: 'The seat we offered you in {{className}} on {{when}} expired without an answer and went to the next person on the list.',
+        html: '<p>The seat we offered you in <strong>{{className}}</strong> on {{when}} expired without an answer and went to the next person on the list.</p>',
+      },
+    },
+  },
+  'gym.class_cancelled': {
+    description: 'Staff cancelled a class: its bookings are cancelled and pack sessions given back (gym)',
+    variables: { className: { kind: 'string' }, when: { kind: 'string' }, reason: { kind: 'string' } },
+    channels: { email: true, in_app: true },
+    content: {
+      es: {
+        subject: 'Clase cancelada: {{className}}',
+        text: 'La clase {{className}} del {{when}} se canceló ({{reason}}). Tu reserva o tu lugar en la lista de espera quedan anulados y, si usaste una sesión de tu pack, ya te la devolvimos.',
+        html: '<p>La clase <strong>{{className}}</strong> del {{when}} se canceló ({{reason}}).</p><p>Tu reserva o tu lugar en la lista de espera quedan anulados y, si usaste una sesión de tu pack, ya te la devolvimos.</p>',
+      },
+      en: {
+        subject: 'Class cancelled: {{className}}',
+        text: 'The {{className}} class on {{when}} was cancelled ({{reason}}). Your booking or waitlist place is void and, if it used a session of your pack, it has been given back.',
+        html: '<p>The <strong>{{className}}</strong> class on {{when}} was cancelled ({{reason}}).</p><p>Your booking or waitlist place is void and, if it used a session of your pack, it has been given back.</p>',
+      },
+    },
+  },
+  'incident.escalated': {
+    description: 'An incident nobody acknowledged within its SLA went to the next role (gym)',
+    variables: {
+      title: { kind: 'string' },
+      priority: { kind: 'string' },
+      role: { kind: 'string' },
+      dueAt: { kind: 'date' },
+    },
+    channels: { email: MANAGERS, in_app: true },
+    content: {
+      es: {
+        subject: 'Incidencia escalada: {{title}}',
+        text: 'Nadie atendió a tiempo la incidencia «{{title}}» (prioridad {{priority}}). Ahora la tiene el rol {{role}}, que debe tomarla antes del {{dueAt}}.',
+        html: '<p>Nadie atendió a tiempo la incidencia <strong>«{{title}}»</strong> (prioridad {{priority}}).</p><p>Ahora la tiene el rol <strong>{{role}}</strong>, que debe tomarla antes del {{dueAt}}.</p>',
+        inApp: 'Incidencia escalada a {{role}}: {{title}}',
+      },
+      en: {
+        subject: 'Incident escalated: {{title}}',
+        text: 'Nobody acknowledged the incident "{{title}}" ({{priority}} priority) in time. It is now with the {{role}}, who should take it by {{dueAt}}.',
+        html: '<p>Nobody acknowledged the incident <strong>"{{title}}"</strong> ({{priority}} priority) in time.</p><p>It is now with the <strong>{{role}}</strong>, who should take it by {{dueAt}}.</p>',
+        inApp: 'Incident escalated to {{role}}: {{title}}',
+      },
+    },
+  },
+  'store.low_stock': {
+    description: 'A product of the store is at or below its low-stock threshold in a branch (gym)',
+    variables: {
+      productName: { kind: 'string' },
+      sku: { kind: 'string' },
+      quantity: { kind: 'number' },
+      threshold: { kind: 'number' },
+    },
+    channels: { email: MANAGERS, in_app: true },
+    content: {
+      es: {
+        subject: 'Stock bajo: {{productName}}',
+        text: 'Quedan {{quantity}} unidades de {{productName}} (SKU {{sku}}); el mínimo es {{threshold}}. Conviene reponerlo.',
+        html: '<p>Quedan <strong>{{quantity}}</strong> unidades de {{productName}} (SKU {{sku}}); el mínimo es {{threshold}}.</p><p>Conviene reponerlo.</p>',
+        inApp: 'Stock bajo de {{productName}}: quedan {{quantity}}',
+      },
+      en: {
+        subject: 'Low stock: {{productName}}',
+        text: '{{quantity}} units of {{productName}} (SKU {{sku}}) are left; the threshold is {{threshold}}. Time to restock.',
+        html: '<p><strong>{{quantity}}</strong> units of {{productName}} (SKU {{sku}}) are left; the threshold is {{threshold}}.</p><p>Time to restock.</p>',
+        inApp: 'Low stock of {{productName}}: {{quantity}} left',
       },
     },
   },

@@ -68,6 +68,7 @@ export function mayJoin(auth: AuthState, name: string): boolean {
       return room.userId === auth.claims.sub;
     case 'branch':
     case 'kitchen':
+    case 'gym':
       return grantCovers(auth.grants, ROOM_PERMISSION[room.kind], room.branchId);
   }
 }

@@ -36,10 +36,20 @@ export const ERROR_STATUS = {
   // Gym: no seat left in the class; a membership whose days overlap another live one of the member.
   CLASS_FULL: 409,
   MEMBERSHIP_OVERLAP: 409,
+  // Renewal: a plan change's previewed charge or credit no longer holds (preview it again).
+  PRICE_CHANGED: 409,
+  // Gym trainers: another class of the trainer at that time; a class outside the trainer's weekly availability.
+  TRAINER_BUSY: 409,
+  TRAINER_UNAVAILABLE: 409,
   // Cash sessions: a drawer with one open already; a session counted or closed taking more; approving one not counted.
   SESSION_ALREADY_OPEN: 409,
   SESSION_CLOSED: 409,
   SESSION_NOT_PENDING: 409,
+  // Gym reception and store: a check-in code used already; a member inside already / not inside; not enough units left.
+  CHECKIN_TOKEN_USED: 409,
+  ALREADY_CHECKED_IN: 409,
+  NOT_CHECKED_IN: 409,
+  OUT_OF_STOCK: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNSUPPORTED_ENCODING: 415,
@@ -76,6 +86,19 @@ export const ERROR_STATUS = {
   FREEZE_NOT_ALLOWED: 422,
   PRICE_NOT_SET: 422,
   MEMBER_NOT_LINKED: 422,
+  // Gym: a period whose end comes before its start (`to` before `from`); a plan's counts that its
+  // kind does not take (validityDays on a monthly plan, a class pack without sessions).
+  INVALID_RANGE: 422,
+  PLAN_KIND_MISMATCH: 422,
+  // Gym: a body naming neither or both of two alternatives (a check-out's code or member); an
+  // ingredient whose macros per 100 g weigh more than 100 g.
+  EXACTLY_ONE_REQUIRED: 422,
+  MACROS_EXCEED_WEIGHT: 422,
+  // A check-in code that is not this business's (garbled, tampered, forged) or whose time ran out.
+  CHECKIN_TOKEN_INVALID: 422,
+  CHECKIN_TOKEN_EXPIRED: 422,
+  // Gym routines: a workout logged on a day its routine assignment does not cover (ended, not started).
+  ASSIGNMENT_NOT_ACTIVE: 422,
   INVALID_SIGNATURE: 401,
   RATE_LIMITED: 429,
   INTERNAL_ERROR: 500,

@@ -19,7 +19,7 @@ const alive = (pid: number) => {
  * timeouts), names this run (workers inherit FAENA_TEST_RUN) and drops the databases of runs whose
  * process is gone — never those of another run still going on this machine.
  */
-export default async function globalSetup(): Promise<void> {
+export default async function globalSetup(globalConfig?: { maxWorkers?: number }): Promise<void> {
   const client = new pg.Client({
     connectionString: testStack.postgresAdminUrl,
     connectionTimeoutMillis: 3000,
@@ -44,19 +44,20 @@ export default async function globalSetup(): Promise<void> {
   } finally {
     await client.end();
   }
-  await temporalNamespaceForRun();
+  await temporalNamespaceForRun(Math.max(1, globalConfig?.maxWorkers ?? 1));
 }
 
 /**
- * A Temporal namespace of this run's own (`faena-test-<pid>`, with Faena's search attributes), so
- * that workers of another run, or of `make dev`, never take this run's tasks from shared queues
- * such as `payments` or `workflows`. Namespaces of finished runs (and their suffixed siblings,
- * see `registerTestNamespace`) are deleted.
+ * A Temporal namespace per jest worker of this run (`faena-test-<pid>-w<n>`, with Faena's search
+ * attributes), so that workers of another run, of `make dev`, or of a test file running at the
+ * same time in another jest worker never take this file's tasks from shared queues such as
+ * `payments` or `workflows`. Namespaces of finished runs (and their suffixed siblings, see
+ * `registerTestNamespace`) are deleted.
  */
-async function temporalNamespaceForRun(): Promise<void> {
+async function temporalNamespaceForRun(workers: number): Promise<void> {
   const connection = await Connection.connect({ address: testStack.temporalAddress });
   try {
-    const namespace = `faena-test-${process.pid}`;
+    const run = `faena-test-${process.pid}`;
     const { namespaces } = await connection.workflowService.listNamespaces({ pageSize: 1000 });
     for (const n of namespaces ?? []) {
       const name = n.namespaceInfo?.name ?? '';
@@ -64,8 +65,8 @@ async function temporalNamespaceForRun(): Promise<void> {
       if (pid && !alive(pid) && Number(n.namespaceInfo?.state) === 1 /* REGISTERED */)
         await connection.operatorService.deleteNamespace({ namespace: name }).catch(() => undefined);
     }
-    await registerTestNamespace(connection, namespace);
-    process.env.FAENA_TEST_TEMPORAL_NAMESPACE = namespace;
+    for (let w = 1; w <= workers; w++) await registerTestNamespace(connection, `${run}-w${w}`);
+    process.env.FAENA_TEST_TEMPORAL_RUN = run;
   } finally {
     await connection.close();
   }

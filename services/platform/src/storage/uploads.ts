@@ -1,7 +1,9 @@
 import busboy from 'busboy';
 import type Joi from 'joi';
 import type { Context } from 'koa';
-import { DomainError, type ErrorItem, checkPart, errorMessage } from '@faena/platform';
+import { DomainError, type ErrorItem } from '../http/errors.ts';
+import { checkPart } from '../http/validation.ts';
+import { errorMessage } from '../logger.ts';
 
 export interface UploadLimits {
   /** Largest accepted file, in bytes. */

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isErrnoException } from '@faena/platform';
-import type { Storage } from './index.ts';
+import { isErrnoException } from '../guards.ts';
+import type { Storage } from './types.ts';
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,299}$/;
 

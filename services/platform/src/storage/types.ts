@@ -1,7 +1,8 @@
 /**
- * Where uploaded files (KYC documents, portfolio images) live. The service only ever talks to this
- * interface: a local folder in dev and tests (`STORAGE_DRIVER=local`), an S3-compatible bucket in
- * production (`STORAGE_DRIVER=s3`: AWS S3, MinIO, Cloudflare R2, DigitalOcean Spaces…).
+ * Where uploaded files (KYC documents, portfolio images, trainers' certificates, member photos) live.
+ * A service only ever talks to this interface: a local folder in dev and tests
+ * (`STORAGE_DRIVER=local`), an S3-compatible bucket in production (`STORAGE_DRIVER=s3`: AWS S3, MinIO,
+ * Cloudflare R2, DigitalOcean Spaces…).
  */
 export interface StoredObject {
   body: Buffer;
@@ -16,6 +17,3 @@ export interface Storage {
   /** Removes `key`; removing a missing key is not an error. */
   delete(key: string): Promise<void>;
 }
-
-export { localStorage } from './local.ts';
-export { s3Storage, type S3StorageOptions } from './s3.ts';

@@ -1,0 +1,136 @@
+/**
+ * The API's side of the class waitlist process (workflows/src/waitlist): started or told with
+ * signal-with-start whenever a class's seats or line change (so the first booking or entry starts
+ * it), told when staff cancel the class, asked to accept or decline an offer through Updates.
+ * Seats are already decided in the database when it is told: a signal that cannot be sent (Temporal
+ * down) loses no seat; the next change of the class signals it again (and starts it if needed).
+ */
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
+import { DateTime } from 'luxon';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { DomainError, ERROR_STATUS, hasOwnKey, type ErrorCode, type Logger } from '@faena/platform';
+import {
+  WAITLIST_WORKFLOW_TYPE,
+  acceptOffer,
+  declineOffer,
+  occurrenceCancelled,
+  waitlistChanged,
+  waitlistWorkflowId,
+  type WaitlistWorkflow,
+} from '@faena/workflows/waitlist/contract';
+import { ClassSchedule, ClassType, type ClassOccurrence } from './domain/entities.ts';
+
+export interface WaitlistProcessDeps {
+  temporal: Client;
+  logger: Logger;
+  /** WAITLIST_TASK_QUEUE in production; tests that do not run the process pass a queue no worker polls. */
+  waitlistTaskQueue: string;
+}
+
+/** `Yoga · Sala 1 · 2026-12-03 19:00 (America/Santiago)`: names the class in the process. */
+export async function classTitle(em: EntityManager, o: ClassOccurrence): Promise<string> {
+  const [type, schedule] = await Promise.all([
+    em.findOne(ClassType, { id: o.classTypeId }),
+    em.findOne(ClassSchedule, { id: o.scheduleId }),
+  ]);
+  const zone = schedule?.timeZone ?? 'UTC';
+  const local = DateTime.fromJSDate(o.startsAt, { zone }).toFormat('yyyy-MM-dd HH:mm');
+  return [type?.name ?? 'Class', o.room || null, `${local} (${zone})`].filter(Boolean).join(' · ');
+}
+
+async function signal(
+  deps: WaitlistProcessDeps,
+  em: EntityManager,
+  tenantId: string,
+  o: ClassOccurrence,
+  send:
+    | { signal: typeof waitlistChanged }
+    | { signal: typeof occurrenceCancelled; args: [{ reason: string; actorId: string }] },
+): Promise<void> {
+  const title = await classTitle(em, o);
+  try {
+    await deps.temporal.workflow.signalWithStart<WaitlistWorkflow, []>(WAITLIST_WORKFLOW_TYPE, {
+      taskQueue: deps.waitlistTaskQueue,
+      workflowId: waitlistWorkflowId(tenantId, o.id),
+      args: [{ tenantId, occurrenceId: o.id, title }],
+      signal: send.signal as typeof waitlistChanged,
+      signalArgs: ('args' in send ? send.args : []) as [],
+      // A class's process runs once: after it finished, nothing starts it again.
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      searchAttributes: { TenantId: [tenantId], BusinessKey: [o.id], ProcessStatus: ['open'] },
+      staticSummary: `Waitlist · ${title}`,
+      staticDetails: `Class occurrence ${o.id} of schedule ${o.scheduleId}, branch ${o.branchId}, capacity ${o.capacity}. Offers seats that free to the line, closes it with the booking window, settles no-shows after the start plus the grace.`,
+    });
+  } catch (err) {
+    deps.logger.warn('waitlist process not signalled; the next change of the class will', {
+      occurrenceId: o.id,
+      error: String(err),
+    });
+  }
+}
+
+/** The class's seats or line changed: the process looks again (started by the first change). */
+export const classChanged = (
+  deps: WaitlistProcessDeps,
+  em: EntityManager,
+  tenantId: string,
+  o: ClassOccurrence,
+) => signal(deps, em, tenantId, o, { signal: waitlistChanged });
+
+/** Staff cancelled the class: the process tells everyone and ends. */
+export const classCancelled = (
+  deps: WaitlistProcessDeps,
+  em: EntityManager,
+  tenantId: string,
+  o: ClassOccurrence,
+  by: { reason: string; actorId: string },
+) => signal(deps, em, tenantId, o, { signal: occurrenceCancelled, args: [by] });
+
+/** Maps a failed Update to our envelope (its ApplicationFailure's type when it is one of our codes). */
+function processError(err: unknown): DomainError {
+  if (err instanceof WorkflowUpdateFailedError) {
+    const cause = err.cause;
+    if (cause instanceof ApplicationFailure) {
+      const code: ErrorCode = cause.type && hasOwnKey(ERROR_STATUS, cause.type) ? cause.type : 'CONFLICT';
+      return new DomainError(code, cause.message);
+    }
+    return new DomainError('CONFLICT', cause?.message ?? err.message);
+  }
+  if (err instanceof WorkflowNotFoundError)
+    return new DomainError('INVALID_STATE_TRANSITION', 'The waitlist of this class is closed');
+  if (err instanceof DomainError) return err;
+  return new DomainError('SERVICE_UNAVAILABLE', 'The waitlist process could not be reached; retry', {
+    headers: { 'Retry-After': '5' },
+  });
+}
+
+/** The offered member takes the held seat (the process books it): answers the booking's id. */
+export async function acceptSeat(
+  deps: WaitlistProcessDeps,
+  tenantId: string,
+  occurrenceId: string,
+  input: { entryId: string; memberId: string; actorId: string },
+): Promise<string> {
+  try {
+    const handle = deps.temporal.workflow.getHandle(waitlistWorkflowId(tenantId, occurrenceId));
+    return (await handle.executeUpdate(acceptOffer, { args: [input] })).bookingId;
+  } catch (err) {
+    throw processError(err);
+  }
+}
+
+/** The offered member lets the seat go to the next in line. */
+export async function declineSeat(
+  deps: WaitlistProcessDeps,
+  tenantId: string,
+  occurrenceId: string,
+  input: { entryId: string; memberId: string },
+): Promise<void> {
+  try {
+    const handle = deps.temporal.workflow.getHandle(waitlistWorkflowId(tenantId, occurrenceId));
+    await handle.executeUpdate(declineOffer, { args: [input] });
+  } catch (err) {
+    throw processError(err);
+  }
+}

@@ -1,0 +1,497 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { formatMinor } from '@faena/platform/money';
+import { processMetrics } from '../metrics.ts';
+import { notifications } from '../escrow/activities.ts';
+import { paymentsMoney } from '../payments/activities.ts';
+import type { ProcessEvent, ProcessEventVariables } from '../notifications/contract.ts';
+import { addDays, dayIn, prorate, zonedInstant } from './calendar.ts';
+import {
+  cancelAtPeriodEnd,
+  changePlan,
+  pauseRenewal,
+  renewalChargeKey,
+  renewalStatusQuery,
+  resumeRenewal,
+  type RenewalInput,
+  type RenewalItem,
+  type RenewalSellerActivities,
+  type RenewalState,
+  type RenewalStatus,
+} from './contract.ts';
+
+/** The reminder goes out at this hour of its day, the charge at the start of the renewal date (seller's zone). */
+const REMINDER_HOUR = 9;
+const CHARGE_HOUR = 0;
+const DEFAULT_REMINDER_DAYS = 3;
+/** Dunning: the declined charge is tried again this many days after the renewal date (3 tries in all). */
+const DEFAULT_RETRY_DAYS = [1, 3];
+/** A charge that could not even be asked (payments down past the activity's retries) is asked again this often; it is no dunning try. */
+const OUTAGE_RETRY = '1 hour';
+
+/** Refusals that are the payer's answer (dunning retries them), not an outage. */
+const DECLINES = new Set([
+  'INSUFFICIENT_BALANCE',
+  'PAYMENT_REJECTED',
+  'PROVIDER_REJECTED',
+  'PAYER_AUTHORIZATION_REQUIRED',
+  'CURRENCY_MISMATCH',
+  'VALIDATION_FAILED',
+  'NOT_FOUND',
+  'FORBIDDEN',
+]);
+
+type RefusalCode = 'INVALID_STATE_TRANSITION' | 'PRICE_CHANGED' | 'VALIDATION_FAILED' | 'CONFLICT';
+const refuse = (message: string, code: RefusalCode = 'INVALID_STATE_TRANSITION') =>
+  ApplicationFailure.create({ message, type: code, nonRetryable: true });
+
+function failureOf(err: unknown): { code: string; message: string } {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure)
+    return { code: cause.type ?? 'ACTIVITY_FAILED', message: cause.message };
+  if (cause instanceof Error) return { code: cause.name, message: cause.message };
+  return { code: 'ACTIVITY_FAILED', message: String(cause) };
+}
+
+/**
+ * One renewable subscription's cycle: remind `reminderDays` before the renewal date, charge the
+ * payer's wallet on it (key `renewal:<id>:<cycle>`: a retry or a duplicate never charges twice),
+ * retry a declined charge on the dunning days (each decline notified), then either extend the
+ * subscription for the next period and continue as new, or expire it. Updates pause / resume
+ * (through the seller's own rules), cancel at period end and change the plan (pro-rated). A business
+ * failure is a state (`past_due`, `expired`), never a failed workflow.
+ */
+export async function renewal(input: RenewalInput): Promise<RenewalStatus> {
+  const { workflowId } = workflowInfo();
+  const metrics = processMetrics();
+  metrics.started();
+  const seller = proxyActivities<RenewalSellerActivities>({
+    taskQueue: input.seller.taskQueue,
+    startToCloseTimeout: '30s',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+  });
+  const retryDays = input.retryDays ?? DEFAULT_RETRY_DAYS;
+  const reminderDays = input.reminderDays ?? DEFAULT_REMINDER_DAYS;
+  const zone = input.timeZone;
+  const locale = input.locale ?? 'es-AR';
+  const today = () => dayIn(Date.now(), zone);
+
+  let state = 'active' as RenewalState;
+  let item: RenewalItem = input.item;
+  let periodStart = input.periodStart;
+  let periodEnd = input.periodEnd;
+  let credit = BigInt(input.credit ?? '0');
+  let cancelling = input.cancelAtPeriodEnd ?? false;
+  let attempts = 0;
+  let lastFailure = null as RenewalStatus['lastFailure'];
+  let lastPlanChange = null as RenewalStatus['lastPlanChange'];
+  let paymentId = null as string | null;
+  let planChanges = 0;
+  let charged = false;
+  /** The day the next charge is tried: the renewal date, then the dunning days after it. */
+  const dayOfTry = () =>
+    attempts === 0 ? periodEnd : addDays(periodEnd, retryDays[Math.min(attempts, retryDays.length) - 1]!);
+  const final = () => state === 'cancelled' || state === 'expired' || state === 'ended';
+  const nextChargeAt = () => (final() || charged ? null : zonedInstant(dayOfTry(), CHARGE_HOUR, zone));
+  /** Bumped by every Update that moves a date or the decision: the waits below recompute their deadline. */
+  let version = 0;
+  let busy = false; // an Update is talking to the seller or payments: one at a time
+
+  const nextCharge = () => {
+    const due = BigInt(item.amount) - credit;
+    return due > 0n ? due : 0n;
+  };
+  const fmt = (minor: bigint | string) => formatMinor(minor, item.currency, locale);
+  const date = (day: string) => {
+    try {
+      return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(
+        new Date(`${day}T00:00:00Z`),
+      );
+    } catch {
+      return day;
+    }
+  };
+  const who = input.subscriberName ?? input.payer.name;
+  const summary = (): string => {
+    const head = `${input.seller.name} · ${who} · ${item.planName} · ${fmt(nextCharge())}`;
+    switch (state) {
+      case 'active':
+        return cancelling
+          ? `${head} · ends ${date(periodEnd)} (${zone}), cancelled at period end`
+          : `${head} · renews ${date(periodEnd)} (${zone})`;
+      case 'past_due':
+        return `${head} · past due since ${date(periodEnd)}, try ${attempts + 1} of ${retryDays.length + 1} on ${date(dayOfTry())} (${zone})`;
+      case 'cancelled':
+        return `${head} · cancelled, ended ${date(periodEnd)} (${zone})`;
+      case 'expired':
+        return `${head} · expired unpaid on ${date(periodEnd)} (${zone})`;
+      case 'ended':
+        return `${head} · no longer renews`;
+    }
+  };
+  const status = (): RenewalStatus => ({
+    state,
+    subscriptionId: input.subscriptionId,
+    cycle: input.cycle,
+    plan: { id: item.planId, name: item.planName },
+    amount: item.amount,
+    currency: item.currency,
+    nextCharge: nextCharge().toString(),
+    credit: credit.toString(),
+    periodStart,
+    periodEnd,
+    nextChargeAt: ((at) => (at === null ? null : new Date(at).toISOString()))(nextChargeAt()),
+    cancelAtPeriodEnd: cancelling,
+    lastPlanChange,
+    attempts,
+    lastFailure,
+    paymentId,
+    summary: summary(),
+  });
+  const show = (reason?: string) => {
+    upsertSearchAttributes({ ProcessStatus: [state] });
+    setCurrentDetails(
+      [
+        `**${state}**${reason ? ` — ${reason}` : ''}`,
+        summary(),
+        `Cycle ${input.cycle}: period ${periodStart} → ${periodEnd}; payer ${input.payer.name} (${input.payer.userId}).`,
+        ...(lastFailure ? [`Last charge refused: ${lastFailure.code} — ${lastFailure.reason}.`] : []),
+      ].join('\n\n'),
+    );
+  };
+
+  async function notify<E extends ProcessEvent>(
+    event: E,
+    step: string,
+    variables: Omit<ProcessEventVariables[E], 'name' | 'planName'>,
+  ) {
+    try {
+      await notifications.notify({
+        key: `${workflowId}/${input.cycle}/notify/${step}`,
+        tenantId: input.tenantId,
+        event,
+        recipient: { userId: input.payer.userId, ...(input.locale && { locale: input.locale }) },
+        variables: { name: who, planName: item.planName, ...variables } as ProcessEventVariables[E],
+        data: { subscriptionId: input.subscriptionId, cycle: input.cycle, paymentId },
+      });
+    } catch (err) {
+      log.warn('notification failed; the renewal goes on', { event, error: String(err) });
+    }
+  }
+  const money = (amount: bigint | string) => ({ amount: amount.toString(), currency: item.currency });
+
+  const mayChange = () => {
+    if (state !== 'active') throw refuse(`The renewal is ${state}`);
+    if (busy) throw refuse('Another change of this subscription is being applied; try again', 'CONFLICT');
+  };
+  /** Runs one Update's work alone; refusals of the seller come back as the Update's failure. */
+  async function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    busy = true;
+    try {
+      return await fn();
+    } catch (err) {
+      const f = failureOf(err);
+      throw ApplicationFailure.create({ message: f.message, type: f.code, nonRetryable: true });
+    } finally {
+      busy = false;
+      version++;
+    }
+  }
+
+  setHandler(renewalStatusQuery, status);
+  setHandler(
+    pauseRenewal,
+    async ({ startsOn, days, actorId }) =>
+      exclusive(async () => {
+        const r = await seller.renewalPause({
+          tenantId: input.tenantId,
+          subscriptionId: input.subscriptionId,
+          startsOn,
+          days,
+          today: today(),
+          actorId,
+        });
+        periodEnd = r.periodEnd;
+        show(`paused ${days} days from ${startsOn}`);
+        return status();
+      }),
+    {
+      validator: ({ days }) => {
+        mayChange();
+        if (!Number.isInteger(days) || days < 1)
+          throw refuse('days must be a positive integer', 'VALIDATION_FAILED');
+      },
+    },
+  );
+  setHandler(
+    resumeRenewal,
+    async ({ actorId }) =>
+      exclusive(async () => {
+        const r = await seller.renewalResume({
+          tenantId: input.tenantId,
+          subscriptionId: input.subscriptionId,
+          today: today(),
+          actorId,
+        });
+        periodEnd = r.periodEnd;
+        show('resumed');
+        return status();
+      }),
+    { validator: (_request) => mayChange() },
+  );
+  setHandler(
+    cancelAtPeriodEnd,
+    ({ cancel }) => {
+      cancelling = cancel;
+      version++;
+      show(cancel ? 'cancelled at period end' : 'renews again');
+      return status();
+    },
+    {
+      validator: (_request) => {
+        if (state !== 'active' && state !== 'past_due') throw refuse(`The renewal is ${state}`);
+      },
+    },
+  );
+  setHandler(
+    changePlan,
+    async ({ actorId, plan, expectedCharge, expectedCredit }) =>
+      exclusive(async () => {
+        const quote = prorate(item, plan, { periodStart, periodEnd }, today());
+        if (quote.charge !== expectedCharge || quote.credit !== expectedCredit)
+          throw refuse(
+            `The change now costs ${fmt(quote.charge)} (credit ${fmt(quote.credit)}); preview it again`,
+            'PRICE_CHANGED',
+          );
+        const n = ++planChanges;
+        let changePayment: string | null = null;
+        if (BigInt(quote.charge) > 0n) {
+          const p = await paymentsMoney.createPaymentRequest({
+            key: renewalChargeKey(input.subscriptionId, input.cycle, `change-${n}`),
+            tenantId: input.tenantId,
+            amount: quote.charge,
+            currency: item.currency,
+            method: 'wallet',
+            payerId: input.payer.userId,
+            purpose: input.seller.purpose,
+            reference: `${input.subscriptionId}:${input.cycle}:change-${n}`,
+            branchId: input.branchId ?? null,
+          });
+          changePayment = p.id;
+        }
+        await seller.renewalChangePlan({
+          key: `${workflowId}/${input.cycle}/change-${n}`,
+          tenantId: input.tenantId,
+          subscriptionId: input.subscriptionId,
+          item: plan,
+          paymentId: changePayment,
+          actorId,
+        });
+        lastPlanChange = {
+          from: item.planId,
+          to: plan.planId,
+          charged: quote.charge,
+          credited: quote.credit,
+        };
+        credit += BigInt(quote.credit);
+        item = plan;
+        show(`plan changed to ${plan.planName}`);
+        return status();
+      }),
+    {
+      validator: ({ plan }: { plan: RenewalItem }) => {
+        mayChange();
+        if (plan.currency !== item.currency)
+          throw refuse('The new plan is priced in another currency', 'VALIDATION_FAILED');
+        if (plan.planId === item.planId) throw refuse('That is the current plan', 'VALIDATION_FAILED');
+      },
+    },
+  );
+
+  /** Waits until `at()` (recomputed whenever an Update bumps `version`) or `stop()`; true when the time came. */
+  async function waitUntil(at: () => number, stop: () => boolean): Promise<boolean> {
+    for (;;) {
+      if (stop()) return false;
+      const ms = at() - Date.now();
+      if (ms <= 0) return true;
+      const seen = version;
+      await condition(() => version !== seen || stop(), ms);
+    }
+  }
+  async function finish(end: RenewalState, reason: string): Promise<RenewalStatus> {
+    state = end;
+    if (end === 'expired' || end === 'cancelled')
+      try {
+        await seller.renewalEnded({
+          tenantId: input.tenantId,
+          subscriptionId: input.subscriptionId,
+          cycle: input.cycle,
+          state: end,
+          reason,
+        });
+      } catch (err) {
+        // The seller refused to record it (the subscription is gone): the chain is over all the same.
+        log.error('the seller could not record the end of the renewal', { error: String(err) });
+      }
+    show(reason);
+    await condition(allHandlersFinished);
+    return status();
+  }
+
+  // The seller's word first: the subscription may have been cancelled or changed at the desk.
+  let now: Awaited<ReturnType<RenewalSellerActivities['renewalDescribe']>>;
+  try {
+    now = await seller.renewalDescribe({ tenantId: input.tenantId, subscriptionId: input.subscriptionId });
+  } catch (err) {
+    return finish('ended', `the seller does not know the subscription: ${failureOf(err).message}`);
+  }
+  if (!now.renewable) return finish('ended', now.reason ?? 'the subscription no longer renews');
+  periodStart = now.periodStart;
+  periodEnd = now.periodEnd;
+  item = now.item;
+  show('waiting for the renewal date');
+
+  // 1. The reminder, `reminderDays` before the renewal date (skipped when it already passed).
+  if (reminderDays > 0 && !cancelling) {
+    const reminderAt = () => zonedInstant(addDays(periodEnd, -reminderDays), REMINDER_HOUR, zone);
+    if (reminderAt() > Date.now()) {
+      const due = await waitUntil(reminderAt, () => cancelling);
+      if (due)
+        await notify('membership.renewal_reminder', 'reminder', {
+          renewsOn: periodEnd,
+          amount: money(nextCharge()),
+        });
+    }
+  }
+
+  // 2. The renewal date: the charge, then dunning.
+  for (;;) {
+    show(state === 'active' ? 'waiting for the renewal date' : 'waiting for the next try');
+    await waitUntil(
+      () => zonedInstant(dayOfTry(), CHARGE_HOUR, zone),
+      () => false,
+    );
+    // No change may be half-applied while the period rolls over.
+    await condition(() => !busy);
+    if (cancelling) return finish('cancelled', 'cancelled at period end: nothing charged');
+    const due = nextCharge();
+    try {
+      if (due > 0n) {
+        const p = await paymentsMoney.createPaymentRequest({
+          key: renewalChargeKey(input.subscriptionId, input.cycle),
+          tenantId: input.tenantId,
+          amount: due.toString(),
+          currency: item.currency,
+          method: 'wallet',
+          payerId: input.payer.userId,
+          purpose: input.seller.purpose,
+          reference: `${input.subscriptionId}:${input.cycle}`,
+          branchId: input.branchId ?? null,
+        });
+        paymentId = p.id;
+      }
+      attempts++;
+      charged = true;
+      break;
+    } catch (err) {
+      const f = failureOf(err);
+      if (!DECLINES.has(f.code)) {
+        // payments could not answer through its retries: ask again later, it is no dunning try.
+        log.warn('the renewal charge could not be asked; trying again', { error: f.message });
+        lastFailure = { code: f.code, reason: f.message };
+        show(`payments unavailable: ${f.message}`);
+        await condition(() => false, OUTAGE_RETRY);
+        continue;
+      }
+      attempts++;
+      lastFailure = { code: f.code, reason: f.message };
+      state = 'past_due';
+      if (attempts > retryDays.length) {
+        await notify('membership.expired', 'expired', { amount: money(due) });
+        metrics.outcome('failed');
+        return finish('expired', `every charge try was declined (${f.code})`);
+      }
+      const retryOn = dayOfTry();
+      await notify('membership.charge_failed', `charge-failed/${attempts}`, {
+        amount: money(due),
+        attempt: attempts,
+        attempts: retryDays.length + 1,
+        retryOn,
+      });
+      show(`charge declined: ${f.code}`);
+    }
+  }
+
+  // 3. Paid: the next period, then a new run for it.
+  const paid = nextCharge();
+  let next: { periodStart: string; periodEnd: string };
+  try {
+    next = await seller.renewalExtend({
+      tenantId: input.tenantId,
+      subscriptionId: input.subscriptionId,
+      cycle: input.cycle,
+      paymentId: paymentId ?? '',
+      amount: paid.toString(),
+      item,
+    });
+  } catch (err) {
+    // The seller refuses the next period (e.g. another membership already covers it): the money
+    // goes back and the chain ends; the member is told nothing was kept.
+    const f = failureOf(err);
+    let refunded = true;
+    if (paymentId)
+      try {
+        await paymentsMoney.refund({
+          key: renewalChargeKey(input.subscriptionId, input.cycle, 'refund'),
+          tenantId: input.tenantId,
+          paymentId,
+          amount: paid.toString(),
+        });
+      } catch (refundErr) {
+        refunded = false;
+        log.error('the renewal charge could not be refunded: an operator must', {
+          paymentId,
+          error: String(refundErr),
+        });
+      }
+    if (!refunded) {
+      metrics.outcome('waiting_operator');
+      return finish(
+        'cancelled',
+        `the next period could not be given (${f.code}); refund the charge ${paymentId}`,
+      );
+    }
+    metrics.outcome('compensated');
+    return finish('cancelled', `the next period could not be given (${f.code}): the charge was refunded`);
+  }
+  metrics.outcome(attempts === 1 ? 'on_time' : 'late');
+  const carried = credit > BigInt(item.amount) ? credit - BigInt(item.amount) : 0n;
+  state = 'active';
+  periodStart = next.periodStart;
+  periodEnd = next.periodEnd;
+  lastFailure = null;
+  await notify('membership.renewed', 'renewed', { amount: money(paid), endsOn: next.periodEnd });
+  show(`renewed for cycle ${input.cycle}`);
+  await condition(allHandlersFinished);
+  return continueAsNew<typeof renewal>({
+    ...input,
+    item,
+    periodStart: next.periodStart,
+    periodEnd: next.periodEnd,
+    cycle: input.cycle + 1,
+    cancelAtPeriodEnd: cancelling,
+    credit: carried.toString(),
+    chainStartedAt: input.chainStartedAt ?? workflowInfo().startTime.toISOString(),
+  });
+}

@@ -165,6 +165,11 @@ async function apiCalls(apis: ScrapeTarget[]) {
   return { gets, wrongMethod };
 }
 
+/** One answer more under `key` (a status, `error`, or `<service> DELETE: <status>`). */
+const count = (key: string | number) => {
+  report.traffic.byStatus[key] = (report.traffic.byStatus[key] ?? 0) + 1;
+};
+
 async function hammer(gets: Array<{ url: string }>, token: string, rounds: number, signal?: AbortSignal) {
   for (let r = 0; r < rounds && !signal?.aborted; r++)
     await Promise.all(
@@ -176,9 +181,9 @@ async function hammer(gets: Array<{ url: string }>, token: string, rounds: numbe
           });
           await res.arrayBuffer();
           report.traffic.requests++;
-          report.traffic.byStatus[res.status] = (report.traffic.byStatus[res.status] ?? 0) + 1;
+          count(res.status);
         } catch {
-          report.traffic.byStatus.error = (report.traffic.byStatus.error ?? 0) + 1;
+          count('error');
         }
       }),
     );
@@ -188,8 +193,7 @@ async function wrongMethods(calls: Array<{ service: string; url: string }>) {
   for (const c of calls) {
     const res = await fetch(c.url, { method: 'DELETE' });
     await res.arrayBuffer();
-    const key = `${c.service} DELETE: ${res.status}`;
-    report.traffic.byStatus[key] = (report.traffic.byStatus[key] ?? 0) + 1;
+    count(`${c.service} DELETE: ${res.status}`);
   }
 }
 
@@ -317,7 +321,7 @@ async function main() {
   await sleep(4000);
 
   // 4. The 5xx burst: PostgreSQL down while every route is called; watch the page alert.
-  let failing_ = new Set<string | undefined>();
+  let erroring = new Set<string | undefined>();
   log('stopping PostgreSQL: the 5xx burst');
   const outage = crashPostgres(40000);
   const burst = new AbortController();
@@ -347,12 +351,12 @@ async function main() {
       if (page.state === 'pending') report.alert.pendingAfterMs ??= Date.now() - burstStart;
       if (page.state === 'firing') report.alert.firingAfterMs ??= Date.now() - burstStart;
     }
-    if (report.alert.firingAfterMs !== null && [...apiServices].every((s) => failing_.has(s))) break;
-    failing_ = await failing();
+    if (report.alert.firingAfterMs !== null && [...apiServices].every((s) => erroring.has(s))) break;
+    erroring = await failing();
     await sleep(250);
   }
   log(
-    `alert ${ALERT}: ${report.alert.states.join(' → ') || 'never seen'}; 5xx from ${[...failing_].join(', ')}`,
+    `alert ${ALERT}: ${report.alert.states.join(' → ') || 'never seen'}; 5xx from ${[...erroring].join(', ')}`,
   );
 
   // 5. Every query, while the errors are fresh (the dashboards' 5xx panels need them).

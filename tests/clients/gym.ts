@@ -962,7 +962,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Sell a member a plan at the branch's price, paid through payments (their wallet with the payer code they show, or a MercadoPago checkout); Idempotency-Key required: a retry never charges twice
+         * Sell a member a plan at the branch's price, paid through payments (their wallet with the payer code they show, a MercadoPago checkout, or cash into a reception drawer with an open cash session); Idempotency-Key required: a retry never charges twice
          * @description Requires the permission `members.manage` in the branch the body names (none named: for the whole business).
          */
         post: operations["postApiGymV1Memberships"];
@@ -1799,7 +1799,7 @@ export interface paths {
         get: operations["getApiGymV1StoreSales"];
         put?: never;
         /**
-         * Sell products at a branch's counter, paid from the member's wallet with the payer code they show; the units leave the stock first (409 OUT_OF_STOCK) and come back if payments refuses; Idempotency-Key required
+         * Sell products at a branch's counter, paid from the member's wallet with the payer code they show or in cash into a reception drawer with an open cash session; the units leave the stock first (409 OUT_OF_STOCK) and come back if payments refuses; Idempotency-Key required
          * @description Requires the permission `store.sell` in the branch the body names (none named: for the whole business).
          */
         post: operations["postApiGymV1StoreSales"];
@@ -3175,7 +3175,9 @@ export interface operations {
     postApiGymV1Incidents: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
+                /** @description Makes retries safe: the same key and body answer the first result again; another body with the key is 409 */
+                "Idempotency-Key": string;
                 /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
                 "X-CSRF-Token"?: string;
             };
@@ -4405,7 +4407,7 @@ export interface operations {
                                 /** Format: uuid */
                                 id: string | null;
                                 /** @enum {string} */
-                                method: "wallet" | "mercadopago";
+                                method: "wallet" | "mercadopago" | "cash";
                             };
                             /** Format: uuid */
                             planId: string;
@@ -5331,7 +5333,7 @@ export interface operations {
                                 /** Format: uuid */
                                 id: string | null;
                                 /** @enum {string} */
-                                method: "wallet" | "mercadopago";
+                                method: "wallet" | "mercadopago" | "cash";
                             };
                             /** Format: uuid */
                             planId: string;
@@ -5415,7 +5417,7 @@ export interface operations {
                                 /** Format: uuid */
                                 id: string | null;
                                 /** @enum {string} */
-                                method: "wallet" | "mercadopago";
+                                method: "wallet" | "mercadopago" | "cash";
                             };
                             /** Format: uuid */
                             planId: string;
@@ -6429,10 +6431,15 @@ export interface operations {
                 "application/json": {
                     /** Format: uuid */
                     branchId: string;
+                    /**
+                     * Format: uuid
+                     * @description cash (required, 422 DRAWER_REQUIRED): the branch's drawer whose open cash session takes it (422 DRAWER_NOT_OPEN without one)
+                     */
+                    drawerId?: string;
                     /** Format: uuid */
                     memberId: string;
                     /** @enum {string} */
-                    method: "wallet" | "mercadopago";
+                    method: "wallet" | "mercadopago" | "cash";
                     /** @description wallet: the one-time code the member shows (payments' POST /wallets/me/payer-codes) */
                     payerCode?: string;
                     /** Format: uuid */
@@ -6476,7 +6483,7 @@ export interface operations {
                                 /** Format: uuid */
                                 id: string | null;
                                 /** @enum {string} */
-                                method: "wallet" | "mercadopago";
+                                method: "wallet" | "mercadopago" | "cash";
                             };
                             /** Format: uuid */
                             planId: string;
@@ -6554,7 +6561,7 @@ export interface operations {
                                 /** Format: uuid */
                                 id: string | null;
                                 /** @enum {string} */
-                                method: "wallet" | "mercadopago";
+                                method: "wallet" | "mercadopago" | "cash";
                             };
                             /** Format: uuid */
                             planId: string;
@@ -6638,7 +6645,7 @@ export interface operations {
                                 /** Format: uuid */
                                 id: string | null;
                                 /** @enum {string} */
-                                method: "wallet" | "mercadopago";
+                                method: "wallet" | "mercadopago" | "cash";
                             };
                             /** Format: uuid */
                             planId: string;
@@ -6716,7 +6723,7 @@ export interface operations {
                                 /** Format: uuid */
                                 id: string | null;
                                 /** @enum {string} */
-                                method: "wallet" | "mercadopago";
+                                method: "wallet" | "mercadopago" | "cash";
                             };
                             /** Format: uuid */
                             planId: string;
@@ -6854,7 +6861,7 @@ export interface operations {
                                 /** Format: uuid */
                                 id: string | null;
                                 /** @enum {string} */
-                                method: "wallet" | "mercadopago";
+                                method: "wallet" | "mercadopago" | "cash";
                             };
                             /** Format: uuid */
                             planId: string;
@@ -7031,7 +7038,7 @@ export interface operations {
                                 /** Format: uuid */
                                 id: string | null;
                                 /** @enum {string} */
-                                method: "wallet" | "mercadopago";
+                                method: "wallet" | "mercadopago" | "cash";
                             };
                             /** Format: uuid */
                             planId: string;
@@ -10419,6 +10426,11 @@ export interface operations {
                 "application/json": {
                     /** Format: uuid */
                     branchId: string;
+                    /**
+                     * Format: uuid
+                     * @description cash (required, 422 DRAWER_REQUIRED): the branch's drawer whose open cash session takes it (422 DRAWER_NOT_OPEN without one)
+                     */
+                    drawerId?: string;
                     lines: {
                         /** Format: uuid */
                         productId: string;
@@ -10429,6 +10441,11 @@ export interface operations {
                      * @description the buyer: a member linked to their identity user
                      */
                     memberId: string;
+                    /**
+                     * @default wallet
+                     * @enum {string}
+                     */
+                    method?: "wallet" | "cash";
                     /** @description the one-time code the member shows (payments' POST /wallets/me/payer-codes) */
                     payerCode?: string;
                 };

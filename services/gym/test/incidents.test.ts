@@ -4,6 +4,7 @@
  * checked by content, SLA settings, and who may do what where. The escalation itself runs in
  * workflows/test/incident.test.ts (time-skipping) and incident-live.test.ts (dev server).
  */
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { incidentWorkflowId } from '@faena/workflows/incident/contract';
 import {
   API,
@@ -11,7 +12,10 @@ import {
   clientUser,
   gym,
   member,
+  newKey,
+  sql,
   startGym,
+  startGymApi,
   type Gym,
   type GymHarness,
   type User,
@@ -25,10 +29,11 @@ beforeAll(async () => {
 }, 90_000);
 afterAll(() => h.close());
 
-const report = (who: User, body: Record<string, unknown> = {}) =>
+const report = (who: User, body: Record<string, unknown> = {}, key = newKey('incident')) =>
   h.agent
     .post(`${API}/incidents`)
     .set(bearer(who.token))
+    .set('Idempotency-Key', key)
     .send({ branchId: g.branchA, title: 'Fuga de agua en vestuarios', priority: 'high', ...body });
 const act = (who: User, id: string, action: string, body: Record<string, unknown> = {}) =>
   h.agent.post(`${API}/incidents/${id}/${action}`).set(bearer(who.token)).send(body);
@@ -146,5 +151,71 @@ describe('incidents', () => {
       .set(bearer(stranger.token))
       .attach('files', jpeg, { filename: 'x.jpg', contentType: 'image/jpeg' });
     expect(foreign.status).toBe(404);
+  });
+
+  it('the same Idempotency-Key reports one incident; a report without a key is refused', async () => {
+    const key = newKey('incident-once');
+    const first = await report(g.receptionist, { title: 'Ducha sin agua caliente' }, key);
+    const again = await report(g.receptionist, { title: 'Ducha sin agua caliente' }, key);
+    expect([first.status, again.status]).toEqual([201, 201]);
+    expect(again.body.data.id).toBe(first.body.data.id);
+    // This business's rows only: the worker's database is shared with other suites' businesses.
+    const rows = await sql<{ n: string }>(
+      h,
+      `select count(*) as n from gym.incidents where tenant_id = ? and title = ?`,
+      [g.biz.tenantId, 'Ducha sin agua caliente'],
+    );
+    expect(Number(rows[0]!.n)).toBe(1);
+    const keyless = await h.agent
+      .post(`${API}/incidents`)
+      .set(bearer(g.receptionist.token))
+      .send({ branchId: g.branchA, title: 'Sin clave', priority: 'low' });
+    expect(keyless.status).toBe(400);
+  });
+
+  it('an incident whose escalation could not start escalates once it is read again', async () => {
+    // A gym instance whose Temporal client points at a namespace that does not exist: every start fails.
+    const broken = new Client({ connection: h.p.temporal.connection, namespace: `no-such-${newKey('ns')}` });
+    const down = await startGymApi(h.p, h.p.logs.logger, {
+      temporal: broken,
+      incidentTaskQueue: h.deps.incidentTaskQueue,
+    });
+    try {
+      const res = await down.agent
+        .post(`${API}/incidents`)
+        .set(bearer(g.receptionist.token))
+        .set('Idempotency-Key', newKey('incident-down'))
+        .send({ branchId: g.branchA, title: 'Puerta de emergencia trabada', priority: 'urgent' });
+      expect(res.status).toBe(201);
+      const i = res.body.data;
+      const handle = h.p.temporal.workflow.getHandle(incidentWorkflowId(g.biz.tenantId, i.id));
+      await expect(handle.describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+      const [row] = await sql<{ workflow_started_at: Date | null }>(
+        h,
+        'select workflow_started_at from gym.incidents where id = ?',
+        [i.id],
+      );
+      expect(row!.workflow_started_at).toBeNull();
+
+      // Temporal is back (the healthy instance): the next read starts its escalation, once.
+      const read = await h.agent.get(`${API}/incidents/${i.id}`).set(bearer(g.receptionist.token));
+      expect(read.status).toBe(200);
+      const described = await handle.describe();
+      expect(described.type).toBe('incident');
+      expect(described.status.name).toBe('RUNNING');
+      expect(described.searchAttributes).toMatchObject({ BusinessKey: [`incident:${i.id}`] });
+      const [after] = await sql<{ workflow_started_at: Date | null }>(
+        h,
+        'select workflow_started_at from gym.incidents where id = ?',
+        [i.id],
+      );
+      expect(after!.workflow_started_at).not.toBeNull();
+      // Reading again finds it started: nothing new starts (the same run).
+      await h.agent.get(`${API}/incidents?limit=100`).set(bearer(g.receptionist.token));
+      expect((await handle.describe()).runId).toBe(described.runId);
+      await handle.terminate('test over');
+    } finally {
+      await down.close();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { API as PAYMENTS, openDrawer } from '../../payments/test/harness.ts';
 import { addDays, addMonths, todayIn } from '../src/domain/dates.ts';
 import {
   API,
@@ -155,6 +156,97 @@ describe('buying a membership through payments', () => {
       .send({ reason: 'checkout abandoned' });
     expect(cancelled.body.data).toMatchObject({ status: 'cancelled', cancelledReason: 'checkout abandoned' });
     expect((await sell({ memberId, planId: monthly.id, method: 'mercadopago' })).status).toBe(201);
+  });
+});
+
+describe('cash at reception', () => {
+  /** What the drawer's open session expects in cash, as payments' manager sees it (the desk counts blind). */
+  const expectedCash = async (sessionId: string) => {
+    const res = await h.p.agent.get(`${PAYMENTS}/cash-sessions/${sessionId}`).set(bearer(g.manager.token));
+    expect(res.status).toBe(200);
+    return (res.body.data as { expected: { cash: string } }).expected.cash;
+  };
+  const statuses = async (memberId: string) =>
+    (
+      (await h.agent.get(`${API}/members/${memberId}/memberships`).set(bearer(g.receptionist.token))).body
+        .data as Array<{ status: string; cancelledReason: string | null }>
+    ).map((m) => m.status);
+
+  it('a purchase in cash into an open drawer is active, the session expects it, and a retry charges once', async () => {
+    const monthly = await plan(h, g);
+    const { memberId } = await linkedMember();
+    const { drawerId, sessionId } = await openDrawer(h.p, g.owner.token, g.branchA, { name: 'Caja socios' });
+    const key = newKey('sell');
+    const body = { memberId, planId: monthly.id, method: 'cash', drawerId };
+    const first = await sell(body, key);
+    expect(first.status).toBe(201);
+    expect(first.body.data).toMatchObject({
+      status: 'active',
+      amount: '30000',
+      payment: { method: 'cash', id: expect.any(String) },
+    });
+    expect(await expectedCash(sessionId)).toBe('30000');
+    expect((await sell(body, key)).body.data.id).toBe(first.body.data.id);
+    // The gym's replay lost: the purchase is found by its key and payments replays its first answer.
+    const scoped = createHash('sha256')
+      .update([g.biz.tenantId, g.receptionist.id, 'POST', `${API}/memberships`, key].join('\n'))
+      .digest('base64url');
+    expect(await h.redis.del(`idem:gym:${scoped}`)).toBe(1);
+    const retried = await sell(body, key);
+    expect(retried.status).toBe(200);
+    expect(retried.body.data.payment.id).toBe(first.body.data.payment.id);
+    expect(await expectedCash(sessionId)).toBe('30000');
+    const payment = await h.p.agent
+      .get(`${PAYMENTS}/payments/${first.body.data.payment.id}`)
+      .set(bearer(g.manager.token));
+    expect(payment.body.data).toMatchObject({
+      method: 'cash',
+      amount: '30000',
+      drawerId,
+      status: 'captured',
+    });
+  });
+
+  it('needs a drawer of the branch with an open session; a refusal leaves nothing pending', async () => {
+    const monthly = await plan(h, g);
+    const { memberId } = await linkedMember();
+    const noDrawer = await sell({ memberId, planId: monthly.id, method: 'cash' });
+    expect(noDrawer.status).toBe(422);
+    expect(noDrawer.body.errors[0]).toMatchObject({ code: 'DRAWER_REQUIRED', field: 'body.drawerId' });
+    expect(await statuses(memberId)).toEqual([]);
+    // A drawer nobody opened a session on.
+    const closed = await h.p.agent
+      .post(`${PAYMENTS}/drawers`)
+      .set(bearer(g.owner.token))
+      .send({ branchId: g.branchA, name: 'Caja cerrada' });
+    expect(closed.status).toBe(201);
+    const notOpen = await sell({
+      memberId,
+      planId: monthly.id,
+      method: 'cash',
+      drawerId: closed.body.data.id,
+    });
+    expect(notOpen.status).toBe(422);
+    expect(notOpen.body.errors[0]).toMatchObject({ code: 'DRAWER_NOT_OPEN', field: 'body.drawerId' });
+    expect(await statuses(memberId)).toEqual(['cancelled']);
+    // Branch B's drawer: the receptionist of branch A does not find it; a manager is told it is another branch's.
+    const inB = await openDrawer(h.p, g.owner.token, g.branchB, { name: 'Caja B' });
+    const scoped = await sell({ memberId, planId: monthly.id, method: 'cash', drawerId: inB.drawerId });
+    expect(scoped.status).toBe(404);
+    const manager = await sell(
+      { memberId, planId: monthly.id, method: 'cash', drawerId: inB.drawerId },
+      newKey(),
+      g.manager.token,
+    );
+    expect(manager.status).toBe(422);
+    expect(manager.body.errors[0]).toMatchObject({ code: 'DRAWER_BRANCH_MISMATCH', field: 'body.branchId' });
+    expect(await expectedCash(inB.sessionId)).toBe('0');
+    expect(await statuses(memberId)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    // The days are free: the same purchase into an open drawer of branch A goes through.
+    const { drawerId } = await openDrawer(h.p, g.owner.token, g.branchA, { name: 'Caja abierta' });
+    const paid = await sell({ memberId, planId: monthly.id, method: 'cash', drawerId });
+    expect(paid.status).toBe(201);
+    expect(paid.body.data.status).toBe('active');
   });
 });
 

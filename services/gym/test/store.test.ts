@@ -19,6 +19,7 @@ import {
   type GymHarness,
   type User,
 } from './harness.ts';
+import { API as PAYMENTS, openDrawer } from '../../payments/test/harness.ts';
 
 let h: GymHarness;
 let g: Gym;
@@ -247,5 +248,81 @@ describe('sales', () => {
     ]);
     const stock = await h.agent.get(`${API}/store/products/${p.id}/stock`).set(bearer(g.receptionist.token));
     expect(stock.body.data[0]).toMatchObject({ quantity: 2, lowStock: true });
+  }, 60_000);
+});
+
+describe('sales in cash at reception', () => {
+  /** What the drawer's open session expects in cash, as payments' manager sees it (the desk counts blind). */
+  const expectedCash = async (sessionId: string) => {
+    const res = await h.p.agent.get(`${PAYMENTS}/cash-sessions/${sessionId}`).set(bearer(g.manager.token));
+    expect(res.status).toBe(200);
+    return (res.body.data as { expected: { cash: string } }).expected.cash;
+  };
+  const cash = (b: { memberId: string }, productId: string, drawerId?: string) => ({
+    branchId: g.branchA,
+    memberId: b.memberId,
+    method: 'cash',
+    ...(drawerId && { drawerId }),
+    lines: [{ productId, quantity: 1 }],
+  });
+
+  it('a cash sale into an open drawer is paid, the session expects it, and a retry charges once', async () => {
+    const p = await product({ price: 4000 });
+    await move(p.id, { quantity: 3 });
+    const b = await buyer(0);
+    const { drawerId, sessionId } = await openDrawer(h.p, g.owner.token, g.branchA, { name: 'Caja tienda' });
+    const key = newKey('sale');
+    const first = await post(cash(b, p.id, drawerId), key);
+    expect(first.status).toBe(201);
+    expect(first.body.data).toMatchObject({
+      status: 'paid',
+      total: '4000',
+      payment: { method: 'cash', id: expect.any(String) },
+    });
+    expect(await expectedCash(sessionId)).toBe('4000');
+    const again = await post(cash(b, p.id, drawerId), key);
+    expect(again.body.data.id).toBe(first.body.data.id);
+    expect(await expectedCash(sessionId)).toBe('4000');
+    expect(await stockOf(p.id)).toBe(2);
+    // Nothing came out of the member's wallet.
+    expect(await walletBalance(h, b.user)).toBe('0');
+  }, 60_000);
+
+  it('needs a drawer of the branch with an open session; a refusal gives the units back', async () => {
+    const p = await product({ price: 2500 });
+    await move(p.id, { quantity: 1 });
+    const b = await buyer(0);
+    const noDrawer = await post(cash(b, p.id));
+    expect(noDrawer.status).toBe(422);
+    expect(noDrawer.body.errors[0]).toMatchObject({ code: 'DRAWER_REQUIRED', field: 'body.drawerId' });
+    const closed = await h.p.agent
+      .post(`${PAYMENTS}/drawers`)
+      .set(bearer(g.owner.token))
+      .send({ branchId: g.branchA, name: 'Caja cerrada' });
+    expect(closed.status).toBe(201);
+    const notOpen = await post(cash(b, p.id, closed.body.data.id as string));
+    expect(notOpen.status).toBe(422);
+    expect(notOpen.body.errors[0]).toMatchObject({ code: 'DRAWER_NOT_OPEN', field: 'body.drawerId' });
+    expect(await stockOf(p.id)).toBe(1);
+    const inB = await openDrawer(h.p, g.owner.token, g.branchB, { name: 'Caja B' });
+    expect((await post(cash(b, p.id, inB.drawerId))).status).toBe(404);
+    expect(await expectedCash(inB.sessionId)).toBe('0');
+    expect(await stockOf(p.id)).toBe(1);
+    const sales = await sql<{ status: string; payment_method: string }>(
+      h,
+      `select "status", "payment_method" from "gym"."sales" where "member_id" = ?`,
+      [b.memberId],
+    );
+    expect(sales).toEqual([
+      { status: 'failed', payment_method: 'cash' },
+      { status: 'failed', payment_method: 'cash' },
+    ]);
+    expect((await kardex(p.id)).map((m) => m.reason)).toEqual([
+      'received',
+      'sale',
+      'sale_reversed',
+      'sale',
+      'sale_reversed',
+    ]);
   }, 60_000);
 });

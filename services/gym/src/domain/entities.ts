@@ -136,7 +136,7 @@ export const MEMBERSHIP_STATUSES = ['pending_payment', 'active', 'paused', 'expi
 export type MembershipStatus = (typeof MEMBERSHIP_STATUSES)[number];
 /** The statuses that hold the member's days (no other membership may overlap them). */
 export const LIVE_MEMBERSHIP_STATUSES = ['pending_payment', 'active', 'paused'] as const;
-export const PAYMENT_METHODS = ['wallet', 'mercadopago'] as const;
+export const PAYMENT_METHODS = ['wallet', 'mercadopago', 'cash'] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
 
 /** A member's plan for a period `[startsOn, endsOn)`, paid through payments. */

@@ -40,6 +40,8 @@ export const Incident = defineEntity({
     resolvedAt: p.datetime().columnType('timestamptz').nullable(),
     resolvedBy: p.uuid().nullable(),
     resolution: p.text().nullable(),
+    /** When its `incident` workflow was started (or found started): null means start it again. */
+    workflowStartedAt: p.datetime().columnType('timestamptz').nullable(),
     ...auditProperties,
   },
 });

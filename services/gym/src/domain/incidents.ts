@@ -141,6 +141,16 @@ export async function reportIncident(em: EntityManager, r: Report): Promise<Inci
   return i;
 }
 
+/** The incident's workflow was started (or found started): reads of it stop trying. */
+export async function markIncidentStarted(em: EntityManager, i: Incident): Promise<void> {
+  const now = new Date();
+  await em.nativeUpdate(Incident, { id: i.id, workflowStartedAt: null }, { workflowStartedAt: now });
+  i.workflowStartedAt ??= now;
+}
+
+/** Whether the incident still needs its workflow started: open, and no start succeeded yet. */
+export const needsProcess = (i: Incident): boolean => i.status === 'open' && !i.workflowStartedAt;
+
 async function locked(tx: EntityManager, id: string): Promise<Incident> {
   const i = await tx.findOne(Incident, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
   if (!i) throw notFound('Incident');

@@ -22,7 +22,7 @@ import {
   type Plan,
 } from './entities.ts';
 import { isExclusionViolation, isUniqueViolation } from './errors.ts';
-import type { PaymentAnswer, PaymentsClient } from './payments-client.ts';
+import { assertDrawer, type PaymentAnswer, type PaymentsClient } from './payments-client.ts';
 import { priceIn } from './plans.ts';
 
 /** The first day a membership of `plan` starting on `startsOn` no longer covers. */
@@ -116,6 +116,8 @@ export interface Purchase {
   startsOn: string;
   method: PaymentMethod;
   payerCode?: string | undefined;
+  /** cash: the reception drawer whose open cash session takes it. */
+  drawerId?: string | undefined;
   /** The purchase request's scoped Idempotency-Key. */
   purchaseKey: string;
   actor: string;
@@ -141,7 +143,7 @@ function applyPayment(em: EntityManager, m: Membership, p: PaymentAnswer, actor:
  * with `Idempotency-Key: gym-membership:<id>`, then what payments answered. A retried purchase (the
  * same key) finds the same membership and asks payments again with the same key: payments replays
  * its first answer, so nothing is charged twice. A refusal (empty wallet, wrong payer code, no
- * permission) cancels the membership and frees its days; payments unreachable leaves it pending for
+ * permission, a cash drawer without an open session or of another branch) cancels the membership and frees its days; payments unreachable leaves it pending for
  * the retry.
  */
 export async function purchase(
@@ -154,6 +156,7 @@ export async function purchase(
   let m = await em.findOne(Membership, { purchaseKey: input.purchaseKey });
   const created = !m;
   if (!m) {
+    assertDrawer(input.method, input.drawerId);
     if (!member.userId)
       throw new DomainError(
         'MEMBER_NOT_LINKED',
@@ -199,6 +202,7 @@ export async function purchase(
       purpose: 'gym_membership',
       reference: `membership:${m.id}`,
       payerCode: input.payerCode,
+      drawerId: input.drawerId,
     });
   } catch (err) {
     if (err instanceof DomainError && err.status < 500) {

@@ -3,7 +3,9 @@
  * `payments.create` in the branch, the payer's authority (their own token, or the payer code they
  * show) and the business's currency itself, so the gym never moves money on its own authority.
  * Every charge carries an Idempotency-Key derived from the purchase (`gym-membership:<id>`): a
- * retried purchase replays payments' first answer and never charges twice.
+ * retried purchase replays payments' first answer and never charges twice. Cash at reception names
+ * the drawer whose open cash session takes it: payments checks the drawer is in a branch the caller
+ * covers and the purchase's branch, and refuses one without an open session (422 DRAWER_NOT_OPEN).
  */
 import Joi from 'joi';
 import { DomainError, ERROR_STATUS, isRecord, type ErrorCode } from '@faena/platform';
@@ -21,9 +23,11 @@ export interface PaymentAnswer {
 export interface PaymentRequest {
   amount: bigint;
   currency: string;
-  method: 'wallet' | 'mercadopago';
+  method: 'wallet' | 'mercadopago' | 'cash';
   payerId: string;
   branchId: string;
+  /** cash: the drawer whose open cash session takes it. */
+  drawerId?: string | undefined;
   purpose: string;
   reference: string;
   payerCode?: string | undefined;
@@ -53,7 +57,15 @@ const paymentAnswer = Joi.object<{ data: PaymentAnswer }>({
 const isErrorCode = (code: unknown): code is ErrorCode => typeof code === 'string' && code in ERROR_STATUS;
 
 /** Fields of payments' body the gym's purchase body names the same way. */
-const PASSED_FIELDS = new Set(['body.payerCode']);
+const PASSED_FIELDS = new Set(['body.payerCode', 'body.drawerId', 'body.branchId']);
+
+/** Cash at reception names its drawer: refused before anything is held (payments' own code). */
+export function assertDrawer(method: string, drawerId: string | undefined): void {
+  if (method === 'cash' && !drawerId)
+    throw new DomainError('DRAWER_REQUIRED', 'Cash goes into a drawer with an open cash session: name it', {
+      field: 'body.drawerId',
+    });
+}
 
 export function createPaymentsClient(opts: { baseUrl: string; timeoutMs: number }): PaymentsClient {
   const unavailable = () =>
@@ -99,6 +111,7 @@ export function createPaymentsClient(opts: { baseUrl: string; timeoutMs: number 
           purpose: b.purpose,
           reference: b.reference,
           ...(b.payerCode && { payerCode: b.payerCode }),
+          ...(b.drawerId && { drawerId: b.drawerId }),
         }),
       }),
     get: (token, paymentId) => call(token, `/payments/${encodeURIComponent(paymentId)}`),

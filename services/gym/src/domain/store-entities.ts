@@ -101,6 +101,9 @@ export type StockMovement = InferEntity<typeof StockMovement>;
 
 export const SALE_STATUSES = ['pending_payment', 'paid', 'failed'] as const;
 export type SaleStatus = (typeof SALE_STATUSES)[number];
+/** The member's wallet (with the payer code they show) or cash into a reception drawer. */
+export const SALE_PAYMENT_METHODS = ['wallet', 'cash'] as const;
+export type SalePaymentMethod = (typeof SALE_PAYMENT_METHODS)[number];
 
 /** A sale at a branch's counter: its units leave the stock first, then payments is asked. */
 export const Sale = defineEntity({
@@ -117,7 +120,7 @@ export const Sale = defineEntity({
     status: p.enum(SALE_STATUSES).default('pending_payment'),
     total: moneyProperty(),
     currency: p.string().length(3),
-    paymentMethod: p.enum(['wallet'] as const),
+    paymentMethod: p.enum(SALE_PAYMENT_METHODS),
     paymentId: p.uuid().nullable(),
     /** The request's scoped Idempotency-Key: a retried sale finds its row. */
     saleKey: p.string().length(300),

@@ -8,7 +8,8 @@
  * sales of the last K units: K take them, the others are 409 `OUT_OF_STOCK`.
  *
  * **A sale takes its units first, then asks payments** (the caller's token, `Idempotency-Key:
- * gym-sale:<id>`, like a membership purchase): a refusal (empty wallet, wrong payer code) marks the
+ * gym-sale:<id>`, like a membership purchase; the member's wallet or cash into a reception drawer's
+ * open session): a refusal (empty wallet, wrong payer code, a drawer not open) marks the
  * sale failed and gives every unit back (`sale_reversed` lines), so nothing is lost; payments
  * unreachable leaves it pending with its units held for the retry of the same request (its scoped
  * key finds the sale; payments replays its first answer, so nothing is charged twice).
@@ -17,9 +18,17 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { raw } from '@mikro-orm/core';
 import { DomainError, notFound } from '@faena/platform';
 import { isUniqueViolation } from './errors.ts';
-import type { PaymentAnswer, PaymentsClient } from './payments-client.ts';
+import { assertDrawer, type PaymentAnswer, type PaymentsClient } from './payments-client.ts';
 import type { ProductImage } from './store-entities.ts';
-import { Product, Sale, SaleLine, StockLevel, StockMovement, type MovementReason } from './store-entities.ts';
+import {
+  Product,
+  Sale,
+  SaleLine,
+  StockLevel,
+  StockMovement,
+  type MovementReason,
+  type SalePaymentMethod,
+} from './store-entities.ts';
 
 export interface ProductInput {
   sku: string;
@@ -222,7 +231,10 @@ export interface SaleInput {
   lines: Array<{ productId: string; quantity: number }>;
   payerId: string;
   memberId: string | null;
+  method: SalePaymentMethod;
   payerCode?: string | undefined;
+  /** cash: the reception drawer whose open cash session takes it. */
+  drawerId?: string | undefined;
   /** The request's scoped Idempotency-Key. */
   saleKey: string;
 }
@@ -278,6 +290,7 @@ export async function sell(
   const created = !sale;
   const low: LowStock[] = [];
   if (!sale) {
+    assertDrawer(input.method, input.drawerId);
     const wanted = new Map<string, number>();
     for (const l of input.lines) wanted.set(l.productId, (wanted.get(l.productId) ?? 0) + l.quantity);
     const ids = [...wanted.keys()].sort();
@@ -302,7 +315,7 @@ export async function sell(
           payerId: input.payerId,
           total,
           currency: products[0]!.currency,
-          paymentMethod: 'wallet',
+          paymentMethod: input.method,
           saleKey: input.saleKey,
         });
         for (const pid of ids) {
@@ -340,12 +353,13 @@ export async function sell(
       answer = await payments.create(token, `gym-sale:${sale.id}`, {
         amount: sale.total,
         currency: sale.currency,
-        method: 'wallet',
+        method: sale.paymentMethod,
         payerId: sale.payerId,
         branchId: sale.branchId,
         purpose: 'gym_store_sale',
         reference: `sale:${sale.id}`,
         payerCode: input.payerCode,
+        drawerId: input.drawerId,
       });
     } catch (err) {
       if (err instanceof DomainError && err.status < 500)

@@ -2,7 +2,6 @@ import Joi from 'joi';
 import type { Context } from 'koa';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { uuidv7 } from 'uuidv7';
 import {
   DOCUMENT_TYPES,
   DomainError,
@@ -10,11 +9,11 @@ import {
   branchFilter,
   coversBranch,
   defineRoute,
-  extensionOf,
   findPage,
+  idempotency,
   notFound,
   paginationQuery,
-  readMultipart,
+  storeUploads,
   reply,
   type Route,
 } from '@faena/platform';
@@ -39,6 +38,8 @@ import {
 import {
   acknowledge,
   assign,
+  markIncidentStarted,
+  needsProcess,
   presentIncident,
   presentSla,
   reportIncident,
@@ -58,10 +59,12 @@ const minutes = Joi.number()
 
 export function incidentRoutes(deps: GymDeps): Route[] {
   const { guard, storage } = deps;
+  const idem = idempotency({ redis: deps.redis, scope: 'gym' });
   /** An incident of a branch the caller's `permission` covers; any other is not found. */
   const load = async (ctx: Context, incidentId: string, permission: string) => {
     const i = await em().findOne(Incident, { id: incidentId });
     if (!i || !coversBranch(ctx, permission, i.branchId)) throw notFound('Incident');
+    await ensureProcess(i);
     return i;
   };
   const full = async (i: Incident) => {
@@ -71,9 +74,15 @@ export function incidentRoutes(deps: GymDeps): Route[] {
     ]);
     return presentIncident(i, attachments, events);
   };
-  /** Starts the incident's escalation (after the incident's commit); a failure is logged, not the reporter's. */
-  const startProcess = async (ctx: Context, i: Incident, sla: number) => {
-    const settings = await settingsOf(em(), tenant(ctx));
+  /**
+   * Starts the incident's escalation once the incident is committed, and marks it started. A
+   * failed start is logged and the incident stays unmarked: every later read or change of it
+   * (`load`, the list) tries again, so a reported incident never loses its escalation. A start
+   * that finds the workflow already there counts as started.
+   */
+  const ensureProcess = async (i: Incident) => {
+    if (!needsProcess(i)) return;
+    const settings = await settingsOf(em(), i.tenantId);
     try {
       await deps.temporal.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, {
         taskQueue: deps.incidentTaskQueue,
@@ -85,7 +94,8 @@ export function incidentRoutes(deps: GymDeps): Route[] {
             branchId: i.branchId,
             title: i.title,
             priority: i.priority,
-            slaMinutes: sla,
+            // Not escalated before its first start: its due time is still the report's SLA.
+            slaMinutes: Math.round((i.slaDueAt.getTime() - i.createdAt.getTime()) / 60_000),
             reportedAt: i.createdAt.toISOString(),
             timeZone: settings.timeZone,
           },
@@ -98,9 +108,15 @@ export function incidentRoutes(deps: GymDeps): Route[] {
         },
       });
     } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError))
-        deps.logger.error('incident escalation not started', { incidentId: i.id, error: String(err) });
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
+        deps.logger.error('incident escalation not started; retried on its next read', {
+          incidentId: i.id,
+          error: String(err),
+        });
+        return;
+      }
     }
+    await markIncidentStarted(em(), i);
   };
   /** Tells the incident's process what staff did (a finished process has nothing to stop). */
   const tell = async (i: Incident, status: 'in_progress' | 'resolved', actorId: string) => {
@@ -122,7 +138,7 @@ export function incidentRoutes(deps: GymDeps): Route[] {
       tags: ['incidents'],
       auth: true,
       status: 201,
-      middleware: [guard.requirePermission('incidents.report', { body: 'branchId' })],
+      middleware: [guard.requirePermission('incidents.report', { body: 'branchId' }), idem],
       schemas: {
         body: Joi.object<{
           branchId: string;
@@ -160,7 +176,7 @@ export function incidentRoutes(deps: GymDeps): Route[] {
           slaMinutes: sla,
           now: new Date(),
         });
-        await startProcess(ctx, i, sla);
+        await ensureProcess(i);
         return reply(await full(i), { status: 201, headers: { Location: `${BASE_PATH}/incidents/${i.id}` } });
       },
     }),
@@ -193,6 +209,7 @@ export function incidentRoutes(deps: GymDeps): Route[] {
         if (q.status) where.push({ status: q.status });
         if (q.priority) where.push({ priority: q.priority });
         const { items, meta } = await findPage(em(), Incident, { $and: where } as Record<string, unknown>, q);
+        for (const i of items) await ensureProcess(i);
         return reply(
           items.map((i) => presentIncident(i)),
           { meta },
@@ -284,31 +301,24 @@ export function incidentRoutes(deps: GymDeps): Route[] {
         const i = await em().findOne(Incident, { id: incidentId });
         if (!i || (i.reportedBy !== me(ctx) && !coversBranch(ctx, 'incidents.manage', i.branchId)))
           throw notFound('Incident');
-        const { files } = await readMultipart<Record<string, never>>(ctx, {
+        await ensureProcess(i);
+        const { files } = await storeUploads<Record<string, never>>(ctx, storage, {
           ...deps.uploads,
           fileField: 'files',
           accept: DOCUMENT_TYPES,
           fields: Joi.object({}),
+          missing: 'Attach at least one file as `files`',
+          keyOf: (fileId, ext) => `${i.tenantId}/incidents/${i.id}/${fileId}.${ext}`,
         });
-        if (!files.length)
-          throw new DomainError('VALIDATION_FAILED', 'Attach at least one file as `files`', {
-            field: 'body.files',
+        for (const f of files)
+          em().create(IncidentAttachment, {
+            id: f.id,
+            tenantId: i.tenantId,
+            incidentId: i.id,
+            storageKey: f.key,
+            contentType: f.contentType,
+            size: f.body.length,
           });
-        const rows = files.map((f) => {
-          const attachmentId = uuidv7();
-          return {
-            f,
-            row: em().create(IncidentAttachment, {
-              id: attachmentId,
-              tenantId: i.tenantId,
-              incidentId: i.id,
-              storageKey: `${i.tenantId}/incidents/${i.id}/${attachmentId}.${extensionOf(f.contentType)}`,
-              contentType: f.contentType,
-              size: f.body.length,
-            }),
-          };
-        });
-        await Promise.all(rows.map(({ f, row }) => storage.put(row.storageKey, f.body, f.contentType)));
         await em().flush();
         return reply(await full(i), { status: 201 });
       },

@@ -61,7 +61,7 @@ export function membershipRoutes(deps: GymDeps): Route[] {
       method: 'post',
       path: '/memberships',
       summary:
-        "Sell a member a plan at the branch's price, paid through payments (their wallet with the payer code they show, or a MercadoPago checkout); Idempotency-Key required: a retry never charges twice",
+        "Sell a member a plan at the branch's price, paid through payments (their wallet with the payer code they show, a MercadoPago checkout, or cash into a reception drawer with an open cash session); Idempotency-Key required: a retry never charges twice",
       tags: ['memberships'],
       auth: true,
       status: 201,
@@ -74,6 +74,7 @@ export function membershipRoutes(deps: GymDeps): Route[] {
           startsOn?: string;
           method: PaymentMethod;
           payerCode?: string;
+          drawerId?: string;
         }>({
           memberId: id.required(),
           planId: id.required(),
@@ -86,6 +87,11 @@ export function membershipRoutes(deps: GymDeps): Route[] {
             .pattern(/^\d{8}$/)
             .description(
               "wallet: the one-time code the member shows (payments' POST /wallets/me/payer-codes)",
+            ),
+          drawerId: id
+            .when('method', { not: 'cash', then: Joi.forbidden() })
+            .description(
+              "cash (required, 422 DRAWER_REQUIRED): the branch's drawer whose open cash session takes it (422 DRAWER_NOT_OPEN without one)",
             ),
         }).required(),
         response: membershipOut,
@@ -102,6 +108,7 @@ export function membershipRoutes(deps: GymDeps): Route[] {
           startsOn: b.startsOn ?? (await today(ctx)),
           method: b.method,
           payerCode: b.payerCode,
+          drawerId: b.drawerId,
           purchaseKey: scopedIdempotencyKey(ctx),
           actor: me(ctx),
         });

@@ -1,6 +1,5 @@
 import Joi from 'joi';
 import type { Context } from 'koa';
-import { uuidv7 } from 'uuidv7';
 import {
   DomainError,
   IMAGE_TYPES,
@@ -9,14 +8,13 @@ import {
   coversBranch,
   currency,
   defineRoute,
-  extensionOf,
   findPage,
   idempotency,
   notFound,
   paginationQuery,
-  readMultipart,
   reply,
   scopedIdempotencyKey,
+  storeUploads,
   type Route,
 } from '@faena/platform';
 import { publishRealtime, rooms } from '@faena/notifications/realtime';
@@ -40,11 +38,13 @@ import {
   MANUAL_MOVEMENT_REASONS,
   Product,
   ProductImage,
+  SALE_PAYMENT_METHODS,
   Sale,
   SaleLine,
   StockLevel,
   StockMovement,
   type MovementReason,
+  type SalePaymentMethod,
 } from '../domain/store-entities.ts';
 import { amount, em, id, params, tenant, text, token } from './common.ts';
 import { movementOut, productOut, saleOut, stockOut } from './store-responses.ts';
@@ -194,31 +194,23 @@ export function storeRoutes(deps: GymDeps): Route[] {
       },
       handler: async (ctx: Context) => {
         const p = await loadProduct(em(), String((ctx.params as { id: string }).id));
-        const { files } = await readMultipart<Record<string, never>>(ctx, {
+        const { files } = await storeUploads<Record<string, never>>(ctx, storage, {
           ...deps.uploads,
           fileField: 'images',
           accept: IMAGE_TYPES,
           fields: Joi.object({}),
+          missing: 'Attach at least one image as `images`',
+          keyOf: (imageId, ext) => `${p.tenantId}/products/${p.id}/${imageId}.${ext}`,
         });
-        if (!files.length)
-          throw new DomainError('VALIDATION_FAILED', 'Attach at least one image as `images`', {
-            field: 'body.images',
+        for (const f of files)
+          em().create(ProductImage, {
+            id: f.id,
+            tenantId: p.tenantId,
+            productId: p.id,
+            storageKey: f.key,
+            contentType: f.contentType,
+            size: f.body.length,
           });
-        const rows = files.map((f) => {
-          const imageId = uuidv7();
-          return {
-            f,
-            row: em().create(ProductImage, {
-              id: imageId,
-              tenantId: p.tenantId,
-              productId: p.id,
-              storageKey: `${p.tenantId}/products/${p.id}/${imageId}.${extensionOf(f.contentType)}`,
-              contentType: f.contentType,
-              size: f.body.length,
-            }),
-          };
-        });
-        await Promise.all(rows.map(({ f, row }) => storage.put(row.storageKey, f.body, f.contentType)));
         await em().flush();
         return reply((await withImages([p]))[0], { status: 201 });
       },
@@ -355,7 +347,7 @@ export function storeRoutes(deps: GymDeps): Route[] {
       method: 'post',
       path: '/store/sales',
       summary:
-        "Sell products at a branch's counter, paid from the member's wallet with the payer code they show; the units leave the stock first (409 OUT_OF_STOCK) and come back if payments refuses; Idempotency-Key required",
+        "Sell products at a branch's counter, paid from the member's wallet with the payer code they show or in cash into a reception drawer with an open cash session; the units leave the stock first (409 OUT_OF_STOCK) and come back if payments refuses; Idempotency-Key required",
       tags: ['store'],
       auth: true,
       status: 201,
@@ -364,11 +356,21 @@ export function storeRoutes(deps: GymDeps): Route[] {
         body: Joi.object<{
           branchId: string;
           memberId: string;
+          method: SalePaymentMethod;
           payerCode?: string;
+          drawerId?: string;
           lines: Array<{ productId: string; quantity: number }>;
         }>({
           branchId: id.required(),
           memberId: id.required().description('the buyer: a member linked to their identity user'),
+          method: Joi.string()
+            .valid(...SALE_PAYMENT_METHODS)
+            .default('wallet'),
+          drawerId: id
+            .when('method', { not: 'cash', then: Joi.forbidden() })
+            .description(
+              "cash (required, 422 DRAWER_REQUIRED): the branch's drawer whose open cash session takes it (422 DRAWER_NOT_OPEN without one)",
+            ),
           payerCode: Joi.string()
             .pattern(/^\d{8}$/)
             .description("the one-time code the member shows (payments' POST /wallets/me/payer-codes)"),
@@ -401,7 +403,9 @@ export function storeRoutes(deps: GymDeps): Route[] {
           lines: b.lines,
           payerId: member.userId,
           memberId: member.id,
+          method: b.method,
           payerCode: b.payerCode,
+          drawerId: b.drawerId,
           saleKey: scopedIdempotencyKey(ctx),
         });
         await warnLow(ctx, low);

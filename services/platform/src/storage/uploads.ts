@@ -1,9 +1,11 @@
 import busboy from 'busboy';
 import type Joi from 'joi';
 import type { Context } from 'koa';
+import { uuidv7 } from 'uuidv7';
 import { DomainError, type ErrorItem } from '../http/errors.ts';
 import { checkPart } from '../http/validation.ts';
 import { errorMessage } from '../logger.ts';
+import type { Storage } from './types.ts';
 
 export interface UploadLimits {
   /** Largest accepted file, in bytes. */
@@ -150,4 +152,39 @@ export async function readMultipart<T>(
   if (errors.length || !checked.ok)
     throw new DomainError('VALIDATION_FAILED', 'Request validation failed', { items: errors });
   return { fields: checked.value, files };
+}
+
+/** A file `storeUploads` wrote: its new id and the key it lives under. */
+export interface StoredUpload extends UploadedFile {
+  id: string;
+  key: string;
+}
+
+/**
+ * An upload route's one shape: reads the request with `readMultipart` (same limits, content
+ * checks, 413/415), asks for at least one file (`missing` is the 422 message, on
+ * `body.<fileField>`), gives each file a fresh id and the key `keyOf(id, extension)` builds — keys
+ * are the service's, never the client's — and writes them all to `storage`. The caller then saves
+ * its rows with the returned ids and keys.
+ */
+export async function storeUploads<T>(
+  ctx: Context,
+  storage: Storage,
+  opts: UploadLimits & {
+    fields: Joi.ObjectSchema;
+    accept: readonly DetectedType[];
+    fileField: string;
+    missing: string;
+    keyOf: (id: string, extension: string) => string;
+  },
+): Promise<{ fields: T; files: StoredUpload[] }> {
+  const { fields, files } = await readMultipart<T>(ctx, opts);
+  if (!files.length)
+    throw new DomainError('VALIDATION_FAILED', opts.missing, { field: `body.${opts.fileField}` });
+  const stored = files.map((f) => {
+    const id = uuidv7();
+    return { ...f, id, key: opts.keyOf(id, extensionOf(f.contentType)) };
+  });
+  await Promise.all(stored.map((f) => storage.put(f.key, f.body, f.contentType)));
+  return { fields, files: stored };
 }

@@ -1,0 +1,526 @@
+/**
+ * The gym's class waitlist and seat offers as a chaos process, through the public HTTP APIs only:
+ * a gym business, members who log in (the `client` role) with a monthly membership bought at the
+ * desk, and per case a class of 2 seats tomorrow. Two members book it, the next ones join the
+ * waitlist (`waitlist: true`), the booked ones cancel, the waitlist process offers the freed seats
+ * and the members in line accept them — while workers die and Temporal/PostgreSQL restart.
+ *   handoff: one cancels, the first in line accepts; the other cancels with nobody left in line
+ *            (the seat goes back free).
+ *   both:    both cancel at once, both in line accept.
+ * Offers are held the default 15 minutes: no offer expires in the run (the hold is at least one
+ * real minute; the expiry is the live test's, workflows/test/live/waitlists.ts). The check reads
+ * the gym's database and API: every freed seat booked by someone in line or free again, no entry
+ * left offered or waiting (0 lost); never more seats taken than the class has, one live booking per
+ * member, an accepted offer booked exactly once (0 duplicated).
+ */
+import { send, sleep, type Answer } from '../http.ts';
+import type { Case, ChaosProcess, Expectation, RunContext, Verdict } from '../process.ts';
+
+const IDENTITY = '/api/identity/v1';
+const PAYMENTS = '/api/payments/v1';
+const GYM = '/api/gym/v1';
+const PASSWORD = 'chaos-monkey-password-2026';
+const CURRENCY = 'CLP';
+const PRICE = 20_000;
+const CAPACITY = 2;
+
+export type WaitlistScenario = 'handoff' | 'both';
+/** How many members each scenario brings: two book, the rest wait. */
+const MEMBERS: Record<WaitlistScenario, number> = { handoff: 3, both: 4 };
+/** Who holds a seat at the end (indexes into the case's members). */
+const SEATED: Record<WaitlistScenario, number[]> = { handoff: [2], both: [2, 3] };
+
+interface User {
+  id: string;
+  token: string;
+}
+interface Seat {
+  member: User;
+  memberId: string;
+  bookingId?: string;
+  entryId?: string;
+  /** The booking an accepted offer answered. */
+  offerBookingId?: string;
+}
+interface WaitlistCase {
+  occurrenceId?: string;
+  seats: Seat[];
+  final?: string;
+  /** Seeded pauses (a person taking their time), so the steps spread over the faults' window. */
+  startDelayMs: number;
+  thinks: number[];
+}
+interface World {
+  owner: User;
+  branchId: string;
+}
+
+/** Where a class ends: the seated ones booked, no seat held for the line. */
+const expected = (c: Case<WaitlistScenario>): Expectation => ({
+  states: [`booked ${SEATED[c.scenario].length}, held 0`],
+  values: { capacity: CAPACITY },
+});
+const data = (c: Case) => c.data as unknown as WaitlistCase;
+const day = (d: Date) => d.toISOString().slice(0, 10);
+
+export function waitlistProcess(): ChaosProcess<WaitlistScenario> {
+  let world: World | undefined;
+  const note = (ctx: RunContext, c: Case, step: string, result: string) =>
+    c.steps.push({ at: Math.round(ctx.clock() * 10) / 10, step, result });
+
+  async function must(
+    ctx: RunContext,
+    base: string,
+    method: string,
+    path: string,
+    opts: { token?: string; body?: unknown; idempotencyKey?: string },
+    ok: number[],
+  ): Promise<Answer> {
+    const a = await send(base, method, path, { ...opts, deadline: ctx.deadline, signal: ctx.signal });
+    if (!ok.includes(a.status))
+      throw new Error(
+        `${method} ${path} answered ${a.status} ${a.body.error?.code ?? ''} ${a.body.error?.message ?? ''}`,
+      );
+    return a;
+  }
+  const gym = (
+    ctx: RunContext,
+    method: string,
+    path: string,
+    token: string,
+    body?: unknown,
+    ok = [200, 201],
+  ) => must(ctx, ctx.urls.gym, method, `${GYM}${path}`, { token, body }, ok);
+
+  /** The member's live booking of the class (after a retry answered 409: the first attempt took it). */
+  async function myBooking(ctx: RunContext, s: Seat, occurrenceId: string): Promise<string | undefined> {
+    const a = await gym(ctx, 'GET', '/members/me/bookings?limit=100', s.member.token);
+    return (a.body.data as Array<{ id: string; occurrenceId: string; status: string }>).find(
+      (b) => b.occurrenceId === occurrenceId && b.status === 'booked',
+    )?.id;
+  }
+  async function myEntry(ctx: RunContext, s: Seat, occurrenceId: string) {
+    const a = await gym(ctx, 'GET', '/members/me/waitlist?limit=100', s.member.token);
+    return (
+      a.body.data as Array<{ id: string; occurrenceId: string; status: string; bookingId: string | null }>
+    ).find((e) => e.occurrenceId === occurrenceId);
+  }
+
+  /** Books (or, full, joins the line); a retry that finds it done reads what the first attempt did. */
+  async function bookOrWait(ctx: RunContext, c: Case, s: Seat, waitlist: boolean) {
+    const o = data(c).occurrenceId!;
+    const a = await gym(
+      ctx,
+      'POST',
+      '/members/me/bookings',
+      s.member.token,
+      { occurrenceId: o, waitlist },
+      [201, 409],
+    );
+    if (a.status === 201) {
+      if (a.body.data.status === 'booked') s.bookingId = a.body.data.id as string;
+      else s.entryId = a.body.data.id as string;
+    } else if (a.body.error?.code !== 'ALREADY_EXISTS') {
+      throw new Error(`booking answered 409 ${a.body.error?.code ?? ''} ${a.body.error?.message ?? ''}`);
+    } else {
+      s.bookingId = await myBooking(ctx, s, o);
+      if (!s.bookingId) s.entryId = (await myEntry(ctx, s, o))?.id;
+    }
+    note(ctx, c, waitlist ? 'wait' : 'book', s.bookingId ? `booked ${s.bookingId}` : `in line ${s.entryId}`);
+  }
+  async function cancel(ctx: RunContext, c: Case, s: Seat) {
+    if (!s.bookingId) throw new Error(`member ${s.memberId} holds no booking to cancel`);
+    const a = await gym(
+      ctx,
+      'POST',
+      `/members/me/bookings/${s.bookingId}/cancel`,
+      s.member.token,
+      {},
+      [200, 409],
+    );
+    // 409: a retry of a cancel the first attempt made.
+    note(ctx, c, 'cancel', `${s.bookingId} ${a.status}`);
+  }
+  /** Waits for the offer (the process makes it), then takes the seat. */
+  async function accept(ctx: RunContext, c: Case, s: Seat) {
+    const o = data(c).occurrenceId!;
+    for (;;) {
+      if (Date.now() >= ctx.deadline || ctx.signal.aborted) throw new Error(`no offer reached ${s.entryId}`);
+      const e = await myEntry(ctx, s, o);
+      if (e?.status === 'booked') {
+        s.offerBookingId = e.bookingId ?? undefined;
+        break;
+      }
+      if (e?.status === 'offered') {
+        const a = await gym(
+          ctx,
+          'POST',
+          `/members/me/waitlist/${e.id}/accept`,
+          s.member.token,
+          {},
+          [200, 201, 409, 503],
+        );
+        if (a.status === 200 || a.status === 201) {
+          s.offerBookingId = a.body.data.id as string;
+          break;
+        }
+        note(ctx, c, 'accept', `${a.status} ${a.body.error?.code ?? ''}`);
+      } else if (e && e.status !== 'waiting') throw new Error(`entry ${e.id} is ${e.status}`);
+      await sleep(500, ctx.signal);
+    }
+    note(ctx, c, 'accept', `booked ${s.offerBookingId}`);
+  }
+
+  /** The class as the API shows it to staff. */
+  async function occurrence(ctx: RunContext, c: Case) {
+    const a = await send(ctx.urls.gym, 'GET', `${GYM}/occurrences/${data(c).occurrenceId}`, {
+      token: world!.owner.token,
+      deadline: Math.min(ctx.deadline, Date.now() + 15000),
+    }).catch(() => null);
+    return a?.status === 200
+      ? (a.body.data as { capacity: number; booked: number; held: number })
+      : undefined;
+  }
+
+  return {
+    name: 'waitlist',
+    // On top of the deals, small: 2 classes in the 30-deal run, 1 in a short one.
+    cases: (deals) => Math.min(3, Math.max(1, Math.round(deals / 15))),
+    scenarios: { handoff: 1, both: 1 },
+
+    async prepare(ctx, cases) {
+      const slug = `chaos-classes-${ctx.runId}`;
+      const signup = await must(
+        ctx,
+        ctx.urls.identity,
+        'POST',
+        `${IDENTITY}/signup`,
+        {
+          body: {
+            tenant: {
+              name: `Chaos Clases ${ctx.runId}`,
+              slug,
+              kind: 'gym',
+              currency: CURRENCY,
+              locale: 'es-CL',
+              timeZone: 'America/Santiago',
+            },
+            owner: {
+              name: 'Chaos Clases Owner',
+              email: `classes-owner-${ctx.runId}@chaos.example`,
+              password: PASSWORD,
+            },
+          },
+        },
+        [201],
+      );
+      const token = signup.body.data.session.accessToken as string;
+      const me = await must(ctx, ctx.urls.identity, 'GET', `${IDENTITY}/auth/me`, { token }, [200]);
+      const owner = { id: me.body.data.user.id as string, token };
+      const branch = await must(
+        ctx,
+        ctx.urls.identity,
+        'POST',
+        `${IDENTITY}/branches`,
+        {
+          token,
+          body: {
+            name: 'Chaos Clases',
+            timeZone: 'America/Santiago',
+            address: { line1: 'Av. Caos 3', city: 'Santiago', country: 'CL' },
+          },
+        },
+        [201],
+      );
+      const branchId = branch.body.data.id as string;
+      world = { owner, branchId };
+      const drawer = await must(
+        ctx,
+        ctx.urls.payments,
+        'POST',
+        `${PAYMENTS}/drawers`,
+        { token, body: { branchId, name: 'Recepción' } },
+        [201],
+      );
+      const drawerId = drawer.body.data.id as string;
+      await must(
+        ctx,
+        ctx.urls.payments,
+        'POST',
+        `${PAYMENTS}/drawers/${drawerId}/sessions`,
+        { token, body: { openingFloat: 0, currency: CURRENCY } },
+        [201],
+      );
+      const plan = await gym(ctx, 'POST', '/plans', token, { name: 'Libre', kind: 'monthly' }, [201]);
+      const planId = plan.body.data.id as string;
+      await gym(ctx, 'PUT', `/plans/${planId}/prices/${branchId}`, token, {
+        amount: PRICE,
+        currency: CURRENCY,
+      });
+      const type = await gym(ctx, 'POST', '/class-types', token, { name: 'Spinning' }, [201]);
+      const roles = await must(
+        ctx,
+        ctx.urls.identity,
+        'GET',
+        `${IDENTITY}/roles?q=client&limit=100`,
+        { token },
+        [200],
+      );
+      const clientRole = (roles.body.data as Array<{ id: string; name: string }>).find(
+        (r) => r.name === 'client',
+      );
+      if (!clientRole) throw new Error('no client role');
+      // Tomorrow 19:00 UTC: far from the booking window's end and the cancel hours.
+      const tomorrow = day(new Date(Date.now() + 86_400_000));
+      const weekday = ((new Date(`${tomorrow}T00:00:00Z`).getUTCDay() + 6) % 7) + 1;
+      for (const [i, c] of cases.entries()) {
+        const schedule = await gym(
+          ctx,
+          'POST',
+          '/classes',
+          token,
+          {
+            branchId,
+            classTypeId: type.body.data.id as string,
+            room: `Sala ${i + 1}`,
+            weekday,
+            startTime: '19:00',
+            durationMinutes: 45,
+            capacity: CAPACITY,
+            timeZone: 'UTC',
+            startsOn: tomorrow,
+          },
+          [201],
+        );
+        const from = `${tomorrow}T00:00:00.000Z`;
+        const to = new Date(Date.parse(from) + 2 * 86_400_000).toISOString();
+        const list = await gym(ctx, 'GET', `/occurrences?from=${from}&to=${to}&branchId=${branchId}`, token);
+        const o = (list.body.data as Array<{ id: string; scheduleId: string }>).find(
+          (x) => x.scheduleId === schedule.body.data.id,
+        );
+        if (!o) throw new Error('the class has no occurrence tomorrow');
+        const d = data(c);
+        d.occurrenceId = o.id;
+        d.seats = [];
+        // Invitations, members and their memberships are not idempotent: made before any fault.
+        for (let k = 0; k < MEMBERS[c.scenario]; k++) {
+          const email = `class-${c.id}-${k}-${ctx.runId}@chaos.example`;
+          const invited = await must(
+            ctx,
+            ctx.urls.identity,
+            'POST',
+            `${IDENTITY}/users`,
+            { token, body: { email, name: `Socia ${c.id}-${k}`, roles: [{ roleId: clientRole.id }] } },
+            [201],
+          );
+          const session = await must(
+            ctx,
+            ctx.urls.identity,
+            'POST',
+            `${IDENTITY}/auth/invitations/accept`,
+            {
+              body: {
+                tenant: slug,
+                email,
+                token: invited.body.data.invitationToken as string,
+                password: PASSWORD,
+              },
+            },
+            [200],
+          );
+          const member = {
+            id: invited.body.data.id as string,
+            token: session.body.data.accessToken as string,
+          };
+          const m = await gym(
+            ctx,
+            'POST',
+            '/members',
+            token,
+            { branchId, firstName: 'Socia', lastName: `${c.id}-${k}`, userId: member.id },
+            [201],
+          );
+          const memberId = m.body.data.id as string;
+          await must(
+            ctx,
+            ctx.urls.payments,
+            'POST',
+            `${PAYMENTS}/wallets/${member.id}/deposits`,
+            {
+              token,
+              idempotencyKey: `chaos-${ctx.runId}-${c.id}-${k}-deposit`,
+              body: { amount: PRICE, currency: CURRENCY, drawerId },
+            },
+            [201],
+          );
+          const code = await must(
+            ctx,
+            ctx.urls.payments,
+            'POST',
+            `${PAYMENTS}/wallets/me/payer-codes`,
+            { token: member.token, body: {} },
+            [201],
+          );
+          await must(
+            ctx,
+            ctx.urls.gym,
+            'POST',
+            `${GYM}/memberships`,
+            {
+              token,
+              idempotencyKey: `chaos-${ctx.runId}-${c.id}-${k}-membership`,
+              body: {
+                memberId,
+                planId,
+                branchId,
+                method: 'wallet',
+                payerCode: code.body.data.code as string,
+              },
+            },
+            [200, 201],
+          );
+          d.seats.push({ member, memberId });
+        }
+      }
+    },
+
+    plan(c) {
+      Object.assign(c.data, {
+        seats: [],
+        startDelayMs: c.rng.int(2000, 20000),
+        thinks: Array.from({ length: 8 }, () => c.rng.int(1000, 6000)),
+      } satisfies WaitlistCase);
+    },
+
+    async drive(ctx, c) {
+      const d = data(c);
+      const [a, b, ...line] = d.seats as [Seat, Seat, ...Seat[]];
+      const think = () => sleep(d.thinks.shift() ?? 1000, ctx.signal);
+      try {
+        await sleep(d.startDelayMs, ctx.signal);
+        await bookOrWait(ctx, c, a, false);
+        await bookOrWait(ctx, c, b, false);
+        await think();
+        for (const s of line) await bookOrWait(ctx, c, s, true);
+        if (line.some((s) => !s.entryId)) throw new Error('someone in line got a seat of a full class');
+        await think();
+        if (c.scenario === 'both') {
+          await Promise.all([cancel(ctx, c, a), cancel(ctx, c, b)]);
+          await think();
+          await Promise.all(line.map((s) => accept(ctx, c, s)));
+        } else {
+          await cancel(ctx, c, a);
+          await think();
+          await accept(ctx, c, line[0]!);
+          await think();
+          await cancel(ctx, c, b);
+        }
+      } catch (err) {
+        c.driverError = (err as Error).message;
+        note(ctx, c, 'drive', c.driverError);
+      }
+    },
+
+    expected,
+
+    async settled(ctx, c) {
+      if (c.driverError) return true;
+      const o = await occurrence(ctx, c);
+      if (!o) return false;
+      data(c).final = `booked ${o.booked}, held ${o.held}`;
+      return o.held === 0;
+    },
+
+    async check(ctx, cases): Promise<Verdict[]> {
+      const db = await ctx.db();
+      const verdicts: Verdict[] = [];
+      try {
+        for (const c of cases) {
+          const d = data(c);
+          const want = expected(c);
+          const v: Verdict = {
+            caseId: c.id,
+            scenario: c.scenario,
+            expected: want,
+            final: null,
+            lost: [],
+            duplicated: [],
+            notes: c.driverError ? [`driver: ${c.driverError}`] : [],
+          };
+          verdicts.push(v);
+          if (!d.occurrenceId) {
+            v.lost.push('the class was never scheduled');
+            continue;
+          }
+          const [o] = (
+            await db.query<{ capacity: number; booked: number; held: number }>(
+              `select capacity, booked, held from gym.class_occurrences where id = $1`,
+              [d.occurrenceId],
+            )
+          ).rows;
+          if (!o) {
+            v.lost.push('the class is not in the database');
+            continue;
+          }
+          const api = await occurrence(ctx, c);
+          v.final = `booked ${o.booked}, held ${o.held}`;
+          if (api && (api.booked !== o.booked || api.held !== o.held))
+            v.notes.push(`the API shows booked ${api.booked}, held ${api.held}`);
+          const live = (
+            await db.query<{ id: string; member_id: string; waitlist_entry_id: string | null }>(
+              `select id, member_id, waitlist_entry_id from gym.bookings where occurrence_id = $1 and status = 'booked'`,
+              [d.occurrenceId],
+            )
+          ).rows;
+          const entries = (
+            await db.query<{ id: string; member_id: string; status: string; expired: boolean }>(
+              `select id, member_id, status, coalesce(offer_expires_at < now() - interval '1 minute', false) as expired
+                 from gym.waitlist_entries where occurrence_id = $1`,
+              [d.occurrenceId],
+            )
+          ).rows;
+          // 0 duplicated: never more seats than the class has, one live booking per member, an
+          // accepted offer booked once.
+          if (o.booked + o.held > o.capacity)
+            v.duplicated.push(`${o.booked} booked + ${o.held} held on ${o.capacity} seats`);
+          if (live.length !== o.booked)
+            v.duplicated.push(`${live.length} live bookings, the class counts ${o.booked}`);
+          const perMember = new Map<string, number>();
+          for (const b of live) perMember.set(b.member_id, (perMember.get(b.member_id) ?? 0) + 1);
+          for (const [m, n] of perMember) if (n > 1) v.duplicated.push(`member ${m} booked ${n} times`);
+          const fromOffers = (
+            await db.query<{ waitlist_entry_id: string; n: string }>(
+              `select waitlist_entry_id, count(*) as n from gym.bookings
+                where occurrence_id = $1 and waitlist_entry_id is not null group by waitlist_entry_id`,
+              [d.occurrenceId],
+            )
+          ).rows;
+          for (const r of fromOffers)
+            if (Number(r.n) > 1) v.duplicated.push(`offer ${r.waitlist_entry_id} booked ${r.n} times`);
+          // 0 lost: every freed seat booked by the one in line, or free again; nobody left waiting
+          // or holding an offer.
+          const seated = SEATED[c.scenario].map((k) => d.seats[k]?.memberId);
+          const who = new Set(live.map((b) => b.member_id));
+          for (const [k, s] of d.seats.entries())
+            if (seated.includes(s.memberId) !== who.has(s.memberId))
+              v.lost.push(`member ${k} ${who.has(s.memberId) ? 'holds' : 'lacks'} a seat`);
+          if (o.held !== 0) v.lost.push(`${o.held} seats still held for the line`);
+          for (const e of entries) {
+            if (e.status === 'offered' && e.expired) v.lost.push(`entry ${e.id} offered past its expiry`);
+            else if (e.status === 'waiting' || e.status === 'offered')
+              v.lost.push(`entry ${e.id} still ${e.status}`);
+            else if (e.status !== 'booked') v.lost.push(`entry ${e.id} ended ${e.status}`);
+            else if (!live.some((b) => b.waitlist_entry_id === e.id))
+              v.lost.push(`entry ${e.id} booked without a live booking`);
+          }
+          for (const s of d.seats)
+            if (s.offerBookingId && !live.some((b) => b.id === s.offerBookingId))
+              v.lost.push(`the accepted offer's booking ${s.offerBookingId} is not live`);
+        }
+      } finally {
+        await db.end().catch(() => undefined);
+      }
+      return verdicts;
+    },
+  };
+}

@@ -30,6 +30,7 @@ import {
 } from './config.ts';
 import { escrowProcess } from './escrow/process.ts';
 import { renewalProcess } from './renewal/process.ts';
+import { incidentProcess } from './incident/process.ts';
 import { waitlistProcess } from './waitlist/process.ts';
 import { planFaults, runFaults, type FaultRecord, type PlannedFault } from './faults.ts';
 import { sleep, stats as httpStats } from './http.ts';
@@ -147,7 +148,7 @@ const escrow = escrowProcess({
 });
 /** `CHAOS_PROCESSES=renewal` (a comma list of names) drives only those; default every process. */
 const only = (process.env.CHAOS_PROCESSES ?? '').split(',').filter(Boolean);
-const PROCESSES: ChaosProcess[] = [escrow, renewalProcess(), waitlistProcess()].filter(
+const PROCESSES: ChaosProcess[] = [escrow, renewalProcess(), waitlistProcess(), incidentProcess()].filter(
   (p) => !only.length || only.includes(p.name),
 );
 

@@ -6,14 +6,10 @@
  * gym's renewal view and the payments database: every case at its final result (0 lost) and at
  * most one renewal charge per membership and cycle (0 duplicated).
  */
-import { send, type Answer } from '../http.ts';
+import { send } from '../http.ts';
+import { CURRENCY, GYM, PAYMENTS, clientRoleId, invitedUser, must, signUpGym } from '../gym.ts';
 import type { Case, ChaosProcess, Expectation, RunContext, Verdict } from '../process.ts';
 
-const IDENTITY = '/api/identity/v1';
-const PAYMENTS = '/api/payments/v1';
-const GYM = '/api/gym/v1';
-const PASSWORD = 'chaos-monkey-password-2026';
-const CURRENCY = 'CLP';
 const PRICE = 25_000;
 
 export type RenewalScenario = 'renewed' | 'declined';
@@ -52,22 +48,6 @@ export function renewalProcess(): ChaosProcess<RenewalScenario> {
   const note = (ctx: RunContext, c: Case, step: string, result: string) =>
     c.steps.push({ at: Math.round(ctx.clock() * 10) / 10, step, result });
 
-  async function must(
-    ctx: RunContext,
-    base: string,
-    method: string,
-    path: string,
-    opts: { token?: string; body?: unknown; idempotencyKey?: string },
-    ok: number[],
-  ): Promise<Answer> {
-    const a = await send(base, method, path, { ...opts, deadline: ctx.deadline, signal: ctx.signal });
-    if (!ok.includes(a.status))
-      throw new Error(
-        `${method} ${path} answered ${a.status} ${a.body.error?.code ?? ''} ${a.body.error?.message ?? ''}`,
-      );
-    return a;
-  }
-
   /** The cycle-1 result the gym shows (null: not yet), or undefined when the API did not answer. */
   async function result(ctx: RunContext, c: Case): Promise<string | null | undefined> {
     const r = data(c);
@@ -89,50 +69,11 @@ export function renewalProcess(): ChaosProcess<RenewalScenario> {
     scenarios: { renewed: 3, declined: 1 },
 
     async prepare(ctx, cases) {
-      const slug = `chaos-gym-${ctx.runId}`;
-      const signup = await must(
-        ctx,
-        ctx.urls.identity,
-        'POST',
-        `${IDENTITY}/signup`,
-        {
-          body: {
-            tenant: {
-              name: `Chaos Gym ${ctx.runId}`,
-              slug,
-              kind: 'gym',
-              currency: CURRENCY,
-              locale: 'es-CL',
-              timeZone: 'America/Santiago',
-            },
-            owner: {
-              name: 'Chaos Gym Owner',
-              email: `gym-owner-${ctx.runId}@chaos.example`,
-              password: PASSWORD,
-            },
-          },
-        },
-        [201],
-      );
-      const token = signup.body.data.session.accessToken as string;
-      const me = await must(ctx, ctx.urls.identity, 'GET', `${IDENTITY}/auth/me`, { token }, [200]);
-      const owner = { id: me.body.data.user.id as string, token };
-      const branch = await must(
-        ctx,
-        ctx.urls.identity,
-        'POST',
-        `${IDENTITY}/branches`,
-        {
-          token,
-          body: {
-            name: 'Chaos Gym',
-            timeZone: 'America/Santiago',
-            address: { line1: 'Av. Caos 2', city: 'Santiago', country: 'CL' },
-          },
-        },
-        [201],
-      );
-      const branchId = branch.body.data.id as string;
+      const { slug, owner, branchId } = await signUpGym(ctx, 'gym', {
+        name: 'Chaos Gym',
+        address: 'Av. Caos 2',
+      });
+      const token = owner.token;
       const drawer = await must(
         ctx,
         ctx.urls.payments,
@@ -168,45 +109,11 @@ export function renewalProcess(): ChaosProcess<RenewalScenario> {
         [200, 201],
       );
       world = { owner, branchId, drawerId, planId };
-      const roles = await must(
-        ctx,
-        ctx.urls.identity,
-        'GET',
-        `${IDENTITY}/roles?q=client&limit=100`,
-        { token },
-        [200],
-      );
-      const clientRole = (roles.body.data as Array<{ id: string; name: string }>).find(
-        (r) => r.name === 'client',
-      );
-      if (!clientRole) throw new Error('no client role');
+      const roleId = await clientRoleId(ctx, token);
       // Invitations and members are not idempotent: made before any fault.
       for (const c of cases) {
         const email = `member-${c.id}-${ctx.runId}@chaos.example`;
-        const invited = await must(
-          ctx,
-          ctx.urls.identity,
-          'POST',
-          `${IDENTITY}/users`,
-          { token, body: { email, name: `Socio ${c.id}`, roles: [{ roleId: clientRole.id }] } },
-          [201],
-        );
-        const session = await must(
-          ctx,
-          ctx.urls.identity,
-          'POST',
-          `${IDENTITY}/auth/invitations/accept`,
-          {
-            body: {
-              tenant: slug,
-              email,
-              token: invited.body.data.invitationToken as string,
-              password: PASSWORD,
-            },
-          },
-          [200],
-        );
-        const member = { id: invited.body.data.id as string, token: session.body.data.accessToken as string };
+        const member = await invitedUser(ctx, { slug, token, roleId }, email, `Socio ${c.id}`);
         const m = await must(
           ctx,
           ctx.urls.gym,

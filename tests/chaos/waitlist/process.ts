@@ -13,14 +13,10 @@
  * left offered or waiting (0 lost); never more seats taken than the class has, one live booking per
  * member, an accepted offer booked exactly once (0 duplicated).
  */
-import { send, sleep, type Answer } from '../http.ts';
+import { send, sleep } from '../http.ts';
+import { CURRENCY, GYM, PAYMENTS, clientRoleId, invitedUser, must, signUpGym } from '../gym.ts';
 import type { Case, ChaosProcess, Expectation, RunContext, Verdict } from '../process.ts';
 
-const IDENTITY = '/api/identity/v1';
-const PAYMENTS = '/api/payments/v1';
-const GYM = '/api/gym/v1';
-const PASSWORD = 'chaos-monkey-password-2026';
-const CURRENCY = 'CLP';
 const PRICE = 20_000;
 const CAPACITY = 2;
 
@@ -68,21 +64,6 @@ export function waitlistProcess(): ChaosProcess<WaitlistScenario> {
   const note = (ctx: RunContext, c: Case, step: string, result: string) =>
     c.steps.push({ at: Math.round(ctx.clock() * 10) / 10, step, result });
 
-  async function must(
-    ctx: RunContext,
-    base: string,
-    method: string,
-    path: string,
-    opts: { token?: string; body?: unknown; idempotencyKey?: string },
-    ok: number[],
-  ): Promise<Answer> {
-    const a = await send(base, method, path, { ...opts, deadline: ctx.deadline, signal: ctx.signal });
-    if (!ok.includes(a.status))
-      throw new Error(
-        `${method} ${path} answered ${a.status} ${a.body.error?.code ?? ''} ${a.body.error?.message ?? ''}`,
-      );
-    return a;
-  }
   const gym = (
     ctx: RunContext,
     method: string,
@@ -189,50 +170,11 @@ export function waitlistProcess(): ChaosProcess<WaitlistScenario> {
     scenarios: { handoff: 1, both: 1 },
 
     async prepare(ctx, cases) {
-      const slug = `chaos-classes-${ctx.runId}`;
-      const signup = await must(
-        ctx,
-        ctx.urls.identity,
-        'POST',
-        `${IDENTITY}/signup`,
-        {
-          body: {
-            tenant: {
-              name: `Chaos Clases ${ctx.runId}`,
-              slug,
-              kind: 'gym',
-              currency: CURRENCY,
-              locale: 'es-CL',
-              timeZone: 'America/Santiago',
-            },
-            owner: {
-              name: 'Chaos Clases Owner',
-              email: `classes-owner-${ctx.runId}@chaos.example`,
-              password: PASSWORD,
-            },
-          },
-        },
-        [201],
-      );
-      const token = signup.body.data.session.accessToken as string;
-      const me = await must(ctx, ctx.urls.identity, 'GET', `${IDENTITY}/auth/me`, { token }, [200]);
-      const owner = { id: me.body.data.user.id as string, token };
-      const branch = await must(
-        ctx,
-        ctx.urls.identity,
-        'POST',
-        `${IDENTITY}/branches`,
-        {
-          token,
-          body: {
-            name: 'Chaos Clases',
-            timeZone: 'America/Santiago',
-            address: { line1: 'Av. Caos 3', city: 'Santiago', country: 'CL' },
-          },
-        },
-        [201],
-      );
-      const branchId = branch.body.data.id as string;
+      const { slug, owner, branchId } = await signUpGym(ctx, 'classes', {
+        name: 'Chaos Clases',
+        address: 'Av. Caos 3',
+      });
+      const token = owner.token;
       world = { owner, branchId };
       const drawer = await must(
         ctx,
@@ -258,18 +200,7 @@ export function waitlistProcess(): ChaosProcess<WaitlistScenario> {
         currency: CURRENCY,
       });
       const type = await gym(ctx, 'POST', '/class-types', token, { name: 'Spinning' }, [201]);
-      const roles = await must(
-        ctx,
-        ctx.urls.identity,
-        'GET',
-        `${IDENTITY}/roles?q=client&limit=100`,
-        { token },
-        [200],
-      );
-      const clientRole = (roles.body.data as Array<{ id: string; name: string }>).find(
-        (r) => r.name === 'client',
-      );
-      if (!clientRole) throw new Error('no client role');
+      const roleId = await clientRoleId(ctx, token);
       // Tomorrow 19:00 UTC: far from the booking window's end and the cancel hours.
       const tomorrow = day(new Date(Date.now() + 86_400_000));
       const weekday = ((new Date(`${tomorrow}T00:00:00Z`).getUTCDay() + 6) % 7) + 1;
@@ -305,33 +236,7 @@ export function waitlistProcess(): ChaosProcess<WaitlistScenario> {
         // Invitations, members and their memberships are not idempotent: made before any fault.
         for (let k = 0; k < MEMBERS[c.scenario]; k++) {
           const email = `class-${c.id}-${k}-${ctx.runId}@chaos.example`;
-          const invited = await must(
-            ctx,
-            ctx.urls.identity,
-            'POST',
-            `${IDENTITY}/users`,
-            { token, body: { email, name: `Socia ${c.id}-${k}`, roles: [{ roleId: clientRole.id }] } },
-            [201],
-          );
-          const session = await must(
-            ctx,
-            ctx.urls.identity,
-            'POST',
-            `${IDENTITY}/auth/invitations/accept`,
-            {
-              body: {
-                tenant: slug,
-                email,
-                token: invited.body.data.invitationToken as string,
-                password: PASSWORD,
-              },
-            },
-            [200],
-          );
-          const member = {
-            id: invited.body.data.id as string,
-            token: session.body.data.accessToken as string,
-          };
+          const member = await invitedUser(ctx, { slug, token, roleId }, email, `Socia ${c.id}-${k}`);
           const m = await gym(
             ctx,
             'POST',

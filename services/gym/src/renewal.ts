@@ -8,15 +8,10 @@
  * membership (`GET /memberships/:id`, the member's list) and every toggle starts it again —
  * `USE_EXISTING` makes a start of a running chain answer its handle, so a repeat is harmless.
  */
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import {
-  ApplicationFailure,
-  WorkflowIdConflictPolicy,
-  WorkflowIdReusePolicy,
-  type UpdateDefinition,
-} from '@temporalio/common';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type UpdateDefinition } from '@temporalio/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { DomainError, ERROR_STATUS, hasOwnKey, type ErrorCode } from '@faena/platform';
+import { DomainError, processCallError } from '@faena/platform';
 import { formatMinor } from '@faena/platform/money';
 import {
   GYM_TASK_QUEUE,
@@ -106,24 +101,13 @@ export async function ensureRenewal(
   return true;
 }
 
-/** Same mapping as marketplace's escrowError: an Update's typed refusal keeps its code; no workflow is 404. */
-export function renewalError(err: unknown): DomainError {
-  if (err instanceof WorkflowUpdateFailedError) {
-    const cause = err.cause;
-    if (cause instanceof ApplicationFailure) {
-      const { type } = cause;
-      const code: ErrorCode = type && hasOwnKey(ERROR_STATUS, type) ? type : 'CONFLICT';
-      return new DomainError(code, cause.message);
-    }
-    return new DomainError('CONFLICT', cause?.message ?? err.message);
-  }
-  if (err instanceof WorkflowNotFoundError)
-    return new DomainError('NOT_FOUND', 'The renewal process of this membership was not found');
-  if (err instanceof DomainError) return err;
-  return new DomainError('SERVICE_UNAVAILABLE', 'The renewal process could not be reached; retry', {
-    headers: { 'Retry-After': '5' },
-  });
-}
+/** A failed call to a membership's renewal process in our envelope (a missing one is 404). */
+export const renewalError = (err: unknown): DomainError =>
+  processCallError(
+    err,
+    'renewal',
+    new DomainError('NOT_FOUND', 'The renewal process of this membership was not found'),
+  );
 
 /** The running chain's status, or null when none runs (never started, or over). */
 export async function runningRenewal(temporal: Client, m: Membership): Promise<RenewalStatus | null> {

@@ -5,11 +5,11 @@
  * Seats are already decided in the database when it is told: a signal that cannot be sent (Temporal
  * down) loses no seat; the next change of the class signals it again (and starts it if needed).
  */
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
+import { type Client } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { DateTime } from 'luxon';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { DomainError, ERROR_STATUS, hasOwnKey, type ErrorCode, type Logger } from '@faena/platform';
+import { DomainError, type Logger, processCallError } from '@faena/platform';
 import {
   WAITLIST_WORKFLOW_TYPE,
   acceptOffer,
@@ -87,23 +87,13 @@ export const classCancelled = (
   by: { reason: string; actorId: string },
 ) => signal(deps, em, tenantId, o, { signal: occurrenceCancelled, args: [by] });
 
-/** Maps a failed Update to our envelope (its ApplicationFailure's type when it is one of our codes). */
-function processError(err: unknown): DomainError {
-  if (err instanceof WorkflowUpdateFailedError) {
-    const cause = err.cause;
-    if (cause instanceof ApplicationFailure) {
-      const code: ErrorCode = cause.type && hasOwnKey(ERROR_STATUS, cause.type) ? cause.type : 'CONFLICT';
-      return new DomainError(code, cause.message);
-    }
-    return new DomainError('CONFLICT', cause?.message ?? err.message);
-  }
-  if (err instanceof WorkflowNotFoundError)
-    return new DomainError('INVALID_STATE_TRANSITION', 'The waitlist of this class is closed');
-  if (err instanceof DomainError) return err;
-  return new DomainError('SERVICE_UNAVAILABLE', 'The waitlist process could not be reached; retry', {
-    headers: { 'Retry-After': '5' },
-  });
-}
+/** A failed call to a class's waitlist process in our envelope (a finished one: the waitlist is closed). */
+const processError = (err: unknown): DomainError =>
+  processCallError(
+    err,
+    'waitlist',
+    new DomainError('INVALID_STATE_TRANSITION', 'The waitlist of this class is closed'),
+  );
 
 /** The offered member takes the held seat (the process books it): answers the booking's id. */
 export async function acceptSeat(

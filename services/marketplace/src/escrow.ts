@@ -2,14 +2,9 @@
  * The marketplace's side of the escrow workflow: start it when an offer is accepted, drive it with
  * Updates, read it with the status query. The API never waits for the workflow to progress.
  */
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  type Client,
-} from '@temporalio/client';
-import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { DomainError, ERROR_STATUS, hasOwnKey, type ErrorCode } from '@faena/platform';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { DomainError, processCallError } from '@faena/platform';
 import { currencyDigits } from '@faena/platform/money';
 import {
   ESCROW_WORKFLOW_TYPE,
@@ -94,29 +89,13 @@ export async function startEscrow(
   }
 }
 
-/**
- * Maps a failed workflow call to our envelope: an Update rejected by its validator (or failed) with
- * an ApplicationFailure keeps its `type` as our code when it is one of ours (INVALID_STATE_TRANSITION
- * 409, FORBIDDEN 403, VALIDATION_FAILED 400…), else 409 CONFLICT with its message; a workflow that
- * does not exist (never started, or gone) is 404 NOT_FOUND.
- */
-export function escrowError(err: unknown): DomainError {
-  if (err instanceof WorkflowUpdateFailedError) {
-    const cause = err.cause;
-    if (cause instanceof ApplicationFailure) {
-      const { type } = cause;
-      const code: ErrorCode = type && hasOwnKey(ERROR_STATUS, type) ? type : 'CONFLICT';
-      return new DomainError(code, cause.message);
-    }
-    return new DomainError('CONFLICT', cause?.message ?? err.message);
-  }
-  if (err instanceof WorkflowNotFoundError)
-    return new DomainError('NOT_FOUND', 'The escrow process of this job was not found');
-  if (err instanceof DomainError) return err;
-  return new DomainError('SERVICE_UNAVAILABLE', 'The escrow process could not be reached; retry', {
-    headers: { 'Retry-After': '5' },
-  });
-}
+/** A failed call to a deal's escrow process in our envelope (a missing one is 404). */
+export const escrowError = (err: unknown): DomainError =>
+  processCallError(
+    err,
+    'escrow',
+    new DomainError('NOT_FOUND', 'The escrow process of this job was not found'),
+  );
 
 export async function queryEscrow(temporal: Client, workflowId: string): Promise<EscrowStatus> {
   try {

@@ -7,7 +7,7 @@
 #   chaos: N processes, K faults, L lost, D duplicated, ledger balanced
 # and writes .cache/chaos/last.json. Knobs: CHAOS_SEED, CHAOS_DEALS (30), CHAOS_FAULTS (10),
 # CHAOS_SECONDS (240, the hard bound of the whole run), CHAOS_PROCESSES (a comma list: escrow,
-# renewal, waitlist; default all).
+# renewal, waitlist, incident, store; default all).
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 

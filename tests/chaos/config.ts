@@ -36,6 +36,7 @@ export const PORTS = {
   payments: 4102 + OFFSET,
   marketplace: 4103 + OFFSET,
   gym: 4104 + OFFSET,
+  pos: 4105 + OFFSET,
   notifications: 4106 + OFFSET,
   paymentsWorker: 4112 + OFFSET,
   marketplaceWorker: 4113 + OFFSET,

@@ -31,6 +31,7 @@ import {
 import { escrowProcess } from './escrow/process.ts';
 import { renewalProcess } from './renewal/process.ts';
 import { incidentProcess } from './incident/process.ts';
+import { storeProcess } from './store/process.ts';
 import { waitlistProcess } from './waitlist/process.ts';
 import { planFaults, runFaults, type FaultRecord, type PlannedFault } from './faults.ts';
 import { sleep, stats as httpStats } from './http.ts';
@@ -148,9 +149,13 @@ const escrow = escrowProcess({
 });
 /** `CHAOS_PROCESSES=renewal` (a comma list of names) drives only those; default every process. */
 const only = (process.env.CHAOS_PROCESSES ?? '').split(',').filter(Boolean);
-const PROCESSES: ChaosProcess[] = [escrow, renewalProcess(), waitlistProcess(), incidentProcess()].filter(
-  (p) => !only.length || only.includes(p.name),
-);
+const PROCESSES: ChaosProcess[] = [
+  escrow,
+  renewalProcess(),
+  waitlistProcess(),
+  incidentProcess(),
+  storeProcess(),
+].filter((p) => !only.length || only.includes(p.name));
 
 /** Cases of every process: each scenario at least once when there are enough, the rest drawn by weight. */
 function planCases(): Case[] {

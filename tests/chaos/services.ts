@@ -25,6 +25,7 @@ const API_PORTS: Record<string, number> = {
   payments: PORTS.payments,
   marketplace: PORTS.marketplace,
   gym: PORTS.gym,
+  pos: PORTS.pos,
   notifications: PORTS.notifications,
 };
 const WORKER_PORTS: Record<string, number> = {

@@ -693,7 +693,11 @@ export interface paths {
          */
         get: operations["getApiGymV1MembersMeMemberships"];
         put?: never;
-        post?: never;
+        /**
+         * Buy a plan for myself (a member who logs in) at a branch's price (default: my home branch), paid from my own wallet or a MercadoPago checkout (payments' POST /payments/self: never anyone else's money); Idempotency-Key required: a retry never charges twice
+         * @description Requires the permission `members.self` anywhere (the caller's own data).
+         */
+        post: operations["postApiGymV1MembersMeMemberships"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1086,6 +1090,26 @@ export interface paths {
         get: operations["getApiGymV1MembershipsIdRenewal"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/gym/v1/memberships/{id}/renewal/retry-refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry a renewal's pending refund now (state refund_pending: the cycle was charged, the next period could not be given and the refund failed); the same idempotency key, so it never refunds twice. Answers once the refund went through (state cancelled) or failed again
+         * @description Requires the permission `payments.refund` in the branches of the records concerned (lists show only those).
+         */
+        post: operations["postApiGymV1MembershipsIdRenewalRetryRefund"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1965,6 +1989,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/gym/v1/trainers/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My trainer profile, availability and certificates
+         * @description Requires the permission `trainers.self` anywhere (the caller's own data).
+         */
+        get: operations["getApiGymV1TrainersMe"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change my bio and specialties (the rest of the profile is kept by managers)
+         * @description Requires the permission `trainers.self` anywhere (the caller's own data).
+         */
+        patch: operations["patchApiGymV1TrainersMe"];
+        trace?: never;
+    };
+    "/api/gym/v1/trainers/me/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Replace my weekly availability (local times in my zone); 409 TRAINER_UNAVAILABLE when a class I teach from now on would fall outside it
+         * @description Requires the permission `trainers.self` anywhere (the caller's own data).
+         */
+        put: operations["putApiGymV1TrainersMeAvailability"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/gym/v1/waitlist/{id}": {
         parameters: {
             query?: never;
@@ -2108,7 +2176,11 @@ export interface operations {
                             /** Format: date-time */
                             cancelledAt: string | null;
                             /** Format: date-time */
+                            confirmedAt: string | null;
+                            /** Format: date-time */
                             createdAt: string;
+                            /** @description booked by the member with their own token: a late cancel's or no-show's fee of the plan is charged to their wallet by the class's process */
+                            feeConsent: boolean;
                             /** Format: uuid */
                             id: string;
                             lateCancel: boolean;
@@ -2199,7 +2271,11 @@ export interface operations {
                             /** Format: date-time */
                             cancelledAt: string | null;
                             /** Format: date-time */
+                            confirmedAt: string | null;
+                            /** Format: date-time */
                             createdAt: string;
+                            /** @description booked by the member with their own token: a late cancel's or no-show's fee of the plan is charged to their wallet by the class's process */
+                            feeConsent: boolean;
                             /** Format: uuid */
                             id: string;
                             lateCancel: boolean;
@@ -2269,7 +2345,11 @@ export interface operations {
                             /** Format: date-time */
                             cancelledAt: string | null;
                             /** Format: date-time */
+                            confirmedAt: string | null;
+                            /** Format: date-time */
                             createdAt: string;
+                            /** @description booked by the member with their own token: a late cancel's or no-show's fee of the plan is charged to their wallet by the class's process */
+                            feeConsent: boolean;
                             /** Format: uuid */
                             id: string;
                             lateCancel: boolean;
@@ -2347,7 +2427,11 @@ export interface operations {
                             /** Format: date-time */
                             cancelledAt: string | null;
                             /** Format: date-time */
+                            confirmedAt: string | null;
+                            /** Format: date-time */
                             createdAt: string;
+                            /** @description booked by the member with their own token: a late cancel's or no-show's fee of the plan is charged to their wallet by the class's process */
+                            feeConsent: boolean;
                             /** Format: uuid */
                             id: string;
                             lateCancel: boolean;
@@ -4404,6 +4488,11 @@ export interface operations {
                             memberId: string;
                             payment: {
                                 checkoutUrl: string | null;
+                                /**
+                                 * Format: uuid
+                                 * @description cash: payments' reception drawer whose open cash session took it
+                                 */
+                                drawerId: string | null;
                                 /** Format: uuid */
                                 id: string | null;
                                 /** @enum {string} */
@@ -5024,7 +5113,11 @@ export interface operations {
                             /** Format: date-time */
                             cancelledAt: string | null;
                             /** Format: date-time */
+                            confirmedAt: string | null;
+                            /** Format: date-time */
                             createdAt: string;
+                            /** @description booked by the member with their own token: a late cancel's or no-show's fee of the plan is charged to their wallet by the class's process */
+                            feeConsent: boolean;
                             /** Format: uuid */
                             id: string;
                             lateCancel: boolean;
@@ -5104,7 +5197,11 @@ export interface operations {
                             /** Format: date-time */
                             cancelledAt: string | null;
                             /** Format: date-time */
+                            confirmedAt: string | null;
+                            /** Format: date-time */
                             createdAt: string;
+                            /** @description booked by the member with their own token: a late cancel's or no-show's fee of the plan is charged to their wallet by the class's process */
+                            feeConsent: boolean;
                             /** Format: uuid */
                             id: string;
                             lateCancel: boolean;
@@ -5195,7 +5292,11 @@ export interface operations {
                             /** Format: date-time */
                             cancelledAt: string | null;
                             /** Format: date-time */
+                            confirmedAt: string | null;
+                            /** Format: date-time */
                             createdAt: string;
+                            /** @description booked by the member with their own token: a late cancel's or no-show's fee of the plan is charged to their wallet by the class's process */
+                            feeConsent: boolean;
                             /** Format: uuid */
                             id: string;
                             lateCancel: boolean;
@@ -5330,6 +5431,11 @@ export interface operations {
                             memberId: string;
                             payment: {
                                 checkoutUrl: string | null;
+                                /**
+                                 * Format: uuid
+                                 * @description cash: payments' reception drawer whose open cash session took it
+                                 */
+                                drawerId: string | null;
                                 /** Format: uuid */
                                 id: string | null;
                                 /** @enum {string} */
@@ -5345,6 +5451,105 @@ export interface operations {
                              */
                             status: "pending_payment" | "active" | "paused" | "expired" | "cancelled";
                         }[];
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    postApiGymV1MembersMeMemberships: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Makes retries safe: the same key and body answer the first result again; another body with the key is 409 */
+                "Idempotency-Key": string;
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uuid
+                     * @description the branch I buy at (its price); default my home branch
+                     */
+                    branchId?: string;
+                    /** @enum {string} */
+                    method: "wallet" | "mercadopago";
+                    /** Format: uuid */
+                    planId: string;
+                    /** @description first day it covers (default: today in the business's calendar) */
+                    startsOn?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @description minor units as a decimal string */
+                            amount: string;
+                            /** @description the member's consent to be charged from their wallet each period (renewal) */
+                            autoRenew: boolean;
+                            /** Format: uuid */
+                            branchId: string;
+                            cancelledReason: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            currency: string;
+                            /** @description exclusive: the first day it no longer covers */
+                            endsOn: string;
+                            freezes: {
+                                endsOn: string;
+                                startsOn: string;
+                            }[];
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            memberId: string;
+                            payment: {
+                                checkoutUrl: string | null;
+                                /**
+                                 * Format: uuid
+                                 * @description cash: payments' reception drawer whose open cash session took it
+                                 */
+                                drawerId: string | null;
+                                /** Format: uuid */
+                                id: string | null;
+                                /** @enum {string} */
+                                method: "wallet" | "mercadopago" | "cash";
+                            };
+                            /** Format: uuid */
+                            planId: string;
+                            sessionsLeft: number | null;
+                            startsOn: string;
+                            /**
+                             * @description pending_payment until payments captured it; active, paused (a freeze covers today), expired (past its end) or cancelled
+                             * @enum {string}
+                             */
+                            status: "pending_payment" | "active" | "paused" | "expired" | "cancelled";
+                        };
                         meta?: {
                             nextCursor?: string | null;
                         };
@@ -5414,6 +5619,11 @@ export interface operations {
                             memberId: string;
                             payment: {
                                 checkoutUrl: string | null;
+                                /**
+                                 * Format: uuid
+                                 * @description cash: payments' reception drawer whose open cash session took it
+                                 */
+                                drawerId: string | null;
                                 /** Format: uuid */
                                 id: string | null;
                                 /** @enum {string} */
@@ -5559,6 +5769,11 @@ export interface operations {
                             nextCharge: string;
                             /** Format: date-time */
                             nextChargeAt: string | null;
+                            /**
+                             * @description what staff may do now: retryRefund (POST /memberships/:id/renewal/retry-refund)
+                             * @enum {string|null}
+                             */
+                            operatorAction: "retryRefund" | null;
                             /** Format: uuid */
                             paymentId: string | null;
                             periodEnd: string;
@@ -5568,8 +5783,18 @@ export interface operations {
                                 id: string;
                                 name: string;
                             };
+                            /** @description a refund that failed and waits (state refund_pending): what is owed and the last error */
+                            refund: {
+                                amount: string;
+                                attempts: number;
+                                /** Format: uuid */
+                                paymentId: string;
+                                reason: string;
+                                /** Format: date-time */
+                                since: string;
+                            } | null;
                             /** @enum {string} */
-                            state: "active" | "past_due" | "cancelled" | "expired" | "ended";
+                            state: "active" | "past_due" | "cancelled" | "expired" | "ended" | "refund_pending";
                             /** Format: uuid */
                             subscriptionId: string;
                             summary: string;
@@ -5657,6 +5882,11 @@ export interface operations {
                                 nextCharge: string;
                                 /** Format: date-time */
                                 nextChargeAt: string | null;
+                                /**
+                                 * @description what staff may do now: retryRefund (POST /memberships/:id/renewal/retry-refund)
+                                 * @enum {string|null}
+                                 */
+                                operatorAction: "retryRefund" | null;
                                 /** Format: uuid */
                                 paymentId: string | null;
                                 periodEnd: string;
@@ -5666,8 +5896,18 @@ export interface operations {
                                     id: string;
                                     name: string;
                                 };
+                                /** @description a refund that failed and waits (state refund_pending): what is owed and the last error */
+                                refund: {
+                                    amount: string;
+                                    attempts: number;
+                                    /** Format: uuid */
+                                    paymentId: string;
+                                    reason: string;
+                                    /** Format: date-time */
+                                    since: string;
+                                } | null;
                                 /** @enum {string} */
-                                state: "active" | "past_due" | "cancelled" | "expired" | "ended";
+                                state: "active" | "past_due" | "cancelled" | "expired" | "ended" | "refund_pending";
                                 /** Format: uuid */
                                 subscriptionId: string;
                                 summary: string;
@@ -6106,7 +6346,11 @@ export interface operations {
                             /** Format: date-time */
                             cancelledAt: string | null;
                             /** Format: date-time */
+                            confirmedAt: string | null;
+                            /** Format: date-time */
                             createdAt: string;
+                            /** @description booked by the member with their own token: a late cancel's or no-show's fee of the plan is charged to their wallet by the class's process */
+                            feeConsent: boolean;
                             /** Format: uuid */
                             id: string;
                             lateCancel: boolean;
@@ -6480,6 +6724,11 @@ export interface operations {
                             memberId: string;
                             payment: {
                                 checkoutUrl: string | null;
+                                /**
+                                 * Format: uuid
+                                 * @description cash: payments' reception drawer whose open cash session took it
+                                 */
+                                drawerId: string | null;
                                 /** Format: uuid */
                                 id: string | null;
                                 /** @enum {string} */
@@ -6558,6 +6807,11 @@ export interface operations {
                             memberId: string;
                             payment: {
                                 checkoutUrl: string | null;
+                                /**
+                                 * Format: uuid
+                                 * @description cash: payments' reception drawer whose open cash session took it
+                                 */
+                                drawerId: string | null;
                                 /** Format: uuid */
                                 id: string | null;
                                 /** @enum {string} */
@@ -6642,6 +6896,11 @@ export interface operations {
                             memberId: string;
                             payment: {
                                 checkoutUrl: string | null;
+                                /**
+                                 * Format: uuid
+                                 * @description cash: payments' reception drawer whose open cash session took it
+                                 */
+                                drawerId: string | null;
                                 /** Format: uuid */
                                 id: string | null;
                                 /** @enum {string} */
@@ -6720,6 +6979,11 @@ export interface operations {
                             memberId: string;
                             payment: {
                                 checkoutUrl: string | null;
+                                /**
+                                 * Format: uuid
+                                 * @description cash: payments' reception drawer whose open cash session took it
+                                 */
+                                drawerId: string | null;
                                 /** Format: uuid */
                                 id: string | null;
                                 /** @enum {string} */
@@ -6858,6 +7122,11 @@ export interface operations {
                             memberId: string;
                             payment: {
                                 checkoutUrl: string | null;
+                                /**
+                                 * Format: uuid
+                                 * @description cash: payments' reception drawer whose open cash session took it
+                                 */
+                                drawerId: string | null;
                                 /** Format: uuid */
                                 id: string | null;
                                 /** @enum {string} */
@@ -6956,6 +7225,11 @@ export interface operations {
                                 nextCharge: string;
                                 /** Format: date-time */
                                 nextChargeAt: string | null;
+                                /**
+                                 * @description what staff may do now: retryRefund (POST /memberships/:id/renewal/retry-refund)
+                                 * @enum {string|null}
+                                 */
+                                operatorAction: "retryRefund" | null;
                                 /** Format: uuid */
                                 paymentId: string | null;
                                 periodEnd: string;
@@ -6965,12 +7239,121 @@ export interface operations {
                                     id: string;
                                     name: string;
                                 };
+                                /** @description a refund that failed and waits (state refund_pending): what is owed and the last error */
+                                refund: {
+                                    amount: string;
+                                    attempts: number;
+                                    /** Format: uuid */
+                                    paymentId: string;
+                                    reason: string;
+                                    /** Format: date-time */
+                                    since: string;
+                                } | null;
                                 /** @enum {string} */
-                                state: "active" | "past_due" | "cancelled" | "expired" | "ended";
+                                state: "active" | "past_due" | "cancelled" | "expired" | "ended" | "refund_pending";
                                 /** Format: uuid */
                                 subscriptionId: string;
                                 summary: string;
                             } | null;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    postApiGymV1MembershipsIdRenewalRetryRefund: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description why, for the record */
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            amount: string;
+                            attempts: number;
+                            cancelAtPeriodEnd: boolean;
+                            credit: string;
+                            currency: string;
+                            cycle: number;
+                            lastFailure: {
+                                code: string;
+                                reason: string;
+                            } | null;
+                            lastPlanChange: {
+                                charged: string;
+                                credited: string;
+                                /** Format: uuid */
+                                from: string;
+                                /** Format: uuid */
+                                to: string;
+                            } | null;
+                            nextCharge: string;
+                            /** Format: date-time */
+                            nextChargeAt: string | null;
+                            /**
+                             * @description what staff may do now: retryRefund (POST /memberships/:id/renewal/retry-refund)
+                             * @enum {string|null}
+                             */
+                            operatorAction: "retryRefund" | null;
+                            /** Format: uuid */
+                            paymentId: string | null;
+                            periodEnd: string;
+                            periodStart: string;
+                            plan: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                            };
+                            /** @description a refund that failed and waits (state refund_pending): what is owed and the last error */
+                            refund: {
+                                amount: string;
+                                attempts: number;
+                                /** Format: uuid */
+                                paymentId: string;
+                                reason: string;
+                                /** Format: date-time */
+                                since: string;
+                            } | null;
+                            /** @enum {string} */
+                            state: "active" | "past_due" | "cancelled" | "expired" | "ended" | "refund_pending";
+                            /** Format: uuid */
+                            subscriptionId: string;
+                            summary: string;
                         };
                         meta?: {
                             nextCursor?: string | null;
@@ -7035,6 +7418,11 @@ export interface operations {
                             memberId: string;
                             payment: {
                                 checkoutUrl: string | null;
+                                /**
+                                 * Format: uuid
+                                 * @description cash: payments' reception drawer whose open cash session took it
+                                 */
+                                drawerId: string | null;
                                 /** Format: uuid */
                                 id: string | null;
                                 /** @enum {string} */
@@ -7714,7 +8102,11 @@ export interface operations {
                             /** Format: date-time */
                             cancelledAt: string | null;
                             /** Format: date-time */
+                            confirmedAt: string | null;
+                            /** Format: date-time */
                             createdAt: string;
+                            /** @description booked by the member with their own token: a late cancel's or no-show's fee of the plan is charged to their wallet by the class's process */
+                            feeConsent: boolean;
                             /** Format: uuid */
                             id: string;
                             lateCancel: boolean;
@@ -11192,6 +11584,215 @@ export interface operations {
             };
         };
     };
+    getApiGymV1TrainersMe: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            active: boolean;
+                            availability: {
+                                endTime: string;
+                                startTime: string;
+                                weekday: number;
+                            }[];
+                            bio: string;
+                            /** Format: uuid */
+                            branchId: string;
+                            certifications: {
+                                contentType: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                expiresOn: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                issuedOn: string | null;
+                                issuer: string;
+                                name: string;
+                                size: number;
+                                /** Format: uuid */
+                                trainerId: string;
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            displayName: string;
+                            /**
+                             * Format: uuid
+                             * @description the identity user id
+                             */
+                            id: string;
+                            specialties: string[];
+                            timeZone: string;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    patchApiGymV1TrainersMe: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    bio?: string;
+                    specialties?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            active: boolean;
+                            availability: {
+                                endTime: string;
+                                startTime: string;
+                                weekday: number;
+                            }[];
+                            bio: string;
+                            /** Format: uuid */
+                            branchId: string;
+                            certifications: {
+                                contentType: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                expiresOn: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                issuedOn: string | null;
+                                issuer: string;
+                                name: string;
+                                size: number;
+                                /** Format: uuid */
+                                trainerId: string;
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            displayName: string;
+                            /**
+                             * Format: uuid
+                             * @description the identity user id
+                             */
+                            id: string;
+                            specialties: string[];
+                            timeZone: string;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    putApiGymV1TrainersMeAvailability: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    windows: {
+                        /** @description local HH:mm, after startTime; 24:00 = midnight */
+                        endTime: string | "24:00";
+                        /** @description local HH:mm */
+                        startTime: string;
+                        /** @description 1 = Monday … 7 = Sunday */
+                        weekday: number;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            endTime: string;
+                            startTime: string;
+                            weekday: number;
+                        }[];
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     getApiGymV1WaitlistId: {
         parameters: {
             query?: never;
@@ -11283,7 +11884,11 @@ export interface operations {
                             /** Format: date-time */
                             cancelledAt: string | null;
                             /** Format: date-time */
+                            confirmedAt: string | null;
+                            /** Format: date-time */
                             createdAt: string;
+                            /** @description booked by the member with their own token: a late cancel's or no-show's fee of the plan is charged to their wallet by the class's process */
+                            feeConsent: boolean;
                             /** Format: uuid */
                             id: string;
                             lateCancel: boolean;

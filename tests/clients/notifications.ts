@@ -440,7 +440,7 @@ export interface operations {
                 channel?: "email" | "in_app";
                 /** @description opaque: the previous page's `meta.nextCursor`, as issued */
                 cursor?: string;
-                event?: "password.reset" | "membership.renewal_reminder" | "membership.renewed" | "membership.charge_failed" | "membership.expired" | "print.fallback" | "cash.daily_report" | "escrow.funded" | "escrow.payment_expired" | "escrow.payment_failed" | "escrow.late_refund" | "escrow.delayed" | "escrow.completed" | "escrow.disputed" | "escrow.resolved" | "escrow.cancelled" | "escrow.released" | "gym.booking_confirmed" | "gym.seat_offered" | "gym.seat_offer_expired" | "gym.class_cancelled" | "incident.escalated" | "store.low_stock";
+                event?: "password.reset" | "membership.renewal_reminder" | "membership.renewed" | "membership.charge_failed" | "membership.expired" | "membership.refund_delayed" | "print.fallback" | "cash.daily_report" | "escrow.funded" | "escrow.payment_expired" | "escrow.payment_failed" | "escrow.late_refund" | "escrow.delayed" | "escrow.completed" | "escrow.disputed" | "escrow.resolved" | "escrow.cancelled" | "escrow.released" | "gym.booking_confirmed" | "gym.seat_offered" | "gym.seat_offer_expired" | "gym.class_cancelled" | "gym.penalty_declined" | "incident.escalated" | "store.low_stock" | "inventory.low_stock";
                 key?: string;
                 limit?: number;
                 status?: "queued" | "sent" | "failed" | "suppressed";
@@ -592,7 +592,7 @@ export interface operations {
                         [key: string]: unknown;
                     };
                     /** @enum {string} */
-                    event: "password.reset" | "membership.renewal_reminder" | "membership.renewed" | "membership.charge_failed" | "membership.expired" | "print.fallback" | "cash.daily_report" | "escrow.funded" | "escrow.payment_expired" | "escrow.payment_failed" | "escrow.late_refund" | "escrow.delayed" | "escrow.completed" | "escrow.disputed" | "escrow.resolved" | "escrow.cancelled" | "escrow.released" | "gym.booking_confirmed" | "gym.seat_offered" | "gym.seat_offer_expired" | "gym.class_cancelled" | "incident.escalated" | "store.low_stock";
+                    event: "password.reset" | "membership.renewal_reminder" | "membership.renewed" | "membership.charge_failed" | "membership.expired" | "membership.refund_delayed" | "print.fallback" | "cash.daily_report" | "escrow.funded" | "escrow.payment_expired" | "escrow.payment_failed" | "escrow.late_refund" | "escrow.delayed" | "escrow.completed" | "escrow.disputed" | "escrow.resolved" | "escrow.cancelled" | "escrow.released" | "gym.booking_confirmed" | "gym.seat_offered" | "gym.seat_offer_expired" | "gym.class_cancelled" | "gym.penalty_declined" | "incident.escalated" | "store.low_stock" | "inventory.low_stock";
                     eventId?: string;
                     key: string;
                     recipient?: {
@@ -713,7 +713,7 @@ export interface operations {
                         channel: "email" | "in_app";
                         enabled: boolean;
                         /** @enum {string} */
-                        event: "password.reset" | "membership.renewal_reminder" | "membership.renewed" | "membership.charge_failed" | "membership.expired" | "print.fallback" | "cash.daily_report" | "escrow.funded" | "escrow.payment_expired" | "escrow.payment_failed" | "escrow.late_refund" | "escrow.delayed" | "escrow.completed" | "escrow.disputed" | "escrow.resolved" | "escrow.cancelled" | "escrow.released" | "gym.booking_confirmed" | "gym.seat_offered" | "gym.seat_offer_expired" | "gym.class_cancelled" | "incident.escalated" | "store.low_stock";
+                        event: "password.reset" | "membership.renewal_reminder" | "membership.renewed" | "membership.charge_failed" | "membership.expired" | "membership.refund_delayed" | "print.fallback" | "cash.daily_report" | "escrow.funded" | "escrow.payment_expired" | "escrow.payment_failed" | "escrow.late_refund" | "escrow.delayed" | "escrow.completed" | "escrow.disputed" | "escrow.resolved" | "escrow.cancelled" | "escrow.released" | "gym.booking_confirmed" | "gym.seat_offered" | "gym.seat_offer_expired" | "gym.class_cancelled" | "gym.penalty_declined" | "incident.escalated" | "store.low_stock" | "inventory.low_stock";
                     }[];
                 };
             };
@@ -960,7 +960,7 @@ export interface operations {
                 "application/json": {
                     /** @default  */
                     description?: string;
-                    events: ("password.reset" | "membership.renewal_reminder" | "membership.renewed" | "membership.charge_failed" | "membership.expired" | "print.fallback" | "cash.daily_report" | "escrow.funded" | "escrow.payment_expired" | "escrow.payment_failed" | "escrow.late_refund" | "escrow.delayed" | "escrow.completed" | "escrow.disputed" | "escrow.resolved" | "escrow.cancelled" | "escrow.released" | "gym.booking_confirmed" | "gym.seat_offered" | "gym.seat_offer_expired" | "gym.class_cancelled" | "incident.escalated" | "store.low_stock")[];
+                    events: ("password.reset" | "membership.renewal_reminder" | "membership.renewed" | "membership.charge_failed" | "membership.expired" | "membership.refund_delayed" | "print.fallback" | "cash.daily_report" | "escrow.funded" | "escrow.payment_expired" | "escrow.payment_failed" | "escrow.late_refund" | "escrow.delayed" | "escrow.completed" | "escrow.disputed" | "escrow.resolved" | "escrow.cancelled" | "escrow.released" | "gym.booking_confirmed" | "gym.seat_offered" | "gym.seat_offer_expired" | "gym.class_cancelled" | "gym.penalty_declined" | "incident.escalated" | "store.low_stock" | "inventory.low_stock")[];
                     /** Format: uri */
                     url: string;
                 };

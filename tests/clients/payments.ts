@@ -306,6 +306,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/payments/v1/payments/self": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pay for myself (payments.self: a member buying for themselves): from my own wallet or a MercadoPago checkout; Idempotency-Key required. The payer is always the caller: no one else’s wallet, no cash, no payee, no escrow
+         * @description Requires the permission `payments.self` anywhere (the caller's own data).
+         */
+        post: operations["postApiPaymentsV1PaymentsSelf"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/payments/v1/providers/mercadopago": {
         parameters: {
             query?: never;
@@ -1899,6 +1919,121 @@ export interface operations {
         responses: {
             /** @description Success */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @description minor units as a decimal string */
+                            amount: string;
+                            /**
+                             * Format: uuid
+                             * @description the branch that took it; null for tenant-level payments
+                             */
+                            branchId?: string | null;
+                            /** @description minor units as a decimal string */
+                            capturedAmount: string;
+                            /**
+                             * Format: uuid
+                             * @description the cash session it counts in (that session's expected amounts)
+                             */
+                            cashSessionId?: string | null;
+                            /** @description the provider page where the payer pays */
+                            checkoutUrl?: string | null;
+                            /** Format: date-time */
+                            createdAt?: string;
+                            /**
+                             * @description ISO 4217 currency code
+                             * @enum {string}
+                             */
+                            currency: "AED" | "AFN" | "ALL" | "AMD" | "ANG" | "AOA" | "ARS" | "AUD" | "AWG" | "AZN" | "BAM" | "BBD" | "BDT" | "BGN" | "BHD" | "BIF" | "BMD" | "BND" | "BOB" | "BOV" | "BRL" | "BSD" | "BTN" | "BWP" | "BYN" | "BZD" | "CAD" | "CDF" | "CHE" | "CHF" | "CHW" | "CLF" | "CLP" | "CNY" | "COP" | "COU" | "CRC" | "CUC" | "CUP" | "CVE" | "CZK" | "DJF" | "DKK" | "DOP" | "DZD" | "EGP" | "ERN" | "ETB" | "EUR" | "FJD" | "FKP" | "GBP" | "GEL" | "GHS" | "GIP" | "GMD" | "GNF" | "GTQ" | "GYD" | "HKD" | "HNL" | "HTG" | "HUF" | "IDR" | "ILS" | "INR" | "IQD" | "IRR" | "ISK" | "JMD" | "JOD" | "JPY" | "KES" | "KGS" | "KHR" | "KMF" | "KPW" | "KRW" | "KWD" | "KYD" | "KZT" | "LAK" | "LBP" | "LKR" | "LRD" | "LSL" | "LYD" | "MAD" | "MDL" | "MGA" | "MKD" | "MMK" | "MNT" | "MOP" | "MRU" | "MUR" | "MVR" | "MWK" | "MXN" | "MXV" | "MYR" | "MZN" | "NAD" | "NGN" | "NIO" | "NOK" | "NPR" | "NZD" | "OMR" | "PAB" | "PEN" | "PGK" | "PHP" | "PKR" | "PLN" | "PYG" | "QAR" | "RON" | "RSD" | "RUB" | "RWF" | "SAR" | "SBD" | "SCR" | "SDG" | "SEK" | "SGD" | "SHP" | "SLE" | "SOS" | "SRD" | "SSP" | "STN" | "SVC" | "SYP" | "SZL" | "THB" | "TJS" | "TMT" | "TND" | "TOP" | "TRY" | "TTD" | "TWD" | "TZS" | "UAH" | "UGX" | "USD" | "USN" | "UYI" | "UYU" | "UYW" | "UZS" | "VED" | "VES" | "VND" | "VUV" | "WST" | "XAF" | "XCD" | "XOF" | "XPF" | "YER" | "ZAR" | "ZMW" | "ZWG";
+                            /**
+                             * Format: uuid
+                             * @description the drawer that took it (cash) or where it was recorded
+                             */
+                            drawerId?: string | null;
+                            escrow: boolean;
+                            failureReason?: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            method: "wallet" | "cash" | "card" | "transfer" | "mercadopago";
+                            /** Format: uuid */
+                            payeeId?: string | null;
+                            /** Format: uuid */
+                            payerId: string;
+                            provider?: string | null;
+                            providerPaymentId?: string | null;
+                            providerStatus?: string | null;
+                            purpose: string;
+                            reference: string;
+                            /** @description sum of the refunds; capturedAmount - refundedAmount is refundable */
+                            refundedAmount: string;
+                            /**
+                             * @description pending until funded; held (escrow) or captured once funded; partially_refunded when refunds sum to less than capturedAmount (the remainder stays refundable and, escrowed, payable out); refunded when all of it is; failed or cancelled when it never was
+                             * @enum {string}
+                             */
+                            status: "pending" | "authorized" | "held" | "captured" | "settled" | "failed" | "cancelled" | "refunded" | "partially_refunded";
+                            /** Format: date-time */
+                            updatedAt?: string;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    postApiPaymentsV1PaymentsSelf: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Makes retries safe: the same key and body answer the first result again; another body with the key is 409 */
+                "Idempotency-Key": string;
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description minor units (cents) */
+                    amount: number;
+                    /**
+                     * Format: uuid
+                     * @description the branch that sells (the seller names it)
+                     */
+                    branchId?: string;
+                    /**
+                     * @description ISO 4217 currency code
+                     * @enum {string}
+                     */
+                    currency: "AED" | "AFN" | "ALL" | "AMD" | "ANG" | "AOA" | "ARS" | "AUD" | "AWG" | "AZN" | "BAM" | "BBD" | "BDT" | "BGN" | "BHD" | "BIF" | "BMD" | "BND" | "BOB" | "BOV" | "BRL" | "BSD" | "BTN" | "BWP" | "BYN" | "BZD" | "CAD" | "CDF" | "CHE" | "CHF" | "CHW" | "CLF" | "CLP" | "CNY" | "COP" | "COU" | "CRC" | "CUC" | "CUP" | "CVE" | "CZK" | "DJF" | "DKK" | "DOP" | "DZD" | "EGP" | "ERN" | "ETB" | "EUR" | "FJD" | "FKP" | "GBP" | "GEL" | "GHS" | "GIP" | "GMD" | "GNF" | "GTQ" | "GYD" | "HKD" | "HNL" | "HTG" | "HUF" | "IDR" | "ILS" | "INR" | "IQD" | "IRR" | "ISK" | "JMD" | "JOD" | "JPY" | "KES" | "KGS" | "KHR" | "KMF" | "KPW" | "KRW" | "KWD" | "KYD" | "KZT" | "LAK" | "LBP" | "LKR" | "LRD" | "LSL" | "LYD" | "MAD" | "MDL" | "MGA" | "MKD" | "MMK" | "MNT" | "MOP" | "MRU" | "MUR" | "MVR" | "MWK" | "MXN" | "MXV" | "MYR" | "MZN" | "NAD" | "NGN" | "NIO" | "NOK" | "NPR" | "NZD" | "OMR" | "PAB" | "PEN" | "PGK" | "PHP" | "PKR" | "PLN" | "PYG" | "QAR" | "RON" | "RSD" | "RUB" | "RWF" | "SAR" | "SBD" | "SCR" | "SDG" | "SEK" | "SGD" | "SHP" | "SLE" | "SOS" | "SRD" | "SSP" | "STN" | "SVC" | "SYP" | "SZL" | "THB" | "TJS" | "TMT" | "TND" | "TOP" | "TRY" | "TTD" | "TWD" | "TZS" | "UAH" | "UGX" | "USD" | "USN" | "UYI" | "UYU" | "UYW" | "UZS" | "VED" | "VES" | "VND" | "VUV" | "WST" | "XAF" | "XCD" | "XOF" | "XPF" | "YER" | "ZAR" | "ZMW" | "ZWG";
+                    /** @enum {string} */
+                    method: "wallet" | "mercadopago";
+                    purpose: string;
+                    reference: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };

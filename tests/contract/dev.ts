@@ -12,6 +12,7 @@ const PORTS: Record<string, number> = {
   marketplace: 4003,
   notifications: 4006,
   gym: 4004,
+  pos: 4005,
 };
 // Who calls each API: an owner of the business the service serves (every permission, one tenant).
 const USERS: Record<string, [email: string, tenant: string]> = {
@@ -20,6 +21,7 @@ const USERS: Record<string, [email: string, tenant: string]> = {
   marketplace: ['owner@conectar.demo', 'conectar'],
   notifications: ['owner@conectar.demo', 'conectar'],
   gym: ['owner@zentro-gym.demo', 'zentro-gym'],
+  pos: ['owner@fastops-bistro.demo', 'fastops-bistro'],
 };
 
 async function login(email: string, tenant: string): Promise<string> {

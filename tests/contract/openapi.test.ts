@@ -2,7 +2,7 @@
  * Every service's `/openapi.json` is true: Schemathesis (schemathesis.toml: six checks, each widened
  * expectation with its reason) sends thousands of generated requests, valid and invalid, to the real
  * APIs served over HTTP by their harnesses (identity, payments with the MercadoPago sandbox,
- * marketplace, notifications on a real SMTP server, gym wired to that payments), each as the owner of a business of its own
+ * marketplace, notifications on a real SMTP server, gym wired to that payments, pos to that identity), each as the owner of a business of its own
  * (every permission; a business per service, so one service's fuzzing — a revoked session, a
  * suspended branch — never blinds another's). Zero failures, or the test prints them. The typed
  * clients generated from the same documents (tests/clients) must match them.
@@ -17,6 +17,7 @@ import {
 } from '../../services/notifications/test/harness.ts';
 import { business, startPayments, type PaymentsHarness } from '../../services/payments/test/harness.ts';
 import { startGymApi, type GymApi } from '../../services/gym/test/harness.ts';
+import { startPosApi, type PosApi } from '../../services/pos/test/harness.ts';
 import { startMarketplaceApi, type MarketplaceApi } from '../e2e/marketplace.ts';
 import { checkClient } from './clients.ts';
 import { runSchemathesis } from './schemathesis.ts';
@@ -27,6 +28,7 @@ let smtp: Smtp;
 let notifications: Notifications;
 let notificationsServer: RunningServer;
 let gym: GymApi;
+let pos: PosApi;
 const urls: Record<string, string> = {};
 
 beforeAll(async () => {
@@ -37,16 +39,19 @@ beforeAll(async () => {
   notifications = await startNotifications({ smtpPort: smtp.port, identityUrl: h.identityUrl });
   notificationsServer = await serve(notifications.app, { port: 0, host: '127.0.0.1', logger, signals: [] });
   gym = await startGymApi(h, logger);
+  pos = await startPosApi(h.identityUrl, logger);
   Object.assign(urls, {
     identity: h.identityUrl,
     payments: `http://127.0.0.1:${h.server.port}`,
     marketplace: marketplace.url,
     notifications: `http://127.0.0.1:${notificationsServer.port}`,
     gym: gym.url,
+    pos: pos.url,
   });
 }, 120_000);
 
 afterAll(async () => {
+  await pos?.close();
   await gym?.close();
   await notificationsServer?.stop();
   await notifications?.close();
@@ -64,9 +69,9 @@ const SEED = process.env.CONTRACT_SEED ?? '20261201';
  * operations (more than the other four APIs together), so it runs 10 each here — every operation,
  * every check and phase still run; `make contract` against `make dev` runs the default.
  */
-const EXAMPLES: Record<string, number> = { gym: 10 };
+const EXAMPLES: Record<string, number> = { gym: 10, pos: 10 };
 
-describe.each(['payments', 'marketplace', 'notifications', 'identity', 'gym'])('%s', (service) => {
+describe.each(['payments', 'marketplace', 'notifications', 'identity', 'gym', 'pos'])('%s', (service) => {
   it('documents the answer of every operation (no untyped `data`)', async () => {
     type Op = {
       responses: Record<string, { content?: Record<string, { schema?: Record<string, unknown> }> }>;

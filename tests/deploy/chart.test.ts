@@ -21,6 +21,7 @@ import {
 } from '../../services/notifications/src/config.ts';
 import { paymentsConfigSchema, paymentsWorkerConfigSchema } from '../../services/payments/src/config.ts';
 import { gymConfigSchema, gymWorkerConfigSchema } from '../../services/gym/src/config.ts';
+import { posConfigSchema } from '../../services/pos/src/config.ts';
 import {
   CHART,
   DEV_VALUES,
@@ -54,10 +55,11 @@ const named = (objs: K8sObject[], kind: string, name: string) => {
 const envOf = (container: any): Record<string, any> =>
   Object.fromEntries((container.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));
 /**
- * Every enabled service runs a worker (identity's serves the profiles and operator checks processes
- * ask for; the gym's the activities of its renewal and waitlist processes).
+ * Every enabled service with a process runs a worker (identity's serves the profiles and operator
+ * checks processes ask for; the gym's the activities of its renewal and waitlist processes); pos
+ * has no process yet.
  */
-const WORKER_SERVICES = SERVICES;
+const WORKER_SERVICES = SERVICES.filter((s) => s !== 'pos');
 
 const VARIANTS: Record<string, { values?: string[]; set?: string[] }> = {
   default: {},
@@ -327,6 +329,8 @@ describe.each(Object.keys(VARIANTS))('workloads rendered with %s values', (varia
       gym: ['CHECKIN_TOKEN_SECRET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'],
       // its worker reads only PostgreSQL and Temporal (services.gym.workerSecretEnv: [])
       'gym-worker': [],
+      // static S3 keys for product images, when the Secret has them (no worker yet)
+      pos: ['S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'],
       notifications: ['NOTIFICATIONS_SERVICE_TOKEN', 'SMTP_PASS', 'SMTP_USER', 'WEBHOOK_SECRET_KEY'],
       workflows: [],
     };
@@ -369,6 +373,7 @@ describe.each(Object.keys(VARIANTS))('workloads rendered with %s values', (varia
       payments: paymentsConfigSchema,
       marketplace: marketplaceConfigSchema,
       gym: gymConfigSchema,
+      pos: posConfigSchema,
       notifications: notificationsApiConfigSchema,
     };
     const required = (schema: Joi.ObjectSchema) =>
@@ -677,11 +682,12 @@ describe('default values', () => {
   test('a disabled service renders nothing for it', () => {
     const names = render({ set: ['services.marketplace.enabled=false'] }).map((o) => o.metadata.name);
     expect(names.filter((n) => n.includes('-marketplace-'))).toEqual([]);
-    expect(
-      render()
-        .map((o) => o.metadata.name)
-        .filter((n) => /-pos-/.test(n)),
-    ).toEqual([]);
+    // A service without a process renders its API and no worker (pos: `worker.enabled: false`).
+    const pos = render()
+      .filter((o) => o.kind === 'Deployment')
+      .map((o) => o.metadata.name)
+      .filter((n) => /-pos-/.test(n));
+    expect(pos).toEqual([expect.stringMatching(/-pos-api$/)]);
   });
 
   test('NOTES.txt renders with the workloads and warns about missing connection URLs', () => {

@@ -20,9 +20,9 @@ export const DEV_VALUES = join(CHART, 'ci', 'dev-values.yaml');
 export const NODE = process.execPath;
 /** Every service the chart knows, in migration order. */
 export const ALL_SERVICES = ['identity', 'payments', 'marketplace', 'gym', 'pos', 'notifications'] as const;
-/** The services enabled by default (pos is not built yet). */
-export const SERVICES = ['identity', 'payments', 'marketplace', 'gym', 'notifications'] as const;
-/** Enabled services that run a Temporal worker (identity has no activities). */
+/** The services enabled by default. */
+export const SERVICES = ['identity', 'payments', 'marketplace', 'gym', 'pos', 'notifications'] as const;
+/** Enabled services that run a Temporal worker (pos has no process yet). */
 export const WORKER_SERVICES = ['payments', 'marketplace', 'gym', 'notifications'] as const;
 /** Kubernetes minors the manifests are validated against: the chart's floor-ish and a recent one. */
 export const KUBE_VERSIONS = ['1.31.0', '1.35.0'] as const;

@@ -18,6 +18,7 @@ import { createIdentityOrm } from '../../services/identity/src/wiring.ts';
 import { createMarketplaceOrm } from '../../services/marketplace/src/wiring.ts';
 import { createNotificationsOrm } from '../../services/notifications/src/wiring.ts';
 import { createPaymentsOrm } from '../../services/payments/src/wiring.ts';
+import { createPosOrm } from '../../services/pos/src/wiring.ts';
 
 const services = {
   identity: createIdentityOrm,
@@ -25,6 +26,7 @@ const services = {
   marketplace: createMarketplaceOrm,
   notifications: createNotificationsOrm,
   gym: createGymOrm,
+  pos: createPosOrm,
 };
 
 describe.each(Object.entries(services))('%s', (name, createOrm) => {

@@ -267,6 +267,7 @@ async function fixtures() {
   ids.inbox = inApp.id;
 
   await gymFixtures(ok);
+  await posFixtures(ok);
 }
 
 /**
@@ -532,12 +533,112 @@ async function gymMoreFixtures(
   ids.incidentAttachment = attached.attachments[0]!.id;
 }
 
+/**
+ * The POS's records of t1 through its API: a category, a product with a variant, a modifier group,
+ * an image, prices in A and B, the branches' zones; a floor with a table in A and in B.
+ */
+async function posFixtures(
+  ok: (res: { status: number; body: unknown }, what: string) => { data: Record<string, string> },
+) {
+  const P = `${urls.pos}/api/pos/v1`;
+  const call = async (method: string, path: string, body: unknown) => {
+    const res = await fetch(`${P}${path}`, {
+      method,
+      headers: { ...bearer(t1.owner), 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: await res.json() };
+  };
+  ids['pos/categories'] = ok(await call('POST', '/categories', { name: 'Fondos' }), 'pos category').data.id!;
+  ids['pos/products'] = ok(
+    await call('POST', '/products', { categoryId: ids['pos/categories'], name: 'Lomo a lo pobre' }),
+    'pos product',
+  ).data.id!;
+  ok(
+    await call('POST', `/products/${ids['pos/products']}/variants`, { name: 'XL', priceDelta: 2000 }),
+    'pos variant',
+  );
+  ok(
+    await call('POST', `/products/${ids['pos/products']}/modifier-groups`, {
+      name: 'Punto',
+      minChoices: 1,
+      maxChoices: 1,
+      modifiers: [{ name: 'A punto' }],
+    }),
+    'pos modifier group',
+  );
+  for (const branch of [t1.branchId, branchB]) {
+    ok(
+      await call('PUT', `/branches/${branch}/products/${ids['pos/products']}`, {
+        price: 9900,
+        currency: 'CLP',
+      }),
+      'pos price',
+    );
+    ok(await call('PUT', `/branches/${branch}/settings`, { timeZone: 'America/Santiago' }), 'pos settings');
+  }
+  const image = await stack.pos.agent
+    .post(`/api/pos/v1/products/${ids['pos/products']}/images`)
+    .set(bearer(t1.owner))
+    .attach('images', PNG, 'lomo.png');
+  ids['pos/posImage'] = (
+    ok(image, 'pos image').data as unknown as { images: Array<{ id: string }> }
+  ).images[0]!.id;
+  const floor = (branchId: string) => call('POST', '/floors', { branchId, name: 'Salón' });
+  ids['pos/floors'] = ok(await floor(t1.branchId), 'pos floor A').data.id!;
+  ids['pos/floorsB'] = ok(await floor(branchB), 'pos floor B').data.id!;
+  const table = (floorId: string) => call('POST', `/floors/${floorId}/tables`, { name: '1', seats: 4 });
+  ids['pos/tables'] = ok(await table(ids['pos/floors']), 'pos table A').data.id!;
+  ids['pos/tablesB'] = ok(await table(ids['pos/floorsB']), 'pos table B').data.id!;
+  // Inventory: an item with stock in A and B (each below its threshold: an alert in each), a
+  // transfer A → B, an open count in each branch.
+  const moving = async (path: string, body: unknown) => {
+    const res = await fetch(`${P}${path}`, {
+      method: 'POST',
+      headers: { ...bearer(t1.owner), 'Content-Type': 'application/json', 'Idempotency-Key': newKey('pos') },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: await res.json() };
+  };
+  ids['pos/items'] = ok(
+    await call('POST', '/inventory/items', {
+      name: 'Papas',
+      baseUnit: 'kg',
+      currency: 'CLP',
+      lowStockThreshold: '5',
+    }),
+    'pos inventory item',
+  ).data.id!;
+  for (const branchId of [t1.branchId, branchB])
+    ok(
+      await moving(`/inventory/items/${ids['pos/items']}/purchases`, {
+        branchId,
+        quantity: '3',
+        unitCost: 900,
+      }),
+      'pos purchase',
+    );
+  ids['pos/transfers'] = ok(
+    await moving('/inventory/transfers', {
+      itemId: ids['pos/items'],
+      fromBranchId: t1.branchId,
+      toBranchId: branchB,
+      quantity: '1',
+    }),
+    'pos transfer',
+  ).data.id!;
+  const count = (branchId: string) => call('POST', '/inventory/counts', { branchId });
+  ids['pos/counts'] = ok(await count(t1.branchId), 'pos count A').data.id!;
+  ids['pos/countsB'] = ok(await count(branchB), 'pos count B').data.id!;
+}
+
 /** The id of t1's record a path parameter names: the collection segment before it. */
 function idFor(op: Operation, param: string): string | undefined {
   const segments = op.path.split('/');
   const at = segments.indexOf(`{${param}}`);
   const collection = segments[at - 1] === 'deliveries' ? 'deliveries' : segments[at - 1]!;
-  return ids[collection];
+  // The POS's records are named `pos/<collection>` (the gym's store has products too).
+  return (op.service === 'pos' ? ids[`pos/${collection}`] : undefined) ?? ids[collection];
 }
 
 const NOT_A_RECORD_OF_T1 = new Map([
@@ -598,6 +699,136 @@ async function listsA(permission: string, path: string, [a, b]: [string | undefi
   const listed = idsOf((await gymAs(permission, 'GET', path)).data);
   expect(listed).toContain(a);
   expect(listed).not.toContain(b);
+}
+
+/** A POS request as a holder of `permission` in branch A: its status (and data). */
+async function posAs(permission: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${urls.pos}/api/pos/v1${path}`, {
+    method,
+    headers: { ...bearer(inA.get(permission)!), 'Content-Type': 'application/json' },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  const answer = res.headers.get('content-type')?.startsWith('application/json')
+    ? (JSON.parse(text) as { data?: unknown })
+    : {};
+  return { status: res.status, data: answer.data };
+}
+
+/**
+ * The POS's records routes. The menu is the business's, read by a grant in any branch (A's holder
+ * reads it, with A's prices only); floors and tables are their branch's (B's is not found).
+ */
+function posRecords(): Record<string, () => Promise<void>> {
+  /** Evaluated when the case runs (the fixtures come later than this table). */
+  const read = (path: () => string) => async () => {
+    expect((await posAs('menu.read', 'GET', path())).status).toBe(200);
+  };
+  const pair = async (
+    permission: string,
+    method: string,
+    path: (id: string) => string,
+    [a, b]: [string?, string?],
+    body?: unknown,
+  ) => {
+    const onB = (await posAs(permission, method, path(b!), body)).status;
+    const onA = (await posAs(permission, method, path(a!), body)).status;
+    expect({ b: onB, a: onA < 300 ? 'found' : onA }).toEqual({ b: 404, a: 'found' });
+  };
+  const lists = async (path: string, [a, b]: [string?, string?]) => {
+    const listed = idsOf((await posAs('floors.read', 'GET', path)).data);
+    expect(listed).toContain(a);
+    expect(listed).not.toContain(b);
+  };
+  /** Inventory rows as a holder of inventory.read in A: some, all of branch A. */
+  const inventoryOfA = async (path: string) => {
+    const rows = (await posAs('inventory.read', 'GET', path)).data as Array<{ branchId: string }>;
+    expect(rows.length).toBeGreaterThan(0);
+    expect([...new Set(rows.map((x) => x.branchId))]).toEqual([t1.branchId]);
+  };
+  /** B's count is not found; A's is found (once posted or cancelled, a 409 of its state still finds it). */
+  const counted = async (
+    permission: string,
+    method: string,
+    path: (id: string) => string,
+    body?: unknown,
+  ) => {
+    const onB = (await posAs(permission, method, path(ids['pos/countsB']!), body)).status;
+    const onA = (await posAs(permission, method, path(ids['pos/counts']!), body)).status;
+    expect({ b: onB, a: onA < 300 || onA === 409 ? 'found' : onA }).toEqual({ b: 404, a: 'found' });
+  };
+  return {
+    'GET /api/pos/v1/categories': read(() => '/categories?limit=100'),
+    'GET /api/pos/v1/categories/{id}': read(() => `/categories/${ids['pos/categories']}`),
+    'GET /api/pos/v1/products': async () => {
+      const listed = (await posAs('menu.read', 'GET', '/products?limit=100')).data as Array<{
+        id: string;
+        prices: Array<{ branchId: string }>;
+      }>;
+      const p = listed.find((x) => x.id === ids['pos/products'])!;
+      expect(p.prices.map((x) => x.branchId)).toEqual([t1.branchId]);
+    },
+    'GET /api/pos/v1/products/{id}': read(() => `/products/${ids['pos/products']}`),
+    'GET /api/pos/v1/products/{id}/recipe': read(() => `/products/${ids['pos/products']}/recipe`),
+    'GET /api/pos/v1/products/{id}/images/{imageId}': read(
+      () => `/products/${ids['pos/products']}/images/${ids['pos/posImage']}`,
+    ),
+    'GET /api/pos/v1/floors': () => lists('/floors?limit=100', [ids['pos/floors'], ids['pos/floorsB']]),
+    'GET /api/pos/v1/floors/{id}': () =>
+      pair('floors.read', 'GET', (id) => `/floors/${id}`, [ids['pos/floors'], ids['pos/floorsB']]),
+    'PATCH /api/pos/v1/floors/{id}': () =>
+      pair('floors.manage', 'PATCH', (id) => `/floors/${id}`, [ids['pos/floors'], ids['pos/floorsB']], {
+        position: 1,
+      }),
+    'POST /api/pos/v1/floors/{id}/tables': () =>
+      pair('floors.manage', 'POST', (id) => `/floors/${id}/tables`, [ids['pos/floors'], ids['pos/floorsB']], {
+        name: 'Barra',
+        seats: 2,
+      }),
+    'GET /api/pos/v1/tables': () => lists('/tables?limit=100', [ids['pos/tables'], ids['pos/tablesB']]),
+    'GET /api/pos/v1/tables/{id}': () =>
+      pair('floors.read', 'GET', (id) => `/tables/${id}`, [ids['pos/tables'], ids['pos/tablesB']]),
+    'PATCH /api/pos/v1/tables/{id}': () =>
+      pair('floors.manage', 'PATCH', (id) => `/tables/${id}`, [ids['pos/tables'], ids['pos/tablesB']], {
+        seats: 6,
+      }),
+    // Inventory: the items are the business's catalog; stock, kardex, alerts, transfers and counts their branch's.
+    'GET /api/pos/v1/inventory/items': async () => {
+      const listed = idsOf((await posAs('inventory.read', 'GET', '/inventory/items?limit=100')).data);
+      expect(listed).toContain(ids['pos/items']);
+    },
+    'GET /api/pos/v1/inventory/items/{id}': async () => {
+      expect((await posAs('inventory.read', 'GET', `/inventory/items/${ids['pos/items']}`)).status).toBe(200);
+    },
+    'GET /api/pos/v1/inventory/items/{id}/movements': () =>
+      inventoryOfA(`/inventory/items/${ids['pos/items']}/movements?limit=100`),
+    'GET /api/pos/v1/inventory/stock': () => inventoryOfA('/inventory/stock?limit=100'),
+    'GET /api/pos/v1/inventory/alerts': () => inventoryOfA('/inventory/alerts?limit=100'),
+    'GET /api/pos/v1/inventory/settings': async () => {
+      expect((await posAs('inventory.read', 'GET', '/inventory/settings')).status).toBe(200);
+    },
+    // A transfer is seen from either of its branches (this one goes A → B).
+    'GET /api/pos/v1/inventory/transfers/{id}': async () => {
+      expect(
+        (await posAs('inventory.read', 'GET', `/inventory/transfers/${ids['pos/transfers']}`)).status,
+      ).toBe(200);
+    },
+    'GET /api/pos/v1/inventory/counts': async () => {
+      const listed = idsOf((await posAs('inventory.count', 'GET', '/inventory/counts?limit=100')).data);
+      expect(listed).toContain(ids['pos/counts']);
+      expect(listed).not.toContain(ids['pos/countsB']);
+    },
+    'GET /api/pos/v1/inventory/counts/{id}': () =>
+      counted('inventory.count', 'GET', (id) => `/inventory/counts/${id}`),
+    'PUT /api/pos/v1/inventory/counts/{id}/lines': () =>
+      counted('inventory.count', 'PUT', (id) => `/inventory/counts/${id}/lines`, {
+        lines: [{ itemId: ids['pos/items'], quantity: '2' }],
+      }),
+    'POST /api/pos/v1/inventory/counts/{id}/post': () =>
+      counted('inventory.manage', 'POST', (id) => `/inventory/counts/${id}/post`),
+    'POST /api/pos/v1/inventory/counts/{id}/cancel': () =>
+      counted('inventory.manage', 'POST', (id) => `/inventory/counts/${id}/cancel`),
+  };
 }
 
 /** The gym's records routes: B's record is not found, A's is (a change refused by a rule proves it). */
@@ -692,6 +923,12 @@ function gymRecords(): Record<string, () => Promise<void>> {
       ]).then(() => undefined),
     'GET /api/gym/v1/memberships/{id}/renewal': () =>
       scoped('members.read', 'GET', (id) => `/memberships/${id}/renewal`, [
+        ids.memberships,
+        ids.membershipsB,
+      ]).then(() => undefined),
+    // A's is found but has no pending refund (409); B's is not found.
+    'POST /api/gym/v1/memberships/{id}/renewal/retry-refund': () =>
+      scoped('payments.refund', 'POST', (id) => `/memberships/${id}/renewal/retry-refund`, [
         ids.memberships,
         ids.membershipsB,
       ]).then(() => undefined),
@@ -1204,6 +1441,7 @@ describe('route-table authorization', () => {
       expect([(await one(ids.payments!)).status, (await one(ids.paymentsB!)).status]).toEqual([200, 404]);
     },
     ...gymRecords(),
+    ...posRecords(),
   };
 
   it('records routes show and change only the records of the branches a grant covers', async () => {

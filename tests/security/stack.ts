@@ -1,5 +1,5 @@
 /**
- * The five services of the security suites, started the way a deployment serves them (real HTTP on
+ * The six services of the security suites, started the way a deployment serves them (real HTTP on
  * free ports, real identity tokens, PostgreSQL, Redis, Temporal), and their route tables as each
  * publishes them in `/openapi.json`: suites generated from the tables cover a new route unasked.
  */
@@ -13,6 +13,7 @@ import {
 } from '../../services/notifications/test/harness.ts';
 import { startPayments, type PaymentsHarness } from '../../services/payments/test/harness.ts';
 import { startGymApi, type GymApi } from '../../services/gym/test/harness.ts';
+import { startPosApi, type PosApi } from '../../services/pos/test/harness.ts';
 import { startMarketplaceApi, type MarketplaceApi } from '../e2e/marketplace.ts';
 
 /** An OpenAPI operation, as much of it as the suites read. */
@@ -40,7 +41,9 @@ export interface Stack {
   nServer: RunningServer;
   /** The gym API, wired to `h` (its identity and payments over HTTP). */
   g: GymApi;
-  /** Base URL of each service by name: identity, payments, marketplace, notifications, gym. */
+  /** The POS API, wired to `h`'s identity over HTTP. */
+  pos: PosApi;
+  /** Base URL of each service by name: identity, payments, marketplace, notifications, gym, pos. */
   urls: Record<string, string>;
   /** Every operation of every service's `/openapi.json`. */
   operations: StackOperation[];
@@ -55,12 +58,14 @@ export async function startStack(name: string): Promise<Stack> {
   const n = await startNotifications({ smtpPort: smtp.port, identityUrl: h.identityUrl });
   const nServer = await serve(n.app, { port: 0, host: '127.0.0.1', logger, signals: [] });
   const g = await startGymApi(h, logger);
+  const pos = await startPosApi(h.identityUrl, logger);
   const urls = {
     identity: h.identityUrl,
     payments: `http://127.0.0.1:${h.server.port}`,
     marketplace: m.url,
     notifications: `http://127.0.0.1:${nServer.port}`,
     gym: g.url,
+    pos: pos.url,
   };
   const operations: StackOperation[] = [];
   for (const [service, url] of Object.entries(urls)) {
@@ -77,9 +82,11 @@ export async function startStack(name: string): Promise<Stack> {
     n,
     nServer,
     g,
+    pos,
     urls,
     operations,
     close: async () => {
+      await pos.close();
       await g.close();
       await nServer.stop();
       await n.close();

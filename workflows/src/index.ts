@@ -5,3 +5,4 @@ export { escrow } from './escrow/workflow.ts';
 export { classWaitlist } from './waitlist/workflow.ts';
 export { renewal } from './renewal/workflow.ts';
 export { incident } from './incident/workflow.ts';
+export { lowStockAlert } from './stock/workflow.ts';

@@ -72,6 +72,7 @@ describe('process contracts', () => {
       'workflows/src/notifications/contract.ts',
       'workflows/src/payments/contract.ts',
       'workflows/src/renewal/contract.ts',
+      'workflows/src/stock/contract.ts',
       'workflows/src/waitlist/contract.ts',
     ]);
     for (const name of [
@@ -88,6 +89,7 @@ describe('process contracts', () => {
       'incident',
       'incidentChanged',
       'incidentStatus',
+      'lowStockAlert',
     ])
       expect(CONTRACT_NAMES).toContain(name);
   });

@@ -27,6 +27,20 @@ describe('incident escalation on the live dev server', () => {
     const runs = await runIncidentScenarios(stack);
     expect(runs.map((r) => r.name).sort()).toEqual(INCIDENT_SCENARIOS.map((s) => s.name).sort());
     for (const r of runs) expect({ name: r.name, ...r.final }).toMatchObject({ name: r.name, ...r.expect });
+    // The escalation to the owner told the branch's manager at step 1 and the owner at step 2, once each.
+    const late = runs.find((r) => r.name === 'escalated-to-owner-late-then-acknowledged')!;
+    const incidentId = late.final.incidentId;
+    expect(
+      stack.notified
+        .filter((n) => n.key.startsWith(`incident/${incidentId}/`))
+        .map((n) => n.key)
+        .sort(),
+    ).toEqual(
+      [
+        `incident/${incidentId}/escalated/1/${stack.manager.id}`,
+        `incident/${incidentId}/escalated/2/${stack.ownerId}`,
+      ].sort(),
+    );
     const histories = await Promise.all(
       runs.map(async (r) => ({ workflowId: r.handle.workflowId, history: await r.handle.fetchHistory() })),
     );

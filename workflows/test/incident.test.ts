@@ -1,11 +1,13 @@
 /**
  * The incident escalation on the time-skipping test server: the real workflow, the gym's real
- * incident activities on its schema (PostgreSQL), a recording stand-in for notifications. Each SLA
- * window passes in the skipped time; histories for replay come from the live dev server instead
- * (incident-live.test.ts).
+ * incident activities on its schema (PostgreSQL), identity's real activities on its schema (a
+ * business signed up with its system roles; staff holding them per branch), a recording stand-in
+ * for notifications. Each SLA window passes in the skipped time; histories for replay come from the
+ * live dev server instead (incident-live.test.ts).
  */
 import { fileURLToPath } from 'node:url';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { uuidv7 } from 'uuidv7';
 import { workflowWorkerOptions, type Orm } from '@faena/platform';
@@ -25,22 +27,28 @@ import {
   type IncidentWorkflow,
 } from '../src/incident/contract.ts';
 import { TASK_QUEUES } from '../src/queues.ts';
+import { identityFixture, type IdentityFixture } from './support/identity.ts';
 import { incidentRow, reported, staffAcknowledges, staffResolves } from './support/incidents.ts';
 import { gymTestOrm } from './support/renewal.ts';
 import { notificationsStandIn } from './support/stand-ins.ts';
 
-const tenantId = uuidv7();
+let tenantId: string;
 const STAFF = uuidv7();
 let env: TestWorkflowEnvironment;
 let orm: Orm;
+let identity: IdentityFixture;
 let workers: Worker[];
 let running: Promise<unknown>;
 const workflowQueue = uniqueTaskQueue('incident');
-const notified: Array<{ key: string; event: string; userId?: string }> = [];
+const notified: Array<{ key: string; event: string; userId?: string; email?: string }> = [];
+/** Users whose notification fails (a broken mailbox, say): notify answers a non-retryable failure. */
+const failFor = new Set<string>();
 
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
   orm = await gymTestOrm(await testDatabaseUrl());
+  identity = await identityFixture(await testDatabaseUrl());
+  tenantId = identity.tenantId;
   const { logger } = captureLogger();
   const connection = env.nativeConnection;
   workers = await Promise.all([
@@ -57,7 +65,15 @@ beforeAll(async () => {
     Worker.create({
       connection,
       taskQueue: TASK_QUEUES.notifications,
-      activities: notificationsStandIn((n) => notified.push(n)),
+      activities: notificationsStandIn((n) => {
+        if (n.userId && failFor.has(n.userId)) throw ApplicationFailure.nonRetryable('mailbox broken');
+        notified.push(n);
+      }),
+    }),
+    Worker.create({
+      connection,
+      taskQueue: TASK_QUEUES.identity,
+      activities: identity.activities(logger),
     }),
   ]);
   running = Promise.all(workers.map((w) => w.run()));
@@ -67,6 +83,7 @@ afterAll(async () => {
   workers?.forEach((w) => w.shutdown());
   await running;
   await orm?.close(true);
+  await identity?.close();
   await env?.teardown();
 });
 
@@ -93,8 +110,9 @@ describe('incident escalation', () => {
     expect(first).toMatchObject({ role: 'manager', level: 1, late: false });
     expect(first.summary).toContain('waiting for the manager to acknowledge it by');
     expect((await incidentRow(orm, tenantId, incident.id)).escalationLevel).toBe(1);
+    // A branch identity does not have: nobody holds a role there; the assignee is still told.
     expect(notified.filter((n) => n.key.startsWith(`incident/${incident.id}/`))).toEqual([
-      { key: `incident/${incident.id}/escalated/1`, event: 'incident.escalated', userId: STAFF },
+      { key: `incident/${incident.id}/escalated/1/${STAFF}`, event: 'incident.escalated', userId: STAFF },
     ]);
     await env.sleep('15 minutes');
     expect(await handle.query(incidentStatusQuery)).toMatchObject({ role: 'owner', level: 2, late: false });
@@ -111,6 +129,78 @@ describe('incident escalation', () => {
     expect(done).toMatchObject({ state: 'acknowledged', level: 2, dueAt: null });
     const row = await incidentRow(orm, tenantId, incident.id);
     expect({ status: row.status, level: row.escalationLevel }).toEqual({ status: 'in_progress', level: 2 });
+  });
+
+  it("tells every holder of the role it escalates to in the incident's branch, each once per step", async () => {
+    const [branch, elsewhere] = await Promise.all([identity.branch(), identity.branch()]);
+    const [managerHere, managerEverywhere, managerElsewhere, managerDisabled, desk, secondOwner] =
+      await Promise.all([
+        identity.staff('manager', branch),
+        identity.staff('manager', null),
+        identity.staff('manager', elsewhere),
+        identity.staff('manager', branch, { status: 'disabled' }),
+        identity.staff('receptionist', branch),
+        identity.staff('owner', null),
+      ]);
+    const { incident, input } = await reported(orm, tenantId, { slaMinutes: 20, branchId: branch });
+    const handle = await start(input);
+    const told = () =>
+      notified
+        .filter((n) => n.key.startsWith(`incident/${incident.id}/`))
+        .sort((a, b) => a.key.localeCompare(b.key));
+    const toldAt = (level: number, users: Array<{ id: string; email: string }>) =>
+      users
+        .map((u) => ({
+          key: `incident/${incident.id}/escalated/${level}/${u.id}`,
+          event: 'incident.escalated',
+          userId: u.id,
+          email: u.email,
+        }))
+        .sort((a, b) => a.key.localeCompare(b.key));
+    await env.sleep('21 minutes');
+    expect(await handle.query(incidentStatusQuery)).toMatchObject({ role: 'manager', level: 1 });
+    // The branch's manager and the tenant-wide one: not another branch's, not a disabled one, not the desk.
+    expect(told()).toEqual(toldAt(1, [managerHere, managerEverywhere]));
+    const ids = told().map((n) => n.userId);
+    for (const u of [managerElsewhere, managerDisabled, desk]) expect(ids).not.toContain(u.id);
+    await env.sleep('20 minutes');
+    expect(await handle.query(incidentStatusQuery)).toMatchObject({ role: 'owner', level: 2 });
+    const owner = { id: identity.ownerId, email: expect.stringMatching(/^owner-/) as unknown as string };
+    expect(told()).toEqual(
+      [...toldAt(1, [managerHere, managerEverywhere]), ...toldAt(2, [owner, secondOwner])].sort((a, b) =>
+        a.key.localeCompare(b.key),
+      ),
+    );
+    // Late past the owner's window: nobody is told again.
+    await env.sleep('1 hour');
+    expect(told()).toHaveLength(4);
+    await staffResolves(orm, tenantId, incident.id, STAFF);
+    await handle.signal(incidentChanged, { status: 'resolved', actorId: STAFF });
+    expect(await handle.result()).toMatchObject({ state: 'resolved', level: 2 });
+  });
+
+  it("a holder's notification failing never stops the escalation, nor the others' notifications", async () => {
+    const branch = await identity.branch();
+    const [broken, fine] = await Promise.all([
+      identity.staff('manager', branch),
+      identity.staff('manager', branch),
+    ]);
+    failFor.add(broken.id);
+    const { incident, input } = await reported(orm, tenantId, { slaMinutes: 10, branchId: branch });
+    const handle = await start(input);
+    await env.sleep('11 minutes');
+    expect(await handle.query(incidentStatusQuery)).toMatchObject({ role: 'manager', level: 1 });
+    await env.sleep('10 minutes');
+    // It went on to the owner although one manager could never be told.
+    expect(await handle.query(incidentStatusQuery)).toMatchObject({ role: 'owner', level: 2 });
+    const told = notified.filter((n) => n.key.startsWith(`incident/${incident.id}/`)).map((n) => n.userId);
+    expect(told).toContain(fine.id);
+    expect(told).toContain(identity.ownerId);
+    expect(told).not.toContain(broken.id);
+    expect((await incidentRow(orm, tenantId, incident.id)).escalationLevel).toBe(2);
+    await staffAcknowledges(orm, tenantId, incident.id, STAFF);
+    await handle.signal(incidentChanged, { status: 'in_progress', actorId: STAFF });
+    expect(await handle.result()).toMatchObject({ state: 'acknowledged', level: 2 });
   });
 
   it('an acknowledgement within the SLA stops it: nothing escalates', async () => {

@@ -5,13 +5,13 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { uuidv7 } from 'uuidv7';
 import { runMigrations, runWithContext, withEm, workflowWorkerOptions, type Orm } from '@faena/platform';
 import { captureLogger, createTimeSkippingEnv, testDatabaseUrl } from '@faena/platform/testing';
-import { Account, Payment } from '../../services/payments/src/domain/entities.ts';
+import { Account, JournalEntry, Payment } from '../../services/payments/src/domain/entities.ts';
 import { createPaymentsOrm } from '../../services/payments/src/wiring.ts';
 import { startSandbox, type Sandbox } from '../../services/payments/src/sandbox/server.ts';
 import { Membership, MembershipFreeze } from '../../services/gym/src/domain/entities.ts';
@@ -27,6 +27,7 @@ import {
   pauseRenewal,
   renewalStatusQuery,
   renewalWorkflowId,
+  retryRefund,
   type RenewalWorkflow,
 } from '../src/renewal/contract.ts';
 import {
@@ -36,7 +37,7 @@ import {
   renewingMembership,
   type RenewalSetup,
 } from './support/renewal.ts';
-import { notificationsStandIn, paymentsWithFailures } from './support/stand-ins.ts';
+import { identityStandIn, notificationsStandIn, paymentsWithFailures } from './support/stand-ins.ts';
 
 const DAY = 86_400_000;
 const tenantId = uuidv7();
@@ -46,6 +47,9 @@ let paymentsOrm: Orm;
 let gymOrm: Orm;
 let sandbox: Sandbox;
 let workers: Worker[];
+let payments: ReturnType<typeof paymentsWithFailures>;
+/** The one user identity confirms as holding the renewal's operator permission. */
+const operator = { id: uuidv7(), name: 'Olga Operadora' };
 let running: Promise<unknown>;
 const notified: Array<{ key: string; event: string; userId?: string; variables?: unknown }> = [];
 
@@ -57,7 +61,7 @@ beforeAll(async () => {
   gymOrm = await gymTestOrm(url);
   const { logger } = captureLogger();
   sandbox = await startSandbox({});
-  const payments = paymentsWithFailures({ orm: paymentsOrm, logger, sandboxUrl: sandbox.url });
+  payments = paymentsWithFailures({ orm: paymentsOrm, logger, sandboxUrl: sandbox.url });
   const connection = env.nativeConnection;
   workers = await Promise.all([
     Worker.create({
@@ -65,7 +69,13 @@ beforeAll(async () => {
       taskQueue: RENEWAL_TASK_QUEUE,
       ...workflowWorkerOptions({ workflowsPath: fileURLToPath(new URL('../src/index.ts', import.meta.url)) }),
     }),
-    Worker.create({ connection, taskQueue: 'payments', activities: payments.real }),
+    // The real activities; a test may make a refund fail (`refundAuthFailure`).
+    Worker.create({ connection, taskQueue: 'payments', activities: payments.activities }),
+    Worker.create({
+      connection,
+      taskQueue: 'identity',
+      activities: identityStandIn({ tenantId, operator, nameOf: () => 'Marta Socia' }),
+    }),
     Worker.create({
       connection,
       taskQueue: GYM_TASK_QUEUE,
@@ -275,7 +285,21 @@ test('a plan change is pro-rated: the difference for the days left is charged no
 
 test('a next period the gym refuses (another membership covers it) refunds the charge: no money kept, nothing Failed', async () => {
   const s = await setup({ wallet: 1_000_000n, daysLeft: 1 });
-  // The member already bought the next month at the desk: the renewal cannot extend into it.
+  await nextPeriodTaken(s);
+  const handle = await start(s);
+  const result = await handle.result();
+  expect(result.state).toBe('cancelled');
+  expect((await handle.describe()).status.name).toBe('COMPLETED');
+  const charges = await chargesOf(s.membership.id);
+  expect(charges.map((p) => [p.idempotencyKey, p.status])).toEqual([
+    [`renewal:${s.membership.id}:1`, 'refunded'],
+  ]);
+  expect(await walletOf(s.userId)).toBe(1_000_000n);
+  expect((await membershipNow(s.membership.id)).endsOn).toBe(s.membership.endsOn);
+});
+
+/** The member already bought the next month at the desk: the renewal cannot extend into it. */
+async function nextPeriodTaken(s: Setup) {
   await inGym(async (em) => {
     em.create(Membership, {
       memberId: s.membership.memberId,
@@ -291,14 +315,87 @@ test('a next period the gym refuses (another membership covers it) refunds the c
     } as never);
     await em.flush();
   });
+}
+
+/** Skips time half an hour at a time until the renewal leaves `active` (so within the hour that follows). */
+async function untilNotActive(handle: WorkflowHandle<RenewalWorkflow>) {
+  for (let i = 0; i < 60; i++) {
+    const st = await handle.query(renewalStatusQuery);
+    if (st.state !== 'active') return st;
+    await env.sleep(1_800_000);
+  }
+  throw new Error('the renewal never left active');
+}
+
+const refundEntries = (paymentId: string) =>
+  inPayments((em) => em.count(JournalEntry, { paymentId, idempotencyKey: { $like: '%refund%' } }));
+
+test('a refund that fails waits in refund_pending for an operator: the hourly retry tries again, retryRefund refunds once with the same key', async () => {
+  const s = await setup({ wallet: 1_000_000n, daysLeft: 1 });
+  await nextPeriodTaken(s);
+  const refundKey = `renewal:${s.membership.id}:1:refund`;
+  payments.refundAuthFailure((k) => k === refundKey);
+  payments.refundAuthFailure((k) => k === refundKey);
   const handle = await start(s);
+  // Before the date there is nothing to retry.
+  await expect(handle.executeUpdate(retryRefund, { args: [{ operatorId: operator.id }] })).rejects.toThrow(
+    WorkflowUpdateFailedError,
+  );
+
+  const pending = await untilNotActive(handle);
+  expect(pending).toMatchObject({
+    state: 'refund_pending',
+    operatorAction: 'retryRefund',
+    refund: { amount: '1000000', attempts: 1, reason: expect.stringContaining('PROVIDER_AUTH_FAILED') },
+  });
+  expect(pending.summary).toContain('refund pending');
+  expect(pending.summary).toContain('Marta Socia');
+  expect((await handle.describe()).searchAttributes.ProcessStatus).toEqual(['refund_pending']);
+  expect((await handle.describe()).status.name).toBe('RUNNING');
+  const [charge] = await chargesOf(s.membership.id);
+  expect(charge).toMatchObject({ status: 'captured', idempotencyKey: `renewal:${s.membership.id}:1` });
+  expect(pending.refund?.paymentId).toBe(charge!.id);
+  expect(await walletOf(s.userId)).toBe(0n);
+  expect(eventsOf(s.membership.id)).toEqual(['membership.refund_delayed']);
+
+  // The hourly retry tries again by itself (and fails: the provider still refuses).
+  await env.sleep(3_600_000);
+  expect(await handle.query(renewalStatusQuery)).toMatchObject({
+    state: 'refund_pending',
+    refund: { attempts: 2 },
+  });
+  // Only a user holding the operator permission may retry.
+  await expect(handle.executeUpdate(retryRefund, { args: [{ operatorId: uuidv7() }] })).rejects.toThrow(
+    WorkflowUpdateFailedError,
+  );
+
+  // The operator retries: the refund goes through, once, with the same key; the chain ends cancelled.
+  const st = await handle.executeUpdate(retryRefund, {
+    args: [{ operatorId: operator.id, note: 'provider credentials fixed' }],
+  });
+  expect(st).toMatchObject({ state: 'cancelled', operatorAction: null, refund: { attempts: 3 } });
   const result = await handle.result();
   expect(result.state).toBe('cancelled');
   expect((await handle.describe()).status.name).toBe('COMPLETED');
-  const charges = await chargesOf(s.membership.id);
-  expect(charges.map((p) => [p.idempotencyKey, p.status])).toEqual([
-    [`renewal:${s.membership.id}:1`, 'refunded'],
+  expect((await chargesOf(s.membership.id)).map((p) => [p.status, p.refundedAmount])).toEqual([
+    ['refunded', 1_000_000n],
   ]);
+  expect(await refundEntries(charge!.id)).toBe(1);
   expect(await walletOf(s.userId)).toBe(1_000_000n);
+  const cycles = await cyclesOf(s.membership.id);
+  expect(cycles.map((c) => [c.cycle, c.result])).toEqual([[1, 'cancelled']]);
+  expect(cycles[0]!.reason).toContain('Olga Operadora');
   expect((await membershipNow(s.membership.id)).endsOn).toBe(s.membership.endsOn);
+});
+
+test('a pending refund is retried every hour by itself: no operator needed once payments takes it', async () => {
+  const s = await setup({ wallet: 1_000_000n, daysLeft: 1 });
+  await nextPeriodTaken(s);
+  payments.refundAuthFailure((k) => k === `renewal:${s.membership.id}:1:refund`);
+  const handle = await start(s);
+  expect(await untilNotActive(handle)).toMatchObject({ state: 'refund_pending' });
+  const result = await handle.result();
+  expect(result).toMatchObject({ state: 'cancelled', refund: { attempts: 2 } });
+  expect((await chargesOf(s.membership.id)).map((p) => p.status)).toEqual(['refunded']);
+  expect(await walletOf(s.userId)).toBe(1_000_000n);
 });

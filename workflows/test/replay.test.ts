@@ -11,8 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { replayHistories } from '@faena/platform';
 import { SCENARIOS, V1_SCENARIOS } from './live/deals.ts';
 import { RENEWAL_SCENARIOS } from './live/renewals.ts';
-import { WAITLIST_SCENARIOS } from './live/waitlists.ts';
-import { INCIDENT_SCENARIOS } from './live/incidents.ts';
+import { WAITLIST_SCENARIOS, WAITLIST_V1_HISTORIES } from './live/waitlists.ts';
+import { INCIDENT_SCENARIOS, INCIDENT_V1_HISTORIES } from './live/incidents.ts';
+import { LOW_STOCK_SCENARIOS } from './live/low-stock.ts';
 
 const src = fileURLToPath(new URL('../src', import.meta.url));
 const histories = readdirSync(src, { recursive: true, encoding: 'utf8' })
@@ -31,9 +32,14 @@ describe('workflow replay', () => {
         // Recorded on the dev server by scripts/record-renewal-histories.ts.
         ...RENEWAL_SCENARIOS.map((s) => `renewal/histories/${s.name}.json`),
         // Recorded on the dev server by scripts/record-waitlist-histories.ts.
-        ...WAITLIST_SCENARIOS.map((s) => `waitlist/histories/${s.name}.json`),
-        // Recorded on the dev server by scripts/record-incident-histories.ts.
-        ...INCIDENT_SCENARIOS.map((s) => `incident/histories/${s.name}.json`),
+        // (v1: before waitlist-v2, offer-expires included: the expiry is not driven live any more.)
+        ...WAITLIST_SCENARIOS.map((s) => `waitlist/histories/v2/${s.name}.json`),
+        ...WAITLIST_V1_HISTORIES.map((name) => `waitlist/histories/${name}.json`),
+        // Recorded on the dev server by scripts/record-incident-histories.ts (v1: before incident-notify-role-holders).
+        ...INCIDENT_SCENARIOS.map((s) => `incident/histories/v2/${s.name}.json`),
+        ...INCIDENT_V1_HISTORIES.map((name) => `incident/histories/v1/${name}.json`),
+        // Recorded on the dev server by scripts/record-low-stock-histories.ts.
+        ...LOW_STOCK_SCENARIOS.map((s) => `stock/histories/${s.name}.json`),
       ]),
     );
   });

@@ -14,6 +14,8 @@ export interface GymDeps {
   waitlistTaskQueue: string;
   /** Task queue incident workflows are started on: INCIDENT_TASK_QUEUE in production, a test's own in tests. */
   incidentTaskQueue: string;
+  /** Task queue low-stock alerts are started on: LOW_STOCK_TASK_QUEUE in production, a test's own in tests. */
+  lowStockTaskQueue: string;
   /** How members' QR check-in codes are signed (CHECKIN_TOKEN_SECRET) and how long they live. */
   checkinToken: { secret: string; ttlSeconds: number };
   /** The payments service over HTTP, called with the caller's token. */

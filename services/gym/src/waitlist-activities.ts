@@ -8,7 +8,14 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { inTenantActivity, type Logger, type Orm } from '@faena/platform';
 import type { GymWaitlistActivities } from '@faena/workflows/waitlist/contract';
 import { settingsOf } from './domain/settings.ts';
-import { bookOffer, cancelledAudience, endOffer, markNoShows, syncOffers } from './domain/waitlist.ts';
+import {
+  bookOffer,
+  cancelledAudience,
+  endOffer,
+  markNoShows,
+  settleFee,
+  syncOffers,
+} from './domain/waitlist.ts';
 
 export function waitlistActivities(deps: { orm: Orm; logger: Logger }) {
   const inTenant = <T>(tenantId: string, fn: (em: EntityManager) => Promise<T>): Promise<T> =>
@@ -20,12 +27,20 @@ export function waitlistActivities(deps: { orm: Orm; logger: Logger }) {
       ),
     endOffer: ({ tenantId, occurrenceId, entryId, outcome }) =>
       inTenant(tenantId, (em) => endOffer(em, occurrenceId, entryId, outcome)),
-    bookOffer: ({ tenantId, occurrenceId, entryId, actorId }) =>
+    bookOffer: ({ tenantId, occurrenceId, entryId, actorId, feeConsent }) =>
       inTenant(tenantId, async (em) => ({
-        bookingId: (await bookOffer(em, occurrenceId, entryId, actorId)).id,
+        bookingId: (await bookOffer(em, occurrenceId, entryId, actorId, feeConsent ?? false)).id,
       })),
-    markNoShows: ({ tenantId, occurrenceId }) =>
-      inTenant(tenantId, async (em) => ({ noShows: await markNoShows(em, occurrenceId) })),
+    markNoShows: ({ tenantId, occurrenceId }) => inTenant(tenantId, (em) => markNoShows(em, occurrenceId)),
+    settleFee: ({ tenantId, bookingId, paymentId, declined }) =>
+      inTenant(tenantId, (em) =>
+        settleFee(
+          em,
+          bookingId,
+          { ...(paymentId && { paymentId }), ...(declined && { declined }) },
+          new Date(),
+        ),
+      ),
     cancelledAudience: ({ tenantId, occurrenceId }) =>
       inTenant(tenantId, (em) => cancelledAudience(em, occurrenceId)),
   } satisfies GymWaitlistActivities;

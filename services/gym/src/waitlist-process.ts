@@ -2,10 +2,13 @@
  * The API's side of the class waitlist process (workflows/src/waitlist): started or told with
  * signal-with-start whenever a class's seats or line change (so the first booking or entry starts
  * it), told when staff cancel the class, asked to accept or decline an offer through Updates.
- * Seats are already decided in the database when it is told: a signal that cannot be sent (Temporal
- * down) loses no seat; the next change of the class signals it again (and starts it if needed).
+ * Seats are already decided in the database when it is told, and the change's transaction recorded
+ * it in the waitlist outbox (`domain/waitlist-outbox.ts`): the signal right after the commit is the
+ * fast path and marks it delivered; one that is never sent (the API died, Temporal down) is sent by
+ * the gym worker's dispatcher (`waitlist-dispatcher.ts`), which also starts a process whose first
+ * signal was lost.
  */
-import { type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { DateTime } from 'luxon';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -20,6 +23,7 @@ import {
   type WaitlistWorkflow,
 } from '@faena/workflows/waitlist/contract';
 import { ClassSchedule, ClassType, type ClassOccurrence } from './domain/entities.ts';
+import { markSignalled, outboxVersion } from './domain/waitlist-outbox.ts';
 
 export interface WaitlistProcessDeps {
   temporal: Client;
@@ -47,8 +51,11 @@ async function signal(
   send:
     | { signal: typeof waitlistChanged }
     | { signal: typeof occurrenceCancelled; args: [{ reason: string; actorId: string }] },
-): Promise<void> {
+): Promise<'sent' | 'finished' | 'failed'> {
   const title = await classTitle(em, o);
+  // Read before the signal: every change up to it is committed and the process will see it.
+  const version = await outboxVersion(em, o.id);
+  let outcome: 'sent' | 'finished' | 'failed' = 'sent';
   try {
     await deps.temporal.workflow.signalWithStart<WaitlistWorkflow, []>(WAITLIST_WORKFLOW_TYPE, {
       taskQueue: deps.waitlistTaskQueue,
@@ -63,11 +70,18 @@ async function signal(
       staticDetails: `Class occurrence ${o.id} of schedule ${o.scheduleId}, branch ${o.branchId}, capacity ${o.capacity}. Offers seats that free to the line, closes it with the booking window, settles no-shows after the start plus the grace.`,
     });
   } catch (err) {
-    deps.logger.warn('waitlist process not signalled; the next change of the class will', {
-      occurrenceId: o.id,
-      error: String(err),
-    });
+    // A finished class's process is not started again: nothing is left to tell it.
+    if (err instanceof WorkflowExecutionAlreadyStartedError) outcome = 'finished';
+    else {
+      deps.logger.warn('waitlist process not signalled; the outbox dispatcher will', {
+        occurrenceId: o.id,
+        error: String(err),
+      });
+      return 'failed';
+    }
   }
+  await markSignalled(em, o.id, version);
+  return outcome;
 }
 
 /** The class's seats or line changed: the process looks again (started by the first change). */
@@ -77,6 +91,22 @@ export const classChanged = (
   tenantId: string,
   o: ClassOccurrence,
 ) => signal(deps, em, tenantId, o, { signal: waitlistChanged });
+
+/**
+ * The outbox's word for an occurrence (the dispatcher): a cancelled class is told it was cancelled
+ * (with its recorded reason), any other is told it changed. Answers whether it was delivered.
+ */
+export const deliverChange = async (
+  deps: WaitlistProcessDeps,
+  em: EntityManager,
+  o: ClassOccurrence,
+): Promise<boolean> =>
+  (o.status === 'cancelled'
+    ? await signal(deps, em, o.tenantId, o, {
+        signal: occurrenceCancelled,
+        args: [{ reason: o.cancelledReason ?? '', actorId: '' }],
+      })
+    : await signal(deps, em, o.tenantId, o, { signal: waitlistChanged })) !== 'failed';
 
 /** Staff cancelled the class: the process tells everyone and ends. */
 export const classCancelled = (
@@ -100,7 +130,7 @@ export async function acceptSeat(
   deps: WaitlistProcessDeps,
   tenantId: string,
   occurrenceId: string,
-  input: { entryId: string; memberId: string; actorId: string },
+  input: { entryId: string; memberId: string; actorId: string; feeConsent?: boolean },
 ): Promise<string> {
   try {
     const handle = deps.temporal.workflow.getHandle(waitlistWorkflowId(tenantId, occurrenceId));

@@ -5,6 +5,7 @@
 import type { Client } from '@temporalio/client';
 import { RENEWAL_TASK_QUEUE } from '@faena/workflows/renewal/contract';
 import { INCIDENT_TASK_QUEUE } from '@faena/workflows/incident/contract';
+import { LOW_STOCK_TASK_QUEUE } from '@faena/workflows/stock/contract';
 import { WAITLIST_TASK_QUEUE } from '@faena/workflows/waitlist/contract';
 import {
   createStorage,
@@ -31,13 +32,19 @@ export const createGymOrm = serviceOrm({ schema: SCHEMA, entities, moduleUrl: im
 export function createGymDeps(
   config: GymKeys,
   infra: { orm: Orm; redis: Redis; logger: Logger; guard: AuthGuard; temporal: Client },
-  opts: { renewalTaskQueue?: string; waitlistTaskQueue?: string; incidentTaskQueue?: string } = {},
+  opts: {
+    renewalTaskQueue?: string;
+    waitlistTaskQueue?: string;
+    incidentTaskQueue?: string;
+    lowStockTaskQueue?: string;
+  } = {},
 ): GymDeps {
   return {
     ...infra,
     renewalTaskQueue: opts.renewalTaskQueue ?? RENEWAL_TASK_QUEUE,
     waitlistTaskQueue: opts.waitlistTaskQueue ?? WAITLIST_TASK_QUEUE,
     incidentTaskQueue: opts.incidentTaskQueue ?? INCIDENT_TASK_QUEUE,
+    lowStockTaskQueue: opts.lowStockTaskQueue ?? LOW_STOCK_TASK_QUEUE,
     checkinToken: { secret: config.CHECKIN_TOKEN_SECRET, ttlSeconds: config.CHECKIN_TOKEN_TTL_SECONDS },
     payments: createPaymentsClient({ baseUrl: config.PAYMENTS_URL, timeoutMs: config.PAYMENTS_TIMEOUT_MS }),
     occurrenceWeeksAhead: config.OCCURRENCE_WEEKS_AHEAD,

@@ -78,6 +78,7 @@ export async function startGymApi(
     temporal?: Client;
     waitlistTaskQueue?: string;
     incidentTaskQueue?: string;
+    lowStockTaskQueue?: string;
   } = {},
 ): Promise<GymApi> {
   const paymentsUrl = `http://127.0.0.1:${p.server.port}`;
@@ -93,6 +94,7 @@ export async function startGymApi(
       // The class waitlist process runs only where a test runs it (waitlist.test.ts, time-skipping).
       waitlistTaskQueue: opts.waitlistTaskQueue ?? uniqueTaskQueue('waitlist-never-run'),
       incidentTaskQueue: opts.incidentTaskQueue ?? uniqueTaskQueue('incident-never-run'),
+      lowStockTaskQueue: opts.lowStockTaskQueue ?? uniqueTaskQueue('low-stock-never-run'),
     },
   );
   const app = createApp(deps);

@@ -159,6 +159,118 @@ describe('buying a membership through payments', () => {
   });
 });
 
+describe('a member buys a plan for themselves', () => {
+  const buy = (who: User, body: Record<string, unknown>, key = newKey('self')) =>
+    h.agent
+      .post(`${API}/members/me/memberships`)
+      .set(bearer(who.token))
+      .set('Idempotency-Key', key)
+      .send(body);
+
+  it('from their own wallet with their own token, once per Idempotency-Key; the payment is theirs in payments', async () => {
+    const monthly = await plan(h, g);
+    const { user, memberId } = await linkedMember();
+    await fundWallet(h, g, user.id, 50_000);
+    const key = newKey('self');
+    const first = await buy(user, { planId: monthly.id, method: 'wallet' }, key);
+    expect(first.status).toBe(201);
+    expect(first.body.data).toMatchObject({
+      memberId,
+      branchId: g.branchA,
+      status: 'active',
+      amount: '30000',
+      payment: { method: 'wallet', drawerId: null },
+    });
+    expect(await walletBalance(h, user)).toBe('20000');
+    const again = await buy(user, { planId: monthly.id, method: 'wallet' }, key);
+    expect(again.status).toBe(201);
+    expect(again.body.data.id).toBe(first.body.data.id);
+    expect(await walletBalance(h, user)).toBe('20000');
+    const paid = await h.p.agent
+      .get(`${PAYMENTS}/payments/${first.body.data.payment.id}`)
+      .set(bearer(g.owner.token));
+    expect(paid.body.data).toMatchObject({
+      payerId: user.id,
+      method: 'wallet',
+      status: 'captured',
+      amount: '30000',
+      purpose: 'gym_membership',
+      branchId: g.branchA,
+      reference: `membership:${first.body.data.id}`,
+    });
+    // It is in their own list.
+    const mine = await h.agent.get(`${API}/members/me/memberships`).set(bearer(user.token));
+    expect(mine.body.data.map((m: { id: string }) => m.id)).toContain(first.body.data.id);
+  });
+
+  it('by MercadoPago: pending with their checkout, the payer is the member', async () => {
+    const monthly = await plan(h, g);
+    const { user } = await linkedMember();
+    const res = await buy(user, { planId: monthly.id, method: 'mercadopago', branchId: g.branchB });
+    expect(res.status).toBe(201);
+    expect(res.body.data).toMatchObject({ status: 'pending_payment', branchId: g.branchB });
+    expect(res.body.data.payment.checkoutUrl).toMatch(/^http/);
+    const paid = await h.p.agent
+      .get(`${PAYMENTS}/payments/${res.body.data.payment.id}`)
+      .set(bearer(user.token));
+    expect(paid.body.data).toMatchObject({ payerId: user.id, method: 'mercadopago', status: 'pending' });
+  });
+
+  it('never with someone else’s money nor for another member; an empty wallet is refused and frees the days', async () => {
+    const monthly = await plan(h, g);
+    const { user } = await linkedMember();
+    const other = await linkedMember();
+    await fundWallet(h, g, other.user.id, 50_000);
+    // The body names no member, payer, code or drawer: each is refused as input.
+    for (const extra of [
+      { memberId: other.memberId },
+      { payerId: other.user.id },
+      { payerCode: await payerCode(h, other.user) },
+    ]) {
+      const res = await buy(user, { planId: monthly.id, method: 'wallet', ...extra });
+      expect(res.status).toBe(400);
+      expect(res.body.errors[0].code).toBe('VALIDATION_FAILED');
+    }
+    expect((await buy(user, { planId: monthly.id, method: 'cash' })).status).toBe(400);
+    // Their own wallet is empty: refused with payments' code, the membership cancelled, nothing held.
+    const empty = await buy(user, { planId: monthly.id, method: 'wallet' });
+    expect(empty.status).toBe(422);
+    expect(empty.body.errors[0].code).toBe('INSUFFICIENT_BALANCE');
+    const list = await h.agent.get(`${API}/members/me/memberships`).set(bearer(user.token));
+    expect(list.body.data.map((m: { status: string }) => m.status)).toEqual(['cancelled']);
+    // At payments directly: the client role takes no payment for others, and pays itself only.
+    const forOther = await h.p.agent
+      .post(`${PAYMENTS}/payments`)
+      .set(bearer(user.token))
+      .set('Idempotency-Key', newKey('pay'))
+      .send({
+        amount: 30000,
+        currency: 'CLP',
+        method: 'wallet',
+        payerId: other.user.id,
+        purpose: 'gym_membership',
+        reference: 'x',
+      });
+    expect(forOther.status).toBe(403);
+    const selfForOther = await h.p.agent
+      .post(`${PAYMENTS}/payments/self`)
+      .set(bearer(user.token))
+      .set('Idempotency-Key', newKey('pay'))
+      .send({
+        amount: 30000,
+        currency: 'CLP',
+        method: 'wallet',
+        payerId: other.user.id,
+        purpose: 'gym_membership',
+        reference: 'x',
+      });
+    expect(selfForOther.status).toBe(400);
+    expect(await walletBalance(h, other.user)).toBe('50000');
+    // Staff sell at the desk; the member's own route is not theirs.
+    expect((await buy(g.receptionist, { planId: monthly.id, method: 'wallet' })).status).toBe(403);
+  });
+});
+
 describe('cash at reception', () => {
   /** What the drawer's open session expects in cash, as payments' manager sees it (the desk counts blind). */
   const expectedCash = async (sessionId: string) => {
@@ -183,9 +295,18 @@ describe('cash at reception', () => {
     expect(first.body.data).toMatchObject({
       status: 'active',
       amount: '30000',
-      payment: { method: 'cash', id: expect.any(String) },
+      payment: { method: 'cash', id: expect.any(String), drawerId },
     });
     expect(await expectedCash(sessionId)).toBe('30000');
+    // The membership and its history name the drawer that took the cash (as payments does).
+    const read = await h.agent
+      .get(`${API}/memberships/${first.body.data.id}`)
+      .set(bearer(g.receptionist.token));
+    expect(read.body.data.payment).toMatchObject({ method: 'cash', drawerId });
+    const history = await h.agent
+      .get(`${API}/memberships/${first.body.data.id}/events`)
+      .set(bearer(g.receptionist.token));
+    expect(history.body.data[0]).toMatchObject({ type: 'purchased', data: { method: 'cash', drawerId } });
     expect((await sell(body, key)).body.data.id).toBe(first.body.data.id);
     // The gym's replay lost: the purchase is found by its key and payments replays its first answer.
     const scoped = createHash('sha256')

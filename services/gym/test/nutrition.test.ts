@@ -4,7 +4,6 @@ import { portion } from '../src/domain/nutrition.ts';
 import { todayIn } from '../src/domain/dates.ts';
 import {
   API,
-  UPLOAD_TEST_MAX_BYTES,
   bearer,
   clientUser,
   gym,
@@ -25,10 +24,6 @@ let inB: string;
 let chicken: string;
 let rice: string;
 const today = todayIn('UTC');
-const PNG = Buffer.concat([
-  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-  Buffer.alloc(300, 7),
-]);
 
 beforeAll(async () => {
   h = await startGym();
@@ -171,59 +166,5 @@ describe('nutrition plans', () => {
     expect((await h.agent.get(`${API}/nutrition-plans/${tpl.id}`).set(bearer(stranger.token))).status).toBe(
       404,
     );
-  });
-});
-
-describe('member photos', () => {
-  it('staff of the branch and the member set a photo checked by content and get it back', async () => {
-    const up = await h.agent
-      .put(`${API}/members/${ana.memberId}/photo`)
-      .set(bearer(g.receptionist.token))
-      .attach('photo', PNG, 'ana.png');
-    expect([up.status, up.body.data.contentType, up.body.data.size]).toEqual([200, 'image/png', PNG.length]);
-    const got = await h.agent
-      .get(`${API}/members/${ana.memberId}/photo`)
-      .set(bearer(g.trainer.token))
-      .buffer(true);
-    expect([got.status, got.headers['content-type']]).toEqual([200, 'image/png']);
-    expect(Buffer.compare(got.body as Buffer, PNG)).toBe(0);
-    const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(100, 1)]);
-    expect(
-      (
-        await h.agent
-          .put(`${API}/members/me/photo`)
-          .set(bearer(ana.user.token))
-          .attach('photo', jpeg, 'me.jpg')
-      ).status,
-    ).toBe(200);
-    const own = await h.agent.get(`${API}/members/me/photo`).set(bearer(ana.user.token)).buffer(true);
-    expect([own.status, own.headers['content-type']]).toEqual([200, 'image/jpeg']);
-    expect((await h.agent.get(`${API}/members/me/photo`).set(bearer(bob.user.token))).status).toBe(404);
-  });
-
-  it('refuses what is not an image (415), a file over the limit (413), another branch (404)', async () => {
-    const pdf = await h.agent
-      .put(`${API}/members/${ana.memberId}/photo`)
-      .set(bearer(g.receptionist.token))
-      .attach('photo', Buffer.from('%PDF-1.4 not a photo'), 'photo.png');
-    expect([pdf.status, pdf.body.errors[0].code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
-    const big = await h.agent
-      .put(`${API}/members/${ana.memberId}/photo`)
-      .set(bearer(g.receptionist.token))
-      .attach('photo', Buffer.concat([PNG, Buffer.alloc(UPLOAD_TEST_MAX_BYTES)]), 'big.png');
-    expect(big.status).toBe(413);
-    const other = await h.agent
-      .put(`${API}/members/${inB}/photo`)
-      .set(bearer(g.receptionist.token))
-      .attach('photo', PNG, 'b.png');
-    expect(other.status).toBe(404);
-    expect(
-      (
-        await h.agent
-          .put(`${API}/members/${ana.memberId}/photo`)
-          .set(bearer(g.trainer.token))
-          .attach('photo', PNG, 'x.png')
-      ).status,
-    ).toBe(403);
   });
 });

@@ -2,12 +2,15 @@
  * Renewal end to end with real services: the gym and payments APIs over HTTP, identity's tokens, and
  * real workers on the dev server (the workflow worker, the gym worker's activities, payments'
  * activities) in a Temporal namespace of this file's own, so no other suite's workers take its
- * tasks. Notifications are a recording stand-in (their suite tests them).
+ * tasks. Notifications are a recording stand-in (their suite tests them). Identity's real
+ * activities confirm the operator who retries a pending refund.
  */
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
+import { ApplicationFailure } from '@temporalio/common';
 import { createWorker } from '@faena/platform';
+import { createActivities as identityActivities } from '../../identity/src/activities.ts';
 import { eventually, registerTestNamespace, testStack } from '@faena/platform/testing';
 import { createActivities as paymentsActivities } from '../../payments/src/activities.ts';
 import { createPaymentsActivityDeps } from '../../payments/src/wiring.ts';
@@ -43,6 +46,8 @@ let workers: Worker[];
 let closers: Array<() => Promise<void>>;
 let running: Promise<unknown>;
 const notified: string[] = [];
+/** Refunds whose key `match`es fail once like a provider refusing our credentials (then payments takes them). */
+const failingRefunds: Array<(key: string) => boolean> = [];
 
 beforeAll(async () => {
   p = await startPayments();
@@ -67,16 +72,32 @@ beforeAll(async () => {
       config,
       logger,
       taskQueue: 'payments',
-      activities: paymentsActivities(
-        createPaymentsActivityDeps(
-          {
-            MERCADOPAGO_BASE_URL: p.sandbox.url,
-            PAYMENTS_SECRET_KEY: SECRET_KEY,
-            PAYMENTS_PUBLIC_URL: p.deps.publicUrl,
-          },
-          { orm: p.orm, logger },
+      activities: ((real) => ({
+        ...real,
+        refund(input: Parameters<typeof real.refund>[0]) {
+          const i = failingRefunds.findIndex((m) => m(input.key));
+          if (i < 0) return real.refund(input);
+          failingRefunds.splice(i, 1);
+          throw ApplicationFailure.nonRetryable('provider answered 401', 'PROVIDER_AUTH_FAILED');
+        },
+      }))(
+        paymentsActivities(
+          createPaymentsActivityDeps(
+            {
+              MERCADOPAGO_BASE_URL: p.sandbox.url,
+              PAYMENTS_SECRET_KEY: SECRET_KEY,
+              PAYMENTS_PUBLIC_URL: p.deps.publicUrl,
+            },
+            { orm: p.orm, logger },
+          ),
         ),
       ),
+    }),
+    createWorker({
+      config,
+      logger,
+      taskQueue: 'identity',
+      activities: identityActivities({ orm: p.identity.orm, logger }),
     }),
     createWorker({
       config,
@@ -271,4 +292,80 @@ test('while a renewal runs, the desk pauses and resumes through it, the member p
   expect(stop.body.data.autoRenew).toBe(false);
   expect((await renewal()).process).toMatchObject({ state: 'active', cancelAtPeriodEnd: true });
   await temporalHandle(id).terminate('test over');
+}, 60_000);
+
+test('a renewal whose next period is taken and whose refund fails waits for the operator: staff see refund_pending, only a holder of payments.refund retries it, once', async () => {
+  const today = todayIn('UTC');
+  const monthly = await plan(h, g);
+  const user = await clientUser(h, g);
+  const m = await member(h, g.receptionist, g.branchA, { userId: user.id });
+  await fundWallet(h, g, user.id, 100_000);
+  const sell = async (startsOn: string) =>
+    h.agent
+      .post(`${API}/memberships`)
+      .set(bearer(g.receptionist.token))
+      .set('Idempotency-Key', newKey('sell'))
+      .send({
+        branchId: g.branchA,
+        method: 'wallet',
+        memberId: m.id,
+        planId: monthly.id,
+        startsOn,
+        payerCode: await payerCode(h, user),
+      });
+  const bought = await sell(addMonths(today, -1));
+  expect(bought.status).toBe(201);
+  const id = bought.body.data.id as string;
+  // The next month was already bought at the desk: the renewal cannot extend into it.
+  expect((await sell(today)).status).toBe(201);
+  expect(await walletBalance(h, user)).toBe('40000');
+  failingRefunds.push((k) => k === `renewal:${id}:1:refund`);
+  await h.agent
+    .put(`${API}/members/me/memberships/${id}/auto-renew`)
+    .set(bearer(user.token))
+    .send({ autoRenew: true })
+    .expect(200);
+
+  const renewal = async () =>
+    (await h.agent.get(`${API}/memberships/${id}/renewal`).set(bearer(g.receptionist.token))).body.data;
+  const pending = await eventually(
+    async () => {
+      const r = await renewal();
+      expect(r.process).toMatchObject({ state: 'refund_pending', operatorAction: 'retryRefund' });
+      return r.process;
+    },
+    30_000,
+    250,
+  );
+  expect(pending.refund).toMatchObject({ amount: '30000', attempts: 1 });
+  expect(pending.summary).toContain('refund pending');
+  expect(await walletBalance(h, user)).toBe('10000');
+  await eventually(async () => expect(notified).toContain('membership.refund_delayed'), 10_000, 100);
+  const d = await temporalHandle(id).describe();
+  expect(d.searchAttributes.ProcessStatus).toEqual(['refund_pending']);
+
+  // The receptionist (and the manager) do not refund; the owner does.
+  const retry = (token: string) =>
+    h.agent
+      .post(`${API}/memberships/${id}/renewal/retry-refund`)
+      .set(bearer(token))
+      .send({ note: 'credenciales del proveedor renovadas' });
+  expect((await retry(g.receptionist.token)).status).toBe(403);
+  expect((await retry(g.manager.token)).status).toBe(403);
+  const done = await retry(g.owner.token);
+  expect(done.status).toBe(200);
+  expect(done.body.data).toMatchObject({ state: 'cancelled', operatorAction: null, refund: { attempts: 2 } });
+  expect(await walletBalance(h, user)).toBe('40000');
+  // Nothing left to retry: 409, and the money moved back once.
+  expect((await retry(g.owner.token)).status).toBe(409);
+  const charges = await p.agent
+    .get(`${PAYMENTS}/payments`)
+    .query({ purpose: 'gym_membership_renewal', payerId: user.id })
+    .set(bearer(g.owner.token));
+  expect(charges.body.data).toHaveLength(1);
+  expect(charges.body.data[0]).toMatchObject({ status: 'refunded', refundedAmount: '30000' });
+  const after = await renewal();
+  expect(after.cycles).toEqual([
+    expect.objectContaining({ cycle: 1, result: 'cancelled', reason: expect.stringContaining('retried by') }),
+  ]);
 }, 60_000);

@@ -20,6 +20,7 @@ import {
   type User,
 } from './harness.ts';
 import { API as PAYMENTS, openDrawer } from '../../payments/test/harness.ts';
+import { TEST_PNG } from '@faena/platform/testing';
 
 let h: GymHarness;
 let g: Gym;
@@ -129,10 +130,7 @@ describe('products and the kardex', () => {
 
   it('takes product images checked by content', async () => {
     const p = await product();
-    const png = Buffer.concat([
-      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-      Buffer.alloc(64, 1),
-    ]);
+    const png = TEST_PNG; // a real image: images are re-encoded when stored
     const up = await h.agent
       .post(`${API}/store/products/${p.id}/images`)
       .set(bearer(g.manager.token))

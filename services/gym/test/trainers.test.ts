@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { addUser, roleId, signUp } from '../../identity/test/harness.ts';
 import { addDays, todayIn, weekdayOf } from '../src/domain/dates.ts';
 import {
@@ -346,5 +347,167 @@ describe('certificates', () => {
     const big = await upload(g.trainer.id, Buffer.concat([PDF, Buffer.alloc(UPLOAD_TEST_MAX_BYTES)]));
     expect([big.status, big.body.errors[0].code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
     expect((await upload(g.trainer.id, PDF, g.receptionist.token)).status).toBe(403);
+  });
+});
+
+describe('a trainer keeps their own profile (/trainers/me, trainers.self)', () => {
+  const mine = (who: User) => h.agent.get(`${API}/trainers/me`).set(bearer(who.token));
+  const patchMine = (who: User, body: Record<string, unknown>) =>
+    h.agent.patch(`${API}/trainers/me`).set(bearer(who.token)).send(body);
+  const putMine = (who: User, windows: unknown[]) =>
+    h.agent.put(`${API}/trainers/me/availability`).set(bearer(who.token)).send({ windows });
+
+  it('reads and changes their bio and specialties, and nothing a manager keeps', async () => {
+    const t = await newTrainer();
+    const got = await mine(t);
+    expect(got.status).toBe(200);
+    expect(got.body.data).toMatchObject({ id: t.id, displayName: 'Otro Trainer', branchId: g.branchA });
+    const changed = await patchMine(t, {
+      bio: 'Entreno funcional',
+      specialties: ['crossfit', ' crossfit', 'hiit'],
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.body.data).toMatchObject({ bio: 'Entreno funcional', specialties: ['crossfit', 'hiit'] });
+    expect(
+      (await h.agent.get(`${API}/trainers/${t.id}`).set(bearer(g.receptionist.token))).body.data,
+    ).toMatchObject({ bio: 'Entreno funcional', specialties: ['crossfit', 'hiit'] });
+    // Their name, zone, being active and their branch are the managers' to change (400: not in the schema).
+    for (const body of [
+      { active: false },
+      { timeZone: 'UTC' },
+      { displayName: 'Yo' },
+      { branchId: g.branchB },
+    ]) {
+      const refused = await patchMine(t, body);
+      expect([refused.status, refused.body.errors[0].code]).toEqual([400, 'VALIDATION_FAILED']);
+    }
+    expect((await patchMine(t, {})).status).toBe(400);
+    expect((await mine(t)).body.data).toMatchObject({
+      active: true,
+      timeZone: ZONE,
+      displayName: 'Otro Trainer',
+    });
+  });
+
+  it("another trainer reaches only their own profile; others' are 403 for them, no profile is 404", async () => {
+    const t = await newTrainer();
+    expect((await mine(t)).body.data.id).toBe(t.id);
+    expect((await mine(g.trainer)).body.data.id).toBe(g.trainer.id);
+    // The routes that name a trainer need trainers.manage, which a trainer does not hold.
+    expect(
+      (await h.agent.patch(`${API}/trainers/${g.trainer.id}`).set(bearer(t.token)).send({ bio: 'x' })).status,
+    ).toBe(403);
+    expect(
+      (
+        await h.agent
+          .put(`${API}/trainers/${g.trainer.id}/availability`)
+          .set(bearer(t.token))
+          .send({ windows: [] })
+      ).status,
+    ).toBe(403);
+    expect(
+      (await h.agent.get(`${API}/trainers/${g.trainer.id}`).set(bearer(t.token))).body.data.bio,
+    ).not.toBe('x');
+    // Nor their own certificates: uploading one is a manager's.
+    expect(
+      (
+        await h.agent
+          .post(`${API}/trainers/${t.id}/certifications`)
+          .set(bearer(t.token))
+          .field('name', 'Autodeclarado')
+          .attach('file', PDF, 'cert.pdf')
+      ).status,
+    ).toBe(403);
+    // A trainer-role user without a gym profile, and the owner of another business: not found.
+    const noProfile = await addUser(h.p.identity, g.biz, [
+      { roleId: await roleId(h.p.identity, g.biz, 'trainer'), branchId: g.branchA },
+    ]);
+    expect((await mine(noProfile)).status).toBe(404);
+    expect((await patchMine(noProfile, { bio: 'x' })).status).toBe(404);
+    const other = await signUp(h.p.identity, 'gym', 'CLP');
+    expect((await mine({ id: other.ownerId, token: other.token })).status).toBe(404);
+    // Staff without trainers.self (a receptionist, a manager) are refused before anything is read.
+    for (const who of [g.receptionist, g.manager]) {
+      expect((await mine(who)).status).toBe(403);
+      expect((await putMine(who, [])).status).toBe(403);
+    }
+  });
+
+  it('replaces their availability, refusing overlapping windows and leaving a class they teach outside', async () => {
+    const t = await newTrainer();
+    const day = weekdayOf(tomorrow);
+    const evening = { weekday: day, startTime: '18:00', endTime: '22:00' };
+    const overlap = await putMine(t, [evening, { weekday: day, startTime: '21:00', endTime: '23:00' }]);
+    expect([overlap.status, overlap.body.errors[0].field]).toEqual([400, 'body.windows']);
+
+    const saved = await putMine(t, [
+      evening,
+      { weekday: (day % 7) + 1, startTime: '07:00', endTime: '09:00' },
+    ]);
+    expect(saved.status).toBe(200);
+    expect(saved.body.data).toHaveLength(2);
+    // A weekly class at 19:00 on that day, taught by them.
+    expect((await schedule({ trainerId: t.id, startTime: '19:00', room: 'Sala Yo' })).status).toBe(201);
+
+    // Dropping the evening window would leave their classes outside: refused, nothing changed.
+    const walkAway = await putMine(t, [{ weekday: day, startTime: '06:00', endTime: '12:00' }]);
+    expect([walkAway.status, walkAway.body.errors[0].code, walkAway.body.errors[0].field]).toEqual([
+      409,
+      'TRAINER_UNAVAILABLE',
+      'body.windows',
+    ]);
+    expect((await mine(t)).body.data.availability).toEqual(saved.body.data);
+    const narrower = await putMine(t, [{ weekday: day, startTime: '19:00', endTime: '20:00' }]);
+    expect([narrower.status, narrower.body.data]).toEqual([
+      200,
+      [{ weekday: day, startTime: '19:00', endTime: '20:00' }],
+    ]);
+    // A manager may still change it (classes already assigned stay assigned).
+    const byManager = await h.agent
+      .put(`${API}/trainers/${t.id}/availability`)
+      .set(bearer(g.manager.token))
+      .send({ windows: [] });
+    expect([byManager.status, byManager.body.data]).toEqual([200, []]);
+  });
+});
+
+describe('an inactive trainer', () => {
+  it('still changes their own availability while classes they kept are the managers to reassign', async () => {
+    const t = await newTrainer();
+    expect((await schedule({ trainerId: t.id, startTime: '08:00', room: 'Sala Inactiva' })).status).toBe(201);
+    const off = await h.agent
+      .patch(`${API}/trainers/${t.id}`)
+      .set(bearer(g.manager.token))
+      .send({ active: false });
+    expect(off.body.data.active).toBe(false);
+    const res = await h.agent
+      .put(`${API}/trainers/me/availability`)
+      .set(bearer(t.token))
+      .send({ windows: [{ weekday: 1, startTime: '10:00', endTime: '11:00' }] });
+    expect([res.status, res.body.data]).toEqual([
+      200,
+      [{ weekday: 1, startTime: '10:00', endTime: '11:00' }],
+    ]);
+  });
+});
+
+describe('certificate dates', () => {
+  it('refuses an expiry before the issue date before storing any file', async () => {
+    const t = await newTrainer();
+    const files = async () =>
+      (
+        await readdir(`${process.env.TMPDIR ?? '/tmp'}/faena-gym-uploads-${process.pid}`, {
+          recursive: true,
+        }).catch(() => [] as string[])
+      ).filter((f) => f.includes(t.id));
+    const res = await h.agent
+      .post(`${API}/trainers/${t.id}/certifications`)
+      .set(bearer(g.manager.token))
+      .field('name', 'Primeros auxilios')
+      .field('issuedOn', '2024-03-01')
+      .field('expiresOn', '2024-02-01')
+      .attach('file', PDF, 'cert.pdf');
+    expect([res.status, res.body.errors[0].field]).toEqual([400, 'body.expiresOn']);
+    expect(await files()).toEqual([]);
   });
 });

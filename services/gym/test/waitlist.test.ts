@@ -266,10 +266,17 @@ describe('waitlist and seat offers', () => {
     expect(again.body.errors[0].code).toBe('ALREADY_EXISTS');
     expect((await bookAtDesk(full, everyone[101]!)).body.errors[0].code).toBe('CLASS_FULL');
     expect(await occurrence(full)).toMatchObject({ booked: 20, held: 0, seatsLeft: 0 });
-    // The class's process runs and sees the line.
+    // The class's process runs and sees the line; each direct booking is confirmed once.
     await eventually(
       async () => expect(await processStatus(full)).toMatchObject({ state: 'open', waiting: 81 }),
       20_000,
+    );
+    const confirmedOf = (n: { key: string; event: string }) =>
+      n.event === 'gym.booking_confirmed' &&
+      n.key.startsWith(`${waitlistWorkflowId(g.biz.tenantId, full)}/confirmed/`);
+    await eventually(async () => expect(sent.filter(confirmedOf)).toHaveLength(20), 20_000);
+    expect(new Set(sent.filter(confirmedOf).map((n) => n.email))).toEqual(
+      new Set(await Promise.all(bookings.map((b) => emailOf(b.memberId)))),
     );
   }, 240_000);
 
@@ -337,8 +344,13 @@ describe('waitlist and seat offers', () => {
       bookingId: accepted.body.data.id,
     });
     const email = await emailOf(second.memberId);
+    // The accept confirms its booking (keyed by the entry); the 20 direct bookings had theirs.
     await eventually(async () =>
-      expect(sent.filter((n) => n.event === 'gym.booking_confirmed').map((n) => n.email)).toEqual([email]),
+      expect(
+        sent
+          .filter((n) => n.event === 'gym.booking_confirmed' && n.key.includes('/booked/'))
+          .map((n) => n.email),
+      ).toEqual([email]),
     );
     expect((await processStatus(full)).counts).toMatchObject({ offered: 2, accepted: 1, expired: 1 });
     // Accepting twice is refused: the offer is over.

@@ -1,9 +1,14 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { ApplicationFailure } from '@temporalio/common';
 import { ALL_PERMISSIONS, inTenantActivity, type Logger, type Orm } from '@faena/platform';
-import type { IdentityActivities, UserProfile } from '@faena/workflows/identity/contract';
-import { computeGrants } from './domain/access.ts';
-import { Tenant, User } from './domain/entities.ts';
+import {
+  ROLE_HOLDERS_CAP,
+  type IdentityActivities,
+  type RoleHoldersInput,
+  type UserProfile,
+} from '@faena/workflows/identity/contract';
+import { computeGrants, conferred } from './domain/access.ts';
+import { Branch, Role, Tenant, User, UserRole } from './domain/entities.ts';
 
 export interface ActivityDeps {
   orm: Orm;
@@ -17,6 +22,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // non-UUID "id" is never echoed (operators type free text in the Web UI: it may be a name or an email).
 const notFound = (message: string) => ApplicationFailure.nonRetryable(message, 'NOT_FOUND');
 const forbidden = (message: string) => ApplicationFailure.nonRetryable(message, 'FORBIDDEN');
+const invalid = (message: string) => ApplicationFailure.nonRetryable(message, 'VALIDATION_FAILED');
 
 /**
  * What processes ask of identity (task queue `identity`; the contract is
@@ -40,7 +46,12 @@ export function createActivities(deps: ActivityDeps) {
     return user;
   };
 
-  const profile = (u: User): UserProfile => ({ id: u.id, name: u.name, email: u.email, locale: null });
+  const profile = (u: Pick<User, 'id' | 'name' | 'email'>): UserProfile => ({
+    id: u.id,
+    name: u.name,
+    email: u.email,
+    locale: null,
+  });
 
   return {
     /** The business's name and how money and time are written for it (suspended businesses included). */
@@ -84,6 +95,54 @@ export function createActivities(deps: ActivityDeps) {
         }
         deps.logger.info('operator verified', { operatorId: userId, permission });
         return profile(user);
+      });
+    },
+
+    /**
+     * Who to tell in a branch: the active users holding `role` (by name, the role itself) or
+     * `permission` (through any role, expanded as the guard does) by an assignment for that branch
+     * or a tenant-wide one. A branch the tenant does not have (or closed) has nobody. Ordered by
+     * name then id, at most `ROLE_HOLDERS_CAP` (`truncated` when more), id/name/email only.
+     */
+    async roleHolders(input: RoleHoldersInput) {
+      const { tenantId, branchId, role, permission } = input;
+      if ((role === undefined) === (permission === undefined))
+        throw invalid('roleHolders takes exactly one of role or permission');
+      if (!UUID.test(branchId)) throw invalid('the branch id is not a UUID');
+      return inTenant(tenantId, async (em) => {
+        const none = { holders: [] as UserProfile[], truncated: false };
+        if (permission !== undefined && !ALL_PERMISSIONS.includes(permission)) {
+          deps.logger.warn('holders asked for a permission outside the catalog', { permission });
+          return none;
+        }
+        // Open branches only (the soft-delete filter), as computeGrants: a closed branch grants nothing.
+        if (!(await em.count(Branch, { id: branchId }))) return none;
+        const roles = await em.find(Role, {});
+        const byId = new Map(roles.map((r) => [r.id, r]));
+        const matching = roles
+          .filter((r) => (role !== undefined ? r.name === role : conferred(r, byId).includes(permission!)))
+          .map((r) => r.id);
+        if (!matching.length) return none;
+        const assignments = await em.find(
+          UserRole,
+          { roleId: { $in: matching }, $or: [{ branchId: null }, { branchId }] },
+          { fields: ['userId'] },
+        );
+        const userIds = [...new Set(assignments.map((a) => a.userId))];
+        if (!userIds.length) return none;
+        const users = await em.find(
+          User,
+          { id: { $in: userIds }, status: 'active' },
+          {
+            fields: ['id', 'name', 'email'],
+            orderBy: { name: 'asc', id: 'asc' },
+            limit: ROLE_HOLDERS_CAP + 1,
+          },
+        );
+        const truncated = users.length > ROLE_HOLDERS_CAP;
+        if (truncated)
+          deps.logger.warn('role holders capped', { branchId, role, permission, cap: ROLE_HOLDERS_CAP });
+        return { holders: users.slice(0, ROLE_HOLDERS_CAP).map(profile), truncated };
       });
     },
   } satisfies IdentityActivities;

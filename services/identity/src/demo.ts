@@ -54,8 +54,9 @@ export type DemoSlug = (typeof DEMO_TENANTS)[number]['slug'];
 
 /**
  * Branches a demo business starts with: the gym's demo (services/gym/src/seed.ts) prices its plans
- * and schedules its classes in them. The other businesses start without any (the README walks an
- * owner through opening them).
+ * and schedules its classes in them; the POS demo (services/pos/src/seed.ts) prices the bistro's and
+ * the café's menus in theirs. The other businesses start without any (the README walks an owner
+ * through opening them).
  */
 export const DEMO_BRANCHES: Partial<
   Record<DemoSlug, Array<{ name: string; timeZone: string; address: Address }>>
@@ -70,6 +71,21 @@ export const DEMO_BRANCHES: Partial<
       name: 'Belgrano',
       timeZone: 'America/Argentina/Buenos_Aires',
       address: { line1: 'Av. Cabildo 2040', city: 'Buenos Aires', postalCode: 'C1428', country: 'AR' },
+    },
+  ],
+  // The POS demo (services/pos/src/seed.ts) prices its menu and lays out its floor in these.
+  'fastops-bistro': [
+    {
+      name: 'Roma Norte',
+      timeZone: 'America/Mexico_City',
+      address: { line1: 'Calle Orizaba 101', city: 'Ciudad de México', postalCode: '06700', country: 'MX' },
+    },
+  ],
+  'cafe-andino': [
+    {
+      name: 'Chapinero',
+      timeZone: 'America/Bogota',
+      address: { line1: 'Carrera 7 # 60-20', city: 'Bogotá', postalCode: '110231', country: 'CO' },
     },
   ],
 };

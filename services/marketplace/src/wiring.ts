@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import {
   createStorage,
   serviceOrm,
+  uploadLimits,
   type AuthGuard,
   type Logger,
   type Orm,
@@ -33,7 +34,7 @@ export function createMarketplaceDeps(
   return {
     ...infra,
     storage: createStorage(config),
-    uploads: { maxFileBytes: config.UPLOAD_MAX_FILE_BYTES, maxFiles: config.UPLOAD_MAX_FILES },
+    uploads: uploadLimits(config),
     escrowTaskQueue: opts.escrowTaskQueue ?? ESCROW_TASK_QUEUE,
     escrowWindows: escrowWindows(config),
   };

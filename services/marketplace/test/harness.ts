@@ -177,22 +177,15 @@ export async function offer(
 export const sql = <T>(h: MarketplaceHarness, query: string, params: unknown[] = []) =>
   h.orm.em.fork().getConnection().execute<T[]>(query, params);
 
-/** A valid 1×1 PNG, a JPEG and a WebP header: real signatures, so content detection sees images. */
+/**
+ * Real images (uploads are decoded and re-encoded, so a signature followed by filler is refused):
+ * a 1×1 PNG, and the platform's 4×4 JPEG and WebP.
+ */
 export const PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=',
   'base64',
 );
-export const JPEG = Buffer.concat([
-  Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]),
-  Buffer.from('JFIF\0'),
-  Buffer.alloc(64, 1),
-]);
-export const WEBP = Buffer.concat([
-  Buffer.from('RIFF'),
-  Buffer.from([0x24, 0, 0, 0]),
-  Buffer.from('WEBPVP8 '),
-  Buffer.alloc(32, 2),
-]);
+export { TEST_JPEG as JPEG, TEST_WEBP as WEBP } from '@faena/platform/testing';
 export const PDF = Buffer.from('%PDF-1.7\n%âãÏÓ\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
 
 export { bearer };

@@ -1,4 +1,5 @@
 import { readdir } from 'node:fs/promises';
+import { EXIF_TAG, exifTagsOf, imageMetadata, jpegWithGps, pngBomb } from '@faena/platform/testing';
 import { searchSql } from '../src/domain/professionals.ts';
 import {
   API,
@@ -204,7 +205,8 @@ describe('portfolio', () => {
       .parse(parseBuffer);
     expect(img.status).toBe(200);
     expect(img.headers['content-type']).toBe('image/webp');
-    expect(Buffer.compare(binary(img), WEBP)).toBe(0);
+    // Stored re-encoded from its pixels: the same picture, not the same bytes.
+    expect(await imageMetadata(binary(img))).toMatchObject({ format: 'webp', width: 4, height: 4 });
 
     const list = await h.agent
       .get(`${API}/professionals/${nb.pro.id}/portfolio`)
@@ -252,6 +254,46 @@ describe('portfolio', () => {
     expect(left.filter((f) => f.includes(res.body.data.id as string) && /\.(png|webp|jpg)$/.test(f))).toEqual(
       [],
     );
+  });
+});
+
+describe('portfolio images are re-encoded', () => {
+  it('a phone photo is served without its EXIF GPS position, turned upright; a fake or a bomb is refused', async () => {
+    const nb = await business(h);
+    await professional(h, nb, nb.pro);
+    const phone = await jpegWithGps(40, 20);
+    expect(exifTagsOf(phone)).toContain(EXIF_TAG.gpsInfo);
+    const post = (file: Buffer, name: string) =>
+      h.agent
+        .post(`${API}/professionals/me/portfolio`)
+        .set(bearer(nb.pro.token))
+        .field('title', 'Cocina')
+        .attach('images', file, { filename: name, contentType: 'image/jpeg' });
+    const res = await post(phone, 'IMG_2044.jpg');
+    expect(res.status).toBe(201);
+    const img = await h.agent
+      .get(res.body.data.images[0].url as string)
+      .set(bearer(nb.client.token))
+      .buffer(true)
+      .parse(parseBuffer);
+    expect(img.status).toBe(200);
+    expect(exifTagsOf(binary(img))).toEqual([]);
+    expect(binary(img).includes(Buffer.from('FaenaPhone'))).toBe(false);
+    const meta = await imageMetadata(binary(img));
+    expect(meta).toMatchObject({ format: 'jpeg', width: 20, height: 40 });
+    expect(meta.exif).toBeUndefined();
+    expect(res.body.data.images[0].size).toBe(binary(img).length);
+
+    const fake = await post(Buffer.concat([PNG.subarray(0, 8), Buffer.alloc(200, 3)]), 'fake.png');
+    expect(fake.status).toBe(415);
+    expect(fake.body.errors[0]).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', field: 'body.images' });
+    const bomb = await post(pngBomb(), 'bomb.png');
+    expect(bomb.status).toBe(413);
+    expect(bomb.body.errors[0]).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', field: 'body.images' });
+    const items = await h.agent
+      .get(`${API}/professionals/${nb.pro.id}/portfolio`)
+      .set(bearer(nb.client.token));
+    expect(items.body.data).toHaveLength(1);
   });
 });
 

@@ -25,5 +25,6 @@ export * from './crypto.ts';
 export * from './net/ssrf.ts';
 export * from './worker-health.ts';
 export * from './service.ts';
+export * from './periodic.ts';
 export * from './csv.ts';
 export * from './storage/index.ts';

@@ -22,6 +22,8 @@ export const PERMISSION_CATALOG = {
   payments: {
     'payments.read': 'See payments and refunds',
     'payments.create': 'Take payments',
+    'payments.self':
+      'Pay for oneself only (a member buying a plan): from one’s own wallet or a MercadoPago checkout, never for anyone else',
     'payments.record_external': 'Record a card or transfer taken outside Faena (a terminal, a bank)',
     'payments.refund': 'Refund payments',
     'ledger.read': 'Read accounts, balances and statements',
@@ -61,6 +63,8 @@ export const PERMISSION_CATALOG = {
     'incidents.configure': "Set the business's incident SLAs per priority",
     'trainers.manage':
       "Keep trainers' gym profiles, certificates and availability, assign trainers to classes, change any trainer's member routines",
+    'trainers.self':
+      "As a trainer: see one's own gym profile and change its bio, specialties and weekly availability",
     'routines.manage':
       'Keep the exercise catalog and routine templates; assign routines to members, follow and log their workouts',
     'nutrition.manage': 'Keep the ingredient catalog and nutrition plans; assign plans to members',
@@ -70,10 +74,17 @@ export const PERMISSION_CATALOG = {
     'orders.create': 'Take orders',
     'orders.void': 'Void orders',
     'kitchen.operate': 'Work the kitchen display and printers',
-    'inventory.manage': 'Manage stock',
+    'inventory.read': "See inventory items, a branch's stock, its kardex, transfers and low-stock alerts",
+    'inventory.manage':
+      'Keep inventory items, record purchases, waste and adjustments, transfer stock between branches, post or cancel counts and set the negative-stock rule',
+    'inventory.count': "Open a branch's physical count and record what was counted",
     'cash.open': 'Open a cash session',
     'cash.close': 'Close a cash session',
     'reports.read': 'Read sales reports',
+    'menu.read': 'See the menu: categories, products, variants, modifiers, prices and availability',
+    'menu.manage': 'Keep the menu: categories, products, prices per branch, availability, images and recipes',
+    'floors.read': "See a branch's floors and tables",
+    'floors.manage': "Keep a branch's floors and tables",
   },
   notifications: {
     'notifications.read': 'Read own notifications',

@@ -2,19 +2,38 @@
  * Membership renewal as a chaos process, through the public HTTP APIs only: a gym business with a
  * monthly plan, members who log in (the `client` role), each buying a membership at the desk that
  * ends today (renewed at once when they turn auto-renew on) or ended four days ago with an empty
- * wallet (every dunning day already due: three declined tries, then expired). The check reads the
- * gym's renewal view and the payments database: every case at its final result (0 lost) and at
- * most one renewal charge per membership and cycle (0 duplicated).
+ * wallet (every dunning day already due: three declined tries, then expired), or ending today with
+ * the next month already bought at the desk (`taken`: charged, the next period refused, the charge
+ * refunded; a refund that a fault kept failing waits in `refund_pending`, and the harness, as the
+ * operator, retries it like escrow's blocked steps). The check reads the gym's renewal view and the
+ * payments database: every case at its final result (0 lost) and at most one renewal charge per
+ * membership and cycle, refunded at most once (0 duplicated).
  */
 import { send } from '../http.ts';
 import { CURRENCY, GYM, PAYMENTS, clientRoleId, invitedUser, must, signUpGym } from '../gym.ts';
 import type { Case, ChaosProcess, Expectation, RunContext, Verdict } from '../process.ts';
 
 const PRICE = 25_000;
+/** What each member's wallet gets: the purchase, and the renewal (`taken`: the next month bought too). */
+const DEPOSIT: Record<'renewed' | 'declined' | 'taken', number> = {
+  renewed: 2 * PRICE,
+  declined: PRICE,
+  taken: 3 * PRICE,
+};
 
-export type RenewalScenario = 'renewed' | 'declined';
+export type RenewalScenario = 'renewed' | 'declined' | 'taken';
 /** The final result each scenario must reach (the cycle-1 row of `GET /memberships/:id/renewal`). */
-export const RENEWAL_EXPECTED: Record<RenewalScenario, string> = { renewed: 'renewed', declined: 'expired' };
+export const RENEWAL_EXPECTED: Record<RenewalScenario, string> = {
+  renewed: 'renewed',
+  declined: 'expired',
+  taken: 'cancelled',
+};
+/** The renewal charge's final status in payments per scenario (none: no charge row). */
+const CHARGE_EXPECTED: Record<RenewalScenario, string | null> = {
+  renewed: 'captured',
+  declined: null,
+  taken: 'refunded',
+};
 
 interface User {
   id: string;
@@ -59,14 +78,29 @@ export function renewalProcess(): ChaosProcess<RenewalScenario> {
     if (a?.status !== 200) return undefined;
     const cycles = a.body.data.cycles as Array<{ cycle: number; result: string }>;
     r.result = cycles.find((x) => x.cycle === 1)?.result ?? null;
+    // A refund the faults kept failing waits for an operator: the harness is one (the owner).
+    const state = (a.body.data.process as { state: string } | null)?.state;
+    if (!r.result && state === 'refund_pending') {
+      const retried = await send(
+        ctx.urls.gym,
+        'POST',
+        `${GYM}/memberships/${r.membershipId}/renewal/retry-refund`,
+        {
+          token: world!.owner.token,
+          body: { note: 'chaos harness' },
+          deadline: Math.min(ctx.deadline, Date.now() + 25000),
+        },
+      ).catch(() => null);
+      note(ctx, c, 'retry-refund', String(retried?.status ?? 'no answer'));
+    }
     return r.result;
   }
 
   return {
     name: 'renewal',
-    // A small share on top of the deals (3 in the 30-deal run, 2 in a short one): renewals are quick.
-    cases: (deals) => Math.min(4, Math.max(2, Math.round(deals / 10))),
-    scenarios: { renewed: 3, declined: 1 },
+    // A small share on top of the deals (3 even in a short run: each scenario once): renewals are quick.
+    cases: (deals) => Math.min(4, Math.max(3, Math.round(deals / 10))),
+    scenarios: { renewed: 3, declined: 1, taken: 1 },
 
     async prepare(ctx, cases) {
       const { slug, owner, branchId } = await signUpGym(ctx, 'gym', {
@@ -134,7 +168,7 @@ export function renewalProcess(): ChaosProcess<RenewalScenario> {
           {
             token,
             idempotencyKey: `chaos-${ctx.runId}-${c.id}-deposit`,
-            body: { amount: c.scenario === 'renewed' ? 2 * PRICE : PRICE, currency: CURRENCY, drawerId },
+            body: { amount: DEPOSIT[c.scenario], currency: CURRENCY, drawerId },
           },
           [201],
         );
@@ -147,37 +181,46 @@ export function renewalProcess(): ChaosProcess<RenewalScenario> {
       const r = data(c);
       const w = world!;
       try {
-        const code = await must(
-          ctx,
-          ctx.urls.payments,
-          'POST',
-          `${PAYMENTS}/wallets/me/payer-codes`,
-          { token: r.member!.token, body: {} },
-          [201],
-        );
         const today = day(new Date());
-        const startsOn = c.scenario === 'renewed' ? addMonths(today, -1) : addDays(addMonths(today, -1), -4);
-        const bought = await must(
-          ctx,
-          ctx.urls.gym,
-          'POST',
-          `${GYM}/memberships`,
-          {
-            token: w.owner.token,
-            idempotencyKey: `chaos-${ctx.runId}-${c.id}-membership`,
-            body: {
-              memberId: r.memberId,
-              planId: w.planId,
-              branchId: w.branchId,
-              startsOn,
-              method: 'wallet',
-              payerCode: code.body.data.code as string,
+        const startsOn = c.scenario === 'declined' ? addDays(addMonths(today, -1), -4) : addMonths(today, -1);
+        /** A membership bought at the desk from `from`, paid with a fresh payer code of the member. */
+        const buy = async (from: string, step: string) => {
+          const code = await must(
+            ctx,
+            ctx.urls.payments,
+            'POST',
+            `${PAYMENTS}/wallets/me/payer-codes`,
+            { token: r.member!.token, body: {} },
+            [201],
+          );
+          const bought = await must(
+            ctx,
+            ctx.urls.gym,
+            'POST',
+            `${GYM}/memberships`,
+            {
+              token: w.owner.token,
+              idempotencyKey: `chaos-${ctx.runId}-${c.id}-${step}`,
+              body: {
+                memberId: r.memberId,
+                planId: w.planId,
+                branchId: w.branchId,
+                startsOn: from,
+                method: 'wallet',
+                payerCode: code.body.data.code as string,
+              },
             },
-          },
-          [200, 201],
-        );
-        r.membershipId = bought.body.data.id as string;
+            [200, 201],
+          );
+          return bought.body.data.id as string;
+        };
+        r.membershipId = await buy(startsOn, 'membership');
         note(ctx, c, 'purchase', `${r.membershipId} from ${startsOn}`);
+        if (c.scenario === 'taken') {
+          // The next month is bought at the desk before auto-renew: the renewal cannot extend into it.
+          const next = await buy(today, 'next-membership');
+          note(ctx, c, 'purchase', `${next} from ${today} (the next period)`);
+        }
         await must(
           ctx,
           ctx.urls.gym,
@@ -229,13 +272,26 @@ export function renewalProcess(): ChaosProcess<RenewalScenario> {
                from payments.payments where purpose = 'gym_membership_renewal' and reference like $1`,
             [`${r.membershipId}:%`],
           );
-          const captured = charges.rows.filter((p) => p.status === 'captured');
-          const want = c.scenario === 'renewed' ? 1 : 0;
-          if (captured.length > want)
-            v.duplicated.push(`${captured.length} renewal charges: ${captured.map((p) => p.key).join(', ')}`);
-          if (captured.length < want) v.lost.push('the renewal was not charged');
-          if (captured.some((p) => p.key !== `renewal:${r.membershipId}:1`))
-            v.notes.push(`unexpected keys ${captured.map((p) => p.key).join(', ')}`);
+          const status = CHARGE_EXPECTED[c.scenario];
+          const kept = charges.rows.filter((p) => p.status === 'captured' || p.status === 'refunded');
+          const want = status ? 1 : 0;
+          if (kept.length > want)
+            v.duplicated.push(`${kept.length} renewal charges: ${kept.map((p) => p.key).join(', ')}`);
+          if (kept.length < want) v.lost.push('the renewal was not charged');
+          if (status && kept.length === 1 && kept[0]!.status !== status)
+            v.lost.push(`the renewal charge is ${kept[0]!.status}, expected ${status}`);
+          if (kept.some((p) => p.key !== `renewal:${r.membershipId}:1`))
+            v.notes.push(`unexpected keys ${kept.map((p) => p.key).join(', ')}`);
+          if (c.scenario === 'taken') {
+            const refunds = await db.query<{ n: number }>(
+              `select count(*)::int as n from payments.journal_entries e join payments.payments p on p.id = e.payment_id
+                where e.kind = 'refund' and p.idempotency_key = $1`,
+              [`renewal:${r.membershipId}:1`],
+            );
+            const n = refunds.rows[0]?.n ?? 0;
+            if (n > 1) v.duplicated.push(`the renewal charge was refunded ${n} times`);
+            if (n < 1) v.lost.push('the renewal charge was not refunded');
+          }
         }
       } finally {
         await db.end().catch(() => undefined);

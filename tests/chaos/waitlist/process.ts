@@ -7,24 +7,30 @@
  *   handoff: one cancels, the first in line accepts; the other cancels with nobody left in line
  *            (the seat goes back free).
  *   both:    both cancel at once, both in line accept.
+ *   late-fee: (a plan with a late-cancel fee; the business's cancel limit is 48 h, so every cancel
+ *            is late) one of two booked cancels: the class's process charges the fee to their
+ *            wallet unattended (they booked with their own token: consent), exactly once.
  * Offers are held the default 15 minutes: no offer expires in the run (the hold is at least one
  * real minute; the expiry is the live test's, workflows/test/live/waitlists.ts). The check reads
  * the gym's database and API: every freed seat booked by someone in line or free again, no entry
  * left offered or waiting (0 lost); never more seats taken than the class has, one live booking per
- * member, an accepted offer booked exactly once (0 duplicated).
+ * member, an accepted offer booked exactly once (0 duplicated). Every case also checks the
+ * waitlist outbox (no change left undelivered to the process) and the confirmations (each booking
+ * confirmed: `confirmed_at` set and one `gym.booking_confirmed` message per booking and channel).
  */
 import { send, sleep } from '../http.ts';
 import { CURRENCY, GYM, PAYMENTS, clientRoleId, invitedUser, must, signUpGym } from '../gym.ts';
 import type { Case, ChaosProcess, Expectation, RunContext, Verdict } from '../process.ts';
 
 const PRICE = 20_000;
+const FEE = 1_500;
 const CAPACITY = 2;
 
-export type WaitlistScenario = 'handoff' | 'both';
+export type WaitlistScenario = 'handoff' | 'both' | 'late-fee';
 /** How many members each scenario brings: two book, the rest wait. */
-const MEMBERS: Record<WaitlistScenario, number> = { handoff: 3, both: 4 };
+const MEMBERS: Record<WaitlistScenario, number> = { handoff: 3, both: 4, 'late-fee': 2 };
 /** Who holds a seat at the end (indexes into the case's members). */
-const SEATED: Record<WaitlistScenario, number[]> = { handoff: [2], both: [2, 3] };
+const SEATED: Record<WaitlistScenario, number[]> = { handoff: [2], both: [2, 3], 'late-fee': [1] };
 
 interface User {
   id: string;
@@ -165,9 +171,9 @@ export function waitlistProcess(): ChaosProcess<WaitlistScenario> {
 
   return {
     name: 'waitlist',
-    // On top of the deals, small: 2 classes in the 30-deal run, 1 in a short one.
-    cases: (deals) => Math.min(3, Math.max(1, Math.round(deals / 15))),
-    scenarios: { handoff: 1, both: 1 },
+    // On top of the deals, small: one class per scenario (3), a fourth in the 60-deal run.
+    cases: (deals) => Math.min(4, Math.max(3, Math.round(deals / 15))),
+    scenarios: { handoff: 1, both: 1, 'late-fee': 1 },
 
     async prepare(ctx, cases) {
       const { slug, owner, branchId } = await signUpGym(ctx, 'classes', {
@@ -199,6 +205,21 @@ export function waitlistProcess(): ChaosProcess<WaitlistScenario> {
         amount: PRICE,
         currency: CURRENCY,
       });
+      const feePlan = await gym(
+        ctx,
+        'POST',
+        '/plans',
+        token,
+        { name: 'Con multa', kind: 'monthly', lateCancelFee: FEE },
+        [201],
+      );
+      const feePlanId = feePlan.body.data.id as string;
+      await gym(ctx, 'PUT', `/plans/${feePlanId}/prices/${branchId}`, token, {
+        amount: PRICE,
+        currency: CURRENCY,
+      });
+      // Every cancel of a class tomorrow is late: the late-fee cases owe their plan's fee.
+      await gym(ctx, 'PUT', '/settings', token, { cancelHours: 48 });
       const type = await gym(ctx, 'POST', '/class-types', token, { name: 'Spinning' }, [201]);
       const roleId = await clientRoleId(ctx, token);
       // Tomorrow 19:00 UTC: far from the booking window's end and the cancel hours.
@@ -254,7 +275,7 @@ export function waitlistProcess(): ChaosProcess<WaitlistScenario> {
             {
               token,
               idempotencyKey: `chaos-${ctx.runId}-${c.id}-${k}-deposit`,
-              body: { amount: PRICE, currency: CURRENCY, drawerId },
+              body: { amount: c.scenario === 'late-fee' ? PRICE + FEE : PRICE, currency: CURRENCY, drawerId },
             },
             [201],
           );
@@ -276,7 +297,7 @@ export function waitlistProcess(): ChaosProcess<WaitlistScenario> {
               idempotencyKey: `chaos-${ctx.runId}-${c.id}-${k}-membership`,
               body: {
                 memberId,
-                planId,
+                planId: c.scenario === 'late-fee' ? feePlanId : planId,
                 branchId,
                 method: 'wallet',
                 payerCode: code.body.data.code as string,
@@ -309,7 +330,9 @@ export function waitlistProcess(): ChaosProcess<WaitlistScenario> {
         for (const s of line) await bookOrWait(ctx, c, s, true);
         if (line.some((s) => !s.entryId)) throw new Error('someone in line got a seat of a full class');
         await think();
-        if (c.scenario === 'both') {
+        if (c.scenario === 'late-fee') {
+          await cancel(ctx, c, a);
+        } else if (c.scenario === 'both') {
           await Promise.all([cancel(ctx, c, a), cancel(ctx, c, b)]);
           await think();
           await Promise.all(line.map((s) => accept(ctx, c, s)));
@@ -333,7 +356,25 @@ export function waitlistProcess(): ChaosProcess<WaitlistScenario> {
       const o = await occurrence(ctx, c);
       if (!o) return false;
       data(c).final = `booked ${o.booked}, held ${o.held}`;
-      return o.held === 0;
+      if (o.held !== 0) return false;
+      // The outbox delivered every change, and every fee the process owns is settled.
+      const db = await ctx.db().catch(() => null);
+      if (!db) return false;
+      try {
+        const [r] = (
+          await db.query<{ pending: string; fees: string }>(
+            `select (select count(*) from gym.waitlist_outbox where occurrence_id = $1 and signalled < version) as pending,
+                    (select count(*) from gym.bookings where occurrence_id = $1 and penalty = 'fee_due'
+                        and fee_consent and penalty_declined_at is null) as fees`,
+            [data(c).occurrenceId],
+          )
+        ).rows;
+        return r?.pending === '0' && r.fees === '0';
+      } catch {
+        return false;
+      } finally {
+        await db.end().catch(() => undefined);
+      }
     },
 
     async check(ctx, cases): Promise<Verdict[]> {
@@ -421,6 +462,59 @@ export function waitlistProcess(): ChaosProcess<WaitlistScenario> {
           for (const s of d.seats)
             if (s.offerBookingId && !live.some((b) => b.id === s.offerBookingId))
               v.lost.push(`the accepted offer's booking ${s.offerBookingId} is not live`);
+          // The outbox: no committed change left undelivered to the process.
+          const [pending] = (
+            await db.query<{ n: string }>(
+              `select count(*) as n from gym.waitlist_outbox where occurrence_id = $1 and signalled < version`,
+              [d.occurrenceId],
+            )
+          ).rows;
+          if (pending?.n !== '0') v.lost.push(`the outbox still holds a change for the process`);
+          // Confirmations: every live booking confirmed, by one message per channel.
+          const all = (
+            await db.query<{ id: string; confirmed: boolean; waitlist_entry_id: string | null }>(
+              `select id, confirmed_at is not null as confirmed, waitlist_entry_id from gym.bookings
+                where occurrence_id = $1 and status = 'booked'`,
+              [d.occurrenceId],
+            )
+          ).rows;
+          const messages = (
+            await db.query<{ key: string; channel: string; n: string }>(
+              `select key, channel, count(*) as n from notifications.notifications
+                where event_type = 'gym.booking_confirmed' and key like $1 group by key, channel`,
+              [`%/${d.occurrenceId}/%`],
+            )
+          ).rows;
+          for (const b of all) {
+            if (!b.confirmed) v.lost.push(`booking ${b.id} never confirmed`);
+            const step = b.waitlist_entry_id ? `/booked/${b.waitlist_entry_id}` : `/confirmed/${b.id}`;
+            const mine = messages.filter((m) => m.key.endsWith(step));
+            if (!mine.length) v.lost.push(`booking ${b.id}: no confirmation sent`);
+            for (const m of mine)
+              if (Number(m.n) > 1) v.duplicated.push(`booking ${b.id} confirmed ${m.n} times (${m.channel})`);
+          }
+          // Late fees: the cancelled booking's fee charged once, with its one key.
+          if (c.scenario === 'late-fee') {
+            const cancelled = d.seats[0]?.bookingId;
+            const [fee] = (
+              await db.query<{ penalty: string | null; payment: string | null }>(
+                `select penalty, penalty_payment_id as payment from gym.bookings where id = $1`,
+                [cancelled],
+              )
+            ).rows;
+            const charges = (
+              await db.query<{ amount: string; status: string }>(
+                `select amount::text as amount, status from payments.payments where idempotency_key = $1`,
+                [`gym-penalty:${cancelled}`],
+              )
+            ).rows;
+            if (fee?.penalty !== 'fee_paid')
+              v.lost.push(`the late fee is ${fee?.penalty ?? 'missing'}, not paid`);
+            if (charges.length > 1) v.duplicated.push(`the late fee was charged ${charges.length} times`);
+            if (!charges.length) v.lost.push('no payment for the late fee');
+            else if (charges[0]!.amount !== String(FEE))
+              v.notes.push(`the fee payment is ${charges[0]!.amount}, not ${FEE}`);
+          }
         }
       } finally {
         await db.end().catch(() => undefined);

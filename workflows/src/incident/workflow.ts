@@ -12,6 +12,7 @@
 import {
   ApplicationFailure,
   condition,
+  patched,
   proxyActivities,
   setHandler,
   setCurrentDetails,
@@ -19,6 +20,7 @@ import {
 } from '@temporalio/workflow';
 import { processMetrics } from '../metrics.ts';
 import { notifications } from '../escrow/activities.ts';
+import { identity } from '../identity/activities.ts';
 import {
   ESCALATION_ROLES,
   INCIDENT_ACTIVITIES_TASK_QUEUE,
@@ -36,6 +38,13 @@ const gym = proxyActivities<IncidentActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 });
+
+/**
+ * Patch: an escalation notifies every holder of the role it escalates to in the incident's branch
+ * (identity's `roleHolders`), each once per step (`…/escalated/<level>/<userId>`), and the assignee
+ * if they are not one of them. Histories from before it notified the assignee only.
+ */
+export const NOTIFY_ROLE_HOLDERS = 'incident-notify-role-holders';
 
 const MINUTE = 60_000;
 const LAST = ESCALATION_ROLES.length - 1;
@@ -141,26 +150,69 @@ export const incident: IncidentWorkflow = async function incident(input: Inciden
     if (answer.escalated) {
       level = next;
       escalations.push({ role: ESCALATION_ROLES[next]!, at: new Date().toISOString() });
-      // Best effort: the escalation is recorded and published whatever the notification does.
-      try {
-        await notifications.notify({
-          key: `incident/${input.incidentId}/escalated/${next}`,
-          tenantId: input.tenantId,
-          event: 'incident.escalated',
-          ...(answer.assigneeId && { recipient: { userId: answer.assigneeId } }),
-          variables: {
-            title: input.title,
-            priority: input.priority,
-            role: ESCALATION_ROLES[next]!,
-            dueAt: nextDue.toISOString(),
-          },
-          data: { incidentId: input.incidentId, branchId: input.branchId, role: ESCALATION_ROLES[next] },
-        });
-      } catch {
-        // notifications unreachable after its retries: the timeline and the real-time event stand.
-      }
+      // Best effort: the escalation is recorded and published whatever the notifications do.
+      if (patched(NOTIFY_ROLE_HOLDERS)) await notifyRoleHolders(input, next, nextDue, answer.assigneeId);
+      else
+        try {
+          await notifications.notify({
+            key: `incident/${input.incidentId}/escalated/${next}`,
+            tenantId: input.tenantId,
+            event: 'incident.escalated',
+            ...(answer.assigneeId && { recipient: { userId: answer.assigneeId } }),
+            variables: {
+              title: input.title,
+              priority: input.priority,
+              role: ESCALATION_ROLES[next]!,
+              dueAt: nextDue.toISOString(),
+            },
+            data: { incidentId: input.incidentId, branchId: input.branchId, role: ESCALATION_ROLES[next] },
+          });
+        } catch {
+          // notifications unreachable after its retries: the timeline and the real-time event stand.
+        }
     }
     dueAt = nextDue;
     show();
   }
 };
+
+/**
+ * Tells everyone who now answers for the incident: the holders of the step's role in its branch
+ * (in-app and email, as their role's preferences say) and its assignee, each once per step (the
+ * key names the step and the user). Best effort throughout: identity unreachable leaves only the
+ * assignee; a notification that fails after its retries is given up — the escalation stands.
+ */
+async function notifyRoleHolders(
+  input: IncidentInput,
+  level: number,
+  dueAt: Date,
+  assigneeId: string | null,
+): Promise<void> {
+  const role = ESCALATION_ROLES[level]!;
+  let holders: Array<{ id: string; email: string; locale: string | null }> = [];
+  try {
+    ({ holders } = await identity.roleHolders({ tenantId: input.tenantId, branchId: input.branchId, role }));
+  } catch {
+    // identity unreachable after its retries: the assignee (if any) is still told.
+  }
+  const recipients: Array<{ userId: string; email?: string; locale?: string; roles?: string[] }> =
+    holders.map((u) => ({
+      userId: u.id,
+      email: u.email,
+      ...(u.locale && { locale: u.locale }),
+      roles: [role],
+    }));
+  if (assigneeId && !holders.some((u) => u.id === assigneeId)) recipients.push({ userId: assigneeId });
+  await Promise.allSettled(
+    recipients.map((recipient) =>
+      notifications.notify({
+        key: `incident/${input.incidentId}/escalated/${level}/${recipient.userId}`,
+        tenantId: input.tenantId,
+        event: 'incident.escalated',
+        recipient,
+        variables: { title: input.title, priority: input.priority, role, dueAt: dueAt.toISOString() },
+        data: { incidentId: input.incidentId, branchId: input.branchId, role },
+      }),
+    ),
+  );
+}

@@ -29,6 +29,8 @@ export interface ProcessEventVariables {
   'escrow.released': { title: string; amount: MoneyVariable };
   /** A gym incident nobody acknowledged within its SLA went to the next role (`role`). */
   'incident.escalated': { title: string; priority: string; role: string; dueAt: string };
+  /** A product crossed its low-stock threshold in a branch (units left and the threshold then). */
+  'store.low_stock': { productName: string; sku: string; quantity: number; threshold: number };
   /** Renewal (gym memberships): `renewsOn` / `retryOn` are calendar days (YYYY-MM-DD) in the business's zone. */
   'membership.renewal_reminder': { name: string; planName: string; renewsOn: string; amount: MoneyVariable };
   'membership.renewed': { name: string; planName: string; amount: MoneyVariable; endsOn: string };
@@ -41,11 +43,15 @@ export interface ProcessEventVariables {
     retryOn: string;
   };
   'membership.expired': { name: string; planName: string; amount: MoneyVariable };
+  /** The renewal charged, the next period could not be given and the refund failed: it waits for the business. */
+  'membership.refund_delayed': { name: string; planName: string; amount: MoneyVariable };
   /** Gym waitlist: `when` is the class's local start with its zone, `expiresAt` an ISO instant. */
   'gym.booking_confirmed': { className: string; when: string };
   'gym.seat_offered': { className: string; when: string; holdMinutes: number; expiresAt: string };
   'gym.seat_offer_expired': { className: string; when: string };
   'gym.class_cancelled': { className: string; when: string; reason: string };
+  /** A late cancel's or a no-show's fee the class's process could not charge: the desk will. */
+  'gym.penalty_declined': { className: string; when: string; amount: MoneyVariable; reason: string };
 }
 export type ProcessEvent = keyof ProcessEventVariables;
 

@@ -75,7 +75,13 @@ export type RenewalState =
   /** Every dunning try was declined: the subscription ended unpaid. */
   | 'expired'
   /** The seller ended it (cancelled at the desk, auto-renew turned off, no longer renewable). */
-  | 'ended';
+  | 'ended'
+  /**
+   * The cycle was charged, the seller refused the next period and the refund failed: the money is
+   * the payer's and waits for an operator's `retryRefund` (or the hourly automatic retry), with the
+   * same idempotency key. Ends `cancelled` once refunded.
+   */
+  | 'refund_pending';
 
 export const FINAL_RENEWAL_STATES: readonly RenewalState[] = ['cancelled', 'expired', 'ended'];
 
@@ -100,6 +106,10 @@ export interface RenewalStatus {
   attempts: number;
   lastFailure: { code: string; reason: string } | null;
   paymentId: string | null;
+  /** A refund that failed and waits (`refund_pending`): what is owed, since when, tries so far, the last error. */
+  refund: { paymentId: string; amount: string; since: string; attempts: number; reason: string } | null;
+  /** What an operator may do now (`retryRefund` while a refund is pending), else null. */
+  operatorAction: 'retryRefund' | null;
   /** One line a support person reads (names, formatted amount, next date in the seller's zone). */
   summary: string;
 }
@@ -146,6 +156,17 @@ export const changePlan = defineUpdate<
   RenewalStatus,
   [{ actorId: string; plan: RenewalItem; expectedCharge: string; expectedCredit: string }]
 >('changePlan');
+
+/**
+ * An operator retries the pending refund now (same idempotency key: it never refunds twice).
+ * `operatorId` must be a user of the tenant holding `RENEWAL_OPERATOR_PERMISSION` (identity checks
+ * it); answers once the refund went through or failed again.
+ */
+export const retryRefund = defineUpdate<RenewalStatus, [{ operatorId: string; note?: string }]>(
+  'retryRefund',
+);
+/** What an operator who retries a renewal's refund must hold (the refund is payments' own act). */
+export const RENEWAL_OPERATOR_PERMISSION = 'payments.refund';
 
 /** What the renewal needs of the seller (on `seller.taskQueue`). Refusals are typed non-retryable failures. */
 export interface RenewalSellerActivities {

@@ -5,6 +5,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -14,16 +15,19 @@ import {
 import { formatMinor } from '@faena/platform/money';
 import { processMetrics } from '../metrics.ts';
 import { notifications } from '../escrow/activities.ts';
+import { identity } from '../identity/activities.ts';
 import { paymentsMoney } from '../payments/activities.ts';
 import type { ProcessEvent, ProcessEventVariables } from '../notifications/contract.ts';
 import { addDays, dayIn, prorate, zonedInstant } from './calendar.ts';
 import {
+  RENEWAL_OPERATOR_PERMISSION,
   cancelAtPeriodEnd,
   changePlan,
   pauseRenewal,
   renewalChargeKey,
   renewalStatusQuery,
   resumeRenewal,
+  retryRefund,
   type RenewalInput,
   type RenewalItem,
   type RenewalSellerActivities,
@@ -39,6 +43,12 @@ const DEFAULT_REMINDER_DAYS = 3;
 const DEFAULT_RETRY_DAYS = [1, 3];
 /** A charge that could not even be asked (payments down past the activity's retries) is asked again this often; it is no dunning try. */
 const OUTAGE_RETRY = '1 hour';
+/** A pending refund is tried again by itself this often, besides an operator's `retryRefund`. */
+const REFUND_AUTO_RETRY = '1 hour';
+/** An operator's `retryRefund` answers once the refund went through or failed again, within this. */
+const ANSWER_WITHIN = '20 seconds';
+/** Runs that reached a failed refund before this ended `cancelled` at once (metric `waiting_operator`). */
+const REFUND_PENDING_PATCH = 'renewal-refund-pending';
 
 /** Refusals that are the payer's answer (dunning retries them), not an outage. */
 const DECLINES = new Set([
@@ -52,7 +62,13 @@ const DECLINES = new Set([
   'FORBIDDEN',
 ]);
 
-type RefusalCode = 'INVALID_STATE_TRANSITION' | 'PRICE_CHANGED' | 'VALIDATION_FAILED' | 'CONFLICT';
+type RefusalCode =
+  | 'INVALID_STATE_TRANSITION'
+  | 'PRICE_CHANGED'
+  | 'VALIDATION_FAILED'
+  | 'CONFLICT'
+  | 'FORBIDDEN'
+  | 'SERVICE_UNAVAILABLE';
 const refuse = (message: string, code: RefusalCode = 'INVALID_STATE_TRANSITION') =>
   ApplicationFailure.create({ message, type: code, nonRetryable: true });
 
@@ -99,6 +115,10 @@ export async function renewal(input: RenewalInput): Promise<RenewalStatus> {
   let paymentId = null as string | null;
   let planChanges = 0;
   let charged = false;
+  /** A refund that failed and waits for an operator (or the hourly retry). */
+  let refund = null as RenewalStatus['refund'];
+  let retryRequest = null as { operatorId: string; operatorName: string; note: string } | null;
+  let retrying = false; // an operator's retry is being verified or run
   /** The day the next charge is tried: the renewal date, then the dunning days after it. */
   const dayOfTry = () =>
     attempts === 0 ? periodEnd : addDays(periodEnd, retryDays[Math.min(attempts, retryDays.length) - 1]!);
@@ -138,6 +158,8 @@ export async function renewal(input: RenewalInput): Promise<RenewalStatus> {
         return `${head} · expired unpaid on ${date(periodEnd)} (${zone})`;
       case 'ended':
         return `${head} · no longer renews`;
+      case 'refund_pending':
+        return `${head} · charged ${fmt(refund?.amount ?? '0')} for ${date(periodEnd)} but the next period could not be given: refund pending since ${refund?.since.slice(0, 10) ?? '?'} (${zone}), ${refund?.attempts ?? 0} tries; an operator: retryRefund`;
     }
   };
   const status = (): RenewalStatus => ({
@@ -157,6 +179,8 @@ export async function renewal(input: RenewalInput): Promise<RenewalStatus> {
     attempts,
     lastFailure,
     paymentId,
+    refund,
+    operatorAction: state === 'refund_pending' ? 'retryRefund' : null,
     summary: summary(),
   });
   const show = (reason?: string) => {
@@ -167,6 +191,12 @@ export async function renewal(input: RenewalInput): Promise<RenewalStatus> {
         summary(),
         `Cycle ${input.cycle}: period ${periodStart} → ${periodEnd}; payer ${input.payer.name} (${input.payer.userId}).`,
         ...(lastFailure ? [`Last charge refused: ${lastFailure.code} — ${lastFailure.reason}.`] : []),
+        ...(state === 'refund_pending' && refund
+          ? [
+              `Refund owed: ${fmt(refund.amount)} of payment ${refund.paymentId} to ${input.payer.name}; last error: ${refund.reason}.`,
+              `Operator action: retryRefund (a user holding ${RENEWAL_OPERATOR_PERMISSION}; same idempotency key, never refunds twice), or wait: it retries every hour.`,
+            ]
+          : []),
       ].join('\n\n'),
     );
   };
@@ -319,6 +349,51 @@ export async function renewal(input: RenewalInput): Promise<RenewalStatus> {
     },
   );
 
+  /** An operator acting on the renewal must be a user of the tenant holding the operator permission. */
+  async function verifyOperator(operatorId: string): Promise<{ id: string; name: string }> {
+    try {
+      return await identity.verifyOperator({
+        tenantId: input.tenantId,
+        userId: operatorId,
+        permission: RENEWAL_OPERATOR_PERMISSION,
+      });
+    } catch (err) {
+      const f = failureOf(err);
+      if (f.code === 'NOT_FOUND' || f.code === 'FORBIDDEN')
+        throw refuse(
+          `operatorId ${operatorId} is not a user of this business holding ${RENEWAL_OPERATOR_PERMISSION}`,
+          'FORBIDDEN',
+        );
+      throw refuse('identity could not confirm the operator right now; try again', 'SERVICE_UNAVAILABLE');
+    }
+  }
+  setHandler(
+    retryRefund,
+    async ({ operatorId, note }) => {
+      retrying = true;
+      let operator: { id: string; name: string };
+      try {
+        operator = await verifyOperator(operatorId);
+      } catch (err) {
+        retrying = false;
+        throw err;
+      }
+      const before = refund?.attempts ?? 0;
+      retryRequest = { operatorId, operatorName: operator.name, note: note ?? '' };
+      await condition(() => state !== 'refund_pending' || (refund?.attempts ?? 0) > before, ANSWER_WITHIN);
+      return status();
+    },
+    {
+      validator: ({ operatorId }) => {
+        if (state !== 'refund_pending')
+          throw refuse(`Only a pending refund can be retried; the renewal is ${state}`);
+        if (retrying || retryRequest) throw refuse('A retry is already under way', 'CONFLICT');
+        if (typeof operatorId !== 'string' || !/^[0-9a-f-]{36}$/i.test(operatorId))
+          throw refuse('operatorId is the operator’s user id (a UUID)', 'VALIDATION_FAILED');
+      },
+    },
+  );
+
   /** Waits until `at()` (recomputed whenever an Update bumps `version`) or `stop()`; true when the time came. */
   async function waitUntil(at: () => number, stop: () => boolean): Promise<boolean> {
     for (;;) {
@@ -449,31 +524,70 @@ export async function renewal(input: RenewalInput): Promise<RenewalStatus> {
     // The seller refuses the next period (e.g. another membership already covers it): the money
     // goes back and the chain ends; the member is told nothing was kept.
     const f = failureOf(err);
+    const refundOnce = (id: string) =>
+      paymentsMoney.refund({
+        key: renewalChargeKey(input.subscriptionId, input.cycle, 'refund'),
+        tenantId: input.tenantId,
+        paymentId: id,
+        amount: paid.toString(),
+      });
     let refunded = true;
+    let refundFailure = null as { code: string; message: string } | null;
     if (paymentId)
       try {
-        await paymentsMoney.refund({
-          key: renewalChargeKey(input.subscriptionId, input.cycle, 'refund'),
-          tenantId: input.tenantId,
-          paymentId,
-          amount: paid.toString(),
-        });
+        await refundOnce(paymentId);
       } catch (refundErr) {
         refunded = false;
-        log.error('the renewal charge could not be refunded: an operator must', {
+        refundFailure = failureOf(refundErr);
+        log.error('the renewal charge could not be refunded: it waits for an operator', {
           paymentId,
           error: String(refundErr),
         });
       }
+    let how = 'the charge was refunded';
     if (!refunded) {
+      if (!patched(REFUND_PENDING_PATCH)) {
+        metrics.outcome('waiting_operator');
+        return finish(
+          'cancelled',
+          `the next period could not be given (${f.code}); refund the charge ${paymentId}`,
+        );
+      }
+      // The money is the payer's: wait in a named state until the refund goes through (an
+      // operator's retryRefund, or every hour by itself), always with the same key.
+      refund = {
+        paymentId: paymentId!,
+        amount: paid.toString(),
+        since: new Date().toISOString(),
+        attempts: 1,
+        reason: `${refundFailure!.code}: ${refundFailure!.message}`,
+      };
+      state = 'refund_pending';
       metrics.outcome('waiting_operator');
-      return finish(
-        'cancelled',
-        `the next period could not be given (${f.code}); refund the charge ${paymentId}`,
-      );
+      show(`the next period could not be given (${f.code}) and the refund failed: ${refund.reason}`);
+      await notify('membership.refund_delayed', 'refund-delayed', { amount: money(paid) });
+      for (;;) {
+        await condition(() => retryRequest !== null, REFUND_AUTO_RETRY);
+        const r = retryRequest;
+        retryRequest = null;
+        try {
+          await refundOnce(paymentId!);
+          how = r
+            ? `the charge was refunded after ${refund.attempts + 1} tries, retried by ${r.operatorName}${r.note ? ` (${r.note})` : ''}`
+            : `the charge was refunded after ${refund.attempts + 1} tries`;
+          refund = { ...refund, attempts: refund.attempts + 1 };
+          break;
+        } catch (again) {
+          const g = failureOf(again);
+          refund = { ...refund, attempts: refund.attempts + 1, reason: `${g.code}: ${g.message}` };
+          show(`the refund failed again${r ? ` (retried by ${r.operatorName})` : ''}: ${refund.reason}`);
+        } finally {
+          retrying = false;
+        }
+      }
     }
     metrics.outcome('compensated');
-    return finish('cancelled', `the next period could not be given (${f.code}): the charge was refunded`);
+    return finish('cancelled', `the next period could not be given (${f.code}): ${how}`);
   }
   metrics.outcome(attempts === 1 ? 'on_time' : 'late');
   const carried = credit > BigInt(item.amount) ? credit - BigInt(item.amount) : 0n;

@@ -24,6 +24,38 @@ export interface WaitlistInput {
   occurrenceId: string;
   /** Names the class in the run's details: class type, room and local start. */
   title: string;
+  /**
+   * Continue as new after this many handled signals and Updates (default
+   * `WAITLIST_CONTINUE_AFTER`), or sooner when the server suggests it; tests pass a low one.
+   */
+  continueAfter?: number;
+  /** What a continued run carries over from the one before (same workflow id). */
+  carried?: { state: WaitlistState; counts: WaitlistStatus['counts']; runs: number };
+}
+
+/** The payments key of a booking's fee: the same for every try of the process, so charged once. */
+export const penaltyChargeKey = (bookingId: string): string => `gym-penalty:${bookingId}`;
+
+/** Handled signals and Updates after which a class's run continues as new. */
+export const WAITLIST_CONTINUE_AFTER = 500;
+
+/** A booking not confirmed yet: the process tells the member once (`gym.booking_confirmed`). */
+export interface BookingConfirmation extends MemberRecipient {
+  bookingId: string;
+}
+
+/**
+ * A late cancel's or a no-show's fee the process may charge unattended: the member booked with
+ * their own token (`fee_consent`), has a wallet, and no charge of it was declined yet.
+ */
+export interface FeeToCharge extends MemberRecipient {
+  bookingId: string;
+  /** The member's identity user: the wallet charged. */
+  payerId: string;
+  branchId: string;
+  /** Minor units as a decimal string, and its ISO 4217 currency. */
+  amount: string;
+  currency: string;
 }
 
 export type WaitlistState =
@@ -67,6 +99,10 @@ export interface WaitlistSnapshot {
   held: number;
   waiting: number;
   offers: SeatOffer[];
+  /** Bookings confirmed by this sync (marked in its transaction): each is told once. Absent before v2. */
+  confirmations?: BookingConfirmation[];
+  /** Fees owed with the member's consent, to charge now. Absent before v2. */
+  fees?: FeeToCharge[];
 }
 
 export interface WaitlistStatus {
@@ -74,7 +110,19 @@ export interface WaitlistStatus {
   occurrenceId: string;
   offers: Array<{ entryId: string; memberId: string; expiresAt: string }>;
   waiting: number;
-  counts: { offered: number; accepted: number; expired: number; declined: number; noShows: number };
+  counts: {
+    offered: number;
+    accepted: number;
+    expired: number;
+    declined: number;
+    noShows: number;
+    /** Added in v2 (absent in older runs' answers). */
+    confirmed?: number;
+    feesCharged?: number;
+    feesDeclined?: number;
+  };
+  /** Runs of this class's chain (1 + continues-as-new). Added in v2. */
+  runs?: number;
   /** What the process waits for now, in words. */
   waitingFor: string;
 }
@@ -89,7 +137,7 @@ export const occurrenceCancelled = defineSignal<[{ reason: string; actorId: stri
 /** The offered member (or the desk for them) takes the held seat: answers the booking. */
 export const acceptOffer = defineUpdate<
   { bookingId: string },
-  [{ entryId: string; memberId: string; actorId: string }]
+  [{ entryId: string; memberId: string; actorId: string; feeConsent?: boolean }]
 >('acceptOffer');
 /** The offered member lets the seat go to the next in line. */
 export const declineOffer = defineUpdate<WaitlistStatus, [{ entryId: string; memberId: string }]>(
@@ -113,9 +161,27 @@ export interface GymWaitlistActivities {
     occurrenceId: string;
     entryId: string;
     actorId: string;
+    /** The member accepted with their own token (told the fees). */
+    feeConsent?: boolean;
   }): Promise<{ bookingId: string }>;
-  /** Marks every booking not checked in as a no-show and applies its penalty; answers how many. */
-  markNoShows(input: { tenantId: string; occurrenceId: string }): Promise<{ noShows: number }>;
+  /**
+   * Marks every booking not checked in as a no-show and applies its penalty; answers how many,
+   * and the fees owed with the member's consent (v2).
+   */
+  markNoShows(input: {
+    tenantId: string;
+    occurrenceId: string;
+  }): Promise<{ noShows: number; fees?: FeeToCharge[] }>;
+  /**
+   * Records the outcome of an unattended fee charge: `paymentId` → `fee_paid`; `declined` → the
+   * fee stays `fee_due` for the desk and the process never tries it again. False if already settled.
+   */
+  settleFee(input: {
+    tenantId: string;
+    bookingId: string;
+    paymentId?: string;
+    declined?: string;
+  }): Promise<boolean>;
   /** The members told of a cancelled class: those booked and those in line when it was cancelled. */
   cancelledAudience(input: { tenantId: string; occurrenceId: string }): Promise<MemberRecipient[]>;
 }

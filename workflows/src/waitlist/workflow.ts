@@ -3,24 +3,33 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  continueAsNew,
   log,
+  patched,
   setCurrentDetails,
+  sleep,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { formatMinor } from '@faena/platform/money';
 import { processMetrics } from '../metrics.ts';
 import type { ProcessEvent, ProcessEventVariables } from '../notifications/contract.ts';
 import { notifications } from '../escrow/activities.ts';
+import { paymentsMoney } from '../payments/activities.ts';
 import { gym } from './activities.ts';
 import {
+  WAITLIST_CONTINUE_AFTER,
   acceptOffer,
   declineOffer,
   occurrenceCancelled,
+  penaltyChargeKey,
   waitlistChanged,
   waitlistStatusQuery,
+  type FeeToCharge,
   type MemberRecipient,
   type SeatOffer,
+  type WaitlistWorkflow,
   type WaitlistInput,
   type WaitlistSnapshot,
   type WaitlistState,
@@ -38,6 +47,11 @@ const asRefusal = (err: unknown) => {
   return refuse(err instanceof Error ? err.message : String(err), 'CONFLICT');
 };
 
+/** A patch for everything v2 added: confirmations, unattended fees, continue-as-new. */
+const V2 = 'waitlist-v2';
+/** Hours a fee waits for payments to answer again when it was unreachable, at the end. */
+const FEE_RETRY_HOURS = 24;
+
 /**
  * One class's waitlist and attendance: every seat that frees (a cancel, more capacity) is held and
  * offered to the first in line for the business's hold minutes; accepting books it (Update), an
@@ -51,16 +65,31 @@ export async function classWaitlist(input: WaitlistInput): Promise<WaitlistStatu
   const key = (step: string) => `${workflowId}/${step}`;
   const ids = { tenantId: input.tenantId, occurrenceId: input.occurrenceId };
   const metrics = processMetrics();
-  metrics.started();
+  // A continued run is the same process: started once, by the first run.
+  if (!input.carried) metrics.started();
+  const runs = (input.carried?.runs ?? 0) + 1;
+  const continueAfter = input.continueAfter ?? WAITLIST_CONTINUE_AFTER;
+  /** Signals and Updates this run handled: past `continueAfter` the run continues as new. */
+  let handled = 0;
 
-  let state = 'open' as WaitlistState;
+  let state: WaitlistState = input.carried?.state ?? 'open';
   let dirty = true;
   /** A sync is running: the database may already hold an offer this process has not seen yet. */
   let syncing = false;
   let cancellation = null as { reason: string; actorId: string } | null;
   let snap = null as WaitlistSnapshot | null;
   const offers = new Map<string, SeatOffer>();
-  const counts = { offered: 0, accepted: 0, expired: 0, declined: 0, noShows: 0 };
+  const counts = {
+    offered: 0,
+    accepted: 0,
+    expired: 0,
+    declined: 0,
+    noShows: 0,
+    confirmed: 0,
+    feesCharged: 0,
+    feesDeclined: 0,
+    ...input.carried?.counts,
+  };
 
   /** The class's local start, `2026-12-03 19:00 (America/Santiago)`: the same in every language. */
   const when = () => {
@@ -99,6 +128,7 @@ export async function classWaitlist(input: WaitlistInput): Promise<WaitlistStatu
     })),
     waiting: snap?.waiting ?? 0,
     counts: { ...counts },
+    runs,
     waitingFor: waitingFor(),
   });
   function show(reason?: string) {
@@ -123,8 +153,21 @@ export async function classWaitlist(input: WaitlistInput): Promise<WaitlistStatu
     show(reason);
   }
 
+  /** Messages on their way (a run continues as new only once they are sent). */
+  const inflight = new Set<Promise<void>>();
   /** Best effort: a message that cannot be sent never holds up the seats. */
-  async function tell<E extends ProcessEvent>(
+  function tell<E extends ProcessEvent>(
+    step: string,
+    event: E,
+    to: MemberRecipient,
+    variables: ProcessEventVariables[E],
+  ): Promise<void> {
+    const sending = send(step, event, to, variables);
+    inflight.add(sending);
+    void sending.finally(() => inflight.delete(sending));
+    return sending;
+  }
+  async function send<E extends ProcessEvent>(
     step: string,
     event: E,
     to: MemberRecipient,
@@ -148,9 +191,11 @@ export async function classWaitlist(input: WaitlistInput): Promise<WaitlistStatu
 
   setHandler(waitlistStatusQuery, status);
   setHandler(waitlistChanged, () => {
+    handled++;
     dirty = true;
   });
   setHandler(occurrenceCancelled, (c) => {
+    handled++;
     cancellation ??= c;
   });
   const offerOf = (entryId: string, memberId: string) => {
@@ -170,11 +215,12 @@ export async function classWaitlist(input: WaitlistInput): Promise<WaitlistStatu
   };
   setHandler(
     acceptOffer,
-    async ({ entryId, memberId, actorId }) => {
+    async ({ entryId, memberId, actorId, feeConsent }) => {
+      handled++;
       const o = await known(entryId, memberId);
       let booking: { bookingId: string };
       try {
-        booking = await gym.bookOffer({ ...ids, entryId, actorId });
+        booking = await gym.bookOffer({ ...ids, entryId, actorId, ...(feeConsent && { feeConsent }) });
       } catch (err) {
         dirty = true;
         throw asRefusal(err);
@@ -193,6 +239,7 @@ export async function classWaitlist(input: WaitlistInput): Promise<WaitlistStatu
   setHandler(
     declineOffer,
     async ({ entryId, memberId }) => {
+      handled++;
       const o = await known(entryId, memberId);
       const ended = await gym.endOffer({ ...ids, entryId, outcome: 'declined' }).catch((err: unknown) => {
         throw asRefusal(err);
@@ -208,16 +255,86 @@ export async function classWaitlist(input: WaitlistInput): Promise<WaitlistStatu
     },
   );
 
+  /**
+   * Charges a consented fee to the member's wallet with the booking's one key (a retry, a replay or
+   * a later run never charges twice), then records it paid; a refusal leaves it owed for the desk
+   * (recorded: never tried again) and tells the member. Payments unreachable: tried again later.
+   */
+  const settling = new Set<string>();
+  const fmtMoney = (f: FeeToCharge) => ({ amount: f.amount, currency: f.currency });
+  /** `$ 4.000` in the business's money format (the details are read by its staff). */
+  const fee = (f: FeeToCharge) => formatMinor(f.amount, f.currency, 'es-AR');
+  async function chargeFee(f: FeeToCharge): Promise<'settled' | 'unavailable'> {
+    let outcome: { paymentId: string } | { declined: string };
+    try {
+      const p = await paymentsMoney.createPaymentRequest({
+        key: penaltyChargeKey(f.bookingId),
+        tenantId: input.tenantId,
+        amount: f.amount,
+        currency: f.currency,
+        method: 'wallet',
+        payerId: f.payerId,
+        purpose: 'gym_penalty',
+        reference: `booking:${f.bookingId}`,
+        branchId: f.branchId,
+      });
+      outcome = ['captured', 'held'].includes(p.status)
+        ? { paymentId: p.id }
+        : { declined: `payment ${p.status}` };
+    } catch (err) {
+      const cause = err instanceof ActivityFailure ? err.cause : err;
+      if (!(cause instanceof ApplicationFailure && cause.nonRetryable)) return 'unavailable';
+      outcome = { declined: cause.type ?? cause.message };
+    }
+    const changed = await gym.settleFee({ ...ids, bookingId: f.bookingId, ...outcome });
+    if (!changed) return 'settled';
+    if ('paymentId' in outcome) {
+      counts.feesCharged++;
+      show(`${f.name}'s fee of ${fee(f)} charged to their wallet`);
+    } else {
+      counts.feesDeclined++;
+      show(`${f.name}'s fee of ${fee(f)} was declined (${outcome.declined}): owed at the desk`);
+      void tell(`fee-declined/${f.bookingId}`, 'gym.penalty_declined', f, {
+        ...classVars(),
+        amount: fmtMoney(f),
+        reason: outcome.declined,
+      });
+    }
+    return 'settled';
+  }
+  /** The fees not being charged yet; answers those payments could not take now. */
+  async function chargeFees(fees: FeeToCharge[] | undefined): Promise<FeeToCharge[]> {
+    const later: FeeToCharge[] = [];
+    for (const f of fees ?? []) {
+      if (settling.has(f.bookingId) || !patched(V2)) continue;
+      settling.add(f.bookingId);
+      if ((await chargeFee(f)) === 'unavailable') later.push(f);
+      settling.delete(f.bookingId);
+    }
+    return later;
+  }
+
   upsertSearchAttributes({
     TenantId: [input.tenantId],
     BusinessKey: [input.occurrenceId],
     ProcessStatus: [state],
   });
-  show('first booking or waitlist entry');
+  show(input.carried ? `continued as new (run ${runs})` : 'first booking or waitlist entry');
 
   // Offers, expiries and the window's end, until the class is cancelled or its no-show time comes.
   for (;;) {
     if (cancellation) break;
+    // A long history continues as new: the same id, its state and counts carried; the next run
+    // starts with a sync, so what the database says (offers, line) is read again, nothing lost.
+    if (handled >= continueAfter || workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await Promise.all([...inflight]);
+      if (!cancellation && patched(V2))
+        return await continueAsNew<WaitlistWorkflow>({
+          ...input,
+          carried: { state, counts: { ...counts }, runs },
+        });
+    }
     if (dirty) {
       dirty = false;
       syncing = true;
@@ -229,6 +346,13 @@ export async function classWaitlist(input: WaitlistInput): Promise<WaitlistStatu
         cancellation ??= { reason: '', actorId: '' };
         break;
       }
+      for (const c of s.confirmations ?? []) {
+        if (!patched(V2)) break;
+        counts.confirmed++;
+        void tell(`confirmed/${c.bookingId}`, 'gym.booking_confirmed', c, classVars());
+      }
+      // Fees payments could not take now are asked again by the next sync (or at the end).
+      await chargeFees(s.fees);
       offers.clear();
       for (const o of s.offers) {
         offers.set(o.entryId, o);
@@ -282,10 +406,20 @@ export async function classWaitlist(input: WaitlistInput): Promise<WaitlistStatu
     moveTo('cancelled', `the class was cancelled${reason ? `: ${reason}` : ''}`);
     metrics.outcome('compensated');
   } else {
-    counts.noShows = (await gym.markNoShows(ids)).noShows;
+    const settled = await gym.markNoShows(ids);
+    counts.noShows = settled.noShows;
+    // No-show (and late-cancel) fees the members consented to, charged before the process ends.
+    let later = await chargeFees(settled.fees);
+    for (let hour = 0; later.length && hour < FEE_RETRY_HOURS; hour++) {
+      show(`payments unreachable: ${later.length} fee(s) tried again in an hour`);
+      await sleep('1 hour');
+      later = await chargeFees(later);
+    }
     moveTo('finished', 'attendance settled');
     metrics.outcome('on_time');
   }
   await condition(allHandlersFinished);
+  // The last messages (a declined fee, the cancellation) are sent before the process ends.
+  if (inflight.size && patched(V2)) await Promise.all([...inflight]);
   return status();
 }

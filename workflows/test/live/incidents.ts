@@ -1,7 +1,9 @@
 /**
  * Incident escalations on the real Temporal dev server, run by workers configured exactly as
  * production (`createWorker`), with the gym's real incident activities on its schema and the API's
- * own writes (services/gym/src/domain/incidents.ts); notifications are a recording stand-in. The
+ * own writes (services/gym/src/domain/incidents.ts), identity's real activities on its schema (a
+ * business with a manager in the incidents' branch: escalations tell the role's holders);
+ * notifications are a recording stand-in. The
  * dev server's timers are real time, so each escalation step's SLA is a few seconds.
  * `incident-live.test.ts` drives them and replays what the server wrote;
  * `scripts/record-incident-histories.ts` saves them under src/incident/histories/.
@@ -24,6 +26,7 @@ import {
   type IncidentWorkflow,
 } from '../../src/incident/contract.ts';
 import { TASK_QUEUES } from '../../src/queues.ts';
+import { identityFixture, type IdentityFixture } from '../support/identity.ts';
 import { reported, staffAcknowledges, staffResolves } from '../support/incidents.ts';
 import { gymTestOrm } from '../support/renewal.ts';
 import { notificationsStandIn } from '../support/stand-ins.ts';
@@ -32,8 +35,23 @@ export interface IncidentStack {
   client: Client;
   orm: Orm;
   tenantId: string;
+  /** The identity branch every scenario's incident is reported at, and its manager. */
+  branchId: string;
+  manager: { id: string; email: string };
+  ownerId: string;
+  /** Every `notify` the stand-in got. */
+  notified: Array<{ key: string; userId: string | undefined }>;
   close(): Promise<void>;
 }
+
+/** The histories recorded before `incident-notify-role-holders` (src/incident/histories/v1/), kept to replay. */
+export const INCIDENT_V1_HISTORIES = [
+  'acknowledged-in-time',
+  'escalated-to-owner-late-then-acknowledged',
+  'incident-missing',
+  'resolved-after-one-escalation',
+  'taken-without-signal',
+] as const;
 
 export async function startIncidentStack(opts: {
   namespace: string;
@@ -45,6 +63,10 @@ export async function startIncidentStack(opts: {
   const client = new Client({ connection, namespace: opts.namespace });
   const config = { TEMPORAL_ADDRESS: testStack.temporalAddress, TEMPORAL_NAMESPACE: opts.namespace };
   const orm = await gymTestOrm(await testDatabaseUrl());
+  const identity: IdentityFixture = await identityFixture(await testDatabaseUrl());
+  const branchId = await identity.branch();
+  const manager = await identity.staff('manager', branchId);
+  const notified: IncidentStack['notified'] = [];
   const created = await Promise.all([
     createWorker({ config, logger, taskQueue: INCIDENT_TASK_QUEUE, workflowsPath: opts.workflowsPath }),
     createWorker({
@@ -57,7 +79,13 @@ export async function startIncidentStack(opts: {
       config,
       logger,
       taskQueue: TASK_QUEUES.notifications,
-      activities: notificationsStandIn(),
+      activities: notificationsStandIn((n) => notified.push(n)),
+    }),
+    createWorker({
+      config,
+      logger,
+      taskQueue: TASK_QUEUES.identity,
+      activities: identity.activities(logger),
     }),
   ]);
   const workers: Worker[] = created.map((c) => c.worker);
@@ -65,13 +93,18 @@ export async function startIncidentStack(opts: {
   return {
     client,
     orm,
-    tenantId: uuidv7(),
+    tenantId: identity.tenantId,
+    branchId,
+    manager,
+    ownerId: identity.ownerId,
+    notified,
     async close() {
       workers.forEach((w) => w.shutdown());
       await running;
       await Promise.all(created.map((c) => c.connection.close()));
       await connection.close();
       await orm.close(true);
+      await identity.close();
     },
   };
 }
@@ -166,7 +199,10 @@ export interface IncidentRun {
 export function runIncidentScenarios(s: IncidentStack): Promise<IncidentRun[]> {
   return Promise.all(
     INCIDENT_SCENARIOS.map(async (sc) => {
-      const { incident, input } = await reported(s.orm, s.tenantId, { slaMinutes: sc.slaMinutes });
+      const { incident, input } = await reported(s.orm, s.tenantId, {
+        slaMinutes: sc.slaMinutes,
+        branchId: s.branchId,
+      });
       const args: IncidentInput = sc.missing ? { ...input, incidentId: uuidv7() } : input;
       const handle = await s.client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, {
         taskQueue: INCIDENT_TASK_QUEUE,

@@ -32,14 +32,26 @@ import {
   renewalStatusQuery,
   renewalWorkflowId,
   resumeRenewal,
+  retryRefund,
   type RenewalStatus,
   type RenewalWorkflow,
 } from '../../src/renewal/contract.ts';
-import { gymTestOrm, pricedPlan, renewingMembership, type RenewalFixtures } from '../support/renewal.ts';
-import { notificationsStandIn, paymentsWithFailures } from '../support/stand-ins.ts';
+import { Membership } from '../../../services/gym/src/domain/entities.ts';
+import {
+  gymTestOrm,
+  inGym,
+  pricedPlan,
+  renewingMembership,
+  type RenewalFixtures,
+} from '../support/renewal.ts';
+import { identityStandIn, notificationsStandIn, paymentsWithFailures } from '../support/stand-ins.ts';
 
 export interface RenewalStack extends RenewalFixtures {
   client: Client;
+  /** The user identity confirms as holding the renewal's operator permission. */
+  operator: { id: string; name: string };
+  /** The next refund whose key `match`es fails like a provider refusing our credentials. */
+  failRefund(match: (key: string) => boolean): void;
   close(): Promise<void>;
 }
 
@@ -58,9 +70,17 @@ export async function startRenewalStack(opts: {
   const gymOrm = await gymTestOrm(url);
   const sandbox: Sandbox = await startSandbox({});
   const payments = paymentsWithFailures({ orm: paymentsOrm, logger, sandboxUrl: sandbox.url });
+  const tenantId = uuidv7();
+  const operator = { id: uuidv7(), name: 'Olga Operadora' };
   const created = await Promise.all([
     createWorker({ config, logger, taskQueue: RENEWAL_TASK_QUEUE, workflowsPath: opts.workflowsPath }),
-    createWorker({ config, logger, taskQueue: 'payments', activities: payments.real }),
+    createWorker({ config, logger, taskQueue: 'payments', activities: payments.activities }),
+    createWorker({
+      config,
+      logger,
+      taskQueue: 'identity',
+      activities: identityStandIn({ tenantId, operator, nameOf: () => 'Marta Socia' }),
+    }),
     createWorker({
       config,
       logger,
@@ -75,8 +95,10 @@ export async function startRenewalStack(opts: {
     client,
     gymOrm,
     paymentsOrm,
-    tenantId: uuidv7(),
+    tenantId,
     branchId: uuidv7(),
+    operator,
+    failRefund: payments.refundAuthFailure,
     async close() {
       workers.forEach((w) => w.shutdown());
       await running;
@@ -206,6 +228,52 @@ export const RENEWAL_SCENARIOS: RenewalScenario[] = [
         handle: h,
         final,
         expect: { state: 'active', cancelAtPeriodEnd: false, plan: { id: premium.id, name: premium.name } },
+      };
+    },
+  },
+
+  {
+    // Charged today, but another membership already covers the next period and the refund fails:
+    // the renewal waits in refund_pending until the operator's retryRefund refunds it.
+    name: 'refund-pending-then-retried',
+    async run(s) {
+      const m = await renewingMembership(s, today(), { daysLeft: 0, wallet: 1_000_000n });
+      await inGym(s, async (em) => {
+        em.create(Membership, {
+          memberId: m.membership.memberId,
+          planId: m.plan.id,
+          branchId: s.branchId,
+          status: 'active',
+          startsOn: m.membership.endsOn,
+          endsOn: addDays(m.membership.endsOn, 30),
+          amount: 1_000_000n,
+          currency: 'ARS',
+          paymentMethod: 'wallet',
+          purchaseKey: uuidv7(),
+        } as never);
+        await em.flush();
+      });
+      s.failRefund((k) => k === `renewal:${m.membership.id}:1:refund`);
+      const h = await start(s, m.input);
+      await eventually(
+        async () => {
+          const st = await h.query(renewalStatusQuery);
+          if (st.state !== 'refund_pending') throw new Error(`still ${st.state}`);
+        },
+        30_000,
+        100,
+      );
+      await refused(h.executeUpdate(retryRefund, { args: [{ operatorId: uuidv7() }] }));
+      await h.executeUpdate(retryRefund, {
+        args: [{ operatorId: s.operator.id, note: 'credentials fixed' }],
+      });
+      const final = await h.result();
+      return {
+        name: 'refund-pending-then-retried',
+        handle: h,
+        final,
+        // Partial all the way down (toMatchObject): the refund took two tries.
+        expect: { state: 'cancelled', refund: { attempts: 2 } as RenewalStatus['refund'] },
       };
     },
   },

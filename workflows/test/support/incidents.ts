@@ -12,15 +12,15 @@ import type { IncidentInput, IncidentPriority } from '../../src/incident/contrac
 export const inTenant = <T>(orm: Orm, tenantId: string, fn: (em: EntityManager) => Promise<T>) =>
   runWithContext({ tenantId }, () => withEm(orm, (em) => fn(em as unknown as EntityManager)));
 
-/** An incident reported now at a new branch, and its process input (`slaMinutes` per step). */
+/** An incident reported now at a new branch (or `branchId`), and its process input (`slaMinutes` per step). */
 export async function reported(
   orm: Orm,
   tenantId: string,
-  opts: { slaMinutes: number; priority?: IncidentPriority; assigneeId?: string },
+  opts: { slaMinutes: number; priority?: IncidentPriority; assigneeId?: string; branchId?: string },
 ): Promise<{ incident: Incident; input: IncidentInput }> {
   const incident = await inTenant(orm, tenantId, (em) =>
     reportIncident(em, {
-      branchId: uuidv7(),
+      branchId: opts.branchId ?? uuidv7(),
       title: 'Cinta 3 sin freno',
       priority: opts.priority ?? 'high',
       assigneeId: opts.assigneeId ?? null,

@@ -40,15 +40,24 @@ export function identityStandIn(opts: {
         throw ApplicationFailure.nonRetryable(`user ${userId} lacks disputes.resolve`, 'FORBIDDEN');
       return { ...opts.operator, email: 'olga@example.com', locale: null };
     },
+    async roleHolders() {
+      return { holders: [], truncated: false };
+    },
   };
 }
 
 /** notifications' `notify` for a test: `seen` gets each call; nothing is sent. */
 export const notificationsStandIn = (
-  seen: (n: { key: string; event: string; userId: string | undefined }) => void = () => undefined,
+  seen: (n: { key: string; event: string; userId: string | undefined; email?: string }) => void = () =>
+    undefined,
 ) => ({
-  async notify(n: { key: string; event: string; recipient?: { userId?: string } }) {
-    seen({ key: n.key, event: n.event, userId: n.recipient?.userId });
+  async notify(n: { key: string; event: string; recipient?: { userId?: string; email?: string } }) {
+    seen({
+      key: n.key,
+      event: n.event,
+      userId: n.recipient?.userId,
+      ...(n.recipient?.email && { email: n.recipient.email }),
+    });
     return { replayed: false, notifications: [], webhookDeliveries: 0 };
   },
 });

@@ -17,9 +17,10 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { DomainError, notFound } from '@faena/platform';
 import { recordMembershipEvent } from './memberships.ts';
 import { Booking, ClassOccurrence, Membership, MembershipFreeze, Plan, type Member } from './entities.ts';
-import { isUniqueViolation } from './errors.ts';
+import { isUniqueViolation } from '@faena/platform';
 import type { Settings } from './settings.ts';
 import { WaitlistEntry } from './waitlist-entities.ts';
+import { markChanged } from './waitlist-outbox.ts';
 
 export const presentBooking = (b: Booking) => ({
   id: b.id,
@@ -37,6 +38,8 @@ export const presentBooking = (b: Booking) => ({
   penaltyAmount: b.penaltyAmount?.toString() ?? null,
   penaltyCurrency: b.penaltyCurrency ?? null,
   penaltyPaymentId: b.penaltyPaymentId ?? null,
+  feeConsent: b.feeConsent,
+  confirmedAt: b.confirmedAt?.toISOString() ?? null,
   createdAt: b.createdAt.toISOString(),
 });
 
@@ -119,7 +122,7 @@ export async function seat(
   member: Member,
   m: Membership,
   actor: string | null,
-  opts: { fromHeld?: boolean; waitlistEntryId?: string } = {},
+  opts: { fromHeld?: boolean; waitlistEntryId?: string; feeConsent?: boolean; confirmedAt?: Date } = {},
 ): Promise<Booking> {
   const taken = opts.fromHeld
     ? await tx.nativeUpdate(
@@ -150,6 +153,8 @@ export async function seat(
     branchId: o.branchId,
     sessionConsumed: pack,
     waitlistEntryId: opts.waitlistEntryId ?? null,
+    feeConsent: opts.feeConsent ?? false,
+    confirmedAt: opts.confirmedAt ?? null,
   });
   await tx.flush();
   return b;
@@ -178,6 +183,8 @@ export async function book(
     now: Date;
     actor: string;
     waitlist?: boolean;
+    /** The member books with their own token, told the plan's fees: the process may charge them. */
+    feeConsent?: boolean;
   },
   load: (tx: EntityManager, occurrenceId: string) => Promise<ClassOccurrence>,
 ): Promise<BookingResult> {
@@ -198,13 +205,16 @@ export async function book(
       if (seen.booked + seen.held < seen.capacity) {
         try {
           // The conditional update takes the row's lock: concurrent bookings go one at a time.
-          const booking = await seat(tx, seen, member, m, input.actor);
+          const booking = await seat(tx, seen, member, m, input.actor, {
+            feeConsent: input.feeConsent ?? false,
+          });
           // A member who was waiting and found a free seat leaves the line (a held seat they had goes back to it).
           await tx.nativeUpdate(
             WaitlistEntry,
             { occurrenceId: seen.id, memberId: member.id, status: { $in: ['waiting', 'offered'] } },
             { status: 'left' },
           );
+          await markChanged(tx, seen.tenantId, seen.id);
           return { booking };
         } catch (err) {
           if (!(err instanceof DomainError && err.code === 'CLASS_FULL' && input.waitlist)) throw err;
@@ -217,6 +227,7 @@ export async function book(
         branchId: seen.branchId,
       });
       await tx.flush();
+      await markChanged(tx, seen.tenantId, seen.id);
       return { entry };
     });
   } catch (err) {
@@ -271,6 +282,7 @@ export async function cancelBooking(
     }
     if (!inTime) await applyPenalty(tx, b, 'lateCancelFee');
     await tx.flush();
+    await markChanged(tx, o.tenantId, o.id);
     return b;
   });
 }

@@ -13,12 +13,13 @@ import {
   softDeleteProperties,
   tenantProperty,
 } from '@faena/platform';
-import { WaitlistEntry } from './waitlist-entities.ts';
+import { WaitlistEntry, WaitlistOutbox } from './waitlist-entities.ts';
 import { trainingEntities } from './training-entities.ts';
 import { MembershipRenewal } from './renewal-entities.ts';
 import { receptionEntities } from './reception-entities.ts';
 import { storeEntities } from './store-entities.ts';
 import { incidentEntities } from './incident-entities.ts';
+import { lowStockEntities } from './low-stock-entities.ts';
 
 /** A calendar day, `YYYY-MM-DD` (a `date` column). */
 const day = () => p.string().columnType('date');
@@ -163,6 +164,8 @@ export const Membership = defineEntity({
     paymentId: p.uuid().nullable(),
     /** The provider page a MercadoPago payment is paid on. */
     checkoutUrl: p.text().nullable(),
+    /** Cash: payments' reception drawer whose open session took it (CHECK: cash only). */
+    drawerId: p.uuid().nullable(),
     /** The purchase request's scoped Idempotency-Key: a retried purchase finds its membership. */
     purchaseKey: p.string().length(300),
     cancelledReason: p.string().length(300).nullable(),
@@ -324,6 +327,12 @@ export const Booking = defineEntity({
     penaltyPaymentId: p.uuid().nullable(),
     /** The waitlist entry whose accepted offer made this booking. */
     waitlistEntryId: p.uuid().nullable(),
+    /** When the class's process confirmed it (`gym.booking_confirmed`, once; waitlist-outbox migration). */
+    confirmedAt: p.datetime().columnType('timestamptz').nullable(),
+    /** Booked by the member with their own token, told the fees: the process may charge them unattended. */
+    feeConsent: p.boolean().default(false),
+    /** The process's unattended fee charge was declined: the fee stays `fee_due` for the desk. */
+    penaltyDeclinedAt: p.datetime().columnType('timestamptz').nullable(),
     ...auditProperties,
   },
 });
@@ -342,9 +351,11 @@ export const entities = [
   ClassOccurrence,
   Booking,
   WaitlistEntry,
+  WaitlistOutbox,
   MembershipRenewal,
   ...trainingEntities,
   ...receptionEntities,
   ...storeEntities,
   ...incidentEntities,
+  ...lowStockEntities,
 ];

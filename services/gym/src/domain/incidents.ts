@@ -8,7 +8,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DomainError, notFound } from '@faena/platform';
-import { isUniqueViolation } from './errors.ts';
+import { isUniqueViolation } from '@faena/platform';
 import type { IncidentAttachment } from './incident-entities.ts';
 import {
   ESCALATION_ROLES,

@@ -2,7 +2,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DomainError, containsPattern, findPage, notFound } from '@faena/platform';
 import { Member, type EmergencyContact } from './entities.ts';
-import { isUniqueViolation } from './errors.ts';
+import { isUniqueViolation } from '@faena/platform';
 
 export interface MemberInput {
   branchId: string;

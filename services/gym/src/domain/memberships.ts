@@ -21,7 +21,7 @@ import {
   type PaymentMethod,
   type Plan,
 } from './entities.ts';
-import { isExclusionViolation, isUniqueViolation } from './errors.ts';
+import { isExclusionViolation, isUniqueViolation } from '@faena/platform';
 import { assertDrawer, type PaymentAnswer, type PaymentsClient } from './payments-client.ts';
 import { priceIn } from './plans.ts';
 
@@ -67,7 +67,12 @@ export const presentMembership = (m: Membership, freezes: MembershipFreeze[], to
   sessionsLeft: m.sessionsLeft ?? null,
   amount: m.amount.toString(),
   currency: m.currency,
-  payment: { method: m.paymentMethod, id: m.paymentId ?? null, checkoutUrl: m.checkoutUrl ?? null },
+  payment: {
+    method: m.paymentMethod,
+    id: m.paymentId ?? null,
+    checkoutUrl: m.checkoutUrl ?? null,
+    drawerId: m.drawerId ?? null,
+  },
   freezes: freezes
     .filter((f) => f.membershipId === m.id)
     .map((f) => ({ startsOn: f.startsOn, endsOn: f.endsOn })),
@@ -121,6 +126,11 @@ export interface Purchase {
   /** The purchase request's scoped Idempotency-Key. */
   purchaseKey: string;
   actor: string;
+  /**
+   * The member buys for themselves with their own token (payments' `POST /payments/self`: their
+   * own wallet or a MercadoPago checkout, nothing else); staff sell with `payments.create`.
+   */
+  self?: boolean;
 }
 
 /** What payments answered, applied: captured (or held) activates, failed or cancelled cancels. */
@@ -178,9 +188,15 @@ export async function purchase(
       amount: price.amount,
       currency: price.currency,
       paymentMethod: input.method,
+      drawerId: input.method === 'cash' ? (input.drawerId ?? null) : null,
       purchaseKey: input.purchaseKey,
     });
-    record(em, m, 'purchased', input.actor, { planId: plan.id, amount: price.amount.toString() });
+    record(em, m, 'purchased', input.actor, {
+      planId: plan.id,
+      amount: price.amount.toString(),
+      method: input.method,
+      ...(m.drawerId && { drawerId: m.drawerId }),
+    });
     try {
       await flushDays(em);
     } catch (err) {
@@ -192,18 +208,29 @@ export async function purchase(
   }
   if (m.status !== 'pending_payment') return { membership: m, created };
   let answer: PaymentAnswer;
+  const charge = {
+    amount: m.amount,
+    currency: m.currency,
+    branchId: m.branchId,
+    purpose: 'gym_membership',
+    reference: `membership:${m.id}`,
+  };
+  const key = `gym-membership:${m.id}`;
   try {
-    answer = await payments.create(token, `gym-membership:${m.id}`, {
-      amount: m.amount,
-      currency: m.currency,
-      method: m.paymentMethod,
-      payerId: member.userId!,
-      branchId: m.branchId,
-      purpose: 'gym_membership',
-      reference: `membership:${m.id}`,
-      payerCode: input.payerCode,
-      drawerId: input.drawerId,
-    });
+    if (input.self) {
+      if (m.paymentMethod !== 'wallet' && m.paymentMethod !== 'mercadopago')
+        throw new DomainError('VALIDATION_FAILED', 'A member pays by wallet or MercadoPago', {
+          field: 'body.method',
+        });
+      answer = await payments.createSelf(token, key, { ...charge, method: m.paymentMethod });
+    } else
+      answer = await payments.create(token, key, {
+        ...charge,
+        method: m.paymentMethod,
+        payerId: member.userId!,
+        payerCode: input.payerCode,
+        drawerId: input.drawerId,
+      });
   } catch (err) {
     if (err instanceof DomainError && err.status < 500) {
       m.status = 'cancelled';

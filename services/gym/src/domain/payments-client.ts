@@ -6,6 +6,8 @@
  * retried purchase replays payments' first answer and never charges twice. Cash at reception names
  * the drawer whose open cash session takes it: payments checks the drawer is in a branch the caller
  * covers and the purchase's branch, and refuses one without an open session (422 DRAWER_NOT_OPEN).
+ * A member buying for themselves pays through `POST /payments/self` (`payments.self`: the payer is
+ * always the caller, so only their own wallet or a MercadoPago checkout).
  */
 import Joi from 'joi';
 import { DomainError, ERROR_STATUS, isRecord, type ErrorCode } from '@faena/platform';
@@ -36,6 +38,14 @@ export interface PaymentRequest {
 export interface PaymentsClient {
   /** POST /payments (201 or the replayed answer of the same key). */
   create(token: string, idempotencyKey: string, body: PaymentRequest): Promise<PaymentAnswer>;
+  /** POST /payments/self: the caller pays as themselves (wallet or MercadoPago; no payer, code or drawer). */
+  createSelf(
+    token: string,
+    idempotencyKey: string,
+    body: Omit<PaymentRequest, 'payerId' | 'payerCode' | 'drawerId' | 'method'> & {
+      method: 'wallet' | 'mercadopago';
+    },
+  ): Promise<PaymentAnswer>;
   /** GET /payments/:id. */
   get(token: string, paymentId: string): Promise<PaymentAnswer>;
 }
@@ -112,6 +122,19 @@ export function createPaymentsClient(opts: { baseUrl: string; timeoutMs: number 
           reference: b.reference,
           ...(b.payerCode && { payerCode: b.payerCode }),
           ...(b.drawerId && { drawerId: b.drawerId }),
+        }),
+      }),
+    createSelf: (token, idempotencyKey, b) =>
+      call(token, '/payments/self', {
+        method: 'POST',
+        headers: { 'Idempotency-Key': idempotencyKey },
+        body: JSON.stringify({
+          amount: Number(b.amount),
+          currency: b.currency,
+          method: b.method,
+          branchId: b.branchId,
+          purpose: b.purpose,
+          reference: b.reference,
         }),
       }),
     get: (token, paymentId) => call(token, `/payments/${encodeURIComponent(paymentId)}`),

@@ -1,11 +1,10 @@
 /**
- * A member's photo: one image (JPEG, PNG or WebP, the type read from its bytes by `readMultipart`,
- * within the upload size limit) in storage under a key the service makes; a new upload replaces the
- * old one (row first, then the old file is removed).
+ * A member's photo: one image (JPEG, PNG or WebP, the type read from its bytes and the image
+ * re-encoded by `storeUploads`, within the upload size limit) in storage under a key the service
+ * makes; a new upload replaces the old one (row first, then the old file is removed).
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { uuidv7 } from 'uuidv7';
-import { extensionOf, notFound, type Storage, type StoredObject, type UploadedFile } from '@faena/platform';
+import { notFound, type Storage, type StoredObject, type StoredUpload } from '@faena/platform';
 import type { Member } from './entities.ts';
 import { MemberPhoto } from './training-entities.ts';
 
@@ -21,10 +20,9 @@ export async function setPhoto(
   em: EntityManager,
   storage: Storage,
   m: Member,
-  file: UploadedFile,
+  file: StoredUpload,
 ): Promise<MemberPhoto> {
-  const storageKey = `gym/${m.tenantId}/members/${m.id}/photo-${uuidv7()}.${extensionOf(file.contentType)}`;
-  await storage.put(storageKey, file.body, file.contentType);
+  const storageKey = file.key;
   const existing = await em.findOne(MemberPhoto, { memberId: m.id });
   const old = existing?.storageKey;
   const photo =

@@ -18,7 +18,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { DomainError, hmacHex, notFound, safeEqualHex } from '@faena/platform';
 import { todayIn } from './dates.ts';
 import { Booking, ClassOccurrence, Membership, type Member } from './entities.ts';
-import { isUniqueViolation } from './errors.ts';
+import { isUniqueViolation } from '@faena/platform';
 import { effectiveStatus, freezesOf } from './memberships.ts';
 import { CheckIn, CheckinPass, type CheckinMethod } from './reception-entities.ts';
 import { CHECK_IN_OPENS_MINUTES, markAttended } from './waitlist.ts';

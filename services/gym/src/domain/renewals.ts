@@ -13,7 +13,7 @@ import { Membership, Plan } from './entities.ts';
 import { endOf, lockMembership } from './memberships.ts';
 import { priceIn } from './plans.ts';
 import { MembershipRenewal } from './renewal-entities.ts';
-import { isExclusionViolation, isUniqueViolation } from './errors.ts';
+import { isExclusionViolation, isUniqueViolation } from '@faena/platform';
 
 /** Plans that renew: the ones that follow the calendar (a pack or a drop-in is bought again). */
 export const RENEWABLE_KINDS: ReadonlySet<Plan['kind']> = new Set(['monthly', 'yearly']);

@@ -17,7 +17,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { raw } from '@mikro-orm/core';
 import { DomainError, notFound } from '@faena/platform';
-import { isUniqueViolation } from './errors.ts';
+import { isUniqueViolation } from '@faena/platform';
+import { alertOnCrossing } from './low-stock.ts';
+import type { LowStockAlert } from './low-stock-entities.ts';
 import { assertDrawer, type PaymentAnswer, type PaymentsClient } from './payments-client.ts';
 import type { ProductImage } from './store-entities.ts';
 import {
@@ -193,20 +195,21 @@ async function move(
   });
 }
 
-/** A product at or below its threshold in a branch after a movement out. */
+/**
+ * A product that crossed its threshold in a branch with a movement out, and its alert — written in
+ * the movement's transaction (`../low-stock.ts`: the outbox the email rides).
+ */
 export interface LowStock {
   product: Product;
   branchId: string;
   quantity: number;
+  alert: LowStockAlert;
 }
 
-const lowAfter = (product: Product, m: StockMovement): LowStock | null =>
-  m.quantity < 0 &&
-  product.lowStockThreshold > 0 &&
-  m.balanceAfter <= product.lowStockThreshold &&
-  m.balanceAfter - m.quantity > product.lowStockThreshold
-    ? { product, branchId: m.branchId, quantity: m.balanceAfter }
-    : null;
+const lowAfter = (tx: EntityManager, product: Product, m: StockMovement): LowStock | null => {
+  const alert = alertOnCrossing(tx, product, m);
+  return alert ? { product, branchId: m.branchId, quantity: m.balanceAfter, alert } : null;
+};
 
 /** Records a movement by hand (received, adjustment, loss, returned). */
 export async function recordMovement(
@@ -214,16 +217,16 @@ export async function recordMovement(
   product: Product,
   input: { branchId: string; quantity: number; reason: MovementReason; note?: string | null },
 ): Promise<{ movement: StockMovement; low: LowStock | null }> {
-  const movement = await em.transactional(async (tx) => {
-    const m = await move(tx, product, input.branchId, input.quantity, {
+  return em.transactional(async (tx) => {
+    const movement = await move(tx, product, input.branchId, input.quantity, {
       reason: input.reason,
       note: input.note ?? null,
       field: 'body.quantity',
     });
+    const low = lowAfter(tx, product, movement);
     await tx.flush();
-    return m;
+    return { movement, low };
   });
-  return { movement, low: lowAfter(product, movement) };
 }
 
 export interface SaleInput {
@@ -333,7 +336,7 @@ export async function sell(
             saleId: s.id,
             field: `body.lines.${input.lines.findIndex((l) => l.productId === pid)}.quantity`,
           });
-          const l = lowAfter(p, m);
+          const l = lowAfter(tx, p, m);
           if (l) low.push(l);
         }
         await tx.flush();

@@ -7,15 +7,14 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { LockMode } from '@mikro-orm/core';
-import { uuidv7 } from 'uuidv7';
-import { DomainError, extensionOf, notFound, type Storage, type UploadedFile } from '@faena/platform';
+import { DomainError, notFound, type Storage, type StoredUpload } from '@faena/platform';
 import { ClassOccurrence, ClassSchedule } from './entities.ts';
 import {
   isCheckViolation,
   isExclusionViolation,
   isForeignKeyViolation,
   isUniqueViolation,
-} from './errors.ts';
+} from '@faena/platform';
 import { Trainer, TrainerAvailability, TrainerCertification } from './training-entities.ts';
 
 export interface AvailabilityWindow {
@@ -97,18 +96,14 @@ export async function loadTrainer(em: EntityManager, id: string): Promise<Traine
 }
 
 /** Windows of one day may not overlap (the database's exclusion constraint says the same). */
-function checkWindows(windows: AvailabilityWindow[]): void {
+function checkWindows(windows: AvailabilityWindow[], field = 'body.availability'): void {
   const sorted = [...windows].sort((a, b) => a.weekday - b.weekday || a.startTime.localeCompare(b.startTime));
   sorted.forEach((w, i) => {
     if (w.endTime <= w.startTime)
-      throw new DomainError('VALIDATION_FAILED', 'A window ends after it starts', {
-        field: 'body.availability',
-      });
+      throw new DomainError('VALIDATION_FAILED', 'A window ends after it starts', { field });
     const prev = sorted[i - 1];
     if (prev && prev.weekday === w.weekday && prev.endTime > w.startTime)
-      throw new DomainError('VALIDATION_FAILED', `Windows of weekday ${w.weekday} overlap`, {
-        field: 'body.availability',
-      });
+      throw new DomainError('VALIDATION_FAILED', `Windows of weekday ${w.weekday} overlap`, { field });
   });
 }
 
@@ -162,23 +157,46 @@ export async function updateTrainer(
 /**
  * Replaces the trainer's weekly windows. The profile row is locked for the change, and the
  * database's availability check reads it `for share`, so an assignment made meanwhile is checked
- * against the old windows or the new ones, never against half of them. Classes already assigned
- * stay assigned (the windows apply to assignments from now on).
+ * against the old windows or the new ones, never against half of them. By default (a manager's
+ * change) classes already assigned stay assigned: the windows apply to assignments from now on.
+ * With `keepClasses` (the trainer's own change) the new windows must still hold every scheduled
+ * class the trainer teaches after `now`: each is checked again by the database's own rule (the
+ * `class_occurrences_trainer_available` trigger, run by rewriting its trainer), and one left
+ * outside refuses the whole change with 409 `TRAINER_UNAVAILABLE`: a trainer cannot walk away
+ * from their classes by editing their availability; a manager reassigns them first.
  */
 export async function setAvailability(
   em: EntityManager,
   trainerId: string,
   windows: AvailabilityWindow[],
+  opts: { keepClasses?: boolean; now?: Date; field?: string } = {},
 ): Promise<TrainerAvailability[]> {
-  checkWindows(windows);
-  return em.transactional(async (tx) => {
-    const t = await tx.findOne(Trainer, { id: trainerId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-    if (!t) throw notFound('Trainer');
-    await tx.nativeDelete(TrainerAvailability, { trainerId: t.id });
-    writeWindows(tx, t, windows);
-    await tx.flush();
-    return tx.find(TrainerAvailability, { trainerId: t.id });
-  });
+  checkWindows(windows, opts.field);
+  try {
+    return await em.transactional(async (tx) => {
+      const t = await tx.findOne(Trainer, { id: trainerId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!t) throw notFound('Trainer');
+      await tx.nativeDelete(TrainerAvailability, { trainerId: t.id });
+      writeWindows(tx, t, windows);
+      await tx.flush();
+      // An inactive trainer teaches no new class; the classes they kept are the managers' to reassign.
+      if (opts.keepClasses && t.active)
+        await tx.execute(
+          `update "gym"."class_occurrences" set "trainer_id" = "trainer_id"
+            where "tenant_id" = ? and "trainer_id" = ? and "status" = 'scheduled' and "starts_at" > ?`,
+          [t.tenantId, t.id, opts.now ?? new Date()],
+        );
+      return tx.find(TrainerAvailability, { trainerId: t.id });
+    });
+  } catch (err) {
+    if (isCheckViolation(err, 'class_occurrences_trainer_available'))
+      throw new DomainError(
+        'TRAINER_UNAVAILABLE',
+        'A class you teach from now on would be outside these windows: ask a manager to reassign it first',
+        { field: opts.field ?? 'body.windows' },
+      );
+    throw err;
+  }
 }
 
 /**
@@ -263,30 +281,31 @@ export interface CertificationInput {
   expiresOn?: string | null;
 }
 
-/** Stores a certificate: the file under a key the service makes, then its row. */
-export async function addCertification(
-  em: EntityManager,
-  storage: Storage,
-  t: Trainer,
-  input: CertificationInput,
-  file: UploadedFile,
-): Promise<TrainerCertification> {
+/** A certificate expires after it was issued (checked before its file is stored). */
+export function checkCertification(input: CertificationInput): void {
   if (input.issuedOn && input.expiresOn && input.expiresOn <= input.issuedOn)
     throw new DomainError('VALIDATION_FAILED', 'expiresOn must be after issuedOn', {
       field: 'body.expiresOn',
     });
-  const id = uuidv7();
-  const storageKey = `gym/${t.tenantId}/trainers/${t.id}/certifications/${id}.${extensionOf(file.contentType)}`;
-  await storage.put(storageKey, file.body, file.contentType);
+}
+
+/** Records a certificate whose file `storeUploads` wrote (its id and key). */
+export async function addCertification(
+  em: EntityManager,
+  t: Trainer,
+  input: CertificationInput,
+  file: StoredUpload,
+): Promise<TrainerCertification> {
+  checkCertification(input);
   const c = em.create(TrainerCertification, {
-    id,
+    id: file.id,
     tenantId: t.tenantId,
     trainerId: t.id,
     name: input.name,
     issuer: input.issuer ?? '',
     issuedOn: input.issuedOn ?? null,
     expiresOn: input.expiresOn ?? null,
-    storageKey,
+    storageKey: file.key,
     contentType: file.contentType,
     size: file.body.length,
   });

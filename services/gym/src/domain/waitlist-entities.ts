@@ -45,3 +45,21 @@ export const WaitlistEntry = defineEntity({
   },
 });
 export type WaitlistEntry = InferEntity<typeof WaitlistEntry>;
+
+/**
+ * The waitlist's outbox (`Migration20261208100000_waitlist_outbox`): an occurrence whose process
+ * must look again, recorded in the transaction of the change (`domain/waitlist-outbox.ts`). Pending
+ * while `signalled < version`; read and written through SQL only.
+ */
+export const WaitlistOutbox = defineEntity({
+  name: 'WaitlistOutbox',
+  tableName: 'waitlist_outbox',
+  properties: {
+    occurrenceId: p.uuid().primary(),
+    ...tenantProperty,
+    version: p.integer().default(1),
+    signalled: p.integer().default(0),
+    changedAt: p.datetime().columnType('timestamptz'),
+  },
+});
+export type WaitlistOutbox = InferEntity<typeof WaitlistOutbox>;

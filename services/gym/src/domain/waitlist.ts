@@ -11,12 +11,19 @@ import { raw } from '@mikro-orm/core';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DomainError, notFound } from '@faena/platform';
-import type { MemberRecipient, SeatOffer, WaitlistSnapshot } from '@faena/workflows/waitlist/contract';
+import type {
+  BookingConfirmation,
+  FeeToCharge,
+  MemberRecipient,
+  SeatOffer,
+  WaitlistSnapshot,
+} from '@faena/workflows/waitlist/contract';
 import { applyPenalty, lockOccurrence, payingMembership, seat } from './bookings.ts';
 import { Booking, ClassOccurrence, ClassSchedule, ClassType, Member, Membership } from './entities.ts';
 import { recordMembershipEvent } from './memberships.ts';
 import type { Settings } from './settings.ts';
 import { LIVE_WAITLIST_STATUSES, WaitlistEntry } from './waitlist-entities.ts';
+import { markChanged } from './waitlist-outbox.ts';
 
 const MINUTE = 60_000;
 /** Check-in opens this long before the start (and closes at the end of the class). */
@@ -78,6 +85,88 @@ const recipients = async (em: EntityManager, memberIds: string[]): Promise<Map<s
   );
 
 /**
+ * The class's bookings nobody confirmed yet, marked confirmed in the caller's transaction: the
+ * process tells each member once (a sync's answer is in its history, so a retry never loses one).
+ */
+async function confirmBookings(
+  tx: EntityManager,
+  o: ClassOccurrence,
+  now: Date,
+): Promise<BookingConfirmation[]> {
+  const fresh = await tx.find(
+    Booking,
+    { occurrenceId: o.id, status: 'booked', confirmedAt: null },
+    { refresh: true, orderBy: { createdAt: 'asc' } },
+  );
+  if (!fresh.length) return [];
+  await tx.nativeUpdate(
+    Booking,
+    { id: { $in: fresh.map((b) => b.id) }, confirmedAt: null },
+    { confirmedAt: now },
+  );
+  const who = await recipients(
+    tx,
+    fresh.map((b) => b.memberId),
+  );
+  return fresh.flatMap((b) => {
+    const r = who.get(b.memberId);
+    return r ? [{ ...r, bookingId: b.id }] : [];
+  });
+}
+
+/**
+ * Fees of the class the process may charge unattended: owed (`fee_due`), consented (the member
+ * booked with their own token), never declined, and the member has a wallet (an identity user).
+ */
+export async function feesToCharge(em: EntityManager, occurrenceId: string): Promise<FeeToCharge[]> {
+  const owed = await em.find(
+    Booking,
+    { occurrenceId, penalty: 'fee_due', feeConsent: true, penaltyDeclinedAt: null },
+    { refresh: true, orderBy: { createdAt: 'asc' } },
+  );
+  if (!owed.length) return [];
+  const who = await recipients(
+    em,
+    owed.map((b) => b.memberId),
+  );
+  return owed.flatMap((b) => {
+    const r = who.get(b.memberId);
+    if (!r?.userId || b.penaltyAmount == null || !b.penaltyCurrency) return [];
+    return [
+      {
+        ...r,
+        bookingId: b.id,
+        payerId: r.userId,
+        branchId: b.branchId,
+        amount: b.penaltyAmount.toString(),
+        currency: b.penaltyCurrency,
+      },
+    ];
+  });
+}
+
+/**
+ * The outcome of the process's unattended fee charge: paid (`fee_paid` with the payment) or
+ * declined (stays `fee_due` for the desk; never tried by the process again). Only a fee still
+ * owed changes, so a retry or a desk charge that came first is left as it is.
+ */
+export async function settleFee(
+  em: EntityManager,
+  bookingId: string,
+  outcome: { paymentId?: string; declined?: string },
+  now: Date,
+): Promise<boolean> {
+  const changed = await em.nativeUpdate(
+    Booking,
+    { id: bookingId, penalty: 'fee_due', feeConsent: true, penaltyDeclinedAt: null },
+    outcome.paymentId
+      ? { penalty: 'fee_paid', penaltyPaymentId: outcome.paymentId }
+      : { penaltyDeclinedAt: now },
+  );
+  return changed === 1;
+}
+
+/**
  * Makes the offers the seats allow and answers the class's state for the process. `now` is the
  * process's clock: from the end of the booking window on, the line is closed (entries `closed`,
  * holds given back) and nothing is offered any more. Otherwise every seat not booked and not under
@@ -128,6 +217,8 @@ export async function syncOffers(
       o.held = held;
     }
     await tx.flush();
+    const confirmations = o.status === 'scheduled' ? await confirmBookings(tx, o, now) : [];
+    const fees = o.status === 'scheduled' ? await feesToCharge(tx, o.id) : [];
     return {
       status: o.status === 'cancelled' ? 'cancelled' : 'scheduled',
       className: type?.name ?? 'Class',
@@ -141,6 +232,8 @@ export async function syncOffers(
       held: o.held,
       waiting: entries.filter((e) => e.status === 'waiting').length,
       offers,
+      confirmations,
+      fees,
     };
   });
 }
@@ -169,6 +262,7 @@ export async function bookOffer(
   occurrenceId: string,
   entryId: string,
   actor: string | null,
+  feeConsent = false,
 ): Promise<Booking> {
   return em.transactional(async (tx) => {
     const o = await lockOccurrence(tx, occurrenceId);
@@ -178,7 +272,13 @@ export async function bookOffer(
       throw new DomainError('INVALID_STATE_TRANSITION', 'The seat offer is no longer open');
     const member = await tx.findOneOrFail(Member, { id: e.memberId });
     const m = await payingMembership(tx, member, o);
-    const b = await seat(tx, o, member, m, actor, { fromHeld: true, waitlistEntryId: e.id });
+    // Confirmed by the process's accept itself (`gym.booking_confirmed` keyed by the entry).
+    const b = await seat(tx, o, member, m, actor, {
+      fromHeld: true,
+      waitlistEntryId: e.id,
+      feeConsent,
+      confirmedAt: new Date(),
+    });
     e.status = 'booked';
     e.bookingId = b.id;
     await tx.flush();
@@ -201,6 +301,7 @@ export async function leaveWaitlist(
       throw new DomainError('INVALID_STATE_TRANSITION', `The entry is ${e.status}`);
     e.status = 'left';
     await tx.flush();
+    await markChanged(tx, e.tenantId, e.occurrenceId);
     return e;
   });
 }
@@ -229,6 +330,7 @@ export async function changeCapacity(
     const waiting = await tx.count(WaitlistEntry, { occurrenceId: o.id, status: 'waiting' });
     const added = Math.min(Math.max(0, capacity - o.capacity), waiting);
     await tx.nativeUpdate(ClassOccurrence, { id: o.id }, { capacity, held: raw(`held + ${added}`) });
+    await markChanged(tx, o.tenantId, o.id);
     return tx.findOneOrFail(ClassOccurrence, { id: o.id }, { refresh: true });
   });
 }
@@ -279,6 +381,7 @@ export async function cancelOccurrence(
     o.booked = 0;
     o.held = 0;
     await tx.flush();
+    await markChanged(tx, o.tenantId, o.id);
     return { occurrence: o, bookings: bookings.length, waitlisted, restored };
   });
 }
@@ -337,10 +440,13 @@ export async function markAttended(
  * no-show with its penalty (the pack's session stays used, or the plan's `noShowFee` is owed).
  * Bookings already settled are left as they are, so a retry marks nobody twice.
  */
-export async function markNoShows(em: EntityManager, occurrenceId: string): Promise<number> {
+export async function markNoShows(
+  em: EntityManager,
+  occurrenceId: string,
+): Promise<{ noShows: number; fees: FeeToCharge[] }> {
   return em.transactional(async (tx) => {
     const o = await lockOccurrence(tx, occurrenceId);
-    if (o.status !== 'scheduled') return 0;
+    if (o.status !== 'scheduled') return { noShows: 0, fees: [] };
     const absent = await tx.find(
       Booking,
       { occurrenceId, status: 'booked', attendedAt: null, noShow: false },
@@ -351,6 +457,6 @@ export async function markNoShows(em: EntityManager, occurrenceId: string): Prom
       await applyPenalty(tx, b, 'noShowFee');
     }
     await tx.flush();
-    return absent.length;
+    return { noShows: absent.length, fees: await feesToCharge(tx, occurrenceId) };
   });
 }

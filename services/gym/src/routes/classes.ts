@@ -63,6 +63,7 @@ export function classRoutes(deps: GymDeps): Route[] {
     body: { occurrenceId: string; waitlist?: boolean },
     permission?: string,
   ) => {
+    // The member's own booking (no staff permission) consents to the plan's fees, charged unattended.
     const result = await book(
       em(),
       {
@@ -72,6 +73,7 @@ export function classRoutes(deps: GymDeps): Route[] {
         now: new Date(),
         actor: me(ctx),
         waitlist: body.waitlist ?? false,
+        feeConsent: permission === undefined,
       },
       occurrenceFor(ctx, permission),
     );

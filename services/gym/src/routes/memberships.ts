@@ -119,6 +119,51 @@ export function membershipRoutes(deps: GymDeps): Route[] {
       },
     }),
     defineRoute({
+      method: 'post',
+      path: '/members/me/memberships',
+      summary:
+        "Buy a plan for myself (a member who logs in) at a branch's price (default: my home branch), paid from my own wallet or a MercadoPago checkout (payments' POST /payments/self: never anyone else's money); Idempotency-Key required: a retry never charges twice",
+      tags: ['memberships'],
+      auth: true,
+      status: 201,
+      middleware: [guard.requirePermission('members.self', 'self'), idem],
+      schemas: {
+        body: Joi.object<{
+          planId: string;
+          branchId?: string;
+          startsOn?: string;
+          method: 'wallet' | 'mercadopago';
+        }>({
+          planId: id.required(),
+          branchId: id.description('the branch I buy at (its price); default my home branch'),
+          startsOn: day.description("first day it covers (default: today in the business's calendar)"),
+          method: Joi.string().valid('wallet', 'mercadopago').required(),
+        }).required(),
+        response: membershipOut,
+      },
+      handler: async (ctx, input) => {
+        const b = input.body;
+        const member = await memberOfUser(em(), me(ctx));
+        const branchId = b.branchId ?? member.branchId;
+        if (b.branchId) await assertMembers(guard, ctx, { branches: { 'body.branchId': b.branchId } });
+        const plan = await loadPlan(em(), b.planId);
+        const { membership, created } = await purchase(em(), payments, token(ctx), {
+          member,
+          plan,
+          branchId,
+          startsOn: b.startsOn ?? (await today(ctx)),
+          method: b.method,
+          purchaseKey: scopedIdempotencyKey(ctx),
+          actor: me(ctx),
+          self: true,
+        });
+        return reply(await one(ctx, membership), {
+          status: created ? 201 : 200,
+          headers: { Location: `${BASE_PATH}/members/me/memberships` },
+        });
+      },
+    }),
+    defineRoute({
       method: 'get',
       path: '/members/me/memberships',
       summary:

@@ -1,6 +1,6 @@
 import Joi from 'joi';
 import type { Context } from 'koa';
-import { DomainError, IMAGE_TYPES, defineRoute, readMultipart, type Route } from '@faena/platform';
+import { IMAGE_TYPES, defineRoute, storeUploads, type Route } from '@faena/platform';
 import { BASE_PATH } from '../constants.ts';
 import type { GymDeps } from '../deps.ts';
 import type { Member } from '../domain/entities.ts';
@@ -13,21 +13,23 @@ import { sendStored } from './trainers.ts';
 
 const noFields = Joi.object({});
 
-/** Member photos: `PUT` a JPEG, PNG or WebP (checked by content, within the upload limit), `GET` it back. */
+/**
+ * Member photos: `PUT` a JPEG, PNG or WebP (checked by content, within the upload limit, re-encoded
+ * by `storeUploads`: no EXIF or GPS position is kept), `GET` it back.
+ */
 export function photoRoutes(deps: GymDeps): Route[] {
   const { guard, storage } = deps;
   const upload = async (ctx: Context, m: Member, url: string) => {
-    const { files } = await readMultipart(ctx, {
+    const { files } = await storeUploads<Record<string, never>>(ctx, storage, {
       ...deps.uploads,
       maxFiles: 1,
       fileField: 'photo',
       accept: IMAGE_TYPES,
       fields: noFields,
+      missing: 'Attach the image as `photo`',
+      keyOf: (photoId, ext) => `gym/${m.tenantId}/members/${m.id}/photo-${photoId}.${ext}`,
     });
-    const file = files[0];
-    if (!file)
-      throw new DomainError('VALIDATION_FAILED', 'Attach the image as `photo`', { field: 'body.photo' });
-    return presentPhoto(await setPhoto(em(), storage, m, file), url);
+    return presentPhoto(await setPhoto(em(), storage, m, files[0]!), url);
   };
   const multipart = { fields: noFields, file: 'photo' };
   const produces = { contentType: [...IMAGE_TYPES] };

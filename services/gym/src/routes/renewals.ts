@@ -8,7 +8,13 @@ import Joi from 'joi';
 import type { Context } from 'koa';
 import { DomainError, coversBranch, defineRoute, notFound, type Route } from '@faena/platform';
 import { prorate } from '@faena/workflows/renewal/calendar';
-import { cancelAtPeriodEnd, changePlan, type RenewalStatus } from '@faena/workflows/renewal/contract';
+import {
+  RENEWAL_OPERATOR_PERMISSION,
+  cancelAtPeriodEnd,
+  changePlan,
+  retryRefund,
+  type RenewalStatus,
+} from '@faena/workflows/renewal/contract';
 import type { GymDeps } from '../deps.ts';
 import { todayIn } from '../domain/dates.ts';
 import { Membership } from '../domain/entities.ts';
@@ -19,13 +25,15 @@ import { MembershipRenewal } from '../domain/renewal-entities.ts';
 import { itemOf, presentRenewal, setAutoRenew } from '../domain/renewals.ts';
 import { settingsOf } from '../domain/settings.ts';
 import { ensureRenewal, runningRenewal, updateRenewal } from '../renewal.ts';
-import { em, id, me, params, tenant } from './common.ts';
+import { em, id, me, params, tenant, text } from './common.ts';
 import { membershipOut } from './responses.ts';
 
 const minor = Joi.string().pattern(/^\d+$/);
 const day = Joi.string().pattern(/^\d{4}-\d{2}-\d{2}$/);
 const renewalStatusOut = Joi.object({
-  state: Joi.string().valid('active', 'past_due', 'cancelled', 'expired', 'ended').required(),
+  state: Joi.string()
+    .valid('active', 'past_due', 'cancelled', 'expired', 'ended', 'refund_pending')
+    .required(),
   subscriptionId: id.required(),
   cycle: Joi.number().integer().required(),
   plan: Joi.object({ id: id.required(), name: Joi.string().required() }).required(),
@@ -50,6 +58,21 @@ const renewalStatusOut = Joi.object({
     .allow(null)
     .required(),
   paymentId: id.allow(null).required(),
+  refund: Joi.object({
+    paymentId: id.required(),
+    amount: minor.required(),
+    since: Joi.string().isoDate().required(),
+    attempts: Joi.number().integer().required(),
+    reason: Joi.string().required(),
+  })
+    .allow(null)
+    .required()
+    .description('a refund that failed and waits (state refund_pending): what is owed and the last error'),
+  operatorAction: Joi.string()
+    .valid('retryRefund')
+    .allow(null)
+    .required()
+    .description('what staff may do now: retryRefund (POST /memberships/:id/renewal/retry-refund)'),
   summary: Joi.string().required(),
 });
 const renewalOut = Joi.object({
@@ -193,6 +216,35 @@ export function renewalRoutes(deps: GymDeps): Route[] {
         const m = await staffs(ctx, input.params.id, 'members.read');
         if (m.autoRenew && m.status === 'active') await ensureRenewal(em(), temporal, renewalTaskQueue, m);
         return view(m);
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/memberships/:id/renewal/retry-refund',
+      summary:
+        "Retry a renewal's pending refund now (state refund_pending: the cycle was charged, the next period could not be given and the refund failed); the same idempotency key, so it never refunds twice. Answers once the refund went through (state cancelled) or failed again",
+      tags: ['renewals'],
+      auth: true,
+      middleware: [guard.requirePermission(RENEWAL_OPERATOR_PERMISSION, 'records')],
+      schemas: {
+        params,
+        body: Joi.object<{ note?: string }>({
+          note: text(300).description('why, for the record'),
+        }),
+        response: renewalStatusOut,
+      },
+      handler: async (ctx, input): Promise<RenewalStatus> => {
+        const m = await staffs(ctx, input.params.id, RENEWAL_OPERATOR_PERMISSION);
+        const running = await runningRenewal(temporal, m);
+        if (running?.state !== 'refund_pending')
+          throw new DomainError(
+            'INVALID_STATE_TRANSITION',
+            `No refund of this membership's renewal is pending (${running ? `the renewal is ${running.state}` : 'no renewal runs'})`,
+          );
+        return updateRenewal(temporal, m, retryRefund, {
+          operatorId: me(ctx),
+          ...(input.body?.note && { note: input.body.note }),
+        });
       },
     }),
     defineRoute({

@@ -93,6 +93,7 @@ export const membershipOut = Joi.object({
       .required(),
     id: nullable(uuid),
     checkoutUrl: nullable(Joi.string()),
+    drawerId: nullable(uuid).description("cash: payments' reception drawer whose open cash session took it"),
   }).required(),
   freezes: Joi.array()
     .items(Joi.object({ startsOn: day.required(), endsOn: day.required() }))
@@ -182,6 +183,12 @@ export const bookingOut = Joi.object({
   penaltyAmount: nullable(minor),
   penaltyCurrency: nullable(Joi.string()),
   penaltyPaymentId: nullable(uuid),
+  feeConsent: Joi.boolean()
+    .required()
+    .description(
+      "booked by the member with their own token: a late cancel's or no-show's fee of the plan is charged to their wallet by the class's process",
+    ),
+  confirmedAt: nullable(iso),
   createdAt: iso.required(),
 });
 

@@ -46,6 +46,7 @@ import {
   type MovementReason,
   type SalePaymentMethod,
 } from '../domain/store-entities.ts';
+import { ensureLowStockProcess } from '../low-stock.ts';
 import { amount, em, id, params, tenant, text, token } from './common.ts';
 import { movementOut, productOut, saleOut, stockOut } from './store-responses.ts';
 
@@ -72,9 +73,21 @@ export function storeRoutes(deps: GymDeps): Route[] {
       : [];
     return ps.map((p) => presentProduct(p, images));
   };
-  /** Tells the branch's front desk a product ran low (best effort: the sale or movement stands). */
+  /**
+   * Tells the branch a product ran low, after the commit: its front desk in the room, its store
+   * managers by email through the alert's process (`../low-stock.ts`; best effort here: an alert
+   * whose start failed is the sweeper's). The sale or movement stands either way.
+   */
   const warnLow = async (ctx: Context, lows: LowStock[]) => {
-    for (const l of lows)
+    for (const l of lows) {
+      try {
+        await ensureLowStockProcess(em(), deps.temporal, deps.lowStockTaskQueue, l.alert);
+      } catch (err) {
+        deps.logger.warn('low-stock alert not started; the sweeper starts it', {
+          alertId: l.alert.id,
+          error: String(err),
+        });
+      }
       try {
         await publishRealtime(deps.redis, {
           tenantId: tenant(ctx),
@@ -91,6 +104,7 @@ export function storeRoutes(deps: GymDeps): Route[] {
       } catch (err) {
         deps.logger.warn('low stock not published', { productId: l.product.id, error: String(err) });
       }
+    }
   };
   const loadSale = async (ctx: Context, saleId: string) => {
     const s = await em().findOne(Sale, { id: saleId });

@@ -2,14 +2,13 @@ import Joi from 'joi';
 import type { Context } from 'koa';
 import {
   DOCUMENT_TYPES,
-  DomainError,
   assertMembers,
   coversBranch,
   defineRoute,
   findPage,
   notFound,
   paginationQuery,
-  readMultipart,
+  storeUploads,
   reply,
   timeZone,
   type Route,
@@ -22,6 +21,7 @@ import { ClassOccurrence } from '../domain/entities.ts';
 import {
   addCertification,
   assignOccurrence,
+  checkCertification,
   assignSchedule,
   createTrainer,
   loadTrainer,
@@ -64,7 +64,7 @@ const profileFields = {
     .custom((v: string[]) => [...new Set(v)]),
   timeZone: timeZone.description("the branch's IANA zone: availability is wall-clock time there"),
 };
-/** The text fields of a certificate upload (read by `readMultipart`). */
+/** The text fields of a certificate upload (read by `storeUploads`). */
 const certificationFields = Joi.object<CertificationInput>({
   name: text(200).required(),
   issuer: Joi.string().trim().max(200).allow(''),
@@ -103,7 +103,59 @@ export function trainerRoutes(deps: GymDeps): Route[] {
       trainerId: id.allow(null).required().description(`the trainer (a gym profile) or null: ${field}`),
     }).required();
 
+  const self = guard.requirePermission('trainers.self', 'self');
+  /** The caller's own trainer profile (its id is their identity user id); none: not found. */
+  const mine = (ctx: Context): Promise<Trainer> => loadTrainer(em(), me(ctx));
+  const windowsBody = Joi.object<{ windows: AvailabilityWindow[] }>({
+    windows: windows.required(),
+  }).required();
+
   return [
+    // --- a trainer's own profile (trainers.self): declared before the /trainers/:id routes
+    defineRoute({
+      method: 'get',
+      path: '/trainers/me',
+      summary: 'My trainer profile, availability and certificates',
+      tags: ['trainers'],
+      auth: true,
+      middleware: [self],
+      schemas: { response: trainerOut },
+      handler: async (ctx) => one(await mine(ctx)),
+    }),
+    defineRoute({
+      method: 'patch',
+      path: '/trainers/me',
+      summary: 'Change my bio and specialties (the rest of the profile is kept by managers)',
+      tags: ['trainers'],
+      auth: true,
+      middleware: [self],
+      schemas: {
+        body: Joi.object<Partial<Pick<Trainer, 'bio' | 'specialties'>>>({
+          bio: profileFields.bio,
+          specialties: profileFields.specialties,
+        })
+          .min(1)
+          .required(),
+        response: trainerOut,
+      },
+      handler: async (ctx, input) => one(await updateTrainer(em(), await mine(ctx), input.body)),
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/trainers/me/availability',
+      summary:
+        'Replace my weekly availability (local times in my zone); 409 TRAINER_UNAVAILABLE when a class I teach from now on would fall outside it',
+      tags: ['trainers'],
+      auth: true,
+      middleware: [self],
+      schemas: { body: windowsBody, response: Joi.array().items(windowOut) },
+      handler: async (ctx, input) => {
+        const t = await mine(ctx);
+        return (
+          await setAvailability(em(), t.id, input.body.windows, { keepClasses: true, field: 'body.windows' })
+        ).map(presentAvailability);
+      },
+    }),
     defineRoute({
       method: 'post',
       path: '/trainers',
@@ -206,7 +258,7 @@ export function trainerRoutes(deps: GymDeps): Route[] {
       middleware: [guard.requirePermission('trainers.manage', 'records')],
       schemas: {
         params,
-        body: Joi.object<{ windows: AvailabilityWindow[] }>({ windows: windows.required() }).required(),
+        body: windowsBody,
         response: Joi.array().items(windowOut),
       },
       handler: async (ctx, input) => {
@@ -230,19 +282,18 @@ export function trainerRoutes(deps: GymDeps): Route[] {
       },
       handler: async (ctx, input) => {
         const t = await managed(ctx, input.params.id);
-        const { fields, files } = await readMultipart<CertificationInput>(ctx, {
+        const { fields, files } = await storeUploads<CertificationInput>(ctx, storage, {
           ...deps.uploads,
           maxFiles: 1,
           fileField: 'file',
           accept: DOCUMENT_TYPES,
           fields: certificationFields,
+          missing: 'Attach the certificate as `file`',
+          check: checkCertification,
+          keyOf: (certificationId, ext) =>
+            `gym/${t.tenantId}/trainers/${t.id}/certifications/${certificationId}.${ext}`,
         });
-        const file = files[0];
-        if (!file)
-          throw new DomainError('VALIDATION_FAILED', 'Attach the certificate as `file`', {
-            field: 'body.file',
-          });
-        const c = await addCertification(em(), storage, t, fields, file);
+        const c = await addCertification(em(), t, fields, files[0]!);
         return reply(presentCertification(c), {
           status: 201,
           headers: { Location: `${BASE_PATH}/trainers/${t.id}/certifications/${c.id}/file` },

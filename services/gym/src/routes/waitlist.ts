@@ -57,13 +57,14 @@ export function waitlistRoutes(deps: GymDeps): Route[] {
     const o = await em().findOne(ClassOccurrence, { id: occurrenceId }, { refresh: true });
     if (o) await classChanged(deps, em(), tenant(ctx), o);
   };
-  const accept = async (ctx: Context, e: WaitlistEntry) => {
+  const accept = async (ctx: Context, e: WaitlistEntry, feeConsent: boolean) => {
     if (e.status !== 'offered')
       throw new DomainError('INVALID_STATE_TRANSITION', 'No open seat offer for this entry');
     const bookingId = await acceptSeat(deps, tenant(ctx), e.occurrenceId, {
       entryId: e.id,
       memberId: e.memberId,
       actorId: me(ctx),
+      feeConsent,
     });
     return presentBooking(await em().findOneOrFail(Booking, { id: bookingId }, { refresh: true }));
   };
@@ -92,7 +93,9 @@ export function waitlistRoutes(deps: GymDeps): Route[] {
       auth: true,
       middleware: [middleware],
       schemas: { params, response: bookingOut },
-      handler: async (ctx, input) => accept(ctx, await entryFor(ctx, input.params.id, permission)),
+      // The member's own accept consents to the plan's fees (as their own booking does).
+      handler: async (ctx, input) =>
+        accept(ctx, await entryFor(ctx, input.params.id, permission), permission === 'self'),
     }),
     defineRoute({
       method: 'post',
@@ -262,6 +265,12 @@ export function waitlistRoutes(deps: GymDeps): Route[] {
         if (b.penalty === 'fee_paid') return presentBooking(b);
         if (b.penalty !== 'fee_due' || b.penaltyAmount == null || !b.penaltyCurrency)
           throw new DomainError('INVALID_STATE_TRANSITION', 'The booking owes no fee');
+        // A fee the member consented to is the class process's to charge, until it was declined.
+        if (b.feeConsent && !b.penaltyDeclinedAt)
+          throw new DomainError(
+            'INVALID_STATE_TRANSITION',
+            "The fee is charged to the member's wallet by the class's process; the desk charges it only if that is declined",
+          );
         const member = await em().findOneOrFail(
           Member,
           { id: b.memberId },

@@ -3,13 +3,10 @@ import {
   DomainError,
   decodeCursor,
   encodeCursor,
-  extensionOf,
   notFound,
   numericAfter,
-  type Storage,
-  type UploadedFile,
+  type StoredUpload,
 } from '@faena/platform';
-import { uuidv7 } from 'uuidv7';
 import { KycDocument, Professional, type KycStatus } from './entities.ts';
 import { commissionBpsFor, levelFor, progress } from './gamification.ts';
 
@@ -118,24 +115,20 @@ export async function reviewKyc(
 }
 
 /**
- * Stores a KYC document of `p` (the file in storage, its row in the database). A rejected KYC goes
+ * Records a KYC document of `p` that `storeUploads` wrote (its id and key). A rejected KYC goes
  * back to `pending`: the new document is reviewed again.
  */
 export async function addKycDocument(
   em: EntityManager,
-  storage: Storage,
   p: Professional,
-  doc: { kind: KycDocument['kind']; file: UploadedFile },
+  doc: { kind: KycDocument['kind']; file: StoredUpload },
 ): Promise<KycDocument> {
-  const id = uuidv7();
-  const storageKey = `${p.tenantId}/kyc/${p.id}/${id}.${extensionOf(doc.file.contentType)}`;
-  await storage.put(storageKey, doc.file.body, doc.file.contentType);
   const row = em.create(KycDocument, {
-    id,
+    id: doc.file.id,
     tenantId: p.tenantId,
     professionalId: p.id,
     kind: doc.kind,
-    storageKey,
+    storageKey: doc.file.key,
     contentType: doc.file.contentType,
     size: doc.file.body.length,
   });

@@ -4,9 +4,7 @@ import { uuidv7 } from 'uuidv7';
 import {
   DOCUMENT_TYPES,
   IMAGE_TYPES,
-  extensionOf,
-  readMultipart,
-  DomainError,
+  storeUploads,
   findPage,
   notFound,
   paginationQuery,
@@ -81,7 +79,7 @@ const presentItem = (i: PortfolioItem, images: PortfolioImage[]) => ({
   createdAt: i.createdAt.toISOString(),
 });
 
-/** The text fields of the uploads (read by `readMultipart`, documented as `multipart/form-data`). */
+/** The text fields of the uploads (read by `storeUploads`, documented as `multipart/form-data`). */
 const kycFields = Joi.object({
   kind: Joi.string()
     .valid(...KYC_DOCUMENT_KINDS)
@@ -187,17 +185,16 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
       schemas: { response: documentOut, multipart: { fields: kycFields, file: 'file' } },
       handler: async (ctx) => {
         const p = await mine(ctx);
-        const { fields, files } = await readMultipart<{ kind: KycDocument['kind'] }>(ctx, {
+        const { fields, files } = await storeUploads<{ kind: KycDocument['kind'] }>(ctx, storage, {
           ...deps.uploads,
           maxFiles: 1,
           fileField: 'file',
           accept: DOCUMENT_TYPES,
           fields: kycFields,
+          missing: 'Attach the document as `file`',
+          keyOf: (docId, ext) => `${p.tenantId}/kyc/${p.id}/${docId}.${ext}`,
         });
-        const file = files[0];
-        if (!file)
-          throw new DomainError('VALIDATION_FAILED', 'Attach the document as `file`', { field: 'body.file' });
-        const doc = await addKycDocument(em(), storage, p, { kind: fields.kind, file });
+        const doc = await addKycDocument(em(), p, { kind: fields.kind, file: files[0]! });
         return reply(presentDocument(doc), { status: 201 });
       },
     },
@@ -229,27 +226,15 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
       },
       handler: async (ctx) => {
         const p = await mine(ctx);
-        const { fields, files } = await readMultipart<{ title: string; description?: string }>(ctx, {
+        const itemId = uuidv7();
+        const { fields, files } = await storeUploads<{ title: string; description?: string }>(ctx, storage, {
           ...deps.uploads,
           fileField: 'images',
           accept: IMAGE_TYPES,
           fields: portfolioFields,
+          missing: 'Attach at least one image as `images`',
+          keyOf: (imageId, ext) => `${p.tenantId}/portfolio/${p.id}/${itemId}/${imageId}.${ext}`,
         });
-        if (!files.length)
-          throw new DomainError('VALIDATION_FAILED', 'Attach at least one image as `images`', {
-            field: 'body.images',
-          });
-        const itemId = uuidv7();
-        const images = files.map((f, position) => {
-          const imageId = uuidv7();
-          return {
-            id: imageId,
-            position,
-            file: f,
-            key: `${p.tenantId}/portfolio/${p.id}/${itemId}/${imageId}.${extensionOf(f.contentType)}`,
-          };
-        });
-        await Promise.all(images.map((i) => storage.put(i.key, i.file.body, i.file.contentType)));
         const item = em().create(PortfolioItem, {
           id: itemId,
           tenantId: p.tenantId,
@@ -257,15 +242,15 @@ export function professionalRoutes(deps: MarketplaceDeps): Route[] {
           title: fields.title,
           description: fields.description ?? '',
         });
-        const rows = images.map((i) =>
+        const rows = files.map((f, position) =>
           em().create(PortfolioImage, {
-            id: i.id,
+            id: f.id,
             tenantId: p.tenantId,
             itemId,
-            position: i.position,
-            storageKey: i.key,
-            contentType: i.file.contentType,
-            size: i.file.body.length,
+            position,
+            storageKey: f.key,
+            contentType: f.contentType,
+            size: f.body.length,
           }),
         );
         await em().flush();

@@ -169,6 +169,30 @@ export const TEMPLATES = {
       },
     },
   },
+  'membership.refund_delayed': {
+    description:
+      'A renewal was charged but the next period could not be given, and the refund failed: it is pending, the business retries it (gym)',
+    variables: {
+      name: { kind: 'string' },
+      planName: { kind: 'string' },
+      amount: { kind: 'money' },
+    },
+    channels: { email: true, in_app: true },
+    content: {
+      es: {
+        subject: 'Tu reintegro de {{amount}} está demorado',
+        text: 'Hola {{name}}:\n\nCobramos {{amount}} para renovar tu plan {{planName}}, pero no pudimos extenderlo (ya tenés otro plan para esas fechas). El reintegro a tu billetera falló y lo estamos reintentando: no tenés que hacer nada, te avisamos cuando esté hecho.',
+        html: '<p>Hola {{name}}:</p><p>Cobramos {{amount}} para renovar tu plan <strong>{{planName}}</strong>, pero no pudimos extenderlo (ya tenés otro plan para esas fechas).</p><p>El reintegro a tu billetera falló y lo estamos reintentando: no tenés que hacer nada.</p>',
+        inApp: 'El reintegro de {{amount}} de tu plan {{planName}} está demorado: lo estamos reintentando',
+      },
+      en: {
+        subject: 'Your refund of {{amount}} is delayed',
+        text: 'Hi {{name}},\n\nWe charged {{amount}} to renew your {{planName}} plan, but could not extend it (another plan already covers those days). The refund to your wallet failed and we are retrying it: there is nothing you need to do.',
+        html: '<p>Hi {{name}},</p><p>We charged {{amount}} to renew your <strong>{{planName}}</strong> plan, but could not extend it (another plan already covers those days).</p><p>The refund to your wallet failed and we are retrying it: there is nothing you need to do.</p>',
+        inApp: 'The refund of {{amount}} for your {{planName}} plan is delayed: we are retrying it',
+      },
+    },
+  },
   'print.fallback': {
     description: 'A kitchen ticket could not be printed; the PDF goes by email (POS)',
     variables: {
@@ -461,6 +485,31 @@ export const TEMPLATES = {
       },
     },
   },
+  'gym.penalty_declined': {
+    description:
+      "A late cancel's or a no-show's fee could not be charged to the member's wallet: it is owed at the desk (gym)",
+    variables: {
+      className: { kind: 'string' },
+      when: { kind: 'string' },
+      amount: { kind: 'money' },
+      reason: { kind: 'string' },
+    },
+    channels: { email: true, in_app: true },
+    content: {
+      es: {
+        subject: 'No pudimos cobrar la multa de {{className}}',
+        text: 'No pudimos cobrar de tu billetera la multa de {{amount}} por la clase {{className}} del {{when}} ({{reason}}). Queda pendiente: podés pagarla en recepción.',
+        html: '<p>No pudimos cobrar de tu billetera la multa de <strong>{{amount}}</strong> por la clase <strong>{{className}}</strong> del {{when}} ({{reason}}).</p><p>Queda pendiente: podés pagarla en recepción.</p>',
+        inApp: 'Multa de {{amount}} por {{className}} pendiente: pagala en recepción',
+      },
+      en: {
+        subject: 'We could not charge the fee for {{className}}',
+        text: 'We could not charge the {{amount}} fee for the {{className}} class on {{when}} to your wallet ({{reason}}). It is still owed: you can pay it at the front desk.',
+        html: '<p>We could not charge the <strong>{{amount}}</strong> fee for the <strong>{{className}}</strong> class on {{when}} to your wallet ({{reason}}).</p><p>It is still owed: you can pay it at the front desk.</p>',
+        inApp: 'A {{amount}} fee for {{className}} is owed: pay it at the front desk',
+      },
+    },
+  },
   'incident.escalated': {
     description: 'An incident nobody acknowledged within its SLA went to the next role (gym)',
     variables: {
@@ -506,6 +555,32 @@ export const TEMPLATES = {
         text: '{{quantity}} units of {{productName}} (SKU {{sku}}) are left; the threshold is {{threshold}}. Time to restock.',
         html: '<p><strong>{{quantity}}</strong> units of {{productName}} (SKU {{sku}}) are left; the threshold is {{threshold}}.</p><p>Time to restock.</p>',
         inApp: 'Low stock of {{productName}}: {{quantity}} left',
+      },
+    },
+  },
+  'inventory.low_stock': {
+    description:
+      'An inventory item of the POS went at or below its low-stock threshold in a branch (once per crossing)',
+    variables: {
+      itemName: { kind: 'string' },
+      branchName: { kind: 'string' },
+      /** Decimal quantities with their unit, as the inventory formats them ("2.5 kg"). */
+      quantity: { kind: 'string' },
+      threshold: { kind: 'string' },
+    },
+    channels: { email: MANAGERS, in_app: true },
+    content: {
+      es: {
+        subject: 'Inventario bajo: {{itemName}} en {{branchName}}',
+        text: 'En {{branchName}} quedan {{quantity}} de {{itemName}}; el mínimo es {{threshold}}. Conviene comprar o trasladar desde otra sucursal.',
+        html: '<p>En {{branchName}} quedan <strong>{{quantity}}</strong> de {{itemName}}; el mínimo es {{threshold}}.</p><p>Conviene comprar o trasladar desde otra sucursal.</p>',
+        inApp: 'Inventario bajo de {{itemName}} en {{branchName}}: quedan {{quantity}}',
+      },
+      en: {
+        subject: 'Low inventory: {{itemName}} at {{branchName}}',
+        text: '{{quantity}} of {{itemName}} are left at {{branchName}}; the threshold is {{threshold}}. Time to buy or transfer from another branch.',
+        html: '<p><strong>{{quantity}}</strong> of {{itemName}} are left at {{branchName}}; the threshold is {{threshold}}.</p><p>Time to buy or transfer from another branch.</p>',
+        inApp: 'Low inventory of {{itemName}} at {{branchName}}: {{quantity}} left',
       },
     },
   },

@@ -221,6 +221,56 @@ export function paymentRoutes(deps: PaymentsDeps): Route[] {
       },
     }),
     defineRoute({
+      method: 'post',
+      path: '/payments/self',
+      summary:
+        'Pay for myself (payments.self: a member buying for themselves): from my own wallet or a MercadoPago checkout; Idempotency-Key required. The payer is always the caller: no one else’s wallet, no cash, no payee, no escrow',
+      tags: ['payments'],
+      auth: true,
+      status: 201,
+      middleware: [guard.requirePermission('payments.self', 'self'), idem],
+      schemas: {
+        body: Joi.object<{
+          amount: number;
+          currency: string;
+          method: 'wallet' | 'mercadopago';
+          branchId?: string;
+          purpose: string;
+          reference: string;
+        }>({
+          amount: amount.required(),
+          currency: currency.required(),
+          method: Joi.string().valid('wallet', 'mercadopago').required(),
+          branchId: id.description('the branch that sells (the seller names it)'),
+          purpose: Joi.string().max(64).required(),
+          reference: Joi.string().max(200).required(),
+        }).required(),
+        response: paymentOut,
+      },
+      handler: async (ctx, input) => {
+        const b = { ...input.body, payerId: auth(ctx).sub };
+        await assertMembers(guard, ctx, {
+          branches: { 'body.branchId': b.branchId },
+          currency: { 'body.currency': b.currency },
+        });
+        // The same rules as any payment; the payer is the caller, so a wallet is only ever their own.
+        await authorizePayment(
+          deps.redis,
+          { tenantId: auth(ctx).tid, userId: auth(ctx).sub, mayRecordExternal: false },
+          b,
+        );
+        const p = await viaProvider(() =>
+          requestPayment(em(), deps, auth(ctx).tid, {
+            ...b,
+            escrow: false,
+            amount: BigInt(b.amount),
+            key: `http:${scopedIdempotencyKey(ctx)}`,
+          }),
+        );
+        return reply(present(p), { status: 201, headers: { Location: `${BASE_PATH}/payments/${p.id}` } });
+      },
+    }),
+    defineRoute({
       method: 'get',
       path: '/payments',
       summary:

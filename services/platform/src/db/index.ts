@@ -20,3 +20,9 @@ export { currentEm, requestContextMiddleware, withEm } from './context.ts';
 export { asSystem, isSystemContext } from './system.ts';
 export { dbHealthCheck } from './health.ts';
 export { findPage } from './paginate.ts';
+export {
+  isCheckViolation,
+  isExclusionViolation,
+  isForeignKeyViolation,
+  isUniqueViolation,
+} from './pg-errors.ts';

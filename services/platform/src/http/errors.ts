@@ -50,6 +50,8 @@ export const ERROR_STATUS = {
   ALREADY_CHECKED_IN: 409,
   NOT_CHECKED_IN: 409,
   OUT_OF_STOCK: 409,
+  // POS inventory: turning negative stock off while some branch's stock is below zero.
+  NEGATIVE_STOCK_EXISTS: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNSUPPORTED_ENCODING: 415,
@@ -99,6 +101,17 @@ export const ERROR_STATUS = {
   CHECKIN_TOKEN_EXPIRED: 422,
   // Gym routines: a workout logged on a day its routine assignment does not cover (ended, not started).
   ASSIGNMENT_NOT_ACTIVE: 422,
+  // POS inventory: a quantity in a unit of another dimension (kg into l); finer than 0.001 of the
+  // item's base unit; a refund restocking more than its sale took; a transfer to its own branch.
+  UNIT_NOT_CONVERTIBLE: 422,
+  QUANTITY_TOO_PRECISE: 422,
+  RESTOCK_EXCEEDS_SALE: 422,
+  TRANSFER_SAME_BRANCH: 422,
+  // POS menu and floors: a branch whose POS time zone is not set yet (its menu cannot be read on
+  // its clock); two availability windows of a day that overlap; a table status only orders set.
+  BRANCH_NOT_CONFIGURED: 422,
+  WINDOWS_OVERLAP: 422,
+  TABLE_STATUS_DERIVED: 422,
   INVALID_SIGNATURE: 401,
   RATE_LIMITED: 429,
   INTERNAL_ERROR: 500,

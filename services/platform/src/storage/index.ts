@@ -1,18 +1,24 @@
 /**
  * Uploads, one way for every service: the `Storage` interface and its adapters, the settings that
- * choose one (`storageConfigSchema`, `createStorage`), and `readMultipart`, which reads a
- * `multipart/form-data` request with size and count limits and checks each file's type by content.
- * Moved here from marketplace when gym (trainers' certificates, member photos) needed the same.
+ * choose one (`storageConfigSchema`, `createStorage`), and `storeUploads`, which reads a
+ * `multipart/form-data` request with size and count limits (`readMultipart`), checks each file's
+ * type by content, re-encodes every image (`images.ts`: metadata stripped, orientation applied,
+ * dimensions capped, decompression bombs and polyglots refused) and writes the files under keys the
+ * service makes. Moved here from marketplace when gym (trainers' certificates, member photos) needed
+ * the same.
  */
 import Joi from 'joi';
 import { localStorage } from './local.ts';
+import { DEFAULT_IMAGE_LIMITS } from './images.ts';
 import { s3Storage } from './s3.ts';
 import type { Storage } from './types.ts';
+import type { UploadLimits } from './uploads.ts';
 
 export type { Storage, StoredObject } from './types.ts';
 export { localStorage } from './local.ts';
 export { s3Storage, type S3StorageOptions } from './s3.ts';
 export * from './uploads.ts';
+export { DEFAULT_IMAGE_LIMITS, reencodeImage, type ImageLimits } from './images.ts';
 
 /** Where uploads are stored: a local folder (dev) or an S3-compatible bucket (production). */
 export const storageConfigSchema = {
@@ -41,6 +47,18 @@ export const storageConfigSchema = {
     .max(50 * 1024 * 1024)
     .default(5 * 1024 * 1024),
   UPLOAD_MAX_FILES: Joi.number().integer().min(1).max(20).default(6),
+  // Images are decoded and re-encoded: more pixels than this is refused (413) before decoding, and
+  // a stored image is at most this many pixels on its longest side (larger ones are scaled down).
+  UPLOAD_MAX_IMAGE_PIXELS: Joi.number()
+    .integer()
+    .min(1_000_000)
+    .max(100_000_000)
+    .default(DEFAULT_IMAGE_LIMITS.maxImagePixels),
+  UPLOAD_MAX_IMAGE_DIMENSION: Joi.number()
+    .integer()
+    .min(256)
+    .max(16_384)
+    .default(DEFAULT_IMAGE_LIMITS.maxImageDimension),
 };
 
 export interface StorageConfig {
@@ -55,6 +73,8 @@ export interface StorageConfig {
   S3_PREFIX: string;
   UPLOAD_MAX_FILE_BYTES: number;
   UPLOAD_MAX_FILES: number;
+  UPLOAD_MAX_IMAGE_PIXELS: number;
+  UPLOAD_MAX_IMAGE_DIMENSION: number;
 }
 
 export function createStorage(config: StorageConfig): Storage {
@@ -71,8 +91,10 @@ export function createStorage(config: StorageConfig): Storage {
   return localStorage(config.STORAGE_DIR!);
 }
 
-/** The upload limits a service's routes read with (`readMultipart`). */
-export const uploadLimits = (config: StorageConfig) => ({
+/** The upload limits a service's routes store uploads with (`storeUploads`). */
+export const uploadLimits = (config: StorageConfig): UploadLimits => ({
   maxFileBytes: config.UPLOAD_MAX_FILE_BYTES,
   maxFiles: config.UPLOAD_MAX_FILES,
+  maxImagePixels: config.UPLOAD_MAX_IMAGE_PIXELS,
+  maxImageDimension: config.UPLOAD_MAX_IMAGE_DIMENSION,
 });

@@ -5,9 +5,10 @@ import { uuidv7 } from 'uuidv7';
 import { DomainError, type ErrorItem } from '../http/errors.ts';
 import { checkPart } from '../http/validation.ts';
 import { errorMessage } from '../logger.ts';
+import { DEFAULT_IMAGE_LIMITS, isImageType, reencodeImage, type ImageLimits } from './images.ts';
 import type { Storage } from './types.ts';
 
-export interface UploadLimits {
+export interface UploadLimits extends Partial<ImageLimits> {
   /** Largest accepted file, in bytes. */
   maxFileBytes: number;
   /** Most files in one request. */
@@ -18,8 +19,9 @@ export interface UploadedFile {
   field: string;
   /** As the client named it: informational only, never trusted for the type. */
   filename: string;
+  /** What is stored: an image re-encoded from its pixels (`images.ts`), a document as sent. */
   body: Buffer;
-  /** Detected from the content (magic bytes). */
+  /** Detected from the content (magic bytes); an image keeps its format when re-encoded. */
   contentType: DetectedType;
 }
 
@@ -53,10 +55,12 @@ export function detectType(b: Buffer): DetectedType | null {
 /**
  * Reads a `multipart/form-data` request with busboy, holding at most `maxFiles` files of at most
  * `maxFileBytes` each in memory (a larger file is refused with 413 as soon as the limit is crossed),
- * checks every file's type by content against `accept`, and validates the text fields with `fields`
- * (joi; unknown fields rejected, every problem reported as `body.<field>`).
+ * checks every file's type by content against `accept`, validates the text fields with `fields`
+ * (joi; unknown fields rejected, every problem reported as `body.<field>`), and then re-encodes
+ * every image, one at a time (`reencodeImage`: 413 past `maxImagePixels`, 415 when it does not
+ * decode). Not exported: routes read uploads only through `storeUploads`, the one upload path.
  */
-export async function readMultipart<T>(
+async function readMultipart<T>(
   ctx: Context,
   opts: UploadLimits & { fields: Joi.ObjectSchema; accept: readonly DetectedType[]; fileField: string },
 ): Promise<{ fields: T; files: UploadedFile[] }> {
@@ -151,6 +155,13 @@ export async function readMultipart<T>(
   if (!checked.ok) errors.push(...checked.items);
   if (errors.length || !checked.ok)
     throw new DomainError('VALIDATION_FAILED', 'Request validation failed', { items: errors });
+  const images: ImageLimits = {
+    maxImagePixels: opts.maxImagePixels ?? DEFAULT_IMAGE_LIMITS.maxImagePixels,
+    maxImageDimension: opts.maxImageDimension ?? DEFAULT_IMAGE_LIMITS.maxImageDimension,
+  };
+  for (const f of files)
+    if (isImageType(f.contentType))
+      f.body = await reencodeImage(f.body, f.contentType, images, f.filename, `body.${f.field}`);
   return { fields: checked.value, files };
 }
 
@@ -162,10 +173,11 @@ export interface StoredUpload extends UploadedFile {
 
 /**
  * An upload route's one shape: reads the request with `readMultipart` (same limits, content
- * checks, 413/415), asks for at least one file (`missing` is the 422 message, on
- * `body.<fileField>`), gives each file a fresh id and the key `keyOf(id, extension)` builds — keys
- * are the service's, never the client's — and writes them all to `storage`. The caller then saves
- * its rows with the returned ids and keys.
+ * checks, images re-encoded, 413/415), asks for at least one file (`missing` is the 400 message, on
+ * `body.<fileField>`), runs `check` on the fields (a rule between fields; it throws), gives each file
+ * a fresh id and the key `keyOf(id, extension)` builds — keys are the service's, never the
+ * client's — and writes them all to `storage`. Nothing is written when any of it refuses. The caller
+ * then saves its rows with the returned ids and keys.
  */
 export async function storeUploads<T>(
   ctx: Context,
@@ -176,11 +188,13 @@ export async function storeUploads<T>(
     fileField: string;
     missing: string;
     keyOf: (id: string, extension: string) => string;
+    check?: (fields: T) => void;
   },
 ): Promise<{ fields: T; files: StoredUpload[] }> {
   const { fields, files } = await readMultipart<T>(ctx, opts);
   if (!files.length)
     throw new DomainError('VALIDATION_FAILED', opts.missing, { field: `body.${opts.fileField}` });
+  opts.check?.(fields);
   const stored = files.map((f) => {
     const id = uuidv7();
     return { ...f, id, key: opts.keyOf(id, extensionOf(f.contentType)) };

@@ -6,3 +6,4 @@ export * from './logs.ts';
 export * from './process.ts';
 export * from './scratch-postgres.ts';
 export * from './eventually.ts';
+export * from './images.ts';

@@ -1,4 +1,8 @@
-import { isRecord } from '@faena/platform';
+/**
+ * Which PostgreSQL rule refused a write, read through MikroORM's exception wrappers: a domain
+ * function maps a named constraint to its stable code (409 ALREADY_EXISTS, 409 OUT_OF_STOCK…).
+ */
+import { isRecord } from '../guards.ts';
 
 /** PostgreSQL's error behind a MikroORM exception (or the driver's own). */
 function pgError(err: unknown): { code?: unknown; constraint?: unknown } | undefined {

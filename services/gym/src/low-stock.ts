@@ -1,0 +1,172 @@
+/**
+ * Low stock, by email, durably. A movement out that crosses a product's threshold in a branch
+ * (`balance_after <= threshold < balance_before`, so once per crossing: the next sale below it is
+ * no crossing; stock back above it and down again is a new one) writes a `low_stock_alerts` row in
+ * the movement's own transaction — the outbox. After the commit the API starts the alert's
+ * `lowStockAlert` process (`low-stock/<tenant>/<alertId>`: `REJECT_DUPLICATE` + `USE_EXISTING`, so a
+ * repeat is harmless) and marks the row; a crash in between leaves it unmarked for the sweeper
+ * beside the gym worker (`lowStockSweeper`). The process asks identity for the store managers of
+ * the branch and notifies each once: nothing of it (identity, SMTP) is in the sale's path.
+ *
+ * An alert whose units came back before its process started (the sale's payment was refused and
+ * reversed, so the stock is above the threshold again) is settled without a process: nobody is
+ * told of a shortage that no longer exists.
+ */
+import type { Client } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+} from '@temporalio/common';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import {
+  errorMessage,
+  periodic,
+  runWithContext,
+  withEm,
+  type BackgroundJob,
+  type Logger,
+  type Orm,
+} from '@faena/platform';
+import {
+  LOW_STOCK_WORKFLOW_TYPE,
+  lowStockWorkflowId,
+  type LowStockWorkflow,
+} from '@faena/workflows/stock/contract';
+import { LowStockAlert } from './domain/low-stock-entities.ts';
+import { Product, StockLevel } from './domain/store-entities.ts';
+
+async function markStarted(em: EntityManager, alert: LowStockAlert): Promise<void> {
+  const now = new Date();
+  await em.nativeUpdate(LowStockAlert, { id: alert.id, processStartedAt: null }, { processStartedAt: now });
+  alert.processStartedAt ??= now;
+}
+
+/**
+ * Starts the alert's process unless it was (answers whether one runs); an alert whose stock is back
+ * above its threshold is settled instead (false). A failed start throws: the row stays unmarked.
+ */
+export async function ensureLowStockProcess(
+  em: EntityManager,
+  temporal: Client,
+  taskQueue: string,
+  alert: LowStockAlert,
+): Promise<boolean> {
+  if (alert.processStartedAt) return true;
+  const [product, level] = await Promise.all([
+    em.findOneOrFail(Product, { id: alert.productId }),
+    em.findOne(StockLevel, { productId: alert.productId, branchId: alert.branchId }, { refresh: true }),
+  ]);
+  if ((level?.quantity ?? 0) > alert.threshold) {
+    await markStarted(em, alert);
+    return false;
+  }
+  try {
+    await temporal.workflow.start<LowStockWorkflow>(LOW_STOCK_WORKFLOW_TYPE, {
+      taskQueue,
+      workflowId: lowStockWorkflowId(alert.tenantId, alert.id),
+      args: [
+        {
+          tenantId: alert.tenantId,
+          alertId: alert.id,
+          branchId: alert.branchId,
+          productId: product.id,
+          productName: product.name,
+          sku: product.sku,
+          quantity: alert.quantity,
+          threshold: alert.threshold,
+        },
+      ],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      searchAttributes: {
+        TenantId: [alert.tenantId],
+        BusinessKey: [`low-stock:${alert.id}`],
+        ProcessStatus: ['notifying'],
+      },
+      staticSummary: `Low stock · ${product.name} (SKU ${product.sku}) · ${alert.quantity} left, threshold ${alert.threshold}`,
+      staticDetails: `Alert ${alert.id}: product ${product.id} in branch ${alert.branchId} crossed its threshold (movement ${alert.movementId}); the branch's store managers are told by email and in-app.`,
+    });
+  } catch (err) {
+    // Started before (and finished: REJECT_DUPLICATE): the alert has had its process.
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  await markStarted(em, alert);
+  return true;
+}
+
+export interface LowStockSweeperDeps {
+  orm: Orm;
+  temporal: Client;
+  /** The process's queue (the contract's; tests name one no worker polls). */
+  taskQueue: string;
+  logger: Logger;
+}
+
+/** An alert this old without a process is the sweeper's (the API had its chance). */
+export const LOW_STOCK_SWEEP_GRACE_MS = 30_000;
+export const LOW_STOCK_SWEEP_EVERY_MS = 30_000;
+const BATCH = 50;
+
+/** One pass: starts (or settles) every alert older than the grace that has no process yet. */
+export async function sweepLowStock(
+  deps: LowStockSweeperDeps,
+  opts: { now?: Date; graceMs?: number } = {},
+): Promise<{ started: number; settled: number; failed: number; more: boolean }> {
+  const before = new Date((opts.now ?? new Date()).getTime() - (opts.graceMs ?? LOW_STOCK_SWEEP_GRACE_MS));
+  // Cross-tenant on purpose (system work): the unstarted alerts of every business.
+  const due = await withEm(
+    deps.orm,
+    (em) =>
+      (em as unknown as EntityManager).find(
+        LowStockAlert,
+        { processStartedAt: null, createdAt: { $lt: before } },
+        {
+          fields: ['id', 'tenantId'],
+          orderBy: { createdAt: 'asc', id: 'asc' },
+          limit: BATCH,
+          filters: false,
+        },
+      ),
+    { system: true },
+  );
+  let started = 0;
+  let settled = 0;
+  let failed = 0;
+  for (const row of due) {
+    try {
+      const ran = await runWithContext({ tenantId: row.tenantId }, () =>
+        withEm(deps.orm, async (e) => {
+          const em = e as unknown as EntityManager;
+          const alert = await em.findOne(LowStockAlert, { id: row.id });
+          return alert ? ensureLowStockProcess(em, deps.temporal, deps.taskQueue, alert) : false;
+        }),
+      );
+      if (ran) started++;
+      else settled++;
+    } catch (err) {
+      failed++;
+      deps.logger.warn('low-stock sweep: the alert could not be started; the next pass tries again', {
+        alertId: row.id,
+        tenantId: row.tenantId,
+        error: errorMessage(err),
+      });
+    }
+  }
+  if (started) deps.logger.info('low-stock sweep started alerts', { started });
+  return { started, settled, failed, more: due.length === BATCH && failed === 0 };
+}
+
+/** The sweeper as a job beside the worker (`background` of runWorker). */
+export function lowStockSweeper(
+  deps: LowStockSweeperDeps,
+  opts: { everyMs?: number; graceMs?: number } = {},
+): BackgroundJob {
+  return periodic({
+    name: 'low-stock sweep',
+    everyMs: opts.everyMs ?? LOW_STOCK_SWEEP_EVERY_MS,
+    logger: deps.logger,
+    run: async () =>
+      (await sweepLowStock(deps, opts.graceMs === undefined ? {} : { graceMs: opts.graceMs })).more,
+  });
+}

@@ -1,0 +1,10 @@
+/**
+ * Every table of the POS (schema `pos`), each defined in its area's file (`<area>-entities.ts`) and
+ * listed here once: the ORM, the migrations' snapshot and the tests read this array.
+ */
+import { inventoryEntities } from './inventory-entities.ts';
+import { floorEntities } from './floor-entities.ts';
+import { menuEntities } from './menu-entities.ts';
+import { recipeEntities } from './recipe-entities.ts';
+
+export const entities = [...menuEntities, ...floorEntities, ...recipeEntities, ...inventoryEntities];

@@ -19,15 +19,7 @@ import {
   WorkflowIdReusePolicy,
 } from '@temporalio/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import {
-  errorMessage,
-  periodic,
-  runWithContext,
-  withEm,
-  type BackgroundJob,
-  type Logger,
-  type Orm,
-} from '@faena/platform';
+import { periodic, sweepTenants, type BackgroundJob, type Logger, type Orm } from '@faena/platform';
 import {
   LOW_STOCK_WORKFLOW_TYPE,
   lowStockWorkflowId,
@@ -114,10 +106,13 @@ export async function sweepLowStock(
   opts: { now?: Date; graceMs?: number } = {},
 ): Promise<{ started: number; settled: number; failed: number; more: boolean }> {
   const before = new Date((opts.now ?? new Date()).getTime() - (opts.graceMs ?? LOW_STOCK_SWEEP_GRACE_MS));
-  // Cross-tenant on purpose (system work): the unstarted alerts of every business.
-  const due = await withEm(
-    deps.orm,
-    (em) =>
+  const pass = await sweepTenants({
+    orm: deps.orm,
+    logger: deps.logger,
+    name: 'low-stock sweep',
+    batch: BATCH,
+    // The unstarted alerts of every business.
+    due: (em) =>
       (em as unknown as EntityManager).find(
         LowStockAlert,
         { processStartedAt: null, createdAt: { $lt: before } },
@@ -128,33 +123,14 @@ export async function sweepLowStock(
           filters: false,
         },
       ),
-    { system: true },
-  );
-  let started = 0;
-  let settled = 0;
-  let failed = 0;
-  for (const row of due) {
-    try {
-      const ran = await runWithContext({ tenantId: row.tenantId }, () =>
-        withEm(deps.orm, async (e) => {
-          const em = e as unknown as EntityManager;
-          const alert = await em.findOne(LowStockAlert, { id: row.id });
-          return alert ? ensureLowStockProcess(em, deps.temporal, deps.taskQueue, alert) : false;
-        }),
-      );
-      if (ran) started++;
-      else settled++;
-    } catch (err) {
-      failed++;
-      deps.logger.warn('low-stock sweep: the alert could not be started; the next pass tries again', {
-        alertId: row.id,
-        tenantId: row.tenantId,
-        error: errorMessage(err),
-      });
-    }
-  }
-  if (started) deps.logger.info('low-stock sweep started alerts', { started });
-  return { started, settled, failed, more: due.length === BATCH && failed === 0 };
+    handle: async (e, row) => {
+      const em = e as unknown as EntityManager;
+      const alert = await em.findOne(LowStockAlert, { id: row.id });
+      return alert ? ensureLowStockProcess(em, deps.temporal, deps.taskQueue, alert) : false;
+    },
+    describe: (row) => ({ alertId: row.id }),
+  });
+  return { started: pass.done, settled: pass.skipped, failed: pass.failed, more: pass.more };
 }
 
 /** The sweeper as a job beside the worker (`background` of runWorker). */

@@ -9,15 +9,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import {
-  errorMessage,
-  periodic,
-  runWithContext,
-  withEm,
-  type BackgroundJob,
-  type Logger,
-  type Orm,
-} from '@faena/platform';
+import { periodic, sweepTenants, type BackgroundJob, type Logger, type Orm } from '@faena/platform';
 import { Membership } from './domain/entities.ts';
 import { ensureRenewal } from './renewal.ts';
 
@@ -44,10 +36,13 @@ export async function sweepRenewals(
   opts: { now?: Date; graceMs?: number } = {},
 ): Promise<{ started: number; failed: number; more: boolean }> {
   const before = new Date((opts.now ?? new Date()).getTime() - (opts.graceMs ?? RENEWAL_SWEEP_GRACE_MS));
-  // Cross-tenant on purpose (system work): which memberships of every business still need a chain.
-  const due = await withEm(
-    deps.orm,
-    (em) =>
+  const pass = await sweepTenants({
+    orm: deps.orm,
+    logger: deps.logger,
+    name: 'renewal sweep',
+    batch: BATCH,
+    // Which memberships of every business still need a chain.
+    due: (em) =>
       (em as unknown as EntityManager).find(
         Membership,
         { autoRenew: true, status: 'active', renewalStartedAt: null, updatedAt: { $lt: before } },
@@ -58,32 +53,14 @@ export async function sweepRenewals(
           filters: false,
         },
       ),
-    { system: true },
-  );
-  let started = 0;
-  let failed = 0;
-  for (const row of due) {
-    try {
-      // Each one in its business's context: the tenant filter, settings and the start's header are its.
-      const ran = await runWithContext({ tenantId: row.tenantId }, () =>
-        withEm(deps.orm, async (e) => {
-          const em = e as unknown as EntityManager;
-          const m = await em.findOne(Membership, { id: row.id });
-          return m ? ensureRenewal(em, deps.temporal, deps.taskQueue, m) : false;
-        }),
-      );
-      if (ran) started++;
-    } catch (err) {
-      failed++;
-      deps.logger.warn('renewal sweep: the chain could not be started; the next pass tries again', {
-        membershipId: row.id,
-        tenantId: row.tenantId,
-        error: errorMessage(err),
-      });
-    }
-  }
-  if (started) deps.logger.info('renewal sweep started chains', { started });
-  return { started, failed, more: due.length === BATCH && failed === 0 };
+    handle: async (e, row) => {
+      const em = e as unknown as EntityManager;
+      const m = await em.findOne(Membership, { id: row.id });
+      return m ? ensureRenewal(em, deps.temporal, deps.taskQueue, m) : false;
+    },
+    describe: (row) => ({ membershipId: row.id }),
+  });
+  return { started: pass.done, failed: pass.failed, more: pass.more };
 }
 
 /** The sweeper as a job beside the worker (`background` of runWorker). */

@@ -6,7 +6,7 @@
  * no-shows are settled). The row is cleared up to the version read before the signal, so a change
  * committed meanwhile stays pending. Rows younger than `graceMs` are left to the API's fast path.
  */
-import { errorMessage, periodic, runWithContext, withEm, type Orm } from '@faena/platform';
+import { periodic, sweepTenants, type Orm } from '@faena/platform';
 import { ClassOccurrence } from './domain/entities.ts';
 import { pendingOccurrences } from './domain/waitlist-outbox.ts';
 import { deliverChange, type WaitlistProcessDeps } from './waitlist-process.ts';
@@ -22,28 +22,21 @@ export function createWaitlistDispatcher(deps: WaitlistProcessDeps & { orm: Orm 
     now: Date,
     graceMs = OUTBOX_GRACE_MS,
   ): Promise<{ delivered: number; failed: number }> {
-    const due = await withEm(deps.orm, (em) =>
-      pendingOccurrences(em, new Date(now.getTime() - graceMs), BATCH),
-    );
-    let delivered = 0;
-    let failed = 0;
-    for (const row of due) {
-      const ok = await runWithContext({ tenantId: row.tenantId }, () =>
-        withEm(deps.orm, async (em) => {
-          const o = await em.findOne(ClassOccurrence, { id: row.occurrenceId });
-          return o ? deliverChange(deps, em, o) : false;
-        }),
-      ).catch((err: unknown) => {
-        deps.logger.error('waitlist outbox delivery failed', {
-          occurrenceId: row.occurrenceId,
-          error: errorMessage(err),
-        });
-        return false;
-      });
-      if (ok) delivered++;
-      else failed++;
-    }
-    return { delivered, failed };
+    const pass = await sweepTenants({
+      orm: deps.orm,
+      logger: deps.logger,
+      name: 'waitlist outbox dispatch',
+      batch: BATCH,
+      due: (em) => pendingOccurrences(em, new Date(now.getTime() - graceMs), BATCH),
+      handle: async (em, row) => {
+        const o = await em.findOne(ClassOccurrence, { id: row.occurrenceId });
+        if (!o) throw new Error('occurrence not found');
+        if (!(await deliverChange(deps, em, o))) throw new Error('not delivered');
+        return true;
+      },
+      describe: (row) => ({ occurrenceId: row.occurrenceId }),
+    });
+    return { delivered: pass.done, failed: pass.failed };
   }
 
   /** Until `signal` aborts: at once again while a full batch was delivered, else every `OUTBOX_POLL_MS`. */

@@ -4,6 +4,9 @@
  * again while it reports more work); `besideWorker` runs several jobs as the one `background`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { runWithContext } from './context.ts';
+import { withEm } from './db/context.ts';
+import type { Orm } from './db/orm.ts';
 import { errorMessage, type Logger } from './logger.ts';
 
 /** What runs beside a worker until the signal aborts. */
@@ -39,4 +42,44 @@ export function besideWorker(...jobs: BackgroundJob[]): BackgroundJob {
   return async (signal) => {
     await Promise.all(jobs.map((job) => job(signal)));
   };
+}
+
+/**
+ * One pass of a sweep over every business's rows (an outbox, starts a crash left undone): `due`
+ * lists them as system work (every tenant), then `handle` takes each in its own business's context
+ * with its own EntityManager, answering whether it did something. A row that fails is logged and
+ * left for the next pass. `more`: a full batch was due and nothing failed (run again at once).
+ */
+export async function sweepTenants<R extends { tenantId: string }>(opts: {
+  orm: Orm;
+  logger: Logger;
+  name: string;
+  batch: number;
+  due: (em: Orm['em']) => Promise<R[]>;
+  handle: (em: Orm['em'], row: R) => Promise<boolean>;
+  /** What the failure's log line says about the row (ids only: never personal data). */
+  describe: (row: R) => Record<string, unknown>;
+}): Promise<{ done: number; skipped: number; failed: number; more: boolean }> {
+  const rows = await withEm(opts.orm, opts.due, { system: true });
+  let done = 0;
+  let skipped = 0;
+  let failed = 0;
+  for (const row of rows) {
+    try {
+      const did = await runWithContext({ tenantId: row.tenantId }, () =>
+        withEm(opts.orm, (em) => opts.handle(em, row)),
+      );
+      if (did) done++;
+      else skipped++;
+    } catch (err) {
+      failed++;
+      opts.logger.warn(`${opts.name}: a row failed; the next pass tries again`, {
+        ...opts.describe(row),
+        tenantId: row.tenantId,
+        error: errorMessage(err),
+      });
+    }
+  }
+  if (done) opts.logger.info(`${opts.name} done`, { done });
+  return { done, skipped, failed, more: rows.length === opts.batch && failed === 0 };
 }

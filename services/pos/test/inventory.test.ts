@@ -540,6 +540,18 @@ describe('physical counts', () => {
       }),
       'count again',
     );
+    // The same item twice in one request: refused whole (nothing recorded), 422 naming the line.
+    const twice = await lines(r.kitchen, {
+      lines: [
+        { itemId: milk.id, quantity: '1' },
+        { itemId: milk.id, quantity: '2' },
+      ],
+    });
+    expect([twice.status, twice.body.errors[0].code, twice.body.errors[0].field]).toEqual([
+      422,
+      'DUPLICATE_LINE',
+      'body.lines.1.itemId',
+    ]);
     // A sale between the count and its posting: the difference is against the stock when posted.
     await sell([{ itemId: milk.id, quantity: '1' }]);
     const post = (who: User) =>

@@ -75,7 +75,14 @@ export async function countLines(
   const items = new Map(
     (await em.find(InventoryItem, { id: { $in: lines.map((l) => l.itemId) } })).map((i) => [i.id, i]),
   );
+  // One line per item (a schema cannot say it): the same item twice in one request is refused.
+  const seen = new Set<string>();
   const counted = lines.map((l, n) => {
+    if (seen.has(l.itemId))
+      throw new DomainError('DUPLICATE_LINE', 'Each item is counted once per request', {
+        field: `body.lines.${n}.itemId`,
+      });
+    seen.add(l.itemId);
     const item = items.get(l.itemId);
     if (!item)
       throw new DomainError('NOT_FOUND', 'Inventory item not found', { field: `body.lines.${n}.itemId` });

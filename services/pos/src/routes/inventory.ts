@@ -510,7 +510,6 @@ export function inventoryRoutes(deps: PosDeps): Route[] {
             .items(Joi.object({ itemId: uuid.required(), quantity: positive.required(), unit }))
             .min(1)
             .max(200)
-            .unique('itemId')
             .required(),
         }).required(),
         response: countOut,

@@ -6,6 +6,7 @@
 import { Migration20261208140000_pos_menu_permissions as AddMenuPermissions } from '../../identity/src/migrations/Migration20261208140000_pos_menu_permissions.ts';
 import { SYSTEM_ROLES } from '../../identity/src/domain/system-roles.ts';
 import { roleId, signUp, startIdentity, type Harness } from '../../identity/test/harness.ts';
+import { permissionsOf, runMigration, withoutPermissions } from '../../identity/test/migrations.ts';
 
 const POS = ['menu.read', 'menu.manage', 'floors.read', 'floors.manage'];
 const held = (role: string) =>
@@ -27,14 +28,6 @@ it('waiters and cashiers read the menu and floors, the kitchen the menu, manager
 
 it("gives existing businesses' system roles the POS permissions, once", async () => {
   const biz = await signUp(h, 'restaurant');
-  const sql = h.orm.em.fork().getConnection();
-  const permissionsOf = async (id: string) =>
-    (
-      await sql.execute<Array<{ permissions: string[] }>>(
-        `select permissions from identity.roles where id = ?`,
-        [id],
-      )
-    )[0]!.permissions;
   const roles = Object.fromEntries(
     await Promise.all(
       ['waiter', 'cashier', 'kitchen', 'manager', 'receptionist'].map(
@@ -43,22 +36,12 @@ it("gives existing businesses' system roles the POS permissions, once", async ()
     ),
   );
   // As they were before the permissions existed.
-  for (const id of Object.values(roles))
-    for (const p of POS)
-      await sql.execute(`update identity.roles set permissions = array_remove(permissions, ?) where id = ?`, [
-        p,
-        id,
-      ]);
-  const run = async () => {
-    const migration = new AddMenuPermissions(h.orm.em.getDriver(), h.orm.config);
-    await migration.up();
-    for (const q of migration.getQueries()) if (typeof q === 'string') await sql.execute(q);
-  };
-  await run();
-  await run();
+  await withoutPermissions(h, Object.values(roles), POS);
+  await runMigration(h, AddMenuPermissions);
+  await runMigration(h, AddMenuPermissions);
   for (const role of ['waiter', 'cashier', 'kitchen', 'manager'])
-    expect((await permissionsOf(roles[role]!)).filter((p) => POS.includes(p)).sort()).toEqual(
+    expect((await permissionsOf(h, roles[role]!)).filter((p) => POS.includes(p)).sort()).toEqual(
       held(role).sort(),
     );
-  expect((await permissionsOf(roles.receptionist!)).filter((p) => POS.includes(p))).toEqual([]);
+  expect((await permissionsOf(h, roles.receptionist!)).filter((p) => POS.includes(p))).toEqual([]);
 });

@@ -265,9 +265,11 @@ describe('the waitlist outbox: nothing lost between the commit and the signal', 
     );
     expect(await outboxOf(o)).toEqual({ version: 3, signalled: 2 });
     expect((await entriesOf(o))[0]).toMatchObject({ member_id: b, status: 'waiting' });
-    // The fast path's grace has not passed: the dispatcher leaves it to the API.
-    expect((await dispatcher.runDue(new Date())).delivered).toBe(0);
-    expect(await dispatcher.runDue(new Date(Date.now() + 10_000))).toEqual({ delivered: 1, failed: 0 });
+    // The fast path's grace has not passed: the dispatcher leaves it to the API. (Other test files
+    // share this database: a pass may deliver their rows too, so this one's row is what is asserted.)
+    await dispatcher.runDue(new Date());
+    expect(await outboxOf(o)).toEqual({ version: 3, signalled: 2 });
+    await dispatcher.runDue(new Date(Date.now() + 10_000));
     expect(await outboxOf(o)).toEqual({ version: 3, signalled: 3 });
     await eventually(
       async () => expect((await entriesOf(o))[0]).toMatchObject({ member_id: b, status: 'offered' }),
@@ -277,8 +279,10 @@ describe('the waitlist outbox: nothing lost between the commit and the signal', 
     await eventually(async () =>
       expect(sent.filter((n) => n.event === 'gym.seat_offered' && n.email === email)).toHaveLength(1),
     );
-    // Nothing pending any more: another pass sends nothing.
-    expect(await dispatcher.runDue(new Date(Date.now() + 10_000))).toEqual({ delivered: 0, failed: 0 });
+    // Nothing pending any more: another pass sends nothing again.
+    await dispatcher.runDue(new Date(Date.now() + 10_000));
+    expect(await outboxOf(o)).toEqual({ version: 3, signalled: 3 });
+    expect(sent.filter((n) => n.event === 'gym.seat_offered' && n.email === email)).toHaveLength(1);
   });
 
   it('a first booking whose signal was lost starts the process (which confirms it once)', async () => {
@@ -299,7 +303,10 @@ describe('the waitlist outbox: nothing lost between the commit and the signal', 
       ),
     );
     await expect(processOf(o).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
-    expect(await dispatcher.runDue(new Date(Date.now() + 10_000))).toMatchObject({ delivered: 1 });
+    const pending = await outboxOf(o);
+    expect(pending!.signalled).toBeLessThan(pending!.version);
+    await dispatcher.runDue(new Date(Date.now() + 10_000));
+    expect((await outboxOf(o))!.signalled).toBe(pending!.version);
     await eventually(async () => expect((await processStatus(o)).state).toBe('open'), 20_000);
     const email = await emailOf(a!);
     await eventually(async () =>

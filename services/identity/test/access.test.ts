@@ -49,6 +49,8 @@ describe('roles and permissions', () => {
     const headWaiter = await addUser(h, biz, [{ roleId: custom.body.data.id }]);
     const perms = (await h.agent.get(`${API}/auth/me`).set(bearer(headWaiter.token))).body.data.permissions;
     expect(Object.keys(perms).sort()).toEqual([
+      'floors.read',
+      'menu.read',
       'notifications.read',
       'orders.create',
       'orders.read',

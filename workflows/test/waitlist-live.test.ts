@@ -26,6 +26,8 @@ describe('class waitlist on the live dev server', () => {
     const runs = await runWaitlistScenarios(stack);
     expect(runs.map((r) => r.name).sort()).toEqual(WAITLIST_SCENARIOS.map((s) => s.name).sort());
     for (const r of runs) expect({ name: r.name, ...r.final }).toMatchObject({ name: r.name, ...r.expect });
+    // The long history continued as new at least once, under the same id.
+    expect(runs.find((r) => r.name === 'continues-as-new')!.final.runs).toBeGreaterThanOrEqual(2);
     const histories = await Promise.all(
       runs.map(async (r) => ({ workflowId: r.handle.workflowId, history: await r.handle.fetchHistory() })),
     );

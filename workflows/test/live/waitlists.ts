@@ -322,9 +322,10 @@ async function continuesAsNew(s: WaitlistStack): Promise<WaitlistRun> {
     name: 'continues-as-new',
     handle: s.client.workflow.getHandle<WaitlistWorkflow>(started.workflowId, started.firstExecutionRunId),
     final,
+    // How many runs it took depends on how the server batched the messages into tasks (2 or more):
+    // the test asserts at least one continue-as-new (`final.runs >= 2`).
     expect: {
       state: 'finished',
-      runs: 2,
       counts: { offered: 1, accepted: 1, expired: 0, declined: 0, noShows: 1 },
     },
   };

@@ -5,209 +5,61 @@
  * identity and payments), the real `classWaitlist` workflow on the time-skipping server with the
  * gym's and payments' real activities, and a witness for notifications' `notify`.
  */
-import { fileURLToPath } from 'node:url';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { runWithContext, withEm, workflowWorkerOptions } from '@faena/platform';
-import { createTimeSkippingEnv, eventually } from '@faena/platform/testing';
+import { runWithContext, withEm } from '@faena/platform';
+import { eventually } from '@faena/platform/testing';
 import {
-  GYM_TASK_QUEUE,
   WAITLIST_TASK_QUEUE,
   WAITLIST_WORKFLOW_TYPE,
   waitlistChanged,
-  waitlistStatusQuery,
   waitlistWorkflowId,
-  type WaitlistStatus,
   type WaitlistWorkflow,
 } from '@faena/workflows/waitlist/contract';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { SECRET_KEY, startPayments, type PaymentsHarness } from '../../payments/test/harness.ts';
-import { createActivities as paymentsActivities } from '../../payments/src/activities.ts';
-import { createPaymentsActivityDeps } from '../../payments/src/wiring.ts';
-import { addDays, todayIn, weekdayOf } from '../src/domain/dates.ts';
+import type { PaymentsHarness } from '../../payments/test/harness.ts';
 import { book, cancelBooking } from '../src/domain/bookings.ts';
 import { ClassOccurrence, Member } from '../src/domain/entities.ts';
 import { settingsOf } from '../src/domain/settings.ts';
 import { markChanged, markSignalled, outboxVersion } from '../src/domain/waitlist-outbox.ts';
 import { createWaitlistDispatcher } from '../src/waitlist-dispatcher.ts';
-import { waitlistActivities } from '../src/waitlist-activities.ts';
 import {
   API,
   bearer,
   clientUser,
   fundWallet,
-  gym,
-  member,
   ok,
   payerCode,
   plan,
   sql,
-  startGymApi,
   walletBalance,
   type Gym,
   type GymApi,
   type GymHarness,
   type User,
 } from './harness.ts';
+import { inMinutes, tomorrow, waitlistSuite } from './waitlist-support.ts';
 
+const w = waitlistSuite({ holdMinutes: 10, paymentsWorker: true });
+const { classAt, members, bookAtDesk, processOf, processStatus, emailOf, skipTo } = w;
+/** Every notify call (a duplicate would show as two with one key). */
+const { calls: sent } = w.suite;
 let env: TestWorkflowEnvironment;
 let p: PaymentsHarness;
 let api: GymApi;
 let h: GymHarness;
 let g: Gym;
-let yoga: string;
-let workers: Worker[];
-let running: Promise<unknown>;
 let dispatcher: ReturnType<typeof createWaitlistDispatcher>;
-const sent: Array<{ key: string; event: string; email?: string; variables: Record<string, unknown> }> = [];
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  p = await startPayments();
-  api = await startGymApi(p, p.logs.logger, { temporal: env.client, waitlistTaskQueue: WAITLIST_TASK_QUEUE });
-  h = {
-    p,
-    paymentsUrl: `http://127.0.0.1:${p.server.port}`,
-    orm: api.orm,
-    redis: api.redis,
-    guard: api.guard,
-    deps: api.deps,
-    agent: api.agent,
-    close: async () => undefined,
-  };
-  const connection = env.nativeConnection;
-  workers = await Promise.all([
-    Worker.create({
-      connection,
-      taskQueue: WAITLIST_TASK_QUEUE,
-      ...workflowWorkerOptions({
-        workflowsPath: fileURLToPath(new URL('../../../workflows/src/index.ts', import.meta.url)),
-      }),
-    }),
-    Worker.create({
-      connection,
-      taskQueue: GYM_TASK_QUEUE,
-      activities: waitlistActivities({ orm: api.orm, logger: p.logs.logger }),
-    }),
-    Worker.create({
-      connection,
-      taskQueue: 'payments',
-      activities: paymentsActivities(
-        createPaymentsActivityDeps(
-          {
-            MERCADOPAGO_BASE_URL: p.sandbox.url,
-            PAYMENTS_SECRET_KEY: SECRET_KEY,
-            PAYMENTS_PUBLIC_URL: p.deps.publicUrl,
-          },
-          { orm: p.orm, logger: p.logs.logger },
-        ),
-      ),
-    }),
-    Worker.create({
-      connection,
-      taskQueue: 'notifications',
-      activities: {
-        async notify(n: {
-          key: string;
-          event: string;
-          recipient?: { email?: string };
-          variables: Record<string, unknown>;
-        }) {
-          // Every call is kept (a duplicate would show as two rows with one key).
-          sent.push({
-            key: n.key,
-            event: n.event,
-            ...(n.recipient?.email && { email: n.recipient.email }),
-            variables: n.variables,
-          });
-          return { replayed: false, notifications: [], webhookDeliveries: 0 };
-        },
-      },
-    }),
-  ]);
-  running = Promise.all(workers.map((w) => w.run()));
+beforeAll(() => {
+  ({ env, p, api, h, g } = w.suite);
   dispatcher = createWaitlistDispatcher({
     orm: api.orm,
     logger: p.logs.logger,
     temporal: env.client,
     waitlistTaskQueue: WAITLIST_TASK_QUEUE,
   });
-  g = await gym(h);
-  yoga = ok<{ id: string }>(
-    await h.agent.post(`${API}/class-types`).set(bearer(g.manager.token)).send({ name: 'Yoga' }),
-    'class type',
-  ).id;
-  ok(
-    await h.agent.put(`${API}/settings`).set(bearer(g.manager.token)).send({ offerHoldMinutes: 10 }),
-    'settings',
-  );
-}, 180_000);
-
-afterAll(async () => {
-  workers?.forEach((w) => w.shutdown());
-  await running;
-  await api?.close();
-  await p?.close();
-  await env?.teardown();
 });
 
-let classNo = 0;
-async function classAt(startsAt: Date, capacity: number): Promise<string> {
-  const local = todayIn('UTC', startsAt);
-  const s = ok<{ id: string }>(
-    await h.agent
-      .post(`${API}/classes`)
-      .set(bearer(g.manager.token))
-      .send({
-        branchId: g.branchA,
-        classTypeId: yoga,
-        room: `Sala ${++classNo}`,
-        weekday: weekdayOf(local),
-        startTime: startsAt.toISOString().slice(11, 16),
-        durationMinutes: 60,
-        capacity,
-        timeZone: 'UTC',
-        startsOn: local,
-      }),
-    'schedule',
-  );
-  const [o] = await sql<{ id: string }>(
-    h,
-    `select id from gym.class_occurrences where schedule_id = ? and local_date = ?`,
-    [s.id, local],
-  );
-  return o!.id;
-}
-const tomorrow = () => new Date(`${addDays(todayIn('UTC'), 1)}T19:00:00.000Z`);
-const inMinutes = (minutes: number) => new Date(Math.ceil((Date.now() + minutes * 60_000) / 60_000) * 60_000);
-
-/** `n` members of branch A with an email and an active membership of `planId`. */
-async function members(n: number, planId: string): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < n; i++)
-    ids.push(
-      (
-        await member(h, g.receptionist, g.branchA, {
-          email: `o${Math.random().toString(36).slice(2)}@example.com`,
-        })
-      ).id,
-    );
-  await sql(
-    h,
-    `insert into gym.memberships (id, tenant_id, member_id, plan_id, branch_id, status, starts_on, ends_on,
-       sessions_left, amount, currency, payment_method, purchase_key, created_at, updated_at)
-     select gen_random_uuid(), ?, m, ?, ?, 'active', current_date - 1, current_date + 30, null, 10000, 'CLP', 'wallet',
-       'seed:' || m, now(), now() from unnest(cast(? as uuid[])) as m`,
-    [g.biz.tenantId, planId, g.branchA, `{${ids.join(',')}}`],
-  );
-  return ids;
-}
-const bookAtDesk = (occurrenceId: string, memberId: string, waitlist = false) =>
-  h.agent
-    .post(`${API}/bookings`)
-    .set(bearer(g.receptionist.token))
-    .send({ occurrenceId, memberId, waitlist });
 const entriesOf = (occurrenceId: string) =>
   sql<{ id: string; member_id: string; status: string }>(
     h,
@@ -222,20 +74,9 @@ const outboxOf = async (occurrenceId: string) =>
       [occurrenceId],
     )
   )[0];
-const processOf = (occurrenceId: string) =>
-  env.client.workflow.getHandle(waitlistWorkflowId(g.biz.tenantId, occurrenceId));
-const processStatus = (occurrenceId: string): Promise<WaitlistStatus> =>
-  processOf(occurrenceId).query(waitlistStatusQuery);
-const emailOf = async (memberId: string) =>
-  (await sql<{ email: string }>(h, `select email from gym.members where id = ?`, [memberId]))[0]!.email;
 /** The gym's domain, as an API process runs it, in the tenant's context: no signal is sent. */
 const inTenant = <T>(fn: (em: EntityManager) => Promise<T>) =>
   runWithContext({ tenantId: g.biz.tenantId }, () => withEm(api.orm, fn));
-const skipTo = async (at: Date) => {
-  const now = await env.currentTimeMs();
-  if (at.getTime() > now) await env.sleep(at.getTime() - now + 1000);
-};
-
 describe('the waitlist outbox: nothing lost between the commit and the signal', () => {
   it('the API records each change with the class and marks it delivered once it signalled', async () => {
     const libre = await plan(h, g, { name: 'Libre O' }, 10_000, [g.branchA]);

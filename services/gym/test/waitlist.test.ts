@@ -5,130 +5,35 @@
  * notifications suite renders the templates). Offer holds, the booking window's end and the
  * no-show grace pass with `env.sleep` (the server's clock), never a real sleep.
  */
-import { fileURLToPath } from 'node:url';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { workflowWorkerOptions } from '@faena/platform';
-import { createTimeSkippingEnv, eventually } from '@faena/platform/testing';
-import {
-  GYM_TASK_QUEUE,
-  WAITLIST_TASK_QUEUE,
-  waitlistChanged,
-  waitlistStatusQuery,
-  waitlistWorkflowId,
-  type WaitlistStatus,
-} from '@faena/workflows/waitlist/contract';
-import { startPayments, type PaymentsHarness } from '../../payments/test/harness.ts';
-import { addDays, todayIn, weekdayOf } from '../src/domain/dates.ts';
-import { waitlistActivities } from '../src/waitlist-activities.ts';
+import { eventually } from '@faena/platform/testing';
+import { waitlistChanged, waitlistWorkflowId } from '@faena/workflows/waitlist/contract';
+import { addDays, todayIn } from '../src/domain/dates.ts';
 import {
   API,
   bearer,
   clientUser,
   fundWallet,
-  gym,
-  member,
   ok,
   payerCode,
   plan,
   sql,
-  startGymApi,
   walletBalance,
   type Gym,
-  type GymApi,
   type GymHarness,
   type User,
 } from './harness.ts';
+import { inMinutes, tomorrow, waitlistSuite } from './waitlist-support.ts';
 
+const HOLD_MINUTES = 10;
+const w = waitlistSuite({ holdMinutes: HOLD_MINUTES });
+const { classAt, members, bookAtDesk, processOf, processStatus, emailOf, skipTo } = w;
+const { sent } = w.suite;
 let env: TestWorkflowEnvironment;
-let p: PaymentsHarness;
-let api: GymApi;
 let h: GymHarness;
 let g: Gym;
-let yoga: string;
-let workers: Worker[];
-let running: Promise<unknown>;
-const sent: Array<{
-  key: string;
-  event: string;
-  email?: string;
-  userId?: string;
-  variables: Record<string, unknown>;
-}> = [];
-const HOLD_MINUTES = 10;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  p = await startPayments();
-  api = await startGymApi(p, p.logs.logger, { temporal: env.client, waitlistTaskQueue: WAITLIST_TASK_QUEUE });
-  h = {
-    p,
-    paymentsUrl: `http://127.0.0.1:${p.server.port}`,
-    orm: api.orm,
-    redis: api.redis,
-    guard: api.guard,
-    deps: api.deps,
-    agent: api.agent,
-    close: async () => undefined,
-  };
-  const connection = env.nativeConnection;
-  workers = await Promise.all([
-    Worker.create({
-      connection,
-      taskQueue: WAITLIST_TASK_QUEUE,
-      ...workflowWorkerOptions({
-        workflowsPath: fileURLToPath(new URL('../../../workflows/src/index.ts', import.meta.url)),
-      }),
-    }),
-    Worker.create({
-      connection,
-      taskQueue: GYM_TASK_QUEUE,
-      activities: waitlistActivities({ orm: api.orm, logger: p.logs.logger }),
-    }),
-    Worker.create({
-      connection,
-      taskQueue: 'notifications',
-      activities: {
-        async notify(n: {
-          key: string;
-          event: string;
-          recipient?: { userId?: string; email?: string };
-          variables: Record<string, unknown>;
-        }) {
-          if (!sent.some((x) => x.key === n.key))
-            sent.push({
-              key: n.key,
-              event: n.event,
-              ...(n.recipient?.email && { email: n.recipient.email }),
-              ...(n.recipient?.userId && { userId: n.recipient.userId }),
-              variables: n.variables,
-            });
-          return { replayed: false, notifications: [], webhookDeliveries: 0 };
-        },
-      },
-    }),
-  ]);
-  running = Promise.all(workers.map((w) => w.run()));
-  g = await gym(h);
-  yoga = ok<{ id: string }>(
-    await h.agent.post(`${API}/class-types`).set(bearer(g.manager.token)).send({ name: 'Yoga' }),
-    'class type',
-  ).id;
-  ok(
-    await h.agent
-      .put(`${API}/settings`)
-      .set(bearer(g.manager.token))
-      .send({ offerHoldMinutes: HOLD_MINUTES }),
-    'settings',
-  );
-}, 180_000);
-
-afterAll(async () => {
-  workers?.forEach((w) => w.shutdown());
-  await running;
-  await api?.close();
-  await p?.close();
-  await env?.teardown();
+beforeAll(() => {
+  ({ env, h, g } = w.suite);
 });
 
 interface Entry {
@@ -140,75 +45,6 @@ interface Entry {
   bookingId: string | null;
 }
 
-let classNo = 0;
-/** A class of branch A at `startsAt` (UTC schedule), answered as its occurrence id. */
-async function classAt(startsAt: Date, capacity: number): Promise<string> {
-  const local = todayIn('UTC', startsAt);
-  const s = ok<{ id: string }>(
-    await h.agent
-      .post(`${API}/classes`)
-      .set(bearer(g.manager.token))
-      .send({
-        branchId: g.branchA,
-        classTypeId: yoga,
-        room: `Sala ${++classNo}`,
-        weekday: weekdayOf(local),
-        startTime: startsAt.toISOString().slice(11, 16),
-        durationMinutes: 60,
-        capacity,
-        timeZone: 'UTC',
-        startsOn: local,
-      }),
-    'schedule',
-  );
-  const [o] = await sql<{ id: string }>(
-    h,
-    `select id from gym.class_occurrences where schedule_id = ? and local_date = ?`,
-    [s.id, local],
-  );
-  return o!.id;
-}
-/** Tomorrow at 19:00 UTC: far from every window. */
-const tomorrow = () => new Date(`${addDays(todayIn('UTC'), 1)}T19:00:00.000Z`);
-/** A start `minutes` from now, on a whole minute. */
-const inMinutes = (minutes: number) => new Date(Math.ceil((Date.now() + minutes * 60_000) / 60_000) * 60_000);
-
-/**
- * `n` members of branch A with emails and an active membership of `planId` each (written as a sale
- * leaves them: the sale itself is memberships.test's); `sessions` for a pack.
- */
-async function members(n: number, planId: string, sessions: number | null = null): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < n; i += 10)
-    ids.push(
-      ...(await Promise.all(
-        Array.from(
-          { length: Math.min(10, n - i) },
-          async () =>
-            (
-              await member(h, g.receptionist, g.branchA, {
-                email: `m${Math.random().toString(36).slice(2)}@example.com`,
-              })
-            ).id,
-        ),
-      )),
-    );
-  await sql(
-    h,
-    `insert into gym.memberships (id, tenant_id, member_id, plan_id, branch_id, status, starts_on, ends_on,
-       sessions_left, amount, currency, payment_method, purchase_key, created_at, updated_at)
-     select gen_random_uuid(), ?, m, ?, ?, 'active', current_date - 1, current_date + 30, ?, 10000, 'CLP', 'wallet',
-       'seed:' || m, now(), now() from unnest(cast(? as uuid[])) as m`,
-    [g.biz.tenantId, planId, g.branchA, sessions, `{${ids.join(',')}}`],
-  );
-  return ids;
-}
-
-const bookAtDesk = (occurrenceId: string, memberId: string, waitlist = false) =>
-  h.agent
-    .post(`${API}/bookings`)
-    .set(bearer(g.receptionist.token))
-    .send({ occurrenceId, memberId, waitlist });
 const waitlistOf = async (occurrenceId: string) =>
   ok<Entry[]>(
     await h.agent.get(`${API}/occurrences/${occurrenceId}/waitlist`).set(bearer(g.receptionist.token)),
@@ -219,18 +55,6 @@ const occurrence = async (id: string) =>
     await h.agent.get(`${API}/occurrences/${id}`).set(bearer(g.receptionist.token)),
     'occurrence',
   );
-const processOf = (occurrenceId: string) =>
-  env.client.workflow.getHandle(waitlistWorkflowId(g.biz.tenantId, occurrenceId));
-const processStatus = (occurrenceId: string): Promise<WaitlistStatus> =>
-  processOf(occurrenceId).query(waitlistStatusQuery);
-const emailOf = async (memberId: string) =>
-  (await sql<{ email: string }>(h, `select email from gym.members where id = ?`, [memberId]))[0]!.email;
-/** Moves the test server's clock to `at` (plus a second). */
-const skipTo = async (at: Date) => {
-  const now = await env.currentTimeMs();
-  if (at.getTime() > now) await env.sleep(at.getTime() - now + 1000);
-};
-
 describe('waitlist and seat offers', () => {
   let full: string;
   let everyone: string[];

@@ -17,7 +17,7 @@ import { createPaymentsActivityDeps } from '../../payments/src/wiring.ts';
 import { SECRET_KEY, startPayments, type PaymentsHarness } from '../../payments/test/harness.ts';
 import { renewalWorkflowId } from '@faena/workflows/renewal/contract';
 import { gymActivities } from '../src/activities.ts';
-import { addDays, addMonths, todayIn } from '../src/domain/dates.ts';
+import { addDays, addMonths, todayIn, weekdayOf } from '../src/domain/dates.ts';
 import {
   API,
   bearer,
@@ -28,6 +28,7 @@ import {
   newKey,
   payerCode,
   plan,
+  sql,
   startGymApi,
   walletBalance,
   type Gym,
@@ -369,3 +370,116 @@ test('a renewal whose next period is taken and whose refund fails waits for the 
     expect.objectContaining({ cycle: 1, result: 'cancelled', reason: expect.stringContaining('retried by') }),
   ]);
 }, 60_000);
+
+test("a member's month, end to end: buys a plan with their own wallet, books a class, checks in by QR, and the workflow renews it; the ledger shows both charges", async () => {
+  const today = todayIn('UTC');
+  const monthly = await plan(h, g, { name: 'Mensual recorrido' });
+  const user = await clientUser(h, g);
+  const m = await member(h, g.receptionist, g.branchA, { userId: user.id });
+  await fundWallet(h, g, user.id, 100_000);
+
+  // 1. The member buys the plan themselves, from their own wallet; a retry with the key charges once.
+  const key = newKey('self-buy');
+  const buy = () =>
+    h.agent
+      .post(`${API}/members/me/memberships`)
+      .set(bearer(user.token))
+      .set('Idempotency-Key', key)
+      .send({ planId: monthly.id, method: 'wallet' });
+  const bought = await buy();
+  expect(bought.status).toBe(201);
+  expect(bought.body.data).toMatchObject({ memberId: m.id, status: 'active', startsOn: today });
+  expect((await buy()).body.data.id).toBe(bought.body.data.id);
+  const id = bought.body.data.id as string;
+  expect(await walletBalance(h, user)).toBe('70000');
+
+  // 2. They book a class an hour from now (UTC calendar) with their own token.
+  const type = await h.agent
+    .post(`${API}/class-types`)
+    .set(bearer(g.manager.token))
+    .send({ name: 'Spinning' });
+  const at = new Date(Math.ceil((Date.now() + 60 * 60_000) / 60_000) * 60_000);
+  const day = todayIn('UTC', at);
+  const schedule = await h.agent
+    .post(`${API}/classes`)
+    .set(bearer(g.manager.token))
+    .send({
+      branchId: g.branchA,
+      classTypeId: type.body.data.id,
+      weekday: weekdayOf(day),
+      startTime: at.toISOString().slice(11, 16),
+      durationMinutes: 45,
+      capacity: 10,
+      timeZone: 'UTC',
+      startsOn: day,
+    });
+  expect(schedule.status).toBe(201);
+  const [occurrence] = await sql<{ id: string }>(
+    h,
+    `select "id" from "gym"."class_occurrences" where "schedule_id" = ? order by "starts_at" limit 1`,
+    [schedule.body.data.id],
+  );
+  const booking = await h.agent
+    .post(`${API}/members/me/bookings`)
+    .set(bearer(user.token))
+    .send({ occurrenceId: occurrence!.id });
+  expect(booking.status).toBe(201);
+  expect(booking.body.data).toMatchObject({ memberId: m.id, status: 'booked' });
+
+  // 3. At the door: their QR code, scanned once by the receptionist, marks the class attended.
+  const code = await h.agent.post(`${API}/members/me/checkin-codes`).set(bearer(user.token));
+  expect(code.status).toBe(201);
+  const visit = await h.agent
+    .post(`${API}/reception/check-ins`)
+    .set(bearer(g.receptionist.token))
+    .send({ branchId: g.branchA, token: code.body.data.token });
+  expect(visit.status).toBe(201);
+  expect(visit.body.data).toMatchObject({ memberId: m.id, attendedBookingId: booking.body.data.id });
+  const reused = await h.agent
+    .post(`${API}/reception/check-ins`)
+    .set(bearer(g.receptionist.token))
+    .send({ branchId: g.branchA, token: code.body.data.token });
+  expect(reused.status).toBe(409);
+
+  // 4. A month later (the dev server's clock cannot move: the membership's dates move back one
+  // month instead, so today is its renewal date) the member turns auto-renew on and the workflow
+  // charges their wallet and extends it.
+  await sql(h, `update gym.memberships set starts_on = ?, ends_on = ? where id = ?`, [
+    addMonths(today, -1),
+    today,
+    id,
+  ]);
+  const on = await h.agent
+    .put(`${API}/members/me/memberships/${id}/auto-renew`)
+    .set(bearer(user.token))
+    .send({ autoRenew: true });
+  expect(on.status).toBe(200);
+  await eventually(
+    async () => {
+      const r = await h.agent.get(`${API}/members/me/memberships/${id}/renewal`).set(bearer(user.token));
+      expect(r.body.data.cycles).toMatchObject([{ cycle: 1, result: 'renewed', amount: '30000' }]);
+    },
+    30_000,
+    250,
+  );
+  const after = await h.agent.get(`${API}/memberships/${id}`).set(bearer(g.receptionist.token));
+  expect(after.body.data).toMatchObject({ status: 'active', endsOn: addMonths(today, 1) });
+  expect(await walletBalance(h, user)).toBe('40000');
+
+  // 5. The ledger: the cash top-up at the desk, then the purchase and the renewal, each captured
+  // once from the member's wallet.
+  const paid = await p.agent
+    .get(`${PAYMENTS}/payments`)
+    .query({ payerId: user.id })
+    .set(bearer(g.owner.token));
+  expect(paid.status).toBe(200);
+  expect(
+    (paid.body.data as Array<{ purpose: string; amount: string; status: string; method: string }>)
+      .map((x) => [x.purpose, x.amount, x.status, x.method])
+      .sort(),
+  ).toEqual([
+    ['gym_membership', '30000', 'captured', 'wallet'],
+    ['gym_membership_renewal', '30000', 'captured', 'wallet'],
+    ['wallet_topup', '100000', 'captured', 'cash'],
+  ]);
+}, 90_000);

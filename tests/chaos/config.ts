@@ -41,6 +41,7 @@ export const PORTS = {
   paymentsWorker: 4112 + OFFSET,
   marketplaceWorker: 4113 + OFFSET,
   gymWorker: 4114 + OFFSET,
+  posWorker: 4115 + OFFSET,
   notificationsWorker: 4116 + OFFSET,
   workflows: 4120 + OFFSET,
   sandbox: 4191 + OFFSET, // not 4190: fetch refuses that port (the Fetch spec's "bad ports")

@@ -91,6 +91,33 @@ export async function signUpGym(
   };
 }
 
+/** A cash drawer of the branch with its session open (float 0): where cash sales and top-ups land. */
+export async function openDrawer(
+  ctx: RunContext,
+  token: string,
+  branchId: string,
+  name: string,
+): Promise<string> {
+  const drawer = await must(
+    ctx,
+    ctx.urls.payments,
+    'POST',
+    `${PAYMENTS}/drawers`,
+    { token, body: { branchId, name } },
+    [201],
+  );
+  const drawerId = drawer.body.data.id as string;
+  await must(
+    ctx,
+    ctx.urls.payments,
+    'POST',
+    `${PAYMENTS}/drawers/${drawerId}/sessions`,
+    { token, body: { openingFloat: 0, currency: CURRENCY } },
+    [201],
+  );
+  return drawerId;
+}
+
 /** The business's `client` role (members who log in). */
 export async function clientRoleId(ctx: RunContext, token: string): Promise<string> {
   const roles = await must(

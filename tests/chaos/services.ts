@@ -32,6 +32,7 @@ const WORKER_PORTS: Record<string, number> = {
   payments: PORTS.paymentsWorker,
   marketplace: PORTS.marketplaceWorker,
   gym: PORTS.gymWorker,
+  pos: PORTS.posWorker,
   notifications: PORTS.notificationsWorker,
 };
 

@@ -116,6 +116,26 @@ export interface paths {
         patch: operations["patchApiPosV1CategoriesId"];
         trace?: never;
     };
+    "/api/pos/v1/categories/{id}/tax": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set a category's tax (basis points, prices inclusive or not) for its products
+         * @description Requires the permission `menu.manage` for the whole business (a grant limited to some branches is refused).
+         */
+        put: operations["putApiPosV1CategoriesIdTax"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/pos/v1/floors": {
         parameters: {
             query?: never;
@@ -520,6 +540,382 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/pos/v1/kitchen/ticket-items/{id}/bump": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bump one item of a ticket forward to preparing or ready (409 INVALID_STATE_TRANSITION when it is there already); answers its ticket
+         * @description Requires the permission `kitchen.operate` in the branches of the records concerned (lists show only those).
+         */
+        post: operations["postApiPosV1KitchenTicketItemsIdBump"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pos/v1/kitchen/tickets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One kitchen ticket with its items
+         * @description Requires the permission `kitchen.operate` in the branches of the records concerned (lists show only those).
+         */
+        get: operations["getApiPosV1KitchenTicketsId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pos/v1/kitchen/tickets/{id}/bump": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bump every item of a ticket forward to preparing or ready (409 INVALID_STATE_TRANSITION when none moves); the order's progress follows
+         * @description Requires the permission `kitchen.operate` in the branches of the records concerned (lists show only those).
+         */
+        post: operations["postApiPosV1KitchenTicketsIdBump"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pos/v1/order-payment-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The business's order-payment rules (whether refunds restock)
+         * @description Requires the permission `orders.read` anywhere (the caller's own data).
+         */
+        get: operations["getApiPosV1OrderPaymentSettings"];
+        /**
+         * Set whether a refunded order's recipe units go back to stock (inventory.manage, tenant-wide; default true)
+         * @description Requires the permission `inventory.manage` for the whole business (a grant limited to some branches is refused).
+         */
+        put: operations["putApiPosV1OrderPaymentSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pos/v1/order-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The business's order rules (discount threshold in basis points)
+         * @description Requires the permission `orders.read` in the branches of the records concerned (lists show only those).
+         */
+        get: operations["getApiPosV1OrderSettings"];
+        /**
+         * Set the business's discount threshold (basis points; above it a discount needs orders.discount)
+         * @description Requires the permission `orders.discount` for the whole business (a grant limited to some branches is refused).
+         */
+        put: operations["putApiPosV1OrderSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pos/v1/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The orders of the caller's branches, newest first
+         * @description Requires the permission `orders.read` in the branches of the records concerned (lists show only those).
+         */
+        get: operations["getApiPosV1Orders"];
+        put?: never;
+        /**
+         * Open an order: dine-in (table, guests), takeaway or delivery (address, phone)
+         * @description Requires the permission `orders.create` in the branch the body names (none named: for the whole business).
+         */
+        post: operations["postApiPosV1Orders"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pos/v1/orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One order with its lines and totals
+         * @description Requires the permission `orders.read` in the branches of the records concerned (lists show only those).
+         */
+        get: operations["getApiPosV1OrdersId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pos/v1/orders/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel an order that is not paid, with its reason
+         * @description Requires the permission `orders.cancel` in the branches of the records concerned (lists show only those).
+         */
+        post: operations["postApiPosV1OrdersIdCancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pos/v1/orders/{id}/discounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set or remove (null) the discount of the order or of one line; above the business's threshold it needs orders.discount
+         * @description Requires the permission `orders.create` in the branches of the records concerned (lists show only those).
+         */
+        post: operations["postApiPosV1OrdersIdDiscounts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pos/v1/orders/{id}/lines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a line (product, variant, modifiers, notes) to an open order, priced by the branch
+         * @description Requires the permission `orders.create` in the branches of the records concerned (lists show only those).
+         */
+        post: operations["postApiPosV1OrdersIdLines"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pos/v1/orders/{id}/lines/{lineId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a line from an open order
+         * @description Requires the permission `orders.create` in the branches of the records concerned (lists show only those).
+         */
+        delete: operations["deleteApiPosV1OrdersIdLinesLineId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pos/v1/orders/{id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge other open bills of the order's table into it
+         * @description Requires the permission `orders.create` in the branches of the records concerned (lists show only those).
+         */
+        post: operations["postApiPosV1OrdersIdMerge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pos/v1/orders/{id}/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An order's payment: total, paid, due, its tenders and its refund
+         * @description Requires the permission `orders.read` in the branches of the records concerned (lists show only those).
+         */
+        get: operations["getApiPosV1OrdersIdPayments"];
+        put?: never;
+        /**
+         * Pay a sent order with split tenders (cash, card, transfer, wallet), each a payment in payments; they must cover what is due exactly (422 TENDERS_DO_NOT_BALANCE); cash names its drawer and gets its change back; paid orders' recipes leave the stock (409 OUT_OF_STOCK before any charge); Idempotency-Key required (a retry charges nothing twice)
+         * @description Requires the permission `orders.pay` in the branches of the records concerned (lists show only those).
+         */
+        post: operations["postApiPosV1OrdersIdPayments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pos/v1/orders/{id}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refund a paid order in full with a reason: every tender back through payments (cash out of a drawer with an open session: the one that took it, or drawerId); restocks when the business's restockOnRefund says so; Idempotency-Key required
+         * @description Requires the permission `orders.refund` in the branches of the records concerned (lists show only those).
+         */
+        post: operations["postApiPosV1OrdersIdRefunds"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pos/v1/orders/{id}/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send an open order to the kitchen: one ticket per station of its lines' categories
+         * @description Requires the permission `orders.create` in the branches of the records concerned (lists show only those).
+         */
+        post: operations["postApiPosV1OrdersIdSend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pos/v1/orders/{id}/serve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The order was brought to the customer (sent, preparing or ready → served)
+         * @description Requires the permission `orders.create` in the branches of the records concerned (lists show only those).
+         */
+        post: operations["postApiPosV1OrdersIdServe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pos/v1/orders/{id}/split": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Split a bill by lines or evenly into new orders whose totals add up to its own
+         * @description Requires the permission `orders.create` in the branches of the records concerned (lists show only those).
+         */
+        post: operations["postApiPosV1OrdersIdSplit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pos/v1/orders/{id}/tip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set the tip of an order (minor units)
+         * @description Requires the permission `orders.create` in the branches of the records concerned (lists show only those).
+         */
+        post: operations["postApiPosV1OrdersIdTip"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/pos/v1/products": {
         parameters: {
             query?: never;
@@ -736,6 +1132,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/pos/v1/products/{id}/tax": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set a product's own tax (null: its category's)
+         * @description Requires the permission `menu.manage` for the whole business (a grant limited to some branches is refused).
+         */
+        put: operations["putApiPosV1ProductsIdTax"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/pos/v1/products/{id}/variants": {
         parameters: {
             query?: never;
@@ -774,6 +1190,94 @@ export interface paths {
          * @description Requires the permission `menu.manage` for the whole business (a grant limited to some branches is refused).
          */
         patch: operations["patchApiPosV1ProductsIdVariantsVariantId"];
+        trace?: never;
+    };
+    "/api/pos/v1/stations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The kitchen stations of the caller's branches, with their categories, newest first
+         * @description Requires the permission `kitchen.operate` in the branches of the records concerned (lists show only those).
+         */
+        get: operations["getApiPosV1Stations"];
+        put?: never;
+        /**
+         * Add a kitchen station to a branch (printer, screen or both; a printer as host:port; 422 PRINTER_ADDRESS_REQUIRED / PRINTER_ADDRESS_NOT_USED)
+         * @description Requires the permission `stations.manage` in the branch the body names (none named: for the whole business).
+         */
+        post: operations["postApiPosV1Stations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pos/v1/stations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One kitchen station with its categories
+         * @description Requires the permission `kitchen.operate` in the branches of the records concerned (lists show only those).
+         */
+        get: operations["getApiPosV1StationsId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a station (name, kind, printer, the branch's default, active)
+         * @description Requires the permission `stations.manage` in the branches of the records concerned (lists show only those).
+         */
+        patch: operations["patchApiPosV1StationsId"];
+        trace?: never;
+    };
+    "/api/pos/v1/stations/{id}/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * The menu categories this station receives in its branch (a category on another station of the branch moves here; one left out goes to the branch's default)
+         * @description Requires the permission `stations.manage` in the branches of the records concerned (lists show only those).
+         */
+        put: operations["putApiPosV1StationsIdCategories"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pos/v1/stations/{id}/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A station's kitchen tickets (the kitchen screen), newest first; filter by status and kind
+         * @description Requires the permission `kitchen.operate` in the branches of the records concerned (lists show only those).
+         */
+        get: operations["getApiPosV1StationsIdTickets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/pos/v1/tables": {
@@ -1350,6 +1854,59 @@ export interface operations {
                             position: number;
                             /** Format: date-time */
                             updatedAt: string;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    putApiPosV1CategoriesIdTax: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    taxInclusive: boolean;
+                    taxRateBp: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            taxInclusive: boolean | null;
+                            taxRateBp: number | null;
                         };
                         meta?: {
                             nextCursor?: string | null;
@@ -3267,6 +3824,2428 @@ export interface operations {
             };
         };
     };
+    postApiPosV1KitchenTicketItemsIdBump: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    status: "preparing" | "ready";
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            branchId: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                lineId: string;
+                                modifiers: string[];
+                                name: string;
+                                notes: string | null;
+                                /** Format: date-time */
+                                preparingAt: string | null;
+                                quantity: number;
+                                /** Format: date-time */
+                                readyAt: string | null;
+                                /** @enum {string} */
+                                status: "queued" | "preparing" | "ready" | "cancelled";
+                            }[];
+                            /** @enum {string} */
+                            kind: "order" | "cancel";
+                            /** Format: uuid */
+                            orderId: string;
+                            orderNumber: string;
+                            /** @enum {string} */
+                            printStatus: "pending" | "printed" | "failed" | "none";
+                            /** Format: date-time */
+                            readyAt: string | null;
+                            /** Format: uuid */
+                            stationId: string;
+                            /** @enum {string} */
+                            status: "queued" | "preparing" | "ready" | "cancelled";
+                            tableLabel: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getApiPosV1KitchenTicketsId: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            branchId: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                lineId: string;
+                                modifiers: string[];
+                                name: string;
+                                notes: string | null;
+                                /** Format: date-time */
+                                preparingAt: string | null;
+                                quantity: number;
+                                /** Format: date-time */
+                                readyAt: string | null;
+                                /** @enum {string} */
+                                status: "queued" | "preparing" | "ready" | "cancelled";
+                            }[];
+                            /** @enum {string} */
+                            kind: "order" | "cancel";
+                            /** Format: uuid */
+                            orderId: string;
+                            orderNumber: string;
+                            /** @enum {string} */
+                            printStatus: "pending" | "printed" | "failed" | "none";
+                            /** Format: date-time */
+                            readyAt: string | null;
+                            /** Format: uuid */
+                            stationId: string;
+                            /** @enum {string} */
+                            status: "queued" | "preparing" | "ready" | "cancelled";
+                            tableLabel: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    postApiPosV1KitchenTicketsIdBump: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    status: "preparing" | "ready";
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            branchId: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                lineId: string;
+                                modifiers: string[];
+                                name: string;
+                                notes: string | null;
+                                /** Format: date-time */
+                                preparingAt: string | null;
+                                quantity: number;
+                                /** Format: date-time */
+                                readyAt: string | null;
+                                /** @enum {string} */
+                                status: "queued" | "preparing" | "ready" | "cancelled";
+                            }[];
+                            /** @enum {string} */
+                            kind: "order" | "cancel";
+                            /** Format: uuid */
+                            orderId: string;
+                            orderNumber: string;
+                            /** @enum {string} */
+                            printStatus: "pending" | "printed" | "failed" | "none";
+                            /** Format: date-time */
+                            readyAt: string | null;
+                            /** Format: uuid */
+                            stationId: string;
+                            /** @enum {string} */
+                            status: "queued" | "preparing" | "ready" | "cancelled";
+                            tableLabel: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getApiPosV1OrderPaymentSettings: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @description a refunded order's recipe units go back to stock */
+                            restockOnRefund: boolean;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    putApiPosV1OrderPaymentSettings: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    restockOnRefund: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @description a refunded order's recipe units go back to stock */
+                            restockOnRefund: boolean;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getApiPosV1OrderSettings: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            discountThresholdBp: number;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    putApiPosV1OrderSettings: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    discountThresholdBp: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            discountThresholdBp: number;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getApiPosV1Orders: {
+        parameters: {
+            query?: {
+                branchId?: string;
+                /** @description opaque: the previous page's `meta.nextCursor`, as issued */
+                cursor?: string;
+                limit?: number;
+                status?: "open" | "sent" | "preparing" | "ready" | "served" | "paid" | "cancelled";
+                tableId?: string;
+            };
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            branchId: string;
+                            /** Format: date-time */
+                            cancelledAt: string | null;
+                            cancelReason: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            currency: string;
+                            customerName: string | null;
+                            deliveryAddress: string | null;
+                            deliveryPhone: string | null;
+                            discount: {
+                                /** @enum {string} */
+                                kind: "percent" | "amount";
+                                /** @description minor units as a decimal string */
+                                value: string;
+                            } | null;
+                            /** @description minor units as a decimal string */
+                            discountTotal: string;
+                            guests: number | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "dine_in" | "takeaway" | "delivery";
+                            lines: {
+                                discount: {
+                                    /** @enum {string} */
+                                    kind: "percent" | "amount";
+                                    /** @description minor units as a decimal string */
+                                    value: string;
+                                } | null;
+                                /** @description minor units as a decimal string */
+                                discountAmount: string;
+                                /** @description minor units as a decimal string */
+                                gross: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "item" | "share";
+                                modifiers: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                    /** @description minor units as a decimal string */
+                                    priceDelta: string;
+                                }[];
+                                name: string;
+                                notes: string;
+                                /** Format: uuid */
+                                productId: string | null;
+                                quantity: number;
+                                /** Format: date-time */
+                                sentAt: string | null;
+                                /** @description minor units as a decimal string */
+                                tax: string;
+                                taxInclusive: boolean;
+                                taxRateBp: number;
+                                /** @description minor units as a decimal string */
+                                total: string;
+                                /** @description minor units as a decimal string */
+                                unitPrice: string;
+                                /** Format: uuid */
+                                variantId: string | null;
+                            }[];
+                            /** Format: uuid */
+                            mergedIntoId: string | null;
+                            notes: string;
+                            number: string;
+                            /** Format: date-time */
+                            paidAt: string | null;
+                            paymentRef: string | null;
+                            /** Format: date-time */
+                            sentAt: string | null;
+                            /** Format: date-time */
+                            servedAt: string | null;
+                            /** Format: uuid */
+                            splitFromId: string | null;
+                            /** @enum {string} */
+                            status: "open" | "sent" | "preparing" | "ready" | "served" | "paid" | "cancelled";
+                            /** @description minor units as a decimal string */
+                            subtotal: string;
+                            /** Format: uuid */
+                            tableId: string | null;
+                            /** @description minor units as a decimal string */
+                            taxTotal: string;
+                            /** @description minor units as a decimal string */
+                            tip: string;
+                            /** @description what the customer pays: lines (taxes included) + tip */
+                            total: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    postApiPosV1Orders: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    branchId: string;
+                    customerName?: string;
+                    deliveryAddress?: string;
+                    deliveryPhone?: string;
+                    guests?: number;
+                    /** @enum {string} */
+                    kind: "dine_in" | "takeaway" | "delivery";
+                    notes?: string;
+                    /** Format: uuid */
+                    tableId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            branchId: string;
+                            /** Format: date-time */
+                            cancelledAt: string | null;
+                            cancelReason: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            currency: string;
+                            customerName: string | null;
+                            deliveryAddress: string | null;
+                            deliveryPhone: string | null;
+                            discount: {
+                                /** @enum {string} */
+                                kind: "percent" | "amount";
+                                /** @description minor units as a decimal string */
+                                value: string;
+                            } | null;
+                            /** @description minor units as a decimal string */
+                            discountTotal: string;
+                            guests: number | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "dine_in" | "takeaway" | "delivery";
+                            lines: {
+                                discount: {
+                                    /** @enum {string} */
+                                    kind: "percent" | "amount";
+                                    /** @description minor units as a decimal string */
+                                    value: string;
+                                } | null;
+                                /** @description minor units as a decimal string */
+                                discountAmount: string;
+                                /** @description minor units as a decimal string */
+                                gross: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "item" | "share";
+                                modifiers: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                    /** @description minor units as a decimal string */
+                                    priceDelta: string;
+                                }[];
+                                name: string;
+                                notes: string;
+                                /** Format: uuid */
+                                productId: string | null;
+                                quantity: number;
+                                /** Format: date-time */
+                                sentAt: string | null;
+                                /** @description minor units as a decimal string */
+                                tax: string;
+                                taxInclusive: boolean;
+                                taxRateBp: number;
+                                /** @description minor units as a decimal string */
+                                total: string;
+                                /** @description minor units as a decimal string */
+                                unitPrice: string;
+                                /** Format: uuid */
+                                variantId: string | null;
+                            }[];
+                            /** Format: uuid */
+                            mergedIntoId: string | null;
+                            notes: string;
+                            number: string;
+                            /** Format: date-time */
+                            paidAt: string | null;
+                            paymentRef: string | null;
+                            /** Format: date-time */
+                            sentAt: string | null;
+                            /** Format: date-time */
+                            servedAt: string | null;
+                            /** Format: uuid */
+                            splitFromId: string | null;
+                            /** @enum {string} */
+                            status: "open" | "sent" | "preparing" | "ready" | "served" | "paid" | "cancelled";
+                            /** @description minor units as a decimal string */
+                            subtotal: string;
+                            /** Format: uuid */
+                            tableId: string | null;
+                            /** @description minor units as a decimal string */
+                            taxTotal: string;
+                            /** @description minor units as a decimal string */
+                            tip: string;
+                            /** @description what the customer pays: lines (taxes included) + tip */
+                            total: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getApiPosV1OrdersId: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            branchId: string;
+                            /** Format: date-time */
+                            cancelledAt: string | null;
+                            cancelReason: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            currency: string;
+                            customerName: string | null;
+                            deliveryAddress: string | null;
+                            deliveryPhone: string | null;
+                            discount: {
+                                /** @enum {string} */
+                                kind: "percent" | "amount";
+                                /** @description minor units as a decimal string */
+                                value: string;
+                            } | null;
+                            /** @description minor units as a decimal string */
+                            discountTotal: string;
+                            guests: number | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "dine_in" | "takeaway" | "delivery";
+                            lines: {
+                                discount: {
+                                    /** @enum {string} */
+                                    kind: "percent" | "amount";
+                                    /** @description minor units as a decimal string */
+                                    value: string;
+                                } | null;
+                                /** @description minor units as a decimal string */
+                                discountAmount: string;
+                                /** @description minor units as a decimal string */
+                                gross: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "item" | "share";
+                                modifiers: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                    /** @description minor units as a decimal string */
+                                    priceDelta: string;
+                                }[];
+                                name: string;
+                                notes: string;
+                                /** Format: uuid */
+                                productId: string | null;
+                                quantity: number;
+                                /** Format: date-time */
+                                sentAt: string | null;
+                                /** @description minor units as a decimal string */
+                                tax: string;
+                                taxInclusive: boolean;
+                                taxRateBp: number;
+                                /** @description minor units as a decimal string */
+                                total: string;
+                                /** @description minor units as a decimal string */
+                                unitPrice: string;
+                                /** Format: uuid */
+                                variantId: string | null;
+                            }[];
+                            /** Format: uuid */
+                            mergedIntoId: string | null;
+                            notes: string;
+                            number: string;
+                            /** Format: date-time */
+                            paidAt: string | null;
+                            paymentRef: string | null;
+                            /** Format: date-time */
+                            sentAt: string | null;
+                            /** Format: date-time */
+                            servedAt: string | null;
+                            /** Format: uuid */
+                            splitFromId: string | null;
+                            /** @enum {string} */
+                            status: "open" | "sent" | "preparing" | "ready" | "served" | "paid" | "cancelled";
+                            /** @description minor units as a decimal string */
+                            subtotal: string;
+                            /** Format: uuid */
+                            tableId: string | null;
+                            /** @description minor units as a decimal string */
+                            taxTotal: string;
+                            /** @description minor units as a decimal string */
+                            tip: string;
+                            /** @description what the customer pays: lines (taxes included) + tip */
+                            total: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    postApiPosV1OrdersIdCancel: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            branchId: string;
+                            /** Format: date-time */
+                            cancelledAt: string | null;
+                            cancelReason: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            currency: string;
+                            customerName: string | null;
+                            deliveryAddress: string | null;
+                            deliveryPhone: string | null;
+                            discount: {
+                                /** @enum {string} */
+                                kind: "percent" | "amount";
+                                /** @description minor units as a decimal string */
+                                value: string;
+                            } | null;
+                            /** @description minor units as a decimal string */
+                            discountTotal: string;
+                            guests: number | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "dine_in" | "takeaway" | "delivery";
+                            lines: {
+                                discount: {
+                                    /** @enum {string} */
+                                    kind: "percent" | "amount";
+                                    /** @description minor units as a decimal string */
+                                    value: string;
+                                } | null;
+                                /** @description minor units as a decimal string */
+                                discountAmount: string;
+                                /** @description minor units as a decimal string */
+                                gross: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "item" | "share";
+                                modifiers: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                    /** @description minor units as a decimal string */
+                                    priceDelta: string;
+                                }[];
+                                name: string;
+                                notes: string;
+                                /** Format: uuid */
+                                productId: string | null;
+                                quantity: number;
+                                /** Format: date-time */
+                                sentAt: string | null;
+                                /** @description minor units as a decimal string */
+                                tax: string;
+                                taxInclusive: boolean;
+                                taxRateBp: number;
+                                /** @description minor units as a decimal string */
+                                total: string;
+                                /** @description minor units as a decimal string */
+                                unitPrice: string;
+                                /** Format: uuid */
+                                variantId: string | null;
+                            }[];
+                            /** Format: uuid */
+                            mergedIntoId: string | null;
+                            notes: string;
+                            number: string;
+                            /** Format: date-time */
+                            paidAt: string | null;
+                            paymentRef: string | null;
+                            /** Format: date-time */
+                            sentAt: string | null;
+                            /** Format: date-time */
+                            servedAt: string | null;
+                            /** Format: uuid */
+                            splitFromId: string | null;
+                            /** @enum {string} */
+                            status: "open" | "sent" | "preparing" | "ready" | "served" | "paid" | "cancelled";
+                            /** @description minor units as a decimal string */
+                            subtotal: string;
+                            /** Format: uuid */
+                            tableId: string | null;
+                            /** @description minor units as a decimal string */
+                            taxTotal: string;
+                            /** @description minor units as a decimal string */
+                            tip: string;
+                            /** @description what the customer pays: lines (taxes included) + tip */
+                            total: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    postApiPosV1OrdersIdDiscounts: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    discount: {
+                        /** @enum {string} */
+                        kind: "percent" | "amount";
+                        /** @description percent: basis points, at most 10000 (422 DISCOUNT_TOO_LARGE above); amount: minor units */
+                        value: number;
+                    } | null;
+                    /** Format: uuid */
+                    lineId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            branchId: string;
+                            /** Format: date-time */
+                            cancelledAt: string | null;
+                            cancelReason: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            currency: string;
+                            customerName: string | null;
+                            deliveryAddress: string | null;
+                            deliveryPhone: string | null;
+                            discount: {
+                                /** @enum {string} */
+                                kind: "percent" | "amount";
+                                /** @description minor units as a decimal string */
+                                value: string;
+                            } | null;
+                            /** @description minor units as a decimal string */
+                            discountTotal: string;
+                            guests: number | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "dine_in" | "takeaway" | "delivery";
+                            lines: {
+                                discount: {
+                                    /** @enum {string} */
+                                    kind: "percent" | "amount";
+                                    /** @description minor units as a decimal string */
+                                    value: string;
+                                } | null;
+                                /** @description minor units as a decimal string */
+                                discountAmount: string;
+                                /** @description minor units as a decimal string */
+                                gross: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "item" | "share";
+                                modifiers: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                    /** @description minor units as a decimal string */
+                                    priceDelta: string;
+                                }[];
+                                name: string;
+                                notes: string;
+                                /** Format: uuid */
+                                productId: string | null;
+                                quantity: number;
+                                /** Format: date-time */
+                                sentAt: string | null;
+                                /** @description minor units as a decimal string */
+                                tax: string;
+                                taxInclusive: boolean;
+                                taxRateBp: number;
+                                /** @description minor units as a decimal string */
+                                total: string;
+                                /** @description minor units as a decimal string */
+                                unitPrice: string;
+                                /** Format: uuid */
+                                variantId: string | null;
+                            }[];
+                            /** Format: uuid */
+                            mergedIntoId: string | null;
+                            notes: string;
+                            number: string;
+                            /** Format: date-time */
+                            paidAt: string | null;
+                            paymentRef: string | null;
+                            /** Format: date-time */
+                            sentAt: string | null;
+                            /** Format: date-time */
+                            servedAt: string | null;
+                            /** Format: uuid */
+                            splitFromId: string | null;
+                            /** @enum {string} */
+                            status: "open" | "sent" | "preparing" | "ready" | "served" | "paid" | "cancelled";
+                            /** @description minor units as a decimal string */
+                            subtotal: string;
+                            /** Format: uuid */
+                            tableId: string | null;
+                            /** @description minor units as a decimal string */
+                            taxTotal: string;
+                            /** @description minor units as a decimal string */
+                            tip: string;
+                            /** @description what the customer pays: lines (taxes included) + tip */
+                            total: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    postApiPosV1OrdersIdLines: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    modifierIds?: string[];
+                    notes?: string;
+                    /** Format: uuid */
+                    productId: string;
+                    quantity: number;
+                    /** Format: uuid */
+                    variantId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            branchId: string;
+                            /** Format: date-time */
+                            cancelledAt: string | null;
+                            cancelReason: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            currency: string;
+                            customerName: string | null;
+                            deliveryAddress: string | null;
+                            deliveryPhone: string | null;
+                            discount: {
+                                /** @enum {string} */
+                                kind: "percent" | "amount";
+                                /** @description minor units as a decimal string */
+                                value: string;
+                            } | null;
+                            /** @description minor units as a decimal string */
+                            discountTotal: string;
+                            guests: number | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "dine_in" | "takeaway" | "delivery";
+                            lines: {
+                                discount: {
+                                    /** @enum {string} */
+                                    kind: "percent" | "amount";
+                                    /** @description minor units as a decimal string */
+                                    value: string;
+                                } | null;
+                                /** @description minor units as a decimal string */
+                                discountAmount: string;
+                                /** @description minor units as a decimal string */
+                                gross: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "item" | "share";
+                                modifiers: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                    /** @description minor units as a decimal string */
+                                    priceDelta: string;
+                                }[];
+                                name: string;
+                                notes: string;
+                                /** Format: uuid */
+                                productId: string | null;
+                                quantity: number;
+                                /** Format: date-time */
+                                sentAt: string | null;
+                                /** @description minor units as a decimal string */
+                                tax: string;
+                                taxInclusive: boolean;
+                                taxRateBp: number;
+                                /** @description minor units as a decimal string */
+                                total: string;
+                                /** @description minor units as a decimal string */
+                                unitPrice: string;
+                                /** Format: uuid */
+                                variantId: string | null;
+                            }[];
+                            /** Format: uuid */
+                            mergedIntoId: string | null;
+                            notes: string;
+                            number: string;
+                            /** Format: date-time */
+                            paidAt: string | null;
+                            paymentRef: string | null;
+                            /** Format: date-time */
+                            sentAt: string | null;
+                            /** Format: date-time */
+                            servedAt: string | null;
+                            /** Format: uuid */
+                            splitFromId: string | null;
+                            /** @enum {string} */
+                            status: "open" | "sent" | "preparing" | "ready" | "served" | "paid" | "cancelled";
+                            /** @description minor units as a decimal string */
+                            subtotal: string;
+                            /** Format: uuid */
+                            tableId: string | null;
+                            /** @description minor units as a decimal string */
+                            taxTotal: string;
+                            /** @description minor units as a decimal string */
+                            tip: string;
+                            /** @description what the customer pays: lines (taxes included) + tip */
+                            total: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    deleteApiPosV1OrdersIdLinesLineId: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                id: string;
+                lineId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            branchId: string;
+                            /** Format: date-time */
+                            cancelledAt: string | null;
+                            cancelReason: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            currency: string;
+                            customerName: string | null;
+                            deliveryAddress: string | null;
+                            deliveryPhone: string | null;
+                            discount: {
+                                /** @enum {string} */
+                                kind: "percent" | "amount";
+                                /** @description minor units as a decimal string */
+                                value: string;
+                            } | null;
+                            /** @description minor units as a decimal string */
+                            discountTotal: string;
+                            guests: number | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "dine_in" | "takeaway" | "delivery";
+                            lines: {
+                                discount: {
+                                    /** @enum {string} */
+                                    kind: "percent" | "amount";
+                                    /** @description minor units as a decimal string */
+                                    value: string;
+                                } | null;
+                                /** @description minor units as a decimal string */
+                                discountAmount: string;
+                                /** @description minor units as a decimal string */
+                                gross: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "item" | "share";
+                                modifiers: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                    /** @description minor units as a decimal string */
+                                    priceDelta: string;
+                                }[];
+                                name: string;
+                                notes: string;
+                                /** Format: uuid */
+                                productId: string | null;
+                                quantity: number;
+                                /** Format: date-time */
+                                sentAt: string | null;
+                                /** @description minor units as a decimal string */
+                                tax: string;
+                                taxInclusive: boolean;
+                                taxRateBp: number;
+                                /** @description minor units as a decimal string */
+                                total: string;
+                                /** @description minor units as a decimal string */
+                                unitPrice: string;
+                                /** Format: uuid */
+                                variantId: string | null;
+                            }[];
+                            /** Format: uuid */
+                            mergedIntoId: string | null;
+                            notes: string;
+                            number: string;
+                            /** Format: date-time */
+                            paidAt: string | null;
+                            paymentRef: string | null;
+                            /** Format: date-time */
+                            sentAt: string | null;
+                            /** Format: date-time */
+                            servedAt: string | null;
+                            /** Format: uuid */
+                            splitFromId: string | null;
+                            /** @enum {string} */
+                            status: "open" | "sent" | "preparing" | "ready" | "served" | "paid" | "cancelled";
+                            /** @description minor units as a decimal string */
+                            subtotal: string;
+                            /** Format: uuid */
+                            tableId: string | null;
+                            /** @description minor units as a decimal string */
+                            taxTotal: string;
+                            /** @description minor units as a decimal string */
+                            tip: string;
+                            /** @description what the customer pays: lines (taxes included) + tip */
+                            total: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    postApiPosV1OrdersIdMerge: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    orderIds: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            branchId: string;
+                            /** Format: date-time */
+                            cancelledAt: string | null;
+                            cancelReason: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            currency: string;
+                            customerName: string | null;
+                            deliveryAddress: string | null;
+                            deliveryPhone: string | null;
+                            discount: {
+                                /** @enum {string} */
+                                kind: "percent" | "amount";
+                                /** @description minor units as a decimal string */
+                                value: string;
+                            } | null;
+                            /** @description minor units as a decimal string */
+                            discountTotal: string;
+                            guests: number | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "dine_in" | "takeaway" | "delivery";
+                            lines: {
+                                discount: {
+                                    /** @enum {string} */
+                                    kind: "percent" | "amount";
+                                    /** @description minor units as a decimal string */
+                                    value: string;
+                                } | null;
+                                /** @description minor units as a decimal string */
+                                discountAmount: string;
+                                /** @description minor units as a decimal string */
+                                gross: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "item" | "share";
+                                modifiers: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                    /** @description minor units as a decimal string */
+                                    priceDelta: string;
+                                }[];
+                                name: string;
+                                notes: string;
+                                /** Format: uuid */
+                                productId: string | null;
+                                quantity: number;
+                                /** Format: date-time */
+                                sentAt: string | null;
+                                /** @description minor units as a decimal string */
+                                tax: string;
+                                taxInclusive: boolean;
+                                taxRateBp: number;
+                                /** @description minor units as a decimal string */
+                                total: string;
+                                /** @description minor units as a decimal string */
+                                unitPrice: string;
+                                /** Format: uuid */
+                                variantId: string | null;
+                            }[];
+                            /** Format: uuid */
+                            mergedIntoId: string | null;
+                            notes: string;
+                            number: string;
+                            /** Format: date-time */
+                            paidAt: string | null;
+                            paymentRef: string | null;
+                            /** Format: date-time */
+                            sentAt: string | null;
+                            /** Format: date-time */
+                            servedAt: string | null;
+                            /** Format: uuid */
+                            splitFromId: string | null;
+                            /** @enum {string} */
+                            status: "open" | "sent" | "preparing" | "ready" | "served" | "paid" | "cancelled";
+                            /** @description minor units as a decimal string */
+                            subtotal: string;
+                            /** Format: uuid */
+                            tableId: string | null;
+                            /** @description minor units as a decimal string */
+                            taxTotal: string;
+                            /** @description minor units as a decimal string */
+                            tip: string;
+                            /** @description what the customer pays: lines (taxes included) + tip */
+                            total: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getApiPosV1OrdersIdPayments: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            currency: string;
+                            /** @description minor units as a decimal string */
+                            due: string;
+                            /** Format: uuid */
+                            orderId: string;
+                            /** @description what the captured tenders took */
+                            paid: string;
+                            refund: {
+                                /** @description minor units as a decimal string */
+                                amount: string;
+                                /** Format: uuid */
+                                id: string;
+                                reason: string;
+                                /** Format: date-time */
+                                refundedAt: string | null;
+                                restock: boolean;
+                                /** @enum {string} */
+                                status: "pending" | "refunded";
+                            } | null;
+                            /** @enum {string} */
+                            status: "open" | "sent" | "preparing" | "ready" | "served" | "paid" | "cancelled";
+                            tenders: {
+                                /** @description what it pays toward the order */
+                                amount: string;
+                                /** @description minor units as a decimal string */
+                                change: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                currency: string;
+                                /** Format: uuid */
+                                drawerId: string | null;
+                                failureCode: string | null;
+                                failureReason: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                method: "cash" | "card" | "transfer" | "wallet";
+                                /** Format: uuid */
+                                payerId: string;
+                                /**
+                                 * Format: uuid
+                                 * @description the payment in the payments service
+                                 */
+                                paymentId: string | null;
+                                /** @description cash: what was handed over */
+                                received: string;
+                                /** @enum {string} */
+                                status: "pending" | "captured" | "failed" | "refunded";
+                            }[];
+                            /** @description minor units as a decimal string */
+                            total: string;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    postApiPosV1OrdersIdPayments: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Makes retries safe: the same key and body answer the first result again; another body with the key is 409 */
+                "Idempotency-Key": string;
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    tenders: {
+                        /** @description cash: what the customer handed over (the change is computed); the others: what they pay */
+                        amount: number;
+                        /**
+                         * Format: uuid
+                         * @description the drawer whose open cash session takes it: required for cash
+                         */
+                        drawerId?: string | (unknown[] | null) | (boolean | null) | (number | null) | (Record<string, never> | null) | (string | null);
+                        /** @enum {string} */
+                        method: "cash" | "card" | "transfer" | "wallet";
+                        /** @description wallet: the one-time code the customer shows */
+                        payerCode?: string & (((unknown[] | null) | (boolean | null) | (number | null) | (Record<string, never> | null) | (string | null)) | unknown);
+                        /**
+                         * Format: uuid
+                         * @description wallet: the customer whose wallet pays (the others: the cashier, by default)
+                         */
+                        payerId?: string | (unknown[] | null) | (boolean | null) | (number | null) | (Record<string, never> | null) | (string | null);
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @description cash to hand back (never charged) */
+                            change: string;
+                            currency: string;
+                            /** @description minor units as a decimal string */
+                            due: string;
+                            /** Format: uuid */
+                            orderId: string;
+                            /** @description what the captured tenders took */
+                            paid: string;
+                            refund: {
+                                /** @description minor units as a decimal string */
+                                amount: string;
+                                /** Format: uuid */
+                                id: string;
+                                reason: string;
+                                /** Format: date-time */
+                                refundedAt: string | null;
+                                restock: boolean;
+                                /** @enum {string} */
+                                status: "pending" | "refunded";
+                            } | null;
+                            /** @enum {string} */
+                            status: "open" | "sent" | "preparing" | "ready" | "served" | "paid" | "cancelled";
+                            tenders: {
+                                /** @description what it pays toward the order */
+                                amount: string;
+                                /** @description minor units as a decimal string */
+                                change: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                currency: string;
+                                /** Format: uuid */
+                                drawerId: string | null;
+                                failureCode: string | null;
+                                failureReason: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                method: "cash" | "card" | "transfer" | "wallet";
+                                /** Format: uuid */
+                                payerId: string;
+                                /**
+                                 * Format: uuid
+                                 * @description the payment in the payments service
+                                 */
+                                paymentId: string | null;
+                                /** @description cash: what was handed over */
+                                received: string;
+                                /** @enum {string} */
+                                status: "pending" | "captured" | "failed" | "refunded";
+                            }[];
+                            /** @description minor units as a decimal string */
+                            total: string;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    postApiPosV1OrdersIdRefunds: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Makes retries safe: the same key and body answer the first result again; another body with the key is 409 */
+                "Idempotency-Key": string;
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uuid
+                     * @description cash: the drawer whose open session pays it out
+                     */
+                    drawerId?: string;
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            currency: string;
+                            /** @description minor units as a decimal string */
+                            due: string;
+                            /** Format: uuid */
+                            orderId: string;
+                            /** @description what the captured tenders took */
+                            paid: string;
+                            refund: {
+                                /** @description minor units as a decimal string */
+                                amount: string;
+                                /** Format: uuid */
+                                id: string;
+                                reason: string;
+                                /** Format: date-time */
+                                refundedAt: string | null;
+                                restock: boolean;
+                                /** @enum {string} */
+                                status: "pending" | "refunded";
+                            } | null;
+                            /** @enum {string} */
+                            status: "open" | "sent" | "preparing" | "ready" | "served" | "paid" | "cancelled";
+                            tenders: {
+                                /** @description what it pays toward the order */
+                                amount: string;
+                                /** @description minor units as a decimal string */
+                                change: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                currency: string;
+                                /** Format: uuid */
+                                drawerId: string | null;
+                                failureCode: string | null;
+                                failureReason: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                method: "cash" | "card" | "transfer" | "wallet";
+                                /** Format: uuid */
+                                payerId: string;
+                                /**
+                                 * Format: uuid
+                                 * @description the payment in the payments service
+                                 */
+                                paymentId: string | null;
+                                /** @description cash: what was handed over */
+                                received: string;
+                                /** @enum {string} */
+                                status: "pending" | "captured" | "failed" | "refunded";
+                            }[];
+                            /** @description minor units as a decimal string */
+                            total: string;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    postApiPosV1OrdersIdSend: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            branchId: string;
+                            /** Format: date-time */
+                            cancelledAt: string | null;
+                            cancelReason: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            currency: string;
+                            customerName: string | null;
+                            deliveryAddress: string | null;
+                            deliveryPhone: string | null;
+                            discount: {
+                                /** @enum {string} */
+                                kind: "percent" | "amount";
+                                /** @description minor units as a decimal string */
+                                value: string;
+                            } | null;
+                            /** @description minor units as a decimal string */
+                            discountTotal: string;
+                            guests: number | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "dine_in" | "takeaway" | "delivery";
+                            lines: {
+                                discount: {
+                                    /** @enum {string} */
+                                    kind: "percent" | "amount";
+                                    /** @description minor units as a decimal string */
+                                    value: string;
+                                } | null;
+                                /** @description minor units as a decimal string */
+                                discountAmount: string;
+                                /** @description minor units as a decimal string */
+                                gross: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "item" | "share";
+                                modifiers: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                    /** @description minor units as a decimal string */
+                                    priceDelta: string;
+                                }[];
+                                name: string;
+                                notes: string;
+                                /** Format: uuid */
+                                productId: string | null;
+                                quantity: number;
+                                /** Format: date-time */
+                                sentAt: string | null;
+                                /** @description minor units as a decimal string */
+                                tax: string;
+                                taxInclusive: boolean;
+                                taxRateBp: number;
+                                /** @description minor units as a decimal string */
+                                total: string;
+                                /** @description minor units as a decimal string */
+                                unitPrice: string;
+                                /** Format: uuid */
+                                variantId: string | null;
+                            }[];
+                            /** Format: uuid */
+                            mergedIntoId: string | null;
+                            notes: string;
+                            number: string;
+                            /** Format: date-time */
+                            paidAt: string | null;
+                            paymentRef: string | null;
+                            /** Format: date-time */
+                            sentAt: string | null;
+                            /** Format: date-time */
+                            servedAt: string | null;
+                            /** Format: uuid */
+                            splitFromId: string | null;
+                            /** @enum {string} */
+                            status: "open" | "sent" | "preparing" | "ready" | "served" | "paid" | "cancelled";
+                            /** @description minor units as a decimal string */
+                            subtotal: string;
+                            /** Format: uuid */
+                            tableId: string | null;
+                            /** @description minor units as a decimal string */
+                            taxTotal: string;
+                            /** @description minor units as a decimal string */
+                            tip: string;
+                            /** @description what the customer pays: lines (taxes included) + tip */
+                            total: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    postApiPosV1OrdersIdServe: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            branchId: string;
+                            /** Format: date-time */
+                            cancelledAt: string | null;
+                            cancelReason: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            currency: string;
+                            customerName: string | null;
+                            deliveryAddress: string | null;
+                            deliveryPhone: string | null;
+                            discount: {
+                                /** @enum {string} */
+                                kind: "percent" | "amount";
+                                /** @description minor units as a decimal string */
+                                value: string;
+                            } | null;
+                            /** @description minor units as a decimal string */
+                            discountTotal: string;
+                            guests: number | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "dine_in" | "takeaway" | "delivery";
+                            lines: {
+                                discount: {
+                                    /** @enum {string} */
+                                    kind: "percent" | "amount";
+                                    /** @description minor units as a decimal string */
+                                    value: string;
+                                } | null;
+                                /** @description minor units as a decimal string */
+                                discountAmount: string;
+                                /** @description minor units as a decimal string */
+                                gross: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "item" | "share";
+                                modifiers: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                    /** @description minor units as a decimal string */
+                                    priceDelta: string;
+                                }[];
+                                name: string;
+                                notes: string;
+                                /** Format: uuid */
+                                productId: string | null;
+                                quantity: number;
+                                /** Format: date-time */
+                                sentAt: string | null;
+                                /** @description minor units as a decimal string */
+                                tax: string;
+                                taxInclusive: boolean;
+                                taxRateBp: number;
+                                /** @description minor units as a decimal string */
+                                total: string;
+                                /** @description minor units as a decimal string */
+                                unitPrice: string;
+                                /** Format: uuid */
+                                variantId: string | null;
+                            }[];
+                            /** Format: uuid */
+                            mergedIntoId: string | null;
+                            notes: string;
+                            number: string;
+                            /** Format: date-time */
+                            paidAt: string | null;
+                            paymentRef: string | null;
+                            /** Format: date-time */
+                            sentAt: string | null;
+                            /** Format: date-time */
+                            servedAt: string | null;
+                            /** Format: uuid */
+                            splitFromId: string | null;
+                            /** @enum {string} */
+                            status: "open" | "sent" | "preparing" | "ready" | "served" | "paid" | "cancelled";
+                            /** @description minor units as a decimal string */
+                            subtotal: string;
+                            /** Format: uuid */
+                            tableId: string | null;
+                            /** @description minor units as a decimal string */
+                            taxTotal: string;
+                            /** @description minor units as a decimal string */
+                            tip: string;
+                            /** @description what the customer pays: lines (taxes included) + tip */
+                            total: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    postApiPosV1OrdersIdSplit: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    groups: string[][];
+                    /** @enum {string} */
+                    mode: "lines";
+                } | {
+                    /** @enum {string} */
+                    mode: "even";
+                    parts: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            branchId: string;
+                            /** Format: date-time */
+                            cancelledAt: string | null;
+                            cancelReason: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            currency: string;
+                            customerName: string | null;
+                            deliveryAddress: string | null;
+                            deliveryPhone: string | null;
+                            discount: {
+                                /** @enum {string} */
+                                kind: "percent" | "amount";
+                                /** @description minor units as a decimal string */
+                                value: string;
+                            } | null;
+                            /** @description minor units as a decimal string */
+                            discountTotal: string;
+                            guests: number | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "dine_in" | "takeaway" | "delivery";
+                            lines: {
+                                discount: {
+                                    /** @enum {string} */
+                                    kind: "percent" | "amount";
+                                    /** @description minor units as a decimal string */
+                                    value: string;
+                                } | null;
+                                /** @description minor units as a decimal string */
+                                discountAmount: string;
+                                /** @description minor units as a decimal string */
+                                gross: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "item" | "share";
+                                modifiers: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                    /** @description minor units as a decimal string */
+                                    priceDelta: string;
+                                }[];
+                                name: string;
+                                notes: string;
+                                /** Format: uuid */
+                                productId: string | null;
+                                quantity: number;
+                                /** Format: date-time */
+                                sentAt: string | null;
+                                /** @description minor units as a decimal string */
+                                tax: string;
+                                taxInclusive: boolean;
+                                taxRateBp: number;
+                                /** @description minor units as a decimal string */
+                                total: string;
+                                /** @description minor units as a decimal string */
+                                unitPrice: string;
+                                /** Format: uuid */
+                                variantId: string | null;
+                            }[];
+                            /** Format: uuid */
+                            mergedIntoId: string | null;
+                            notes: string;
+                            number: string;
+                            /** Format: date-time */
+                            paidAt: string | null;
+                            paymentRef: string | null;
+                            /** Format: date-time */
+                            sentAt: string | null;
+                            /** Format: date-time */
+                            servedAt: string | null;
+                            /** Format: uuid */
+                            splitFromId: string | null;
+                            /** @enum {string} */
+                            status: "open" | "sent" | "preparing" | "ready" | "served" | "paid" | "cancelled";
+                            /** @description minor units as a decimal string */
+                            subtotal: string;
+                            /** Format: uuid */
+                            tableId: string | null;
+                            /** @description minor units as a decimal string */
+                            taxTotal: string;
+                            /** @description minor units as a decimal string */
+                            tip: string;
+                            /** @description what the customer pays: lines (taxes included) + tip */
+                            total: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    postApiPosV1OrdersIdTip: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    amount: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            branchId: string;
+                            /** Format: date-time */
+                            cancelledAt: string | null;
+                            cancelReason: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            currency: string;
+                            customerName: string | null;
+                            deliveryAddress: string | null;
+                            deliveryPhone: string | null;
+                            discount: {
+                                /** @enum {string} */
+                                kind: "percent" | "amount";
+                                /** @description minor units as a decimal string */
+                                value: string;
+                            } | null;
+                            /** @description minor units as a decimal string */
+                            discountTotal: string;
+                            guests: number | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "dine_in" | "takeaway" | "delivery";
+                            lines: {
+                                discount: {
+                                    /** @enum {string} */
+                                    kind: "percent" | "amount";
+                                    /** @description minor units as a decimal string */
+                                    value: string;
+                                } | null;
+                                /** @description minor units as a decimal string */
+                                discountAmount: string;
+                                /** @description minor units as a decimal string */
+                                gross: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "item" | "share";
+                                modifiers: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                    /** @description minor units as a decimal string */
+                                    priceDelta: string;
+                                }[];
+                                name: string;
+                                notes: string;
+                                /** Format: uuid */
+                                productId: string | null;
+                                quantity: number;
+                                /** Format: date-time */
+                                sentAt: string | null;
+                                /** @description minor units as a decimal string */
+                                tax: string;
+                                taxInclusive: boolean;
+                                taxRateBp: number;
+                                /** @description minor units as a decimal string */
+                                total: string;
+                                /** @description minor units as a decimal string */
+                                unitPrice: string;
+                                /** Format: uuid */
+                                variantId: string | null;
+                            }[];
+                            /** Format: uuid */
+                            mergedIntoId: string | null;
+                            notes: string;
+                            number: string;
+                            /** Format: date-time */
+                            paidAt: string | null;
+                            paymentRef: string | null;
+                            /** Format: date-time */
+                            sentAt: string | null;
+                            /** Format: date-time */
+                            servedAt: string | null;
+                            /** Format: uuid */
+                            splitFromId: string | null;
+                            /** @enum {string} */
+                            status: "open" | "sent" | "preparing" | "ready" | "served" | "paid" | "cancelled";
+                            /** @description minor units as a decimal string */
+                            subtotal: string;
+                            /** Format: uuid */
+                            tableId: string | null;
+                            /** @description minor units as a decimal string */
+                            taxTotal: string;
+                            /** @description minor units as a decimal string */
+                            tip: string;
+                            /** @description what the customer pays: lines (taxes included) + tip */
+                            total: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     getApiPosV1Products: {
         parameters: {
             query?: {
@@ -4556,6 +7535,59 @@ export interface operations {
             };
         };
     };
+    putApiPosV1ProductsIdTax: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    taxInclusive: boolean | null;
+                    taxRateBp: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            taxInclusive: boolean | null;
+                            taxRateBp: number | null;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     postApiPosV1ProductsIdVariants: {
         parameters: {
             query?: never;
@@ -4758,6 +7790,411 @@ export interface operations {
                                 priceDelta: string;
                             }[];
                         };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getApiPosV1Stations: {
+        parameters: {
+            query?: {
+                active?: boolean;
+                branchId?: string;
+                /** @description opaque: the previous page's `meta.nextCursor`, as issued */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            active: boolean;
+                            /** Format: uuid */
+                            branchId: string;
+                            categoryIds: string[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            isDefault: boolean;
+                            /** @enum {string} */
+                            kind: "printer" | "screen" | "both";
+                            name: string;
+                            printerAddress: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    postApiPosV1Stations: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    active?: boolean;
+                    /** Format: uuid */
+                    branchId: string;
+                    isDefault?: boolean;
+                    /** @enum {string} */
+                    kind: "printer" | "screen" | "both";
+                    name: string;
+                    /** @description the network printer as host:port (a host name or IPv4 address; port 1-65535) */
+                    printerAddress?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            active: boolean;
+                            /** Format: uuid */
+                            branchId: string;
+                            categoryIds: string[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            isDefault: boolean;
+                            /** @enum {string} */
+                            kind: "printer" | "screen" | "both";
+                            name: string;
+                            printerAddress: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getApiPosV1StationsId: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            active: boolean;
+                            /** Format: uuid */
+                            branchId: string;
+                            categoryIds: string[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            isDefault: boolean;
+                            /** @enum {string} */
+                            kind: "printer" | "screen" | "both";
+                            name: string;
+                            printerAddress: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    patchApiPosV1StationsId: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    active?: boolean;
+                    isDefault?: boolean;
+                    /** @enum {string} */
+                    kind?: "printer" | "screen" | "both";
+                    name?: string;
+                    /** @description the network printer as host:port (a host name or IPv4 address; port 1-65535) */
+                    printerAddress?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            active: boolean;
+                            /** Format: uuid */
+                            branchId: string;
+                            categoryIds: string[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            isDefault: boolean;
+                            /** @enum {string} */
+                            kind: "printer" | "screen" | "both";
+                            name: string;
+                            printerAddress: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    putApiPosV1StationsIdCategories: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    categoryIds: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            active: boolean;
+                            /** Format: uuid */
+                            branchId: string;
+                            categoryIds: string[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            isDefault: boolean;
+                            /** @enum {string} */
+                            kind: "printer" | "screen" | "both";
+                            name: string;
+                            printerAddress: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getApiPosV1StationsIdTickets: {
+        parameters: {
+            query?: {
+                /** @description opaque: the previous page's `meta.nextCursor`, as issued */
+                cursor?: string;
+                kind?: "order" | "cancel";
+                limit?: number;
+                status?: ("queued" | "preparing" | "ready" | "cancelled")[];
+            };
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            branchId: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                lineId: string;
+                                modifiers: string[];
+                                name: string;
+                                notes: string | null;
+                                /** Format: date-time */
+                                preparingAt: string | null;
+                                quantity: number;
+                                /** Format: date-time */
+                                readyAt: string | null;
+                                /** @enum {string} */
+                                status: "queued" | "preparing" | "ready" | "cancelled";
+                            }[];
+                            /** @enum {string} */
+                            kind: "order" | "cancel";
+                            /** Format: uuid */
+                            orderId: string;
+                            orderNumber: string;
+                            /** @enum {string} */
+                            printStatus: "pending" | "printed" | "failed" | "none";
+                            /** Format: date-time */
+                            readyAt: string | null;
+                            /** Format: uuid */
+                            stationId: string;
+                            /** @enum {string} */
+                            status: "queued" | "preparing" | "ready" | "cancelled";
+                            tableLabel: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
                         meta?: {
                             nextCursor?: string | null;
                         };

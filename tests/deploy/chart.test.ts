@@ -21,7 +21,7 @@ import {
 } from '../../services/notifications/src/config.ts';
 import { paymentsConfigSchema, paymentsWorkerConfigSchema } from '../../services/payments/src/config.ts';
 import { gymConfigSchema, gymWorkerConfigSchema } from '../../services/gym/src/config.ts';
-import { posConfigSchema } from '../../services/pos/src/config.ts';
+import { posConfigSchema, posWorkerConfigSchema } from '../../services/pos/src/config.ts';
 import {
   CHART,
   DEV_VALUES,
@@ -56,10 +56,10 @@ const envOf = (container: any): Record<string, any> =>
   Object.fromEntries((container.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));
 /**
  * Every enabled service with a process runs a worker (identity's serves the profiles and operator
- * checks processes ask for; the gym's the activities of its renewal and waitlist processes); pos
- * has no process yet.
+ * checks processes ask for; the gym's the activities of its renewal and waitlist processes; pos's
+ * runs the low-stock sweeper).
  */
-const WORKER_SERVICES = SERVICES.filter((s) => s !== 'pos');
+const WORKER_SERVICES = SERVICES;
 
 const VARIANTS: Record<string, { values?: string[]; set?: string[] }> = {
   default: {},
@@ -329,8 +329,10 @@ describe.each(Object.keys(VARIANTS))('workloads rendered with %s values', (varia
       gym: ['CHECKIN_TOKEN_SECRET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'],
       // its worker reads only PostgreSQL and Temporal (services.gym.workerSecretEnv: [])
       'gym-worker': [],
-      // static S3 keys for product images, when the Secret has them (no worker yet)
+      // static S3 keys for product images, when the Secret has them
       pos: ['S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'],
+      // its worker reads only PostgreSQL and Temporal (services.pos.workerSecretEnv: [])
+      'pos-worker': [],
       notifications: ['NOTIFICATIONS_SERVICE_TOKEN', 'SMTP_PASS', 'SMTP_USER', 'WEBHOOK_SECRET_KEY'],
       workflows: [],
     };
@@ -399,6 +401,7 @@ describe.each(Object.keys(VARIANTS))('workloads rendered with %s values', (varia
       payments: paymentsWorkerConfigSchema,
       marketplace: marketplaceWorkerConfigSchema,
       gym: gymWorkerConfigSchema,
+      pos: posWorkerConfigSchema,
       notifications: notificationsWorkerConfigSchema,
     };
     // Secret references stand for values the Secret holds; the rest is the env as rendered.

@@ -118,11 +118,11 @@ describe('SLO rules', () => {
     expect(r.status).toBe(0);
   });
 
-  // POS, printing and the cash closure have specs in k8s/slo/planned/ until they are built: an
-  // SLO on a metric nobody emits is an alert that can never fire (tests/observability proves the rest).
+  // Printing and the cash closure have specs in k8s/slo/planned/ until they are built: an SLO on
+  // a metric nobody emits is an alert that can never fire (tests/observability proves the rest).
   test('cover API availability and latency for every built service, and its business processes', () => {
     const slos = specs.flatMap((s) => s.slos.map((x) => `${s.service}/${x.name}`)).sort();
-    const expected = ['identity', 'payments', 'marketplace', 'notifications', 'gym']
+    const expected = ['identity', 'payments', 'marketplace', 'notifications', 'gym', 'pos']
       .flatMap((s) => [`${s}/requests-availability`, `${s}/requests-latency`])
       .concat(['processes/escrow-payout-on-time', 'processes/payment-sync-60s', 'processes/renewal-success'])
       .sort();

@@ -47,6 +47,8 @@ const TABLES = [
   'dining_tables',
   'inventory_items',
   'recipe_lines',
+  'stations',
+  'category_stations',
 ];
 
 /** Rows per POS table of each demo business. */
@@ -171,6 +173,9 @@ describe('the POS demo seed', () => {
       dining_tables: bistro.floors[0]!.tables.length,
       inventory_items: bistro.items.length,
       recipe_lines: Object.values(bistro.recipes).flat().length,
+      // Cocina (the default: starters and mains), Barra (drinks and bar), Postres.
+      stations: 3,
+      category_stations: 5,
     });
     // Every one of the bistro's 20 products has a recipe.
     expect(Object.keys(bistro.recipes).sort()).toEqual(

@@ -630,6 +630,63 @@ async function posFixtures(
   const count = (branchId: string) => call('POST', '/inventory/counts', { branchId });
   ids['pos/counts'] = ok(await count(t1.branchId), 'pos count A').data.id!;
   ids['pos/countsB'] = ok(await count(branchB), 'pos count B').data.id!;
+  // Orders: a dine-in order with a line at the table of A and of B (the variant XL is required).
+  const order = async (tableId: string) => {
+    const o = ok(
+      await call('POST', '/orders', {
+        branchId: tableId === ids['pos/tables'] ? t1.branchId : branchB,
+        kind: 'dine_in',
+        tableId,
+        guests: 2,
+      }),
+      'pos order',
+    ).data.id!;
+    const withLine = ok(
+      await call('POST', `/orders/${o}/lines`, {
+        productId: ids['pos/products'],
+        variantId: xl,
+        modifierIds: [punto],
+        quantity: 1,
+      }),
+      'pos order line',
+    ).data as unknown as { lines: Array<{ id: string }> };
+    return [o, withLine.lines[0]!.id] as const;
+  };
+  const products = ok(await call('GET', `/products/${ids['pos/products']}`, undefined), 'pos product')
+    .data as unknown as {
+    variants: Array<{ id: string }>;
+    modifierGroups: Array<{ modifiers: Array<{ id: string }> }>;
+  };
+  const xl = products.variants[0]!.id;
+  const punto = products.modifierGroups[0]!.modifiers[0]!.id;
+  [ids['pos/orders'], ids['pos/lines']] = await order(ids['pos/tables']);
+  [ids['pos/ordersB'], ids['pos/linesB']] = await order(ids['pos/tablesB']);
+  // Kitchen: a default station in A (a printer) and in B (a screen); an order of each branch sent
+  // to it (its ticket: `pos/tickets`), and a second one in A whose item the item bump moves.
+  const station = (branchId: string, kind: 'printer' | 'screen') =>
+    call('POST', '/stations', {
+      branchId,
+      name: 'Cocina',
+      kind,
+      isDefault: true,
+      ...(kind === 'printer' && { printerAddress: '192.168.0.50:9100' }),
+    });
+  ids['pos/stations'] = ok(await station(t1.branchId, 'printer'), 'pos station A').data.id!;
+  ids['pos/stationsB'] = ok(await station(branchB, 'screen'), 'pos station B').data.id!;
+  const sentTicket = async (tableId: string, stationId: string) => {
+    const [o] = await order(tableId);
+    ok(await call('POST', `/orders/${o}/send`, {}), 'pos send');
+    const tickets = ok(
+      await call('GET', `/stations/${stationId}/tickets?limit=100`, undefined),
+      'pos tickets',
+    ).data as unknown as Array<{ id: string; orderId: string; items: Array<{ id: string }> }>;
+    return tickets.find((t) => t.orderId === o)!;
+  };
+  ids['pos/tickets'] = (await sentTicket(ids['pos/tables'], ids['pos/stations'])).id;
+  const ticketB = await sentTicket(ids['pos/tablesB'], ids['pos/stationsB']);
+  ids['pos/ticketsB'] = ticketB.id;
+  ids['pos/ticket-items'] = (await sentTicket(ids['pos/tables'], ids['pos/stations'])).items[0]!.id;
+  ids['pos/ticket-itemsB'] = ticketB.items[0]!.id;
 }
 
 /** The id of t1's record a path parameter names: the collection segment before it. */
@@ -705,7 +762,11 @@ async function listsA(permission: string, path: string, [a, b]: [string | undefi
 async function posAs(permission: string, method: string, path: string, body?: unknown) {
   const res = await fetch(`${urls.pos}/api/pos/v1${path}`, {
     method,
-    headers: { ...bearer(inA.get(permission)!), 'Content-Type': 'application/json' },
+    headers: {
+      ...bearer(inA.get(permission)!),
+      'Content-Type': 'application/json',
+      'Idempotency-Key': newKey('records'),
+    },
     ...(body !== undefined && { body: JSON.stringify(body) }),
   });
   const text = await res.text();
@@ -740,6 +801,8 @@ function posRecords(): Record<string, () => Promise<void>> {
     expect(listed).toContain(a);
     expect(listed).not.toContain(b);
   };
+  const stationPair = (permission: string, method: string, path: (id: string) => string, body?: unknown) =>
+    pair(permission, method, path, [ids['pos/stations'], ids['pos/stationsB']], body);
   /** Inventory rows as a holder of inventory.read in A: some, all of branch A. */
   const inventoryOfA = async (path: string) => {
     const rows = (await posAs('inventory.read', 'GET', path)).data as Array<{ branchId: string }>;
@@ -757,7 +820,106 @@ function posRecords(): Record<string, () => Promise<void>> {
     const onA = (await posAs(permission, method, path(ids['pos/counts']!), body)).status;
     expect({ b: onB, a: onA < 300 || onA === 409 ? 'found' : onA }).toEqual({ b: 404, a: 'found' });
   };
+  /** B's order is not found; A's is found (a 409/422 of its state or of a rule still finds it). */
+  const ordered = async (
+    permission: string,
+    method: string,
+    path: (id: string) => string,
+    body?: unknown,
+  ) => {
+    const onB = (await posAs(permission, method, path(ids['pos/ordersB']!), body)).status;
+    const onA = (await posAs(permission, method, path(ids['pos/orders']!), body)).status;
+    expect({ b: onB, a: onA < 300 || onA === 409 || onA === 422 ? 'found' : onA }).toEqual({
+      b: 404,
+      a: 'found',
+    });
+  };
   return {
+    'GET /api/pos/v1/stations': async () => {
+      const listed = idsOf((await posAs('kitchen.operate', 'GET', '/stations?limit=100')).data);
+      expect(listed).toContain(ids['pos/stations']);
+      expect(listed).not.toContain(ids['pos/stationsB']);
+    },
+    'GET /api/pos/v1/stations/{id}': () => stationPair('kitchen.operate', 'GET', (id) => `/stations/${id}`),
+    'PATCH /api/pos/v1/stations/{id}': () =>
+      stationPair('stations.manage', 'PATCH', (id) => `/stations/${id}`, { active: true }),
+    'PUT /api/pos/v1/stations/{id}/categories': () =>
+      stationPair('stations.manage', 'PUT', (id) => `/stations/${id}/categories`, {
+        categoryIds: [ids['pos/categories']],
+      }),
+    'GET /api/pos/v1/stations/{id}/tickets': () =>
+      stationPair('kitchen.operate', 'GET', (id) => `/stations/${id}/tickets?limit=100`),
+    'GET /api/pos/v1/kitchen/tickets/{id}': () =>
+      pair('kitchen.operate', 'GET', (id) => `/kitchen/tickets/${id}`, [
+        ids['pos/tickets'],
+        ids['pos/ticketsB'],
+      ]),
+    'POST /api/pos/v1/kitchen/tickets/{id}/bump': () =>
+      pair(
+        'kitchen.operate',
+        'POST',
+        (id) => `/kitchen/tickets/${id}/bump`,
+        [ids['pos/tickets'], ids['pos/ticketsB']],
+        {
+          status: 'ready',
+        },
+      ),
+    'POST /api/pos/v1/kitchen/ticket-items/{id}/bump': () =>
+      pair(
+        'kitchen.operate',
+        'POST',
+        (id) => `/kitchen/ticket-items/${id}/bump`,
+        [ids['pos/ticket-items'], ids['pos/ticket-itemsB']],
+        { status: 'preparing' },
+      ),
+    'GET /api/pos/v1/orders': async () => {
+      const listed = idsOf((await posAs('orders.read', 'GET', '/orders?limit=100')).data);
+      expect(listed).toContain(ids['pos/orders']);
+      expect(listed).not.toContain(ids['pos/ordersB']);
+    },
+    'GET /api/pos/v1/orders/{id}': () => ordered('orders.read', 'GET', (id) => `/orders/${id}`),
+    'GET /api/pos/v1/order-settings': async () => {
+      expect((await posAs('orders.read', 'GET', '/order-settings')).status).toBe(200);
+    },
+    'POST /api/pos/v1/orders/{id}/lines': () =>
+      ordered('orders.create', 'POST', (id) => `/orders/${id}/lines`, {
+        productId: ids['pos/products'],
+        quantity: 1,
+      }),
+    'DELETE /api/pos/v1/orders/{id}/lines/{lineId}': async () => {
+      const onB = (
+        await posAs('orders.create', 'DELETE', `/orders/${ids['pos/ordersB']}/lines/${ids['pos/linesB']}`)
+      ).status;
+      const onA = (
+        await posAs('orders.create', 'DELETE', `/orders/${ids['pos/orders']}/lines/${ids['pos/lines']}`)
+      ).status;
+      expect({ b: onB, a: onA < 300 || onA === 409 ? 'found' : onA }).toEqual({ b: 404, a: 'found' });
+    },
+    'POST /api/pos/v1/orders/{id}/send': () => ordered('orders.create', 'POST', (id) => `/orders/${id}/send`),
+    'POST /api/pos/v1/orders/{id}/serve': () =>
+      ordered('orders.create', 'POST', (id) => `/orders/${id}/serve`),
+    'POST /api/pos/v1/orders/{id}/discounts': () =>
+      ordered('orders.create', 'POST', (id) => `/orders/${id}/discounts`, { discount: null }),
+    'POST /api/pos/v1/orders/{id}/tip': () =>
+      ordered('orders.create', 'POST', (id) => `/orders/${id}/tip`, { amount: 0 }),
+    'POST /api/pos/v1/orders/{id}/merge': () =>
+      ordered('orders.create', 'POST', (id) => `/orders/${id}/merge`, { orderIds: [ids['pos/orders']] }),
+    'POST /api/pos/v1/orders/{id}/split': () =>
+      ordered('orders.create', 'POST', (id) => `/orders/${id}/split`, { mode: 'even', parts: 2 }),
+    'POST /api/pos/v1/orders/{id}/cancel': () =>
+      ordered('orders.cancel', 'POST', (id) => `/orders/${id}/cancel`, { reason: 'prueba' }),
+    // Order payments: A's is found (its view, or a payment / refund its state refuses: 409, 422).
+    'GET /api/pos/v1/orders/{id}/payments': () =>
+      ordered('orders.read', 'GET', (id) => `/orders/${id}/payments`),
+    'POST /api/pos/v1/orders/{id}/payments': () =>
+      ordered('orders.pay', 'POST', (id) => `/orders/${id}/payments`, {
+        tenders: [{ method: 'card', amount: 100 }],
+      }),
+    'POST /api/pos/v1/orders/{id}/refunds': () =>
+      ordered('orders.refund', 'POST', (id) => `/orders/${id}/refunds`, { reason: 'prueba' }),
+    'GET /api/pos/v1/order-payment-settings': async () => {
+      expect((await posAs('orders.read', 'GET', '/order-payment-settings')).status).toBe(200);
+    },
     'GET /api/pos/v1/categories': read(() => '/categories?limit=100'),
     'GET /api/pos/v1/categories/{id}': read(() => `/categories/${ids['pos/categories']}`),
     'GET /api/pos/v1/products': async () => {

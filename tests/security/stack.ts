@@ -58,7 +58,7 @@ export async function startStack(name: string): Promise<Stack> {
   const n = await startNotifications({ smtpPort: smtp.port, identityUrl: h.identityUrl });
   const nServer = await serve(n.app, { port: 0, host: '127.0.0.1', logger, signals: [] });
   const g = await startGymApi(h, logger);
-  const pos = await startPosApi(h.identityUrl, logger);
+  const pos = await startPosApi(h.identityUrl, logger, { paymentsUrl: `http://127.0.0.1:${h.server.port}` });
   const urls = {
     identity: h.identityUrl,
     payments: `http://127.0.0.1:${h.server.port}`,

@@ -8,6 +8,7 @@ export const TASK_QUEUES = {
   payments: 'payments',
   marketplace: 'marketplace',
   gym: 'gym',
+  pos: 'pos',
   notifications: 'notifications',
 } as const;
 export type TaskQueue = (typeof TASK_QUEUES)[keyof typeof TASK_QUEUES];

@@ -5,6 +5,7 @@ import {
   databaseConfigSchema,
   httpConfigSchema,
   redisConfigSchema,
+  paymentsClientConfigSchema,
   storageConfigSchema,
   temporalConfigSchema,
   workerConfigSchema,
@@ -15,16 +16,14 @@ import {
   type DatabaseConfig,
   type HttpConfig,
   type RedisConfig,
+  type PaymentsClientConfig,
   type StorageConfig,
 } from '@faena/platform';
 
 /** What the gym's domain needs: where payments is, and how far ahead classes are put on the calendar. */
 export const gymKeysSchema = {
-  PAYMENTS_URL: Joi.string()
-    .uri({ scheme: ['http', 'https'] })
-    .required()
-    .description('base URL of the payments service (memberships are paid through it)'),
-  PAYMENTS_TIMEOUT_MS: Joi.number().integer().min(100).max(60_000).default(10_000),
+  // Memberships and store sales are paid through payments (the platform's client).
+  ...paymentsClientConfigSchema,
   OCCURRENCE_WEEKS_AHEAD: Joi.number().integer().min(1).max(26).default(8),
   // Trainers' certificates and member photos (the platform's storage settings, like marketplace's).
   ...storageConfigSchema,
@@ -34,9 +33,7 @@ export const gymKeysSchema = {
     .description('HMAC key of the members’ QR check-in codes (a secret: rotate it to void every code)'),
   CHECKIN_TOKEN_TTL_SECONDS: Joi.number().integer().min(15).max(3600).default(120),
 };
-export interface GymKeys extends StorageConfig {
-  PAYMENTS_URL: string;
-  PAYMENTS_TIMEOUT_MS: number;
+export interface GymKeys extends StorageConfig, PaymentsClientConfig {
   OCCURRENCE_WEEKS_AHEAD: number;
   CHECKIN_TOKEN_SECRET: string;
   CHECKIN_TOKEN_TTL_SECONDS: number;

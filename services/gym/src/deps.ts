@@ -1,6 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { AuthGuard, Logger, Orm, Redis, Storage, UploadLimits } from '@faena/platform';
-import type { PaymentsClient } from './domain/payments-client.ts';
+import type { AuthGuard, Logger, Orm, PaymentsClient, Redis, Storage, UploadLimits } from '@faena/platform';
 
 export interface GymDeps {
   orm: Orm;

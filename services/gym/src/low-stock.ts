@@ -21,6 +21,7 @@ import {
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { periodic, sweepTenants, type BackgroundJob, type Logger, type Orm } from '@faena/platform';
 import {
+  gymLowStockNotice,
   LOW_STOCK_WORKFLOW_TYPE,
   lowStockWorkflowId,
   type LowStockWorkflow,
@@ -62,11 +63,13 @@ export async function ensureLowStockProcess(
           tenantId: alert.tenantId,
           alertId: alert.id,
           branchId: alert.branchId,
-          productId: product.id,
-          productName: product.name,
-          sku: product.sku,
-          quantity: alert.quantity,
-          threshold: alert.threshold,
+          notice: gymLowStockNotice({
+            productId: product.id,
+            productName: product.name,
+            sku: product.sku,
+            quantity: alert.quantity,
+            threshold: alert.threshold,
+          }),
         },
       ],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,

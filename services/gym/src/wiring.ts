@@ -8,6 +8,7 @@ import { INCIDENT_TASK_QUEUE } from '@faena/workflows/incident/contract';
 import { LOW_STOCK_TASK_QUEUE } from '@faena/workflows/stock/contract';
 import { WAITLIST_TASK_QUEUE } from '@faena/workflows/waitlist/contract';
 import {
+  createPaymentsClient,
   createStorage,
   serviceOrm,
   uploadLimits,
@@ -21,7 +22,6 @@ import type { GymKeys } from './config.ts';
 import { SCHEMA } from './constants.ts';
 import type { GymDeps } from './deps.ts';
 import { entities } from './domain/entities.ts';
-import { createPaymentsClient } from './domain/payments-client.ts';
 
 export const createGymOrm = serviceOrm({ schema: SCHEMA, entities, moduleUrl: import.meta.url });
 

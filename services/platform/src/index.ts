@@ -28,3 +28,4 @@ export * from './service.ts';
 export * from './periodic.ts';
 export * from './csv.ts';
 export * from './storage/index.ts';
+export * from './payments-client.ts';

@@ -72,8 +72,15 @@ export const PERMISSION_CATALOG = {
   pos: {
     'orders.read': 'See orders',
     'orders.create': 'Take orders',
+    'orders.cancel': 'Cancel an order that is not paid, with its reason',
+    'orders.discount': "Give discounts above the business's threshold and set that threshold",
     'orders.void': 'Void orders',
+    'orders.pay':
+      'Take payment for an order with split tenders (cash, card, transfer, wallet) through payments, which also checks payments.create',
+    'orders.refund':
+      'Refund a paid order (a reason) through payments, which also checks payments.refund; restocks when the business says so',
     'kitchen.operate': 'Work the kitchen display and printers',
+    'stations.manage': "Keep a branch's kitchen stations, their printers and which categories go to each",
     'inventory.read': "See inventory items, a branch's stock, its kardex, transfers and low-stock alerts",
     'inventory.manage':
       'Keep inventory items, record purchases, waste and adjustments, transfer stock between branches, post or cancel counts and set the negative-stock rule',

@@ -2,9 +2,12 @@ import { createServiceApp, type AppOptions, type HttpApp } from '@faena/platform
 import { BASE_PATH, SERVICE } from './constants.ts';
 import type { PosDeps } from './deps.ts';
 import { inventoryRoutes } from './routes/inventory.ts';
+import { kitchenRoutes } from './routes/kitchen.ts';
 import { floorRoutes } from './routes/floors.ts';
 import { menuRoutes } from './routes/menu.ts';
 import { recipeRoutes } from './routes/recipes.ts';
+import { orderRoutes } from './routes/orders.ts';
+import { orderPaymentRoutes } from './routes/order-payments.ts';
 
 /** The POS HTTP API; main.ts and the tests wire `deps` differently. One spread per routes file. */
 export function createApp(deps: PosDeps, options: AppOptions = {}): HttpApp {
@@ -13,6 +16,14 @@ export function createApp(deps: PosDeps, options: AppOptions = {}): HttpApp {
     basePath: BASE_PATH,
     deps,
     options,
-    routes: [...menuRoutes(deps), ...recipeRoutes(deps), ...floorRoutes(deps), ...inventoryRoutes(deps)],
+    routes: [
+      ...menuRoutes(deps),
+      ...recipeRoutes(deps),
+      ...floorRoutes(deps),
+      ...inventoryRoutes(deps),
+      ...kitchenRoutes(deps),
+      ...orderRoutes(deps),
+      ...orderPaymentRoutes(deps),
+    ],
   });
 }

@@ -4,27 +4,47 @@ import {
   databaseConfigSchema,
   httpConfigSchema,
   redisConfigSchema,
+  paymentsClientConfigSchema,
   storageConfigSchema,
+  temporalConfigSchema,
+  workerConfigSchema,
   type AuthConfig,
   type BaseConfig,
   type DatabaseConfig,
   type HttpConfig,
   type RedisConfig,
+  type PaymentsClientConfig,
   type StorageConfig,
+  type TemporalConfig,
+  type WorkerConfig,
 } from '@faena/platform';
 
-/** What the POS domain needs: where product images are stored (the platform's storage settings). */
+/**
+ * What the POS domain needs: where product images are stored (the platform's storage settings) and
+ * where payments is (orders are paid through it: the platform's payments client).
+ */
 export const posKeysSchema = {
   ...storageConfigSchema,
+  ...paymentsClientConfigSchema,
 };
-export type PosKeys = StorageConfig;
+export type PosKeys = StorageConfig & PaymentsClientConfig;
 
 /** The POS API (src/main.ts). */
 export const posConfigSchema = baseConfigSchema.keys({
   ...httpConfigSchema,
   ...databaseConfigSchema,
   ...redisConfigSchema,
+  ...temporalConfigSchema,
   ...authConfigSchema,
   ...posKeysSchema,
 });
-export interface PosConfig extends BaseConfig, HttpConfig, DatabaseConfig, RedisConfig, AuthConfig, PosKeys {}
+export interface PosConfig
+  extends BaseConfig, HttpConfig, DatabaseConfig, RedisConfig, TemporalConfig, AuthConfig, PosKeys {}
+
+/** The POS worker (src/worker.ts): POS's activities and its sweepers — PostgreSQL and Temporal only. */
+export const posWorkerConfigSchema = baseConfigSchema.keys({
+  ...workerConfigSchema,
+  ...databaseConfigSchema,
+  ...temporalConfigSchema,
+});
+export interface PosWorkerConfig extends BaseConfig, WorkerConfig, DatabaseConfig, TemporalConfig {}

@@ -31,6 +31,14 @@ export interface DemoMenu {
   recipes: Record<string, DemoRecipeLine[]>;
   categories: Array<{ name: string; products: DemoProduct[] }>;
   floors: Array<{ name: string; tables: Array<{ name: string; seats: number }> }>;
+  /** Kitchen stations and the categories each receives (the default takes the rest). */
+  stations?: Array<{
+    name: string;
+    kind: 'printer' | 'screen' | 'both';
+    printerAddress?: string;
+    isDefault?: boolean;
+    categories: string[];
+  }>;
 }
 
 const WEEK = [1, 2, 3, 4, 5, 6, 7];
@@ -252,6 +260,17 @@ export const DEMO_MENUS: DemoMenu[] = [
           { name: 'Michelada', description: 'Cerveza clara con limón, sal y salsas', price: 9000 },
         ],
       },
+    ],
+    stations: [
+      {
+        name: 'Cocina',
+        kind: 'printer',
+        printerAddress: '192.168.10.21:9100',
+        isDefault: true,
+        categories: ['Entradas', 'Fondos'],
+      },
+      { name: 'Barra', kind: 'both', printerAddress: '192.168.10.22:9100', categories: ['Bebidas', 'Bar'] },
+      { name: 'Postres', kind: 'screen', categories: ['Postres'] },
     ],
     floors: [
       {

@@ -1,4 +1,5 @@
-import type { AuthGuard, Logger, Orm, Redis, Storage, UploadLimits } from '@faena/platform';
+import type { Client } from '@temporalio/client';
+import type { AuthGuard, Logger, Orm, PaymentsClient, Redis, Storage, UploadLimits } from '@faena/platform';
 
 export interface PosDeps {
   orm: Orm;
@@ -8,4 +9,9 @@ export interface PosDeps {
   /** Product images, and the upload limits they are read with. */
   storage: Storage;
   uploads: UploadLimits;
+  /** The payments service over HTTP (orders are paid and refunded through it, with the caller's token). */
+  payments: PaymentsClient;
+  temporal: Client;
+  /** Task queue low-stock alerts are started on: LOW_STOCK_TASK_QUEUE in production, a test's own in tests. */
+  lowStockTaskQueue: string;
 }

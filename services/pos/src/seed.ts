@@ -26,6 +26,8 @@ import {
 import { BranchProduct, Category, Product } from './domain/menu-entities.ts';
 import { InventoryItem } from './domain/inventory-entities.ts';
 import { saveItem } from './domain/inventory.ts';
+import { createStation, setStationCategories } from './domain/kitchen.ts';
+import { Station } from './domain/kitchen-entities.ts';
 import { RecipeLine } from './domain/recipe-entities.ts';
 import { setRecipe } from './domain/recipes.ts';
 import { createPosOrm } from './wiring.ts';
@@ -130,6 +132,19 @@ async function seed(em: EntityManager, menu: DemoMenu, t: DemoTenant) {
       (await createFloor(em, { branchId, name: f.name, position: fi }));
     for (const table of f.tables)
       if (!(await em.findOne(DiningTable, { branchId, name: table.name }))) await addTable(em, floor, table);
+  }
+  // Kitchen stations (by name) and their categories.
+  for (const st of menu.stations ?? []) {
+    const { categories, ...input } = st;
+    const station =
+      (await em.findOne(Station, { branchId, name: st.name })) ??
+      (await createStation(em, { branchId, ...input }));
+    const ids = await em.find(Category, { name: { $in: categories } });
+    await setStationCategories(
+      em,
+      station,
+      ids.map((c) => c.id),
+    );
   }
 }
 

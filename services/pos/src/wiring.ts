@@ -2,7 +2,10 @@
  * How pos is assembled — the one place main.ts, the seed and the test harness build it from: its
  * ORM and the API's dependencies.
  */
+import type { Client } from '@temporalio/client';
+import { LOW_STOCK_TASK_QUEUE } from '@faena/workflows/stock/contract';
 import {
+  createPaymentsClient,
   createStorage,
   serviceOrm,
   uploadLimits,
@@ -11,6 +14,7 @@ import {
   type Orm,
   type Redis,
 } from '@faena/platform';
+import type { ActivityDeps } from './activities.ts';
 import type { PosKeys } from './config.ts';
 import { SCHEMA } from './constants.ts';
 import type { PosDeps } from './deps.ts';
@@ -18,10 +22,20 @@ import { entities } from './domain/entities.ts';
 
 export const createPosOrm = serviceOrm({ schema: SCHEMA, entities, moduleUrl: import.meta.url });
 
-/** The API's dependencies. */
+/** The API's dependencies (`lowStockTaskQueue`: the contract's; tests pass a queue of their own). */
 export function createPosDeps(
   config: PosKeys,
-  infra: { orm: Orm; redis: Redis; logger: Logger; guard: AuthGuard },
+  infra: { orm: Orm; redis: Redis; logger: Logger; guard: AuthGuard; temporal: Client },
+  opts: { lowStockTaskQueue?: string } = {},
 ): PosDeps {
-  return { ...infra, storage: createStorage(config), uploads: uploadLimits(config) };
+  return {
+    ...infra,
+    storage: createStorage(config),
+    uploads: uploadLimits(config),
+    payments: createPaymentsClient({ baseUrl: config.PAYMENTS_URL, timeoutMs: config.PAYMENTS_TIMEOUT_MS }),
+    lowStockTaskQueue: opts.lowStockTaskQueue ?? LOW_STOCK_TASK_QUEUE,
+  };
 }
+
+/** The worker's activity dependencies. */
+export const createPosActivityDeps = (infra: { orm: Orm; logger: Logger }): ActivityDeps => infra;

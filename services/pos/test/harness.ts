@@ -3,9 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import Joi from 'joi';
+import type { Client } from '@temporalio/client';
 import {
   authGuardFromConfig,
   createRedis,
+  createTemporalClient,
   loadConfig,
   runMigrations,
   serve,
@@ -14,7 +16,7 @@ import {
   type Orm,
   type Redis,
 } from '@faena/platform';
-import { captureLogger, testDatabaseUrl, testStack } from '@faena/platform/testing';
+import { captureLogger, testDatabaseUrl, testStack, uniqueTaskQueue } from '@faena/platform/testing';
 import {
   addBranch,
   addUser,
@@ -24,6 +26,7 @@ import {
   type Harness as IdentityHarness,
   type SignedUp,
 } from '../../identity/test/harness.ts';
+import { startPayments, type PaymentsHarness } from '../../payments/test/harness.ts';
 import { createApp } from '../src/app.ts';
 import { posKeysSchema, type PosKeys } from '../src/config.ts';
 import type { PosDeps } from '../src/deps.ts';
@@ -33,10 +36,18 @@ export const API = '/api/pos/v1';
 /** The largest upload the test POS accepts. */
 export const UPLOAD_TEST_MAX_BYTES = 64 * 1024;
 
-/** The POS's settings in a test: production's schema and defaults, images in `storageDir`. */
-export const posTestConfig = (storageDir: string): PosKeys =>
+/** Where a test POS without a payments service sends payments: nothing listens (503 SERVICE_UNAVAILABLE). */
+export const NO_PAYMENTS_URL = 'http://127.0.0.1:9';
+
+/**
+ * The POS's settings in a test: production's schema and defaults, images in `storageDir`, payments
+ * at `paymentsUrl` (none unless given).
+ */
+export const posTestConfig = (storageDir: string, paymentsUrl = NO_PAYMENTS_URL): PosKeys =>
   loadConfig<PosKeys>(Joi.object(posKeysSchema), {
     STORAGE_DIR: storageDir,
+    PAYMENTS_URL: paymentsUrl,
+    PAYMENTS_TIMEOUT_MS: '5000',
     UPLOAD_MAX_FILE_BYTES: String(UPLOAD_TEST_MAX_BYTES),
     UPLOAD_MAX_FILES: '3',
   });
@@ -45,6 +56,8 @@ export interface PosApi {
   orm: Orm;
   redis: Redis;
   guard: AuthGuard;
+  /** A client of the dev server's test namespace (low-stock processes are started with it). */
+  temporal: Client;
   deps: PosDeps;
   agent: ReturnType<typeof request>;
   /** The same API served over HTTP on a free port (the contract and security suites). */
@@ -63,21 +76,38 @@ export interface PosHarness extends PosApi {
  * The POS API wired like production to an identity served at `identityUrl` (JWKS, session and
  * directory look-ups over HTTP): this jest worker's database migrated, Redis, product images in a
  * folder of this run; served on a free port. Shared by the POS's suites, the security suites and
- * the contract test.
+ * the contract test. Low-stock processes go to a queue no worker polls unless `lowStockTaskQueue`
+ * names one (test/low-stock.test.ts).
  */
-export async function startPosApi(identityUrl: string, logger: Logger): Promise<PosApi> {
+export async function startPosApi(
+  identityUrl: string,
+  logger: Logger,
+  opts: { lowStockTaskQueue?: string; paymentsUrl?: string; temporal?: Client } = {},
+): Promise<PosApi> {
   const orm = await createPosOrm({ DATABASE_URL: await testDatabaseUrl(), DATABASE_POOL_MAX: 20 });
   await runMigrations(orm);
   const redis = createRedis(testStack.redisUrl);
   const guard = authGuardFromConfig({ IDENTITY_URL: identityUrl }, redis, { localCacheMs: 0 });
   const storageDir = await mkdtemp(path.join(os.tmpdir(), 'faena-pos-'));
-  const deps = createPosDeps(posTestConfig(storageDir), { orm, redis, logger, guard });
+  // A test's own client (another namespace, a broken one) is closed by the test.
+  const temporal =
+    opts.temporal ??
+    (await createTemporalClient({
+      TEMPORAL_ADDRESS: testStack.temporalAddress,
+      TEMPORAL_NAMESPACE: testStack.temporalNamespace,
+    }));
+  const deps = createPosDeps(
+    posTestConfig(storageDir, opts.paymentsUrl),
+    { orm, redis, logger, guard, temporal },
+    { lowStockTaskQueue: opts.lowStockTaskQueue ?? uniqueTaskQueue('pos-low-stock-never-run') },
+  );
   const app = createApp(deps);
   const server = await serve(app, { port: 0, host: '127.0.0.1', logger, signals: [] });
   return {
     orm,
     redis,
     guard,
+    temporal,
     deps,
     agent: request(app.app.callback()),
     url: `http://127.0.0.1:${server.port}`,
@@ -85,6 +115,7 @@ export async function startPosApi(identityUrl: string, logger: Logger): Promise<
     close: async () => {
       await server.stop();
       await guard.close();
+      if (!opts.temporal) await temporal.connection.close();
       await redis.quit();
       await orm.close(true);
       await rm(storageDir, { recursive: true, force: true });
@@ -93,12 +124,14 @@ export async function startPosApi(identityUrl: string, logger: Logger): Promise<
 }
 
 /** The POS with its own identity (a real one, served over HTTP for the POS's guard). */
-export async function startPos(): Promise<PosHarness> {
+export async function startPos(
+  opts: { lowStockTaskQueue?: string; temporal?: Client } = {},
+): Promise<PosHarness> {
   const identity = await startIdentity();
   const logger = captureLogger('pos').logger;
   const identityServer = await serve(identity.app, { port: 0, host: '127.0.0.1', logger, signals: [] });
   const identityUrl = `http://127.0.0.1:${identityServer.port}`;
-  const api = await startPosApi(identityUrl, logger);
+  const api = await startPosApi(identityUrl, logger, opts);
   return {
     ...api,
     identity,
@@ -108,6 +141,31 @@ export async function startPos(): Promise<PosHarness> {
       await api.close();
       await identityServer.stop();
       await identity.close();
+    },
+  };
+}
+
+/**
+ * The POS wired to a real payments service (served over HTTP, with its identity, the one the POS's
+ * guard trusts): orders are paid and refunded through it (test/order-payments.test.ts).
+ */
+export async function startPosWithPayments(
+  opts: { lowStockTaskQueue?: string } = {},
+): Promise<PosHarness & { p: PaymentsHarness }> {
+  const p = await startPayments();
+  const api = await startPosApi(p.identityUrl, p.logs.logger, {
+    ...opts,
+    paymentsUrl: `http://127.0.0.1:${p.server.port}`,
+  });
+  return {
+    ...api,
+    p,
+    identity: p.identity,
+    identityUrl: p.identityUrl,
+    logger: p.logs.logger,
+    close: async () => {
+      await api.close();
+      await p.close();
     },
   };
 }

@@ -10,7 +10,7 @@
  * membership and cycle, refunded at most once (0 duplicated).
  */
 import { send } from '../http.ts';
-import { CURRENCY, GYM, PAYMENTS, clientRoleId, invitedUser, must, signUpGym } from '../gym.ts';
+import { CURRENCY, GYM, PAYMENTS, clientRoleId, invitedUser, must, openDrawer, signUpGym } from '../gym.ts';
 import type { Case, ChaosProcess, Expectation, RunContext, Verdict } from '../process.ts';
 
 const PRICE = 25_000;
@@ -108,23 +108,7 @@ export function renewalProcess(): ChaosProcess<RenewalScenario> {
         address: 'Av. Caos 2',
       });
       const token = owner.token;
-      const drawer = await must(
-        ctx,
-        ctx.urls.payments,
-        'POST',
-        `${PAYMENTS}/drawers`,
-        { token, body: { branchId, name: 'Recepción' } },
-        [201],
-      );
-      const drawerId = drawer.body.data.id as string;
-      await must(
-        ctx,
-        ctx.urls.payments,
-        'POST',
-        `${PAYMENTS}/drawers/${drawerId}/sessions`,
-        { token, body: { openingFloat: 0, currency: CURRENCY } },
-        [201],
-      );
+      const drawerId = await openDrawer(ctx, token, branchId, 'Recepción');
       const plan = await must(
         ctx,
         ctx.urls.gym,

@@ -12,7 +12,17 @@
  * low-stock crossing alerted once with its process started (the run's ledger check is global).
  */
 import { sleep } from '../http.ts';
-import { CURRENCY, GYM, PAYMENTS, clientRoleId, invitedUser, must, signUpGym, type User } from '../gym.ts';
+import {
+  CURRENCY,
+  GYM,
+  PAYMENTS,
+  clientRoleId,
+  invitedUser,
+  must,
+  openDrawer,
+  signUpGym,
+  type User,
+} from '../gym.ts';
 import type { Case, ChaosProcess, Expectation, RunContext, Verdict } from '../process.ts';
 import { temporalProbe } from '../temporal.ts';
 import { lowStockWorkflowId } from '../../../workflows/src/stock/contract.ts';
@@ -104,23 +114,7 @@ export function storeProcess(): ChaosProcess<StoreScenario> {
         address: 'Av. Caos 5',
       });
       const token = owner.token;
-      const drawer = await must(
-        ctx,
-        ctx.urls.payments,
-        'POST',
-        `${PAYMENTS}/drawers`,
-        { token, body: { branchId, name: 'Caja tienda' } },
-        [201],
-      );
-      const drawerId = drawer.body.data.id as string;
-      await must(
-        ctx,
-        ctx.urls.payments,
-        'POST',
-        `${PAYMENTS}/drawers/${drawerId}/sessions`,
-        { token, body: { openingFloat: 0, currency: CURRENCY } },
-        [201],
-      );
+      const drawerId = await openDrawer(ctx, token, branchId, 'Caja tienda');
       const product = await must(
         ctx,
         ctx.urls.gym,

@@ -19,7 +19,7 @@
  * confirmed: `confirmed_at` set and one `gym.booking_confirmed` message per booking and channel).
  */
 import { send, sleep } from '../http.ts';
-import { CURRENCY, GYM, PAYMENTS, clientRoleId, invitedUser, must, signUpGym } from '../gym.ts';
+import { CURRENCY, GYM, PAYMENTS, clientRoleId, invitedUser, must, openDrawer, signUpGym } from '../gym.ts';
 import type { Case, ChaosProcess, Expectation, RunContext, Verdict } from '../process.ts';
 
 const PRICE = 20_000;
@@ -182,23 +182,7 @@ export function waitlistProcess(): ChaosProcess<WaitlistScenario> {
       });
       const token = owner.token;
       world = { owner, branchId };
-      const drawer = await must(
-        ctx,
-        ctx.urls.payments,
-        'POST',
-        `${PAYMENTS}/drawers`,
-        { token, body: { branchId, name: 'Recepción' } },
-        [201],
-      );
-      const drawerId = drawer.body.data.id as string;
-      await must(
-        ctx,
-        ctx.urls.payments,
-        'POST',
-        `${PAYMENTS}/drawers/${drawerId}/sessions`,
-        { token, body: { openingFloat: 0, currency: CURRENCY } },
-        [201],
-      );
+      const drawerId = await openDrawer(ctx, token, branchId, 'Recepción');
       const plan = await gym(ctx, 'POST', '/plans', token, { name: 'Libre', kind: 'monthly' }, [201]);
       const planId = plan.body.data.id as string;
       await gym(ctx, 'PUT', `/plans/${planId}/prices/${branchId}`, token, {

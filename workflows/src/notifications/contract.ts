@@ -31,6 +31,8 @@ export interface ProcessEventVariables {
   'incident.escalated': { title: string; priority: string; role: string; dueAt: string };
   /** A product crossed its low-stock threshold in a branch (units left and the threshold then). */
   'store.low_stock': { productName: string; sku: string; quantity: number; threshold: number };
+  /** A POS inventory item crossed its threshold in a branch (decimal quantities with their unit, "2.5 kg"). */
+  'inventory.low_stock': { itemName: string; branchName: string; quantity: string; threshold: string };
   /** Renewal (gym memberships): `renewsOn` / `retryOn` are calendar days (YYYY-MM-DD) in the business's zone. */
   'membership.renewal_reminder': { name: string; planName: string; renewsOn: string; amount: MoneyVariable };
   'membership.renewed': { name: string; planName: string; amount: MoneyVariable; endsOn: string };

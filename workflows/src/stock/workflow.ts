@@ -1,6 +1,6 @@
 /**
- * One low-stock alert (see contract.ts): asks identity who manages the store in the branch and
- * notifies each of them once (`store.low_stock`, es/en: email and in-app; key
+ * One low-stock alert (see contract.ts): asks identity who holds the notice's permission in the
+ * branch and notifies each of them once (the notice's event, es/en: email and in-app; key
  * `low-stock/<alertId>/<userId>`). Both calls are retried for `ALERT_RETRY_WINDOW` (the durable
  * path of the email: SMTP or identity being down delays it, the sale never waits). The outcome is a
  * state, never a Failed workflow: `notified` (`on_time`) or `nobody_to_tell` (`failed`).
@@ -8,11 +8,19 @@
 import { proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { IDENTITY_TASK_QUEUE, type IdentityActivities, type UserProfile } from '../identity/contract.ts';
 import { processMetrics } from '../metrics.ts';
-import { NOTIFICATIONS_TASK_QUEUE, type NotificationActivities } from '../notifications/contract.ts';
+import {
+  NOTIFICATIONS_TASK_QUEUE,
+  type NotificationActivities,
+  type ProcessNotification,
+} from '../notifications/contract.ts';
 import {
   ALERT_RETRY_WINDOW,
-  STORE_MANAGE_PERMISSION,
+  gymLowStockNotice,
+  type GymLowStockInputV1,
+  type LowStockEvent,
   type LowStockInput,
+  type LowStockNotice,
+  type LowStockNoticeOf,
   type LowStockState,
   type LowStockStatus,
   type LowStockWorkflow,
@@ -32,16 +40,29 @@ const notifications = proxyActivities<NotificationActivities>({
   retry,
 });
 
+/** The input's notice; a history recorded before `notice` existed is the gym store's product. */
+const noticeOf = (input: LowStockInput | GymLowStockInputV1): LowStockNotice =>
+  'notice' in input ? input.notice : gymLowStockNotice(input);
+
+/** The notice's template and variables, with the rest of one recipient's notification. */
+const notification = <E extends LowStockEvent>(
+  notice: LowStockNoticeOf<E>,
+  rest: Omit<ProcessNotification<E>, 'event' | 'variables'>,
+): ProcessNotification<E> => ({ ...rest, event: notice.event, variables: notice.variables });
+
 export const lowStockAlert: LowStockWorkflow = async function lowStockAlert(input: LowStockInput) {
   const metrics = processMetrics();
   metrics.started();
-  const head = `«${input.productName}» (SKU ${input.sku}): ${input.quantity} left, threshold ${input.threshold}`;
+  const notice = noticeOf(input);
+  const { head, audience } = notice;
   upsertSearchAttributes({
     TenantId: [input.tenantId],
     BusinessKey: [`low-stock:${input.alertId}`],
     ProcessStatus: ['notifying'],
   });
-  setCurrentDetails(`**notifying**\n\n${head}: asking who manages the store in branch ${input.branchId}.`);
+  setCurrentDetails(
+    `**notifying**\n\n${head}: asking identity for the ${audience}s of branch ${input.branchId}.`,
+  );
 
   let holders: UserProfile[] = [];
   let truncated = false;
@@ -49,34 +70,29 @@ export const lowStockAlert: LowStockWorkflow = async function lowStockAlert(inpu
     ({ holders, truncated } = await identity.roleHolders({
       tenantId: input.tenantId,
       branchId: input.branchId,
-      permission: STORE_MANAGE_PERMISSION,
+      permission: notice.permission,
     }));
   } catch {
     // identity could not answer within the window: nobody can be told (the state says so).
   }
   const results = await Promise.allSettled(
     holders.map((u) =>
-      notifications.notify({
-        key: `low-stock/${input.alertId}/${u.id}`,
-        tenantId: input.tenantId,
-        event: 'store.low_stock',
-        recipient: { userId: u.id, email: u.email, ...(u.locale && { locale: u.locale }) },
-        variables: {
-          productName: input.productName,
-          sku: input.sku,
-          quantity: input.quantity,
-          threshold: input.threshold,
-        },
-        data: { alertId: input.alertId, productId: input.productId, branchId: input.branchId },
-      }),
+      notifications.notify(
+        notification(notice, {
+          key: `low-stock/${input.alertId}/${u.id}`,
+          tenantId: input.tenantId,
+          recipient: { userId: u.id, email: u.email, ...(u.locale && { locale: u.locale }) },
+          data: { alertId: input.alertId, ...notice.data, branchId: input.branchId },
+        }),
+      ),
     ),
   );
   const told = results.filter((r) => r.status === 'fulfilled').length;
   const failed = results.length - told;
   const state: LowStockState = told ? 'notified' : 'nobody_to_tell';
   const summary = told
-    ? `${head}: told ${told} store manager(s)${failed ? `, ${failed} could not be reached` : ''}${truncated ? ' (capped)' : ''}`
-    : `${head}: nobody to tell (no store manager in the branch${failed ? ` could be reached` : ''})`;
+    ? `${head}: told ${told} ${audience}(s)${failed ? `, ${failed} could not be reached` : ''}${truncated ? ' (capped)' : ''}`
+    : `${head}: nobody to tell (no ${audience} in the branch${failed ? ` could be reached` : ''})`;
   metrics.outcome(told ? 'on_time' : 'failed');
   upsertSearchAttributes({ ProcessStatus: [state] });
   setCurrentDetails(`**${state}**\n\n${summary}.`);

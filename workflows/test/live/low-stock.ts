@@ -14,6 +14,7 @@ import { registerTestNamespace, testDatabaseUrl, testStack } from '@faena/platfo
 import {
   LOW_STOCK_TASK_QUEUE,
   LOW_STOCK_WORKFLOW_TYPE,
+  gymLowStockNotice,
   lowStockWorkflowId,
   type LowStockInput,
   type LowStockStatus,
@@ -132,11 +133,13 @@ export function runLowStockScenarios(s: LowStockStack): Promise<LowStockRun[]> {
         tenantId: s.identity.tenantId,
         alertId: uuidv7(),
         branchId: sc.branch(s),
-        productId: uuidv7(),
-        productName: 'Barra de cereal',
-        sku: 'BAR-01',
-        quantity: 2,
-        threshold: 3,
+        notice: gymLowStockNotice({
+          productId: uuidv7(),
+          productName: 'Barra de cereal',
+          sku: 'BAR-01',
+          quantity: 2,
+          threshold: 3,
+        }),
       };
       const handle = await s.client.workflow.start<LowStockWorkflow>(LOW_STOCK_WORKFLOW_TYPE, {
         taskQueue: LOW_STOCK_TASK_QUEUE,

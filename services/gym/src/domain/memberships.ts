@@ -10,7 +10,13 @@
  */
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { DomainError, notFound } from '@faena/platform';
+import {
+  DomainError,
+  assertDrawer,
+  notFound,
+  type PaymentAnswer,
+  type PaymentsClient,
+} from '@faena/platform';
 import { addDays, addMonths, daysBetween } from './dates.ts';
 import {
   Membership,
@@ -22,7 +28,6 @@ import {
   type Plan,
 } from './entities.ts';
 import { isExclusionViolation, isUniqueViolation } from '@faena/platform';
-import { assertDrawer, type PaymentAnswer, type PaymentsClient } from './payments-client.ts';
 import { priceIn } from './plans.ts';
 
 /** The first day a membership of `plan` starting on `startsOn` no longer covers. */

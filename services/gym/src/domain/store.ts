@@ -16,11 +16,16 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { raw } from '@mikro-orm/core';
-import { DomainError, notFound } from '@faena/platform';
+import {
+  DomainError,
+  assertDrawer,
+  notFound,
+  type PaymentAnswer,
+  type PaymentsClient,
+} from '@faena/platform';
 import { isUniqueViolation } from '@faena/platform';
 import { alertOnCrossing } from './low-stock.ts';
 import type { LowStockAlert } from './low-stock-entities.ts';
-import { assertDrawer, type PaymentAnswer, type PaymentsClient } from './payments-client.ts';
 import type { ProductImage } from './store-entities.ts';
 import {
   Product,

@@ -45,6 +45,8 @@ export const ERROR_STATUS = {
   SESSION_ALREADY_OPEN: 409,
   SESSION_CLOSED: 409,
   SESSION_NOT_PENDING: 409,
+  // POS order payments: an order with a tender another request (another cashier) is still taking.
+  PAYMENT_IN_PROGRESS: 409,
   // Gym reception and store: a check-in code used already; a member inside already / not inside; not enough units left.
   CHECKIN_TOKEN_USED: 409,
   ALREADY_CHECKED_IN: 409,
@@ -113,6 +115,28 @@ export const ERROR_STATUS = {
   BRANCH_NOT_CONFIGURED: 422,
   WINDOWS_OVERLAP: 422,
   TABLE_STATUS_DERIVED: 422,
+  // POS kitchen: a sent line whose category has no station in the branch and the branch no default;
+  // a printing station without a printer address (or a screen with one).
+  NO_KITCHEN_STATION: 422,
+  PRINTER_ADDRESS_REQUIRED: 422,
+  PRINTER_ADDRESS_NOT_USED: 422,
+  // POS order payments: tenders that do not cover the order's total exactly (cash short, card over).
+  TENDERS_DO_NOT_BALANCE: 422,
+  // POS orders: sending an order without lines; a product the branch does not sell now (86, no
+  // price, outside its windows); a variant missing or not the product's; modifiers breaking their
+  // groups' min/max or not the product's; a table out of service; orders that cannot be merged (other
+  // table, closed); a discount larger than what it applies to.
+  ORDER_EMPTY: 422,
+  NOT_ORDERABLE: 422,
+  VARIANT_REQUIRED: 422,
+  MODIFIERS_INVALID: 422,
+  TABLE_OUT_OF_SERVICE: 422,
+  MERGE_MISMATCH: 422,
+  DISCOUNT_TOO_LARGE: 422,
+  // POS orders: a field another kind of order takes (a table for takeaway) or one missing for its kind.
+  ORDER_KIND_FIELDS: 422,
+  // POS orders: a discount above the business's threshold, taken by someone without `orders.discount`.
+  DISCOUNT_NEEDS_APPROVAL: 403,
   INVALID_SIGNATURE: 401,
   RATE_LIMITED: 429,
   INTERNAL_ERROR: 500,

@@ -6,5 +6,16 @@ import { inventoryEntities } from './inventory-entities.ts';
 import { floorEntities } from './floor-entities.ts';
 import { menuEntities } from './menu-entities.ts';
 import { recipeEntities } from './recipe-entities.ts';
+import { orderEntities } from './order-entities.ts';
+import { kitchenEntities } from './kitchen-entities.ts';
+import { orderPaymentEntities } from './order-payments-entities.ts';
 
-export const entities = [...menuEntities, ...floorEntities, ...recipeEntities, ...inventoryEntities];
+export const entities = [
+  ...menuEntities,
+  ...floorEntities,
+  ...recipeEntities,
+  ...inventoryEntities,
+  ...orderEntities,
+  ...kitchenEntities,
+  ...orderPaymentEntities,
+];

@@ -25,6 +25,9 @@ export const Category = defineEntity({
     /** Order on the menu (ascending, then name). */
     position: p.integer().default(0),
     active: p.boolean().default(true),
+    /** Tax of its products (basis points, 0-10000) and whether their prices include it (orders' migration). */
+    taxRateBp: p.integer().default(0),
+    taxInclusive: p.boolean().default(true),
     ...auditProperties,
   },
 });
@@ -42,6 +45,9 @@ export const Product = defineEntity({
     description: p.text().default(''),
     position: p.integer().default(0),
     active: p.boolean().default(true),
+    /** The product's own tax (null: its category's), see `Category.taxRateBp`. */
+    taxRateBp: p.integer().nullable(),
+    taxInclusive: p.boolean().nullable(),
     ...auditProperties,
   },
 });

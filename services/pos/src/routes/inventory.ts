@@ -35,6 +35,7 @@ import {
   type TransferInput,
 } from '../domain/inventory.ts';
 import { countLines, countView, loadCount, openCount, postCount } from '../domain/inventory-counts.ts';
+import { deliverLowStock } from '../low-stock.ts';
 import {
   COUNT_STATUSES,
   InventoryAlert,
@@ -272,6 +273,7 @@ export function inventoryRoutes(deps: PosDeps): Route[] {
           await assertMembers(guard, ctx, { branches: { 'body.branchId': b.branchId } });
           const item = await loadItem(em(), input.params.id);
           const { movement, alert } = await recordMovement(em(), item, { ...b, kind });
+          if (alert) await deliverLowStock(deps, em(), [alert]);
           return reply({ ...presentMovement(movement, item), lowStock: !!alert }, { status: 201 });
         },
       }),
@@ -339,6 +341,7 @@ export function inventoryRoutes(deps: PosDeps): Route[] {
         });
         const item = await loadItem(em(), b.itemId);
         const t = await transfer(em(), item, b);
+        await deliverLowStock(deps, em(), t.alerts);
         return reply(presentTransfer(t.transfer, item, t.movements), {
           status: 201,
           headers: { Location: `${BASE_PATH}/inventory/transfers/${t.transfer.id}` },
@@ -531,7 +534,8 @@ export function inventoryRoutes(deps: PosDeps): Route[] {
       schemas: { params, response: countOut },
       handler: async (ctx, input) => {
         const c = await branchCount(ctx, input.params.id, 'inventory.manage');
-        const { count } = await postCount(em(), c, authOf(ctx).claims.sub);
+        const { count, alerts } = await postCount(em(), c, authOf(ctx).claims.sub);
+        await deliverLowStock(deps, em(), alerts);
         return countView(em(), count);
       },
     }),

@@ -1,0 +1,224 @@
+import Joi from 'joi';
+import type { Context } from 'koa';
+import {
+  authOf,
+  coversBranch,
+  defineRoute,
+  idempotency,
+  notFound,
+  reply,
+  scopedIdempotencyKey,
+  uuid,
+  type Route,
+} from '@faena/platform';
+import type { PosDeps } from '../deps.ts';
+import { ORDER_STATUSES } from '../domain/order-entities.ts';
+import { loadOrder } from '../domain/orders.ts';
+import {
+  getPaymentSettings,
+  payOrder,
+  paymentView,
+  refundOrder,
+  setPaymentSettings,
+  type Caller,
+  type TenderRequest,
+} from '../domain/order-payments.ts';
+import { TENDER_STATUSES } from '../domain/order-payments-entities.ts';
+import { TENDER_METHODS } from '../domain/order-payments-tenders.ts';
+import { deliverLowStock } from '../low-stock.ts';
+import { em, iso, params, text } from './common.ts';
+
+const minor = Joi.string().pattern(/^\d+$/).description('minor units as a decimal string');
+const amount = Joi.number().integer().min(1).max(Number.MAX_SAFE_INTEGER).description('minor units');
+
+interface TenderBody {
+  method: TenderRequest['method'];
+  amount: number;
+  drawerId?: string;
+  payerId?: string;
+  payerCode?: string;
+}
+const tenderIn = Joi.object<TenderBody>({
+  method: Joi.string()
+    .valid(...TENDER_METHODS)
+    .required(),
+  amount: amount
+    .required()
+    .description('cash: what the customer handed over (the change is computed); the others: what they pay'),
+  drawerId: uuid
+    .when('method', { is: 'cash', then: Joi.required() })
+    .description('the drawer whose open cash session takes it: required for cash'),
+  payerId: uuid
+    .when('method', { is: 'wallet', then: Joi.required() })
+    .description('wallet: the customer whose wallet pays (the others: the cashier, by default)'),
+  payerCode: Joi.string()
+    .pattern(/^\d{8}$/)
+    .when('method', { is: 'wallet', then: Joi.required(), otherwise: Joi.forbidden() })
+    .description('wallet: the one-time code the customer shows'),
+});
+
+const tenderOut = Joi.object({
+  id: uuid.required(),
+  method: Joi.string()
+    .valid(...TENDER_METHODS)
+    .required(),
+  amount: minor.required().description('what it pays toward the order'),
+  received: minor.required().description('cash: what was handed over'),
+  change: minor.required(),
+  currency: Joi.string().length(3).required(),
+  drawerId: uuid.allow(null).required(),
+  payerId: uuid.required(),
+  status: Joi.string()
+    .valid(...TENDER_STATUSES)
+    .required(),
+  paymentId: uuid.allow(null).required().description('the payment in the payments service'),
+  failureCode: Joi.string().allow(null).required(),
+  failureReason: Joi.string().allow(null).required(),
+  createdAt: iso.required(),
+});
+
+const paymentsOut = Joi.object({
+  orderId: uuid.required(),
+  status: Joi.string()
+    .valid(...ORDER_STATUSES)
+    .required(),
+  currency: Joi.string().length(3).required(),
+  total: minor.required(),
+  paid: minor.required().description('what the captured tenders took'),
+  due: minor.required(),
+  tenders: Joi.array().items(tenderOut).required(),
+  refund: Joi.object({
+    id: uuid.required(),
+    status: Joi.string().valid('pending', 'refunded').required(),
+    amount: minor.required(),
+    reason: Joi.string().required(),
+    restock: Joi.boolean().required(),
+    refundedAt: iso.allow(null).required(),
+  })
+    .allow(null)
+    .required(),
+});
+
+const settingsOut = Joi.object({
+  restockOnRefund: Joi.boolean().required().description("a refunded order's recipe units go back to stock"),
+});
+
+/**
+ * Paying and refunding orders through the payments service (domain/order-payments.ts): with
+ * `orders.pay` / `orders.refund` in the order's branch (another branch's or business's order is
+ * 404), the caller's own token going to payments, which checks their payment permissions itself.
+ */
+export function orderPaymentRoutes(deps: PosDeps): Route[] {
+  const { guard } = deps;
+  const idem = idempotency({ redis: deps.redis, scope: 'pos' });
+  const inScope = async (ctx: Context, permission: string, id: string) => {
+    const o = await loadOrder(em(), id);
+    if (!coversBranch(ctx, permission, o.branchId)) throw notFound('Order');
+    return o;
+  };
+  const caller = (ctx: Context): Caller => ({
+    token: authOf(ctx).token,
+    userId: authOf(ctx).claims.sub,
+    requestKey: scopedIdempotencyKey(ctx),
+  });
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/orders/:id/payments',
+      summary:
+        "Pay a sent order with split tenders (cash, card, transfer, wallet), each a payment in payments; they must cover what is due exactly (422 TENDERS_DO_NOT_BALANCE); cash names its drawer and gets its change back; paid orders' recipes leave the stock (409 OUT_OF_STOCK before any charge); Idempotency-Key required (a retry charges nothing twice)",
+      tags: ['orders'],
+      auth: true,
+      status: 201,
+      middleware: [guard.requirePermission('orders.pay', 'records'), idem],
+      schemas: {
+        params,
+        body: Joi.object<{ tenders: TenderBody[] }>({
+          tenders: Joi.array().items(tenderIn).min(1).max(8).required(),
+        }).required(),
+        response: paymentsOut.keys({
+          change: minor.required().description('cash to hand back (never charged)'),
+        }),
+      },
+      handler: async (ctx, input) => {
+        await inScope(ctx, 'orders.pay', input.params.id);
+        const tenders: TenderRequest[] = input.body.tenders.map((t) => ({ ...t, amount: BigInt(t.amount) }));
+        const { order, change, alerts } = await payOrder(
+          em(),
+          deps.payments,
+          caller(ctx),
+          input.params.id,
+          tenders,
+        );
+        if (alerts.length) await deliverLowStock(deps, em(), alerts);
+        return reply({ ...(await paymentView(em(), order)), change: change.toString() }, { status: 201 });
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/orders/:id/payments',
+      summary: "An order's payment: total, paid, due, its tenders and its refund",
+      tags: ['orders'],
+      auth: true,
+      middleware: [guard.requirePermission('orders.read', 'records')],
+      schemas: { params, response: paymentsOut },
+      handler: async (ctx, input) => paymentView(em(), await inScope(ctx, 'orders.read', input.params.id)),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/orders/:id/refunds',
+      summary:
+        "Refund a paid order in full with a reason: every tender back through payments (cash out of a drawer with an open session: the one that took it, or drawerId); restocks when the business's restockOnRefund says so; Idempotency-Key required",
+      tags: ['orders'],
+      auth: true,
+      status: 201,
+      middleware: [guard.requirePermission('orders.refund', 'records'), idem],
+      schemas: {
+        params,
+        body: Joi.object<{ reason: string; drawerId?: string }>({
+          reason: text(200).required(),
+          drawerId: uuid.description('cash: the drawer whose open session pays it out'),
+        }).required(),
+        response: paymentsOut,
+      },
+      handler: async (ctx, input) => {
+        await inScope(ctx, 'orders.refund', input.params.id);
+        const { order, alerts } = await refundOrder(
+          em(),
+          deps.payments,
+          caller(ctx),
+          input.params.id,
+          input.body,
+        );
+        if (alerts.length) await deliverLowStock(deps, em(), alerts);
+        return reply(await paymentView(em(), order), { status: 201 });
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/order-payment-settings',
+      summary: "The business's order-payment rules (whether refunds restock)",
+      tags: ['orders'],
+      auth: true,
+      middleware: [guard.requirePermission('orders.read', 'self')],
+      schemas: { response: settingsOut },
+      handler: async () => getPaymentSettings(em()),
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/order-payment-settings',
+      summary:
+        "Set whether a refunded order's recipe units go back to stock (inventory.manage, tenant-wide; default true)",
+      tags: ['orders'],
+      auth: true,
+      middleware: [guard.requirePermission('inventory.manage', 'tenant')],
+      schemas: {
+        body: Joi.object<{ restockOnRefund: boolean }>({
+          restockOnRefund: Joi.boolean().required(),
+        }).required(),
+        response: settingsOut,
+      },
+      handler: async (ctx, input) => setPaymentSettings(em(), input.body, authOf(ctx).claims.sub),
+    }),
+  ];
+}

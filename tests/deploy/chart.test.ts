@@ -685,8 +685,8 @@ describe('default values', () => {
   test('a disabled service renders nothing for it', () => {
     const names = render({ set: ['services.marketplace.enabled=false'] }).map((o) => o.metadata.name);
     expect(names.filter((n) => n.includes('-marketplace-'))).toEqual([]);
-    // A service without a process renders its API and no worker (pos: `worker.enabled: false`).
-    const pos = render()
+    // A service whose worker is turned off renders its API and no worker.
+    const pos = render({ set: ['services.pos.worker.enabled=false'] })
       .filter((o) => o.kind === 'Deployment')
       .map((o) => o.metadata.name)
       .filter((n) => /-pos-/.test(n));

@@ -5492,18 +5492,18 @@ export interface operations {
                         amount: number;
                         /**
                          * Format: uuid
-                         * @description the drawer whose open cash session takes it: required for cash
+                         * @description the drawer whose open cash session takes it: required for cash (422 DRAWER_REQUIRED)
                          */
-                        drawerId?: string | (unknown[] | null) | (boolean | null) | (number | null) | (Record<string, never> | null) | (string | null);
+                        drawerId?: string;
                         /** @enum {string} */
                         method: "cash" | "card" | "transfer" | "wallet";
-                        /** @description wallet: the one-time code the customer shows */
-                        payerCode?: string & (((unknown[] | null) | (boolean | null) | (number | null) | (Record<string, never> | null) | (string | null)) | unknown);
+                        /** @description wallet only: the one-time code the customer shows, required (422 TENDER_FIELDS) */
+                        payerCode?: string;
                         /**
                          * Format: uuid
-                         * @description wallet: the customer whose wallet pays (the others: the cashier, by default)
+                         * @description wallet: the customer whose wallet pays, required (422 TENDER_FIELDS); the others: the cashier, by default
                          */
-                        payerId?: string | (unknown[] | null) | (boolean | null) | (number | null) | (Record<string, never> | null) | (string | null);
+                        payerId?: string;
                     }[];
                 };
             };

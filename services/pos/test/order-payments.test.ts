@@ -256,8 +256,23 @@ describe('paying an order with split tenders', () => {
     );
     const over = await pay(order.id, [{ method: 'transfer', amount: 12_346 }]);
     expect(code(over)?.code).toBe('TENDERS_DO_NOT_BALANCE');
-    // Cash names its drawer (400 before anything), a waiter does not take payments (403).
-    expect((await pay(order.id, [{ method: 'cash', amount: 12_345 }])).status).toBe(400);
+    // Cash names its drawer (422 before anything), a wallet tender its payer and code, only a wallet
+    // takes a code; a waiter does not take payments (403).
+    const noDrawer = await pay(order.id, [{ method: 'cash', amount: 12_345 }]);
+    expect([noDrawer.status, noDrawer.body.errors[0].code, noDrawer.body.errors[0].field]).toEqual([
+      422,
+      'DRAWER_REQUIRED',
+      'body.tenders.0.drawerId',
+    ]);
+    const codeOnCard = await pay(order.id, [{ method: 'card', amount: 12_345, payerCode: '12345678' }]);
+    expect([codeOnCard.status, codeOnCard.body.errors[0].code]).toEqual([422, 'TENDER_FIELDS']);
+    const walletWithoutCode = await pay(order.id, [
+      { method: 'wallet', amount: 12_345, payerId: '01a23591-2938-79d7-ba2d-2306f2038bcb' },
+    ]);
+    expect([walletWithoutCode.status, walletWithoutCode.body.errors[0].field]).toEqual([
+      422,
+      'body.tenders.0.payerCode',
+    ]);
     expect((await pay(order.id, [{ method: 'card', amount: 12_345 }], randomUUID(), r.waiter)).status).toBe(
       403,
     );

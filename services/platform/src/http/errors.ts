@@ -110,6 +110,7 @@ export const ERROR_STATUS = {
   RESTOCK_EXCEEDS_SALE: 422,
   TRANSFER_SAME_BRANCH: 422,
   DUPLICATE_LINE: 422,
+  TENDER_FIELDS: 422,
   // POS menu and floors: a branch whose POS time zone is not set yet (its menu cannot be read on
   // its clock); two availability windows of a day that overlap; a table status only orders set.
   BRANCH_NOT_CONFIGURED: 422,

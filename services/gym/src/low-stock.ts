@@ -13,13 +13,16 @@
  * told of a shortage that no longer exists.
  */
 import type { Client } from '@temporalio/client';
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowIdConflictPolicy,
-  WorkflowIdReusePolicy,
-} from '@temporalio/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { periodic, sweepTenants, type BackgroundJob, type Logger, type Orm } from '@faena/platform';
+import {
+  recordSweeper,
+  startProcessOnce,
+  sweepRecords,
+  type BackgroundJob,
+  type Logger,
+  type Orm,
+  type RecordSweep,
+} from '@faena/platform';
 import {
   gymLowStockNotice,
   LOW_STOCK_WORKFLOW_TYPE,
@@ -54,38 +57,31 @@ export async function ensureLowStockProcess(
     await markStarted(em, alert);
     return false;
   }
-  try {
-    await temporal.workflow.start<LowStockWorkflow>(LOW_STOCK_WORKFLOW_TYPE, {
-      taskQueue,
-      workflowId: lowStockWorkflowId(alert.tenantId, alert.id),
-      args: [
-        {
-          tenantId: alert.tenantId,
-          alertId: alert.id,
-          branchId: alert.branchId,
-          notice: gymLowStockNotice({
-            productId: product.id,
-            productName: product.name,
-            sku: product.sku,
-            quantity: alert.quantity,
-            threshold: alert.threshold,
-          }),
-        },
-      ],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      searchAttributes: {
-        TenantId: [alert.tenantId],
-        BusinessKey: [`low-stock:${alert.id}`],
-        ProcessStatus: ['notifying'],
+  await startProcessOnce<LowStockWorkflow>(temporal, LOW_STOCK_WORKFLOW_TYPE, {
+    taskQueue,
+    workflowId: lowStockWorkflowId(alert.tenantId, alert.id),
+    args: [
+      {
+        tenantId: alert.tenantId,
+        alertId: alert.id,
+        branchId: alert.branchId,
+        notice: gymLowStockNotice({
+          productId: product.id,
+          productName: product.name,
+          sku: product.sku,
+          quantity: alert.quantity,
+          threshold: alert.threshold,
+        }),
       },
-      staticSummary: `Low stock · ${product.name} (SKU ${product.sku}) · ${alert.quantity} left, threshold ${alert.threshold}`,
-      staticDetails: `Alert ${alert.id}: product ${product.id} in branch ${alert.branchId} crossed its threshold (movement ${alert.movementId}); the branch's store managers are told by email and in-app.`,
-    });
-  } catch (err) {
-    // Started before (and finished: REJECT_DUPLICATE): the alert has had its process.
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-  }
+    ],
+    searchAttributes: {
+      TenantId: [alert.tenantId],
+      BusinessKey: [`low-stock:${alert.id}`],
+      ProcessStatus: ['notifying'],
+    },
+    staticSummary: `Low stock · ${product.name} (SKU ${product.sku}) · ${alert.quantity} left, threshold ${alert.threshold}`,
+    staticDetails: `Alert ${alert.id}: product ${product.id} in branch ${alert.branchId} crossed its threshold (movement ${alert.movementId}); the branch's store managers are told by email and in-app.`,
+  });
   await markStarted(em, alert);
   return true;
 }
@@ -101,51 +97,30 @@ export interface LowStockSweeperDeps {
 /** An alert this old without a process is the sweeper's (the API had its chance). */
 export const LOW_STOCK_SWEEP_GRACE_MS = 30_000;
 export const LOW_STOCK_SWEEP_EVERY_MS = 30_000;
-const BATCH = 50;
+
+/** The unstarted alerts of every business. */
+const lowStockSweep = (deps: LowStockSweeperDeps): RecordSweep<LowStockAlert> => ({
+  name: 'low-stock sweep',
+  entity: LowStockAlert,
+  where: { processStartedAt: null },
+  ageField: 'createdAt',
+  idLabel: 'alertId',
+  graceMs: LOW_STOCK_SWEEP_GRACE_MS,
+  everyMs: LOW_STOCK_SWEEP_EVERY_MS,
+  handle: (em, alert) => ensureLowStockProcess(em, deps.temporal, deps.taskQueue, alert),
+});
 
 /** One pass: starts (or settles) every alert older than the grace that has no process yet. */
 export async function sweepLowStock(
   deps: LowStockSweeperDeps,
   opts: { now?: Date; graceMs?: number } = {},
 ): Promise<{ started: number; settled: number; failed: number; more: boolean }> {
-  const before = new Date((opts.now ?? new Date()).getTime() - (opts.graceMs ?? LOW_STOCK_SWEEP_GRACE_MS));
-  const pass = await sweepTenants({
-    orm: deps.orm,
-    logger: deps.logger,
-    name: 'low-stock sweep',
-    batch: BATCH,
-    // The unstarted alerts of every business.
-    due: (em) =>
-      (em as unknown as EntityManager).find(
-        LowStockAlert,
-        { processStartedAt: null, createdAt: { $lt: before } },
-        {
-          fields: ['id', 'tenantId'],
-          orderBy: { createdAt: 'asc', id: 'asc' },
-          limit: BATCH,
-          filters: false,
-        },
-      ),
-    handle: async (e, row) => {
-      const em = e as unknown as EntityManager;
-      const alert = await em.findOne(LowStockAlert, { id: row.id });
-      return alert ? ensureLowStockProcess(em, deps.temporal, deps.taskQueue, alert) : false;
-    },
-    describe: (row) => ({ alertId: row.id }),
-  });
+  const pass = await sweepRecords(deps, lowStockSweep(deps), opts);
   return { started: pass.done, settled: pass.skipped, failed: pass.failed, more: pass.more };
 }
 
 /** The sweeper as a job beside the worker (`background` of runWorker). */
-export function lowStockSweeper(
+export const lowStockSweeper = (
   deps: LowStockSweeperDeps,
   opts: { everyMs?: number; graceMs?: number } = {},
-): BackgroundJob {
-  return periodic({
-    name: 'low-stock sweep',
-    everyMs: opts.everyMs ?? LOW_STOCK_SWEEP_EVERY_MS,
-    logger: deps.logger,
-    run: async () =>
-      (await sweepLowStock(deps, opts.graceMs === undefined ? {} : { graceMs: opts.graceMs })).more,
-  });
-}
+): BackgroundJob => recordSweeper(deps, lowStockSweep(deps), opts);

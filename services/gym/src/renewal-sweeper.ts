@@ -8,8 +8,14 @@
  * (ALLOW_DUPLICATE + USE_EXISTING: a chain already running is found, never doubled).
  */
 import type { Client } from '@temporalio/client';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { periodic, sweepTenants, type BackgroundJob, type Logger, type Orm } from '@faena/platform';
+import {
+  recordSweeper,
+  sweepRecords,
+  type BackgroundJob,
+  type Logger,
+  type Orm,
+  type RecordSweep,
+} from '@faena/platform';
 import { Membership } from './domain/entities.ts';
 import { ensureRenewal } from './renewal.ts';
 
@@ -25,7 +31,18 @@ export interface RenewalSweeperDeps {
 export const RENEWAL_SWEEP_GRACE_MS = 60_000;
 /** How often the sweeper looks. */
 export const RENEWAL_SWEEP_EVERY_MS = 60_000;
-const BATCH = 50;
+
+/** Which memberships of every business still need a chain. */
+const renewalSweep = (deps: RenewalSweeperDeps): RecordSweep<Membership> => ({
+  name: 'renewal sweep',
+  entity: Membership,
+  where: { autoRenew: true, status: 'active', renewalStartedAt: null },
+  ageField: 'updatedAt',
+  idLabel: 'membershipId',
+  graceMs: RENEWAL_SWEEP_GRACE_MS,
+  everyMs: RENEWAL_SWEEP_EVERY_MS,
+  handle: (em, m) => ensureRenewal(em, deps.temporal, deps.taskQueue, m),
+});
 
 /**
  * One pass: starts the chain of every membership that wants one and has none (changed before
@@ -35,44 +52,12 @@ export async function sweepRenewals(
   deps: RenewalSweeperDeps,
   opts: { now?: Date; graceMs?: number } = {},
 ): Promise<{ started: number; failed: number; more: boolean }> {
-  const before = new Date((opts.now ?? new Date()).getTime() - (opts.graceMs ?? RENEWAL_SWEEP_GRACE_MS));
-  const pass = await sweepTenants({
-    orm: deps.orm,
-    logger: deps.logger,
-    name: 'renewal sweep',
-    batch: BATCH,
-    // Which memberships of every business still need a chain.
-    due: (em) =>
-      (em as unknown as EntityManager).find(
-        Membership,
-        { autoRenew: true, status: 'active', renewalStartedAt: null, updatedAt: { $lt: before } },
-        {
-          fields: ['id', 'tenantId'],
-          orderBy: { updatedAt: 'asc', id: 'asc' },
-          limit: BATCH,
-          filters: false,
-        },
-      ),
-    handle: async (e, row) => {
-      const em = e as unknown as EntityManager;
-      const m = await em.findOne(Membership, { id: row.id });
-      return m ? ensureRenewal(em, deps.temporal, deps.taskQueue, m) : false;
-    },
-    describe: (row) => ({ membershipId: row.id }),
-  });
+  const pass = await sweepRecords(deps, renewalSweep(deps), opts);
   return { started: pass.done, failed: pass.failed, more: pass.more };
 }
 
 /** The sweeper as a job beside the worker (`background` of runWorker). */
-export function renewalSweeper(
+export const renewalSweeper = (
   deps: RenewalSweeperDeps,
   opts: { everyMs?: number; graceMs?: number } = {},
-): BackgroundJob {
-  return periodic({
-    name: 'renewal sweep',
-    everyMs: opts.everyMs ?? RENEWAL_SWEEP_EVERY_MS,
-    logger: deps.logger,
-    run: async () =>
-      (await sweepRenewals(deps, opts.graceMs === undefined ? {} : { graceMs: opts.graceMs })).more,
-  });
-}
+): BackgroundJob => recordSweeper(deps, renewalSweep(deps), opts);

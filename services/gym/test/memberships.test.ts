@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { API as PAYMENTS, openDrawer } from '../../payments/test/harness.ts';
 import { addDays, addMonths, todayIn } from '../src/domain/dates.ts';
 import {
@@ -334,6 +334,10 @@ describe('cash at reception', () => {
     const noDrawer = await sell({ memberId, planId: monthly.id, method: 'cash' });
     expect(noDrawer.status).toBe(422);
     expect(noDrawer.body.errors[0]).toMatchObject({ code: 'DRAWER_REQUIRED', field: 'body.drawerId' });
+    // Only cash names a drawer: valid by the OpenAPI document, refused by the route (a 422, not a 400).
+    const walletInDrawer = await sell({ memberId, planId: monthly.id, drawerId: randomUUID() });
+    expect(walletInDrawer.status).toBe(422);
+    expect(walletInDrawer.body.errors[0]).toMatchObject({ code: 'TENDER_FIELDS', field: 'body.drawerId' });
     expect(await statuses(memberId)).toEqual([]);
     // A drawer nobody opened a session on.
     const closed = await h.p.agent

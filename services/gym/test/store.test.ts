@@ -3,6 +3,7 @@
  * negative under concurrent sales, sales paid through payments (a refusal gives the units back) and
  * the low-stock event.
  */
+import { randomUUID } from 'node:crypto';
 import {
   API,
   bearer,
@@ -293,6 +294,10 @@ describe('sales in cash at reception', () => {
     const noDrawer = await post(cash(b, p.id));
     expect(noDrawer.status).toBe(422);
     expect(noDrawer.body.errors[0]).toMatchObject({ code: 'DRAWER_REQUIRED', field: 'body.drawerId' });
+    const walletInDrawer = await post({ ...cash(b, p.id, randomUUID()), method: 'wallet' });
+    expect(walletInDrawer.status).toBe(422);
+    expect(walletInDrawer.body.errors[0]).toMatchObject({ code: 'TENDER_FIELDS', field: 'body.drawerId' });
+    expect(await stockOf(p.id)).toBe(1);
     const closed = await h.p.agent
       .post(`${PAYMENTS}/drawers`)
       .set(bearer(g.owner.token))

@@ -2,9 +2,9 @@
  * The marketplace's side of the escrow workflow: start it when an offer is accepted, drive it with
  * Updates, read it with the status query. The API never waits for the workflow to progress.
  */
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { DomainError, processCallError } from '@faena/platform';
+import type { Client } from '@temporalio/client';
+import { WorkflowIdConflictPolicy } from '@temporalio/common';
+import { DomainError, processCallError, startProcessOnce } from '@faena/platform';
 import { currencyDigits } from '@faena/platform/money';
 import {
   ESCROW_WORKFLOW_TYPE,
@@ -62,11 +62,10 @@ export async function startEscrow(
 ): Promise<{ workflowId: string; started: boolean }> {
   const workflowId = job.workflowId;
   try {
-    await temporal.workflow.start<EscrowWorkflow>(ESCROW_WORKFLOW_TYPE, {
+    const started = await startProcessOnce<EscrowWorkflow>(temporal, ESCROW_WORKFLOW_TYPE, {
       taskQueue,
       workflowId,
       args: [escrowInputOf(tenantId, job, extra)],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
       searchAttributes: {
         TenantId: [tenantId],
@@ -78,9 +77,8 @@ export async function startEscrow(
       }${job.attempt > 1 ? ` · payment attempt ${job.attempt}` : ''}`,
       staticDetails: `Job ${job.id}, offer ${job.offerId}. Client ${job.clientId}, professional ${job.professionalId}. Commission ${job.commissionBps / 100}%. Method ${job.paymentMethod}. The run's current details say what it waits for and the operator action that applies.`,
     });
-    return { workflowId, started: true };
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, started: false };
+    return { workflowId, started };
+  } catch {
     throw new DomainError(
       'SERVICE_UNAVAILABLE',
       'The payment process could not be started; the offer is accepted: retry the accept',

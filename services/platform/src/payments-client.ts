@@ -121,12 +121,18 @@ const paymentAnswer = Joi.object<{ data: PaymentAnswer }>({
 
 const isErrorCode = (code: unknown): code is ErrorCode => typeof code === 'string' && code in ERROR_STATUS;
 
-/** Cash at a counter names its drawer: refused before anything is held (payments' own code). */
+/**
+ * Cash at a counter names its drawer, and only cash does: refused before anything is held
+ * (payments' own code). Checked here, not with joi's `.when()`, which the OpenAPI document cannot
+ * carry (a request valid by the document would be a 400).
+ */
 export function assertDrawer(method: string, drawerId: string | undefined, field = 'body.drawerId'): void {
   if (method === 'cash' && !drawerId)
     throw new DomainError('DRAWER_REQUIRED', 'Cash goes into a drawer with an open cash session: name it', {
       field,
     });
+  if (method !== 'cash' && drawerId)
+    throw new DomainError('TENDER_FIELDS', 'Only a cash payment names a drawer', { field });
 }
 
 /**

@@ -4,6 +4,8 @@
  * again while it reports more work); `besideWorker` runs several jobs as the one `background`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { EntityName, FilterQuery } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { runWithContext } from './context.ts';
 import { withEm } from './db/context.ts';
 import type { Orm } from './db/orm.ts';
@@ -82,4 +84,75 @@ export async function sweepTenants<R extends { tenantId: string }>(opts: {
   }
   if (done) opts.logger.info(`${opts.name} done`, { done });
   return { done, skipped, failed, more: rows.length === opts.batch && failed === 0 };
+}
+
+/**
+ * A sweep of one table's rows that a crash left undone — an outbox whose process was never started
+ * or signalled: every business's rows matching `where` whose `ageField` is older than the grace
+ * (the request that wrote them had its chance) are re-read in their business and handed to
+ * `handle`, the request path's own way of finishing them (so the sweeper never does it another way).
+ */
+export interface RecordSweep<E extends { id: string; tenantId: string }> {
+  /** Its log lines' name ("pos low-stock sweep"). */
+  name: string;
+  entity: EntityName<E>;
+  /** Which rows are still due, before the age condition (e.g. `{ deliveredAt: null }`). */
+  where: FilterQuery<E>;
+  /** The column whose age makes a row the sweeper's. */
+  ageField: 'createdAt' | 'updatedAt';
+  /** How the failure's log line names a row (`alertId`): ids only, never personal data. */
+  idLabel: string;
+  graceMs: number;
+  everyMs: number;
+  batch?: number;
+  /** Finishes one row (its own business's EntityManager): whether it did something. */
+  handle: (em: EntityManager, row: E) => Promise<boolean>;
+}
+
+/** One pass of a `RecordSweep`; `more` when a full batch was due and nothing failed. */
+export async function sweepRecords<E extends { id: string; tenantId: string }>(
+  deps: { orm: Orm; logger: Logger },
+  sweep: RecordSweep<E>,
+  opts: { now?: Date; graceMs?: number } = {},
+): Promise<{ done: number; skipped: number; failed: number; more: boolean }> {
+  const batch = sweep.batch ?? 50;
+  const before = new Date((opts.now ?? new Date()).getTime() - (opts.graceMs ?? sweep.graceMs));
+  return sweepTenants({
+    orm: deps.orm,
+    logger: deps.logger,
+    name: sweep.name,
+    batch,
+    due: (em) =>
+      (em as EntityManager).find(
+        sweep.entity,
+        { $and: [sweep.where, { [sweep.ageField]: { $lt: before } }] } as FilterQuery<E>,
+        {
+          fields: ['id', 'tenantId'] as never,
+          orderBy: { [sweep.ageField]: 'asc', id: 'asc' } as never,
+          limit: batch,
+          filters: false,
+        },
+      ) as Promise<Array<{ id: string; tenantId: string }>>,
+    handle: async (e, row) => {
+      const em = e as EntityManager;
+      const record = await em.findOne(sweep.entity, { id: row.id } as FilterQuery<E>);
+      return record ? sweep.handle(em, record) : false;
+    },
+    describe: (row) => ({ [sweep.idLabel]: row.id }),
+  });
+}
+
+/** A `RecordSweep` as a job beside the worker (`background` of runWorker). */
+export function recordSweeper<E extends { id: string; tenantId: string }>(
+  deps: { orm: Orm; logger: Logger },
+  sweep: RecordSweep<E>,
+  opts: { everyMs?: number; graceMs?: number } = {},
+): BackgroundJob {
+  return periodic({
+    name: sweep.name,
+    everyMs: opts.everyMs ?? sweep.everyMs,
+    logger: deps.logger,
+    run: async () =>
+      (await sweepRecords(deps, sweep, opts.graceMs === undefined ? {} : { graceMs: opts.graceMs })).more,
+  });
 }

@@ -12,13 +12,16 @@
  * refund came first) is settled without a process: nobody is told of a shortage that is over.
  */
 import type { Client } from '@temporalio/client';
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowIdConflictPolicy,
-  WorkflowIdReusePolicy,
-} from '@temporalio/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { periodic, sweepTenants, type BackgroundJob, type Logger, type Orm } from '@faena/platform';
+import {
+  recordSweeper,
+  startProcessOnce,
+  sweepRecords,
+  type BackgroundJob,
+  type Logger,
+  type Orm,
+  type RecordSweep,
+} from '@faena/platform';
 import {
   INVENTORY_MANAGE_PERMISSION,
   LOW_STOCK_WORKFLOW_TYPE,
@@ -71,25 +74,18 @@ export async function ensureLowStockProcess(
     return false;
   }
   const notice = inventoryLowStockNotice(alert, item);
-  try {
-    await temporal.workflow.start<LowStockWorkflow>(LOW_STOCK_WORKFLOW_TYPE, {
-      taskQueue,
-      workflowId: lowStockWorkflowId(alert.tenantId, alert.id),
-      args: [{ tenantId: alert.tenantId, alertId: alert.id, branchId: alert.branchId, notice }],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      searchAttributes: {
-        TenantId: [alert.tenantId],
-        BusinessKey: [`low-stock:${alert.id}`],
-        ProcessStatus: ['notifying'],
-      },
-      staticSummary: `Low inventory · ${notice.head}`,
-      staticDetails: `Alert ${alert.id}: POS item ${item.id} in branch ${alert.branchId} crossed its threshold (movement ${alert.movementId}); the branch's inventory managers are told by email and in-app.`,
-    });
-  } catch (err) {
-    // Started before (and finished: REJECT_DUPLICATE): the alert has had its process.
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-  }
+  await startProcessOnce<LowStockWorkflow>(temporal, LOW_STOCK_WORKFLOW_TYPE, {
+    taskQueue,
+    workflowId: lowStockWorkflowId(alert.tenantId, alert.id),
+    args: [{ tenantId: alert.tenantId, alertId: alert.id, branchId: alert.branchId, notice }],
+    searchAttributes: {
+      TenantId: [alert.tenantId],
+      BusinessKey: [`low-stock:${alert.id}`],
+      ProcessStatus: ['notifying'],
+    },
+    staticSummary: `Low inventory · ${notice.head}`,
+    staticDetails: `Alert ${alert.id}: POS item ${item.id} in branch ${alert.branchId} crossed its threshold (movement ${alert.movementId}); the branch's inventory managers are told by email and in-app.`,
+  });
   await markDelivered(em, alert);
   return true;
 }
@@ -126,51 +122,30 @@ export interface LowStockSweeperDeps {
 /** An alert this old without a process is the sweeper's (the API had its chance). */
 export const LOW_STOCK_SWEEP_GRACE_MS = 30_000;
 export const LOW_STOCK_SWEEP_EVERY_MS = 30_000;
-const BATCH = 50;
+
+/** The undelivered alerts of every business (index inventory_alerts_undelivered_index). */
+const lowStockSweep = (deps: LowStockSweeperDeps): RecordSweep<InventoryAlert> => ({
+  name: 'pos low-stock sweep',
+  entity: InventoryAlert,
+  where: { deliveredAt: null },
+  ageField: 'createdAt',
+  idLabel: 'alertId',
+  graceMs: LOW_STOCK_SWEEP_GRACE_MS,
+  everyMs: LOW_STOCK_SWEEP_EVERY_MS,
+  handle: (em, alert) => ensureLowStockProcess(em, deps.temporal, deps.taskQueue, alert),
+});
 
 /** One pass: starts (or settles) every alert older than the grace that has no process yet. */
 export async function sweepLowStock(
   deps: LowStockSweeperDeps,
   opts: { now?: Date; graceMs?: number } = {},
 ): Promise<{ started: number; settled: number; failed: number; more: boolean }> {
-  const before = new Date((opts.now ?? new Date()).getTime() - (opts.graceMs ?? LOW_STOCK_SWEEP_GRACE_MS));
-  const pass = await sweepTenants({
-    orm: deps.orm,
-    logger: deps.logger,
-    name: 'pos low-stock sweep',
-    batch: BATCH,
-    // The undelivered alerts of every business (index inventory_alerts_undelivered_index).
-    due: (em) =>
-      (em as unknown as EntityManager).find(
-        InventoryAlert,
-        { deliveredAt: null, createdAt: { $lt: before } },
-        {
-          fields: ['id', 'tenantId'],
-          orderBy: { createdAt: 'asc', id: 'asc' },
-          limit: BATCH,
-          filters: false,
-        },
-      ),
-    handle: async (e, row) => {
-      const em = e as unknown as EntityManager;
-      const alert = await em.findOne(InventoryAlert, { id: row.id });
-      return alert ? ensureLowStockProcess(em, deps.temporal, deps.taskQueue, alert) : false;
-    },
-    describe: (row) => ({ alertId: row.id }),
-  });
+  const pass = await sweepRecords(deps, lowStockSweep(deps), opts);
   return { started: pass.done, settled: pass.skipped, failed: pass.failed, more: pass.more };
 }
 
 /** The sweeper as a job beside the worker (`background` of runWorker). */
-export function lowStockSweeper(
+export const lowStockSweeper = (
   deps: LowStockSweeperDeps,
   opts: { everyMs?: number; graceMs?: number } = {},
-): BackgroundJob {
-  return periodic({
-    name: 'pos low-stock sweep',
-    everyMs: opts.everyMs ?? LOW_STOCK_SWEEP_EVERY_MS,
-    logger: deps.logger,
-    run: async () =>
-      (await sweepLowStock(deps, opts.graceMs === undefined ? {} : { graceMs: opts.graceMs })).more,
-  });
-}
+): BackgroundJob => recordSweeper(deps, lowStockSweep(deps), opts);

@@ -1,7 +1,5 @@
 import Joi from 'joi';
 import type { Context } from 'koa';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { WorkflowIdReusePolicy } from '@temporalio/common';
 import {
   DOCUMENT_TYPES,
   DomainError,
@@ -15,6 +13,7 @@ import {
   paginationQuery,
   storeUploads,
   reply,
+  startProcessOnce,
   type Route,
 } from '@faena/platform';
 import {
@@ -84,7 +83,7 @@ export function incidentRoutes(deps: GymDeps): Route[] {
     if (!needsProcess(i)) return;
     const settings = await settingsOf(em(), i.tenantId);
     try {
-      await deps.temporal.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, {
+      await startProcessOnce<IncidentWorkflow>(deps.temporal, INCIDENT_WORKFLOW_TYPE, {
         taskQueue: deps.incidentTaskQueue,
         workflowId: incidentWorkflowId(i.tenantId, i.id),
         args: [
@@ -100,7 +99,6 @@ export function incidentRoutes(deps: GymDeps): Route[] {
             timeZone: settings.timeZone,
           },
         ],
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         searchAttributes: {
           TenantId: [i.tenantId],
           BusinessKey: [`incident:${i.id}`],
@@ -108,13 +106,11 @@ export function incidentRoutes(deps: GymDeps): Route[] {
         },
       });
     } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
-        deps.logger.error('incident escalation not started; retried on its next read', {
-          incidentId: i.id,
-          error: String(err),
-        });
-        return;
-      }
+      deps.logger.error('incident escalation not started; retried on its next read', {
+        incidentId: i.id,
+        error: String(err),
+      });
+      return;
     }
     await markIncidentStarted(em(), i);
   };

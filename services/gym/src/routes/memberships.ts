@@ -88,11 +88,9 @@ export function membershipRoutes(deps: GymDeps): Route[] {
             .description(
               "wallet: the one-time code the member shows (payments' POST /wallets/me/payer-codes)",
             ),
-          drawerId: id
-            .when('method', { not: 'cash', then: Joi.forbidden() })
-            .description(
-              "cash (required, 422 DRAWER_REQUIRED): the branch's drawer whose open cash session takes it (422 DRAWER_NOT_OPEN without one)",
-            ),
+          drawerId: id.description(
+            "cash only (required, 422 DRAWER_REQUIRED; on another method 422 TENDER_FIELDS): the branch's drawer whose open cash session takes it (422 DRAWER_NOT_OPEN without one)",
+          ),
         }).required(),
         response: membershipOut,
       },

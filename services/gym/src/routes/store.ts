@@ -380,11 +380,9 @@ export function storeRoutes(deps: GymDeps): Route[] {
           method: Joi.string()
             .valid(...SALE_PAYMENT_METHODS)
             .default('wallet'),
-          drawerId: id
-            .when('method', { not: 'cash', then: Joi.forbidden() })
-            .description(
-              "cash (required, 422 DRAWER_REQUIRED): the branch's drawer whose open cash session takes it (422 DRAWER_NOT_OPEN without one)",
-            ),
+          drawerId: id.description(
+            "cash only (required, 422 DRAWER_REQUIRED; on another method 422 TENDER_FIELDS): the branch's drawer whose open cash session takes it (422 DRAWER_NOT_OPEN without one)",
+          ),
           payerCode: Joi.string()
             .pattern(/^\d{8}$/)
             .description("the one-time code the member shows (payments' POST /wallets/me/payer-codes)"),

@@ -21,7 +21,7 @@ const figures = (id: string) =>
 const rows: Record<string, unknown>[] = [];
 for (const scale of [1, 4, 16]) {
   run('h2.ts', { BENCH_ROWS: String(10_000 * scale), BENCH_ID: `growth-h2-x${scale}` });
-  run('p1.ts', { BENCH_SCALE: String(scale), BENCH_ID: `growth-p1-x${scale}` });
+  run('p1.ts', { BENCH_SCALE: String(scale), BENCH_ID: `growth-p1-x${scale}`, BENCH_BEFORE: '0' });
   const h2 = figures(`growth-h2-x${scale}`);
   rows.push({
     scale,

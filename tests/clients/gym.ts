@@ -6677,7 +6677,7 @@ export interface operations {
                     branchId: string;
                     /**
                      * Format: uuid
-                     * @description cash (required, 422 DRAWER_REQUIRED): the branch's drawer whose open cash session takes it (422 DRAWER_NOT_OPEN without one)
+                     * @description cash only (required, 422 DRAWER_REQUIRED; on another method 422 TENDER_FIELDS): the branch's drawer whose open cash session takes it (422 DRAWER_NOT_OPEN without one)
                      */
                     drawerId?: string;
                     /** Format: uuid */
@@ -10820,7 +10820,7 @@ export interface operations {
                     branchId: string;
                     /**
                      * Format: uuid
-                     * @description cash (required, 422 DRAWER_REQUIRED): the branch's drawer whose open cash session takes it (422 DRAWER_NOT_OPEN without one)
+                     * @description cash only (required, 422 DRAWER_REQUIRED; on another method 422 TENDER_FIELDS): the branch's drawer whose open cash session takes it (422 DRAWER_NOT_OPEN without one)
                      */
                     drawerId?: string;
                     lines: {

@@ -34,6 +34,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/identity/v1/admin/tenants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every business with its plan, subscription, usage and monthly recurring revenue (platform operators); meta.mrr sums the filtered list per currency
+         * @description Requires the permission `platform.tenants` for the whole business (a grant limited to some branches is refused).
+         */
+        get: operations["getApiIdentityV1AdminTenants"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/identity/v1/audit-events": {
         parameters: {
             query?: never;
@@ -423,6 +443,30 @@ export interface paths {
         patch: operations["patchApiIdentityV1Tenant"];
         trace?: never;
     };
+    "/api/identity/v1/tenant/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The business's SaaS plan: limits, subscription, current usage and the plans to change to
+         * @description Requires the permission `tenant.read` for the whole business (a grant limited to some branches is refused).
+         */
+        get: operations["getApiIdentityV1TenantPlan"];
+        /**
+         * Change the plan: up at once (from free: a trial), down at the period end and only when usage fits (422 PLAN_USAGE_EXCEEDS)
+         * @description Requires the permission `tenant.plan` for the whole business (a grant limited to some branches is refused).
+         */
+        put: operations["putApiIdentityV1TenantPlan"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/identity/v1/tenants": {
         parameters: {
             query?: never;
@@ -665,6 +709,107 @@ export interface operations {
                         } & {
                             [key: string]: unknown;
                         })[];
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getApiIdentityV1AdminTenants: {
+        parameters: {
+            query?: {
+                /** @description opaque: the previous page's `meta.nextCursor`, as issued */
+                cursor?: string;
+                kind?: "gym" | "restaurant" | "cafe" | "marketplace";
+                limit?: number;
+                plan?: "free" | "basic" | "pro";
+                q?: string;
+                status?: "active" | "suspended";
+                subscriptionStatus?: "none" | "trialing" | "active" | "past_due";
+            };
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: date-time */
+                            createdAt?: string;
+                            currency?: string;
+                            /** Format: uuid */
+                            id?: string;
+                            kind?: string;
+                            limits: {
+                                /** @description null: unlimited */
+                                branches: number | null;
+                                /** @description null: unlimited */
+                                monthlyOrders: number | null;
+                                /** @description null: unlimited */
+                                products: number | null;
+                                /** @description null: unlimited */
+                                users: number | null;
+                            };
+                            locale?: string;
+                            /** @description monthly recurring revenue: the plan price while paid or past due */
+                            mrr: {
+                                /** @description minor units */
+                                amount: string;
+                                currency: string;
+                            };
+                            name?: string;
+                            plan?: string;
+                            slug?: string;
+                            status?: string;
+                            subscription: {
+                                /**
+                                 * @description a downgrade applied at the period end
+                                 * @enum {string|null}
+                                 */
+                                pendingPlan: "free" | "basic" | "pro" | null;
+                                /**
+                                 * Format: date-time
+                                 * @description first day the trial or paid period does not cover
+                                 */
+                                periodEnd: string | null;
+                                /** @enum {string} */
+                                status: "none" | "trialing" | "active" | "past_due";
+                            };
+                            timeZone?: string;
+                            /** Format: date-time */
+                            updatedAt?: string;
+                            usage: {
+                                branches: number;
+                                /** @description this calendar month (UTC), as POS reported it */
+                                monthlyOrders: number | null;
+                                /** @description as POS last reported it; null: not reported */
+                                products: number | null;
+                                users: number;
+                            };
+                        }[];
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
                     };
                 };
             };
@@ -1564,6 +1709,8 @@ export interface operations {
                             branches: string[];
                             /** @description the currency the business charges in */
                             currency: string;
+                            /** @description the business's SaaS plan (limits: @faena/platform/plans) */
+                            plan: string;
                             users: string[];
                         };
                         meta?: {
@@ -1962,6 +2109,12 @@ export interface operations {
                         kind: "gym" | "restaurant" | "cafe" | "marketplace";
                         locale: string;
                         name: string;
+                        /**
+                         * @description a paid plan starts its trial (GET /tenant/plan)
+                         * @default free
+                         * @enum {string}
+                         */
+                        plan?: "free" | "basic" | "pro";
                         slug: string;
                         /**
                          * @description IANA time zone, e.g. America/Santiago
@@ -2130,6 +2283,229 @@ export interface operations {
                             timeZone?: string;
                             /** Format: date-time */
                             updatedAt?: string;
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getApiIdentityV1TenantPlan: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @description branch and user limits apply to POS businesses (café, restaurant) only, for now */
+                            limitsEnforced: boolean;
+                            plan: {
+                                limits: {
+                                    /** @description null: unlimited */
+                                    branches: number | null;
+                                    /** @description null: unlimited */
+                                    monthlyOrders: number | null;
+                                    /** @description null: unlimited */
+                                    products: number | null;
+                                    /** @description null: unlimited */
+                                    users: number | null;
+                                };
+                                /** @enum {string} */
+                                name: "free" | "basic" | "pro";
+                                /** @description monthly, in the business's currency (USD when it has no price list) */
+                                price: {
+                                    /** @description minor units */
+                                    amount: string;
+                                    currency: string;
+                                };
+                                title: string;
+                                trialDays: number;
+                            };
+                            plans: {
+                                limits: {
+                                    /** @description null: unlimited */
+                                    branches: number | null;
+                                    /** @description null: unlimited */
+                                    monthlyOrders: number | null;
+                                    /** @description null: unlimited */
+                                    products: number | null;
+                                    /** @description null: unlimited */
+                                    users: number | null;
+                                };
+                                /** @enum {string} */
+                                name: "free" | "basic" | "pro";
+                                /** @description monthly, in the business's currency (USD when it has no price list) */
+                                price: {
+                                    /** @description minor units */
+                                    amount: string;
+                                    currency: string;
+                                };
+                                title: string;
+                                trialDays: number;
+                            }[];
+                            subscription: {
+                                /**
+                                 * @description a downgrade applied at the period end
+                                 * @enum {string|null}
+                                 */
+                                pendingPlan: "free" | "basic" | "pro" | null;
+                                /**
+                                 * Format: date-time
+                                 * @description first day the trial or paid period does not cover
+                                 */
+                                periodEnd: string | null;
+                                /** @enum {string} */
+                                status: "none" | "trialing" | "active" | "past_due";
+                            };
+                            usage: {
+                                branches: number;
+                                /** @description this calendar month (UTC), as POS reported it */
+                                monthlyOrders: number | null;
+                                /** @description as POS last reported it; null: not reported */
+                                products: number | null;
+                                users: number;
+                            };
+                        };
+                        meta?: {
+                            nextCursor?: string | null;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    putApiIdentityV1TenantPlan: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
+                "X-CSRF-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    plan: "free" | "basic" | "pro";
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @description branch and user limits apply to POS businesses (café, restaurant) only, for now */
+                            limitsEnforced: boolean;
+                            plan: {
+                                limits: {
+                                    /** @description null: unlimited */
+                                    branches: number | null;
+                                    /** @description null: unlimited */
+                                    monthlyOrders: number | null;
+                                    /** @description null: unlimited */
+                                    products: number | null;
+                                    /** @description null: unlimited */
+                                    users: number | null;
+                                };
+                                /** @enum {string} */
+                                name: "free" | "basic" | "pro";
+                                /** @description monthly, in the business's currency (USD when it has no price list) */
+                                price: {
+                                    /** @description minor units */
+                                    amount: string;
+                                    currency: string;
+                                };
+                                title: string;
+                                trialDays: number;
+                            };
+                            plans: {
+                                limits: {
+                                    /** @description null: unlimited */
+                                    branches: number | null;
+                                    /** @description null: unlimited */
+                                    monthlyOrders: number | null;
+                                    /** @description null: unlimited */
+                                    products: number | null;
+                                    /** @description null: unlimited */
+                                    users: number | null;
+                                };
+                                /** @enum {string} */
+                                name: "free" | "basic" | "pro";
+                                /** @description monthly, in the business's currency (USD when it has no price list) */
+                                price: {
+                                    /** @description minor units */
+                                    amount: string;
+                                    currency: string;
+                                };
+                                title: string;
+                                trialDays: number;
+                            }[];
+                            subscription: {
+                                /**
+                                 * @description a downgrade applied at the period end
+                                 * @enum {string|null}
+                                 */
+                                pendingPlan: "free" | "basic" | "pro" | null;
+                                /**
+                                 * Format: date-time
+                                 * @description first day the trial or paid period does not cover
+                                 */
+                                periodEnd: string | null;
+                                /** @enum {string} */
+                                status: "none" | "trialing" | "active" | "past_due";
+                            };
+                            usage: {
+                                branches: number;
+                                /** @description this calendar month (UTC), as POS reported it */
+                                monthlyOrders: number | null;
+                                /** @description as POS last reported it; null: not reported */
+                                products: number | null;
+                                users: number;
+                            };
                         };
                         meta?: {
                             nextCursor?: string | null;

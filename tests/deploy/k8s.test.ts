@@ -125,6 +125,8 @@ describe('SLO rules', () => {
     const expected = ['identity', 'payments', 'marketplace', 'notifications', 'gym', 'pos']
       .flatMap((s) => [`${s}/requests-availability`, `${s}/requests-latency`])
       .concat(['processes/escrow-payout-on-time', 'processes/payment-sync-60s', 'processes/renewal-success'])
+      // The POS's order routes' latency and the kitchen's ticket age (issue 17).
+      .concat(['pos/order-latency', 'pos/kitchen-ticket-age'])
       .sort();
     expect(slos).toEqual(expected);
     expect(readdirSync(RULES).sort()).toEqual(specs.map((s) => `${s.service}.yaml`).sort());
@@ -234,6 +236,8 @@ describe('SLO rules', () => {
     ['payments', 'requests-latency'],
     ['processes', 'escrow-payout-on-time'],
     ['processes', 'payment-sync-60s'],
+    ['pos', 'order-latency'],
+    ['pos', 'kitchen-ticket-age'],
   ])(
     '%s %s: burn-rate alerts fire on a bad hour and stay quiet on a good one (promtool test rules)',
     (service, sloName) => {
@@ -306,7 +310,20 @@ function seriesFor(service: string, slo: string): { bad: unknown[]; good: unknow
       good: [counter(m('on_time'), 100000), counter(m('late'), 1), counter(m('failed'), 0)],
     };
   }
-  const base = `faena_service="${service}",faena_role="api",http_route="/api/${service}/v1/things"`;
+  // Latency and ticket age: the threshold bucket is read from the spec's error query (le="…").
+  const spec = specs.find((s) => s.service === service)!.slos.find((s) => s.name === slo)!;
+  // le="0.5", or le=~"1|1.0" for whole numbers (Prometheus 3 stores "1.0"): take the last form.
+  const le = (/[{,]le=~?"([^"]+)"/.exec(spec.sli.events.error_query)?.[1] ?? '').split('|').at(-1) ?? '';
+  if (slo === 'kitchen-ticket-age') {
+    const age = (suffix: string, extra = '') =>
+      `faena_pos_kitchen_ticket_age_seconds_${suffix}{station_kind="printer"${extra}}`;
+    return {
+      bad: [counter(age('count'), 100), counter(age('bucket', `,le="${le}"`), 60)],
+      good: [counter(age('count'), 100000), counter(age('bucket', `,le="${le}"`), 99999)],
+    };
+  }
+  const route = slo === 'order-latency' ? `/api/${service}/v1/orders/:id/send` : `/api/${service}/v1/things`;
+  const base = `faena_service="${service}",faena_role="api",http_request_method="POST",http_route="${route}"`;
   const count = (status: string) =>
     `http_server_request_duration_count{${base},http_response_status_code="${status}"}`;
   if (slo === 'requests-availability') {
@@ -315,10 +332,6 @@ function seriesFor(service: string, slo: string): { bad: unknown[]; good: unknow
       good: [counter(count('200'), 600000), counter(count('500'), 1)],
     };
   }
-  // Latency: the threshold bucket is read from the spec's error query (le="…").
-  const spec = specs.find((s) => s.service === service)!.slos.find((s) => s.name === slo)!;
-  // le="0.5", or le=~"1|1.0" for whole numbers (Prometheus 3 stores "1.0"): take the last form.
-  const le = (/[{,]le=~?"([^"]+)"/.exec(spec.sli.events.error_query)?.[1] ?? '').split('|').at(-1) ?? '';
   const bucket = `http_server_request_duration_bucket{${base},http_response_status_code="200",le="${le}"}`;
   return {
     bad: [counter(count('200'), 6000), counter(bucket, 4000)],
@@ -382,9 +395,11 @@ describe('Grafana dashboards', () => {
 
   test('every SLO metric the RED dashboard queries is the one the SLO specs use', () => {
     const red = JSON.stringify(dashboards.find((d) => d.json.uid === 'faena-red')!.json);
+    // An API's business metric (the kitchen's faena_pos_kitchen_ticket_age_seconds) is no RED metric.
     const sloQueries = specs
       .filter((s) => s.service !== 'processes')
-      .flatMap((s) => s.slos.map((x) => x.sli.events.total_query));
+      .flatMap((s) => s.slos.map((x) => x.sli.events.total_query))
+      .filter((q) => !q.includes('faena_'));
     for (const q of sloQueries) expect(q).toContain('http_server_request_duration_count');
     expect(red).toContain('http_server_request_duration_count');
     expect(red).toContain('http_server_request_duration_bucket');

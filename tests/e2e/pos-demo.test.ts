@@ -1,21 +1,26 @@
 /**
- * The POS demo as `make dev` makes it (issue 17): on a fresh database, identity's and the POS's
- * migrations and seeds run the way dev.sh runs them (identity first), twice — the second run adds
- * nothing — and then the real identity and POS processes serve it: the bistro's waiter reads its
- * branch's menu (20 products at their MXN prices) and floor, the café's owner its café menu.
+ * The POS demo as `make dev` makes it (issue 17): on a fresh database, identity's, payments' and the
+ * POS's migrations and seeds run the way dev.sh runs them (identity first, then by name), twice —
+ * the second run adds nothing — and then the real identity, payments and POS processes serve it:
+ * the bistro's waiter reads its branch's menu (20 products at their MXN prices) and floor, the
+ * café's owner its café menu, and the bistro's Roma Norte cashier (a grant in that branch only)
+ * opens an order at a table, sends it to the kitchen, pays it cash into the drawer's open session
+ * and the recipe's stock goes down.
  */
+import { randomUUID } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
 import { spawnService, testDatabaseName, testStack, type SpawnedService } from '@faena/platform/testing';
 import { DEMO_PASSWORD, demoEmail } from '../../services/identity/src/demo.ts';
-import { DEMO_MENUS, demoProducts } from '../../services/pos/src/demo.ts';
+import { DEMO_MENUS, DEMO_STOCK_REFERENCE, demoProducts } from '../../services/pos/src/demo.ts';
 import { ROOT, envExample } from '../chaos/config.ts';
 
 const DB = `${testDatabaseName()}_pos_demo`;
 let url: string;
 let env: Record<string, string>;
 let identity: SpawnedService | undefined;
+let payments: SpawnedService | undefined;
 let pos: SpawnedService | undefined;
 
 function run(entry: string, args: string[] = []) {
@@ -49,6 +54,10 @@ const TABLES = [
   'recipe_lines',
   'stations',
   'category_stations',
+  'inventory_stock',
+  'inventory_movements',
+  'payments.drawers',
+  'payments.cash_sessions',
 ];
 
 /** Rows per POS table of each demo business. */
@@ -65,9 +74,10 @@ async function counts(): Promise<Record<string, Record<string, number>>> {
       for (const table of TABLES)
         out[slug][table] = Number(
           (
-            await db.query<{ n: string }>(`select count(*) as n from pos.${table} where tenant_id = $1`, [
-              tenant,
-            ])
+            await db.query<{ n: string }>(
+              `select count(*) as n from ${table.includes('.') ? table : `pos.${table}`} where tenant_id = $1`,
+              [tenant],
+            )
           ).rows[0]!.n,
         );
     }
@@ -99,9 +109,11 @@ beforeAll(async () => {
     HOST: '127.0.0.1',
   };
   const migrateAndSeed = () => {
-    for (const service of ['identity', 'pos']) {
+    // dev.sh's order: identity, then the others by name (payments has no seed; its schema is
+    // there before the POS's seed opens the bistro's cash session).
+    for (const service of ['identity', 'payments', 'pos']) {
       run(`services/${service}/src/migrate.ts`, ['up']);
-      run(`services/${service}/src/seed.ts`);
+      if (service !== 'payments') run(`services/${service}/src/seed.ts`);
     }
   };
   migrateAndSeed();
@@ -114,6 +126,17 @@ beforeAll(async () => {
     PORT: '0',
     LOG_LEVEL: 'info',
   });
+  payments = await spawnService(
+    path.join(ROOT, 'services/payments/src/main.ts'),
+    {
+      ...env,
+      SERVICE_NAME: 'payments',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      IDENTITY_URL: `http://127.0.0.1:${identity.port}`,
+    },
+    { timeoutMs: 30_000 },
+  );
   pos = await spawnService(
     path.join(ROOT, 'services/pos/src/main.ts'),
     {
@@ -122,13 +145,14 @@ beforeAll(async () => {
       PORT: '0',
       LOG_LEVEL: 'info',
       IDENTITY_URL: `http://127.0.0.1:${identity.port}`,
+      PAYMENTS_URL: `http://127.0.0.1:${payments.port}`,
     },
     { timeoutMs: 30_000 },
   );
 }, 600_000);
 
 afterAll(async () => {
-  for (const s of [pos, identity]) {
+  for (const s of [pos, payments, identity]) {
     s?.child.kill('SIGTERM');
     await s?.exited;
   }
@@ -138,6 +162,7 @@ afterAll(async () => {
   await admin.end();
 });
 
+/** Logs a demo user in: `<local>@<slug>.demo` (a role's user, or one of identity's DEMO_EXTRA_USERS). */
 async function login(slug: string, role: string): Promise<string> {
   const res = await fetch(`http://127.0.0.1:${identity!.port}/api/identity/v1/auth/login`, {
     method: 'POST',
@@ -148,16 +173,33 @@ async function login(slug: string, role: string): Promise<string> {
   return ((await res.json()) as { data: { accessToken: string } }).data.accessToken;
 }
 
-// The answer's `data` is whatever the route answers; each test asserts what it reads.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function posGet(token: string, route: string): Promise<any> {
-  const res = await fetch(`http://127.0.0.1:${pos!.port}/api/pos/v1${route}`, {
-    headers: { Authorization: `Bearer ${token}` },
+/** One call to a running service; `data` of a 2xx, an error naming the call otherwise. */
+async function call(
+  service: SpawnedService,
+  token: string,
+  method: string,
+  route: string,
+  body?: object,
+  headers: Record<string, string> = {},
+  // The answer's `data` is whatever the route answers; each test asserts what it reads.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+): Promise<any> {
+  const name = service === payments ? 'payments' : 'pos';
+  const res = await fetch(`http://127.0.0.1:${service.port}/api/${name}/v1${route}`, {
+    method,
+    headers: {
+      Authorization: `Bearer ${token}`,
+      ...(body && { 'content-type': 'application/json' }),
+      ...headers,
+    },
+    ...(body && { body: JSON.stringify(body) }),
   });
-  const body = (await res.json()) as { data?: unknown };
-  if (res.status !== 200) throw new Error(`GET ${route}: ${res.status} ${JSON.stringify(body)}`);
-  return body.data;
+  const answer = (await res.json()) as { data?: unknown };
+  if (res.status >= 300) throw new Error(`${method} ${route}: ${res.status} ${JSON.stringify(answer)}`);
+  return answer.data;
 }
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const posGet = (token: string, route: string): Promise<any> => call(pos!, token, 'GET', route);
 
 const [bistro, cafe] = DEMO_MENUS as [(typeof DEMO_MENUS)[number], (typeof DEMO_MENUS)[number]];
 
@@ -176,6 +218,12 @@ describe('the POS demo seed', () => {
       // Cocina (the default: starters and mains), Barra (drinks and bar), Postres.
       stations: 3,
       category_stations: 5,
+      // Every item has its opening stock in Roma Norte: one purchase each.
+      inventory_stock: 20,
+      inventory_movements: 20,
+      // Payments: the branch's drawer and its one open session.
+      'payments.drawers': 1,
+      'payments.cash_sessions': 1,
     });
     // Every one of the bistro's 20 products has a recipe.
     expect(Object.keys(bistro.recipes).sort()).toEqual(
@@ -188,6 +236,11 @@ describe('the POS demo seed', () => {
       categories: cafe.categories.length,
       products: demoProducts(cafe).length,
       branch_products: demoProducts(cafe).length,
+      inventory_items: cafe.items.length,
+      recipe_lines: Object.values(cafe.recipes).flat().length,
+      inventory_stock: cafe.items.length,
+      inventory_movements: cafe.items.length,
+      'payments.cash_sessions': 0,
     });
   });
 
@@ -227,5 +280,110 @@ describe('the POS demo seed', () => {
         .sort(),
     );
     expect(products.every((p) => p.prices.length === 1 && p.prices[0]!.currency === 'COP')).toBe(true);
+  });
+
+  it("the bistro's Roma Norte cashier takes a table's order, sends it, pays it cash into the open session and the stock goes down", async () => {
+    const cashier = await login('fastops-bistro', 'cashier-roma');
+    const manager = await login('fastops-bistro', 'manager');
+    const floors = (await posGet(cashier, '/floors?limit=100')) as Array<{
+      branchId: string;
+      tables: Array<{ id: string; name: string }>;
+    }>;
+    const branchId = floors[0]!.branchId;
+    const table = floors[0]!.tables.find((t) => t.name === '1')!;
+    // The cashier's grant holds in Roma Norte only.
+    const me = await fetch(`http://127.0.0.1:${identity!.port}/api/identity/v1/auth/me`, {
+      headers: { Authorization: `Bearer ${cashier}` },
+    });
+    const permissions = ((await me.json()) as { data: { permissions: Record<string, string[]> } }).data
+      .permissions;
+    expect([permissions['orders.pay'], permissions['cash_sessions.operate']]).toEqual([
+      [branchId],
+      [branchId],
+    ]);
+    const menu = await posGet(cashier, `/branches/${branchId}/menu`);
+    const guacamole = (menu.categories as Array<{ products: Array<{ id: string; name: string }> }>)
+      .flatMap((c) => c.products)
+      .find((p) => p.name === 'Guacamole con totopos')!;
+    // The drawer the seed opened, as the cashier sees it: open, no expected amounts (blind count).
+    const [drawer] = (await call(payments!, cashier, 'GET', '/drawers?limit=100')) as Array<{
+      id: string;
+      name: string;
+    }>;
+    expect(drawer).toMatchObject({ name: bistro.cash!.drawer });
+    const [session] = (await call(
+      payments!,
+      cashier,
+      'GET',
+      `/cash-sessions?drawerId=${drawer!.id}&status=open`,
+    )) as Array<Record<string, unknown>>;
+    expect(session).toMatchObject({ status: 'open', openingFloat: String(bistro.cash!.openingFloat) });
+    expect(session).not.toHaveProperty('expected');
+    // Stock of the guacamole's items before (the manager reads the inventory).
+    const stock = async () => {
+      const rows = (await posGet(manager, `/inventory/stock?branchId=${branchId}&limit=100`)) as Array<{
+        itemId: string;
+        quantity: string;
+      }>;
+      const items = (await posGet(manager, '/inventory/items?limit=100')) as Array<{
+        id: string;
+        name: string;
+      }>;
+      const named = (name: string) => rows.find((r) => r.itemId === items.find((i) => i.name === name)!.id)!;
+      return { aguacate: named('Aguacate').quantity, totopos: named('Totopos').quantity };
+    };
+    expect(await stock()).toEqual({ aguacate: '10', totopos: '5' });
+
+    const order = await call(pos!, cashier, 'POST', '/orders', {
+      branchId,
+      kind: 'dine_in',
+      tableId: table.id,
+      guests: 2,
+    });
+    await call(pos!, cashier, 'POST', `/orders/${order.id}/lines`, { productId: guacamole.id, quantity: 2 });
+    const sent = await call(pos!, cashier, 'POST', `/orders/${order.id}/send`);
+    expect(sent.status).toBe('sent');
+    // Cash handed over: the total rounded up to the next MX$100.00; the change comes back.
+    const total = BigInt(sent.total as string);
+    const handed = ((total + 9_999n) / 10_000n) * 10_000n;
+    const paid = await call(
+      pos!,
+      cashier,
+      'POST',
+      `/orders/${order.id}/payments`,
+      { drawerId: drawer!.id, tenders: [{ method: 'cash', amount: Number(handed) }] },
+      { 'Idempotency-Key': randomUUID() },
+    );
+    expect(paid).toMatchObject({
+      status: 'paid',
+      paid: total.toString(),
+      due: '0',
+      change: String(handed - total),
+    });
+    // Two guacamoles took 2 × 0.25 kg of avocado and 2 × 0.1 kg of totopos.
+    expect(await stock()).toEqual({ aguacate: '9.5', totopos: '4.8' });
+    // The manager sees what the drawer should hold now: the float and the sale's cash.
+    const seen = await call(payments!, manager, 'GET', `/cash-sessions/${session!.id as string}`);
+    expect(seen.expected).toMatchObject({
+      cash: (BigInt(bistro.cash!.openingFloat) + total).toString(),
+    });
+  });
+
+  it('posts the opening stock once per item: a purchase at its unit cost, keyed', async () => {
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    try {
+      const rows = (
+        await db.query<{ kind: string; n: string; costed: string }>(
+          `select m.kind, count(*) as n, count(m.unit_cost) as costed from pos.inventory_movements m
+            join identity.tenants t on t.id = m.tenant_id
+            where t.slug = 'fastops-bistro' and m.reference = $1 group by m.kind`,
+          [DEMO_STOCK_REFERENCE],
+        )
+      ).rows;
+      expect(rows).toEqual([{ kind: 'purchase', n: '20', costed: '20' }]);
+    } finally {
+      await db.end();
+    }
   });
 });

@@ -46,6 +46,7 @@ test('the harness ran to the end with every target scraped', () => {
   expect(report.targets.down).toEqual([]);
   expect(report.targets.total).toBeGreaterThanOrEqual(13); // 5 APIs, 4 workers × 2 ports, the workflow worker × 2
   expect(report.deals.settled).toBe(report.deals.cases);
+  expect(report.kitchenTickets).toBeGreaterThan(0); // POS orders sent and bumped ready
 });
 
 describe('every SLI query of every SLO spec returns data from the running services', () => {

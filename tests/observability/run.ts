@@ -3,9 +3,9 @@
  * chaos harness's processes, on a stack of their own: FAENA_HARNESS=observability shifts every
  * port by 300), a real Prometheus scraping them with the project's SLO rules loaded (every range
  * window and `for:` divided by RULE_SCALE, same expressions), real traffic and a few escrow deals,
- * then a burst of 5xx (PostgreSQL down). Evaluates every SLI query of every spec, every panel
- * expression and template variable of every dashboard, and watches the fast-burn availability
- * alert of payments. Writes .cache/observability/last.json; tests/observability/observability.test.ts
+ * POS orders through the kitchen, then a burst of 5xx (PostgreSQL down). Evaluates every SLI query
+ * of every spec, every panel expression and template variable of every dashboard, and watches the
+ * fast-burn availability alert of payments. Writes .cache/observability/last.json; tests/observability/observability.test.ts
  * reads it. Stops everything it started, whatever happens.
  *
  *   FAENA_HARNESS=observability node --disable-warning=ExperimentalWarning tests/observability/run.ts
@@ -41,6 +41,7 @@ import {
 } from '../chaos/stack.ts';
 import { Supervisor, cleanupRecorded } from '../chaos/supervisor.ts';
 import { temporalProbe, type TemporalProbe } from '../chaos/temporal.ts';
+import { driveKitchen } from './kitchen.ts';
 import { EVENT_ONLY_METRICS, metricNames, panelQueries, sliQueries, variables } from './queries.ts';
 
 if (HARNESS !== 'observability') throw new Error('run with FAENA_HARNESS=observability');
@@ -79,6 +80,8 @@ export interface Report {
   alert: { name: string; states: string[]; pendingAfterMs: number | null; firingAfterMs: number | null };
   traffic: { requests: number; byStatus: Record<string, number> };
   deals: { cases: number; settled: number };
+  /** POS kitchen tickets driven from sent to ready (the POS's order latency and ticket age SLOs). */
+  kitchenTickets: number;
 }
 
 const report: Report = {
@@ -92,6 +95,7 @@ const report: Report = {
   alert: { name: ALERT, states: [], pendingAfterMs: null, firingAfterMs: null },
   traffic: { requests: 0, byStatus: {} },
   deals: { cases: 0, settled: 0 },
+  kitchenTickets: 0,
 };
 
 async function promQuery(query: string): Promise<Array<{ metric: Record<string, string> }>> {
@@ -305,6 +309,11 @@ async function main() {
     ),
     hammer(gets, token, 5),
     wrongMethods(wrongMethod),
+    // POS orders sent and their kitchen tickets bumped ready: the POS's own SLOs' metrics.
+    driveKitchen(ctx, url(PORTS.pos)).then(
+      (n) => (report.kitchenTickets = n),
+      (err: unknown) => log(`kitchen: ${String(err)}`),
+    ),
   ]);
   const settleBy = Date.now() + 90000;
   const open = new Set(cases);

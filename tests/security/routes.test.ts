@@ -33,6 +33,7 @@ import { WaitlistEntry } from '../../services/gym/src/domain/waitlist-entities.t
 import type { GymApi } from '../../services/gym/test/harness.ts';
 import { approvedProfessional, type MarketplaceApi } from '../e2e/marketplace.ts';
 import { startStack, type Stack } from './stack.ts';
+import { beginClosure, setClosureSettings } from '../../services/pos/src/closure/domain.ts';
 
 interface Operation {
   service: string;
@@ -687,6 +688,24 @@ async function posFixtures(
   ids['pos/ticketsB'] = ticketB.id;
   ids['pos/ticket-items'] = (await sentTicket(ids['pos/tables'], ids['pos/stations'])).items[0]!.id;
   ids['pos/ticket-itemsB'] = ticketB.items[0]!.id;
+  // Nightly cash closures come out of their process (workflows/src/cash-closure): the rows are what
+  // its first step writes, for yesterday in A and in B (settings written without their schedule).
+  const closureOf = (branchId: string) =>
+    runWithContext({ tenantId: t1.biz.tenantId }, async () => {
+      const em = stack.pos.orm.em.fork() as unknown as Parameters<typeof setClosureSettings>[0];
+      await setClosureSettings(em, branchId, { closingTime: '23:00' });
+      return (
+        await beginClosure(em, {
+          branchId,
+          businessDate: '2026-01-15',
+          workflowId: `fixture-${randomUUID()}`,
+          currency: 'CLP',
+          locale: 'es-CL',
+        })
+      ).closureId;
+    });
+  ids['pos/closures'] = await closureOf(t1.branchId);
+  ids['pos/closuresB'] = await closureOf(branchB);
 }
 
 /** The id of t1's record a path parameter names: the collection segment before it. */
@@ -835,6 +854,44 @@ function posRecords(): Record<string, () => Promise<void>> {
     });
   };
   return {
+    'GET /api/pos/v1/closures': async () => {
+      const listed = idsOf((await posAs('closures.read', 'GET', '/closures?limit=100')).data);
+      expect(listed).toContain(ids['pos/closures']);
+      expect(listed).not.toContain(ids['pos/closuresB']);
+    },
+    'GET /api/pos/v1/closures/{id}': () =>
+      pair('closures.read', 'GET', (id) => `/closures/${id}`, [ids['pos/closures'], ids['pos/closuresB']]),
+    // A's closure is found (409: it is not waiting for an approval), B's is not.
+    'POST /api/pos/v1/closures/{id}/approve': async () => {
+      const body = { note: 'ok' };
+      const onB = (await posAs('closures.approve', 'POST', `/closures/${ids['pos/closuresB']}/approve`, body))
+        .status;
+      const onA = (await posAs('closures.approve', 'POST', `/closures/${ids['pos/closures']}/approve`, body))
+        .status;
+      expect({ b: onB, a: onA }).toEqual({ b: 404, a: 409 });
+    },
+    // Printing: B's ticket or station is not found; A's is found (an action on a job that has no
+    // print process here answers its state, never 404 nor 500).
+    ...Object.fromEntries(
+      (
+        [
+          ['GET', 'kitchen/tickets/{id}/print', 'tickets', undefined],
+          ['POST', 'kitchen/tickets/{id}/print/retry', 'tickets', {}],
+          ['POST', 'kitchen/tickets/{id}/print/reroute', 'tickets', { stationId: ids['pos/stations'] }],
+          ['POST', 'kitchen/tickets/{id}/print/cancel', 'tickets', { reason: 'test' }],
+          ['GET', 'stations/{id}/printer', 'stations', undefined],
+          ['POST', 'stations/{id}/printer/reset', 'stations', {}],
+        ] as const
+      ).map(([method, path, kind, body]) => [
+        `${method} /api/pos/v1/${path}`,
+        async () => {
+          const at = (id: string | undefined) => `/${path.replace('{id}', id!)}`;
+          const onB = (await posAs('printing.operate', method, at(ids[`pos/${kind}B`]), body)).status;
+          const onA = (await posAs('printing.operate', method, at(ids[`pos/${kind}`]), body)).status;
+          expect({ b: onB, a: onA === 404 || onA === 500 ? onA : 'found' }).toEqual({ b: 404, a: 'found' });
+        },
+      ]),
+    ),
     'GET /api/pos/v1/stations': async () => {
       const listed = idsOf((await posAs('kitchen.operate', 'GET', '/stations?limit=100')).data);
       expect(listed).toContain(ids['pos/stations']);
@@ -895,6 +952,14 @@ function posRecords(): Record<string, () => Promise<void>> {
       ).status;
       expect({ b: onB, a: onA < 300 || onA === 409 ? 'found' : onA }).toEqual({ b: 404, a: 'found' });
     },
+    // A void of A's line is found (409 while its order is open: the line is removed instead), B's is not.
+    'POST /api/pos/v1/orders/{id}/lines/{lineId}/void': async () => {
+      const body = { reason: 'prueba' };
+      const of = (o: string, l: string) => `/orders/${ids[o]}/lines/${ids[l]}/void`;
+      const onB = (await posAs('orders.void', 'POST', of('pos/ordersB', 'pos/linesB'), body)).status;
+      const onA = (await posAs('orders.void', 'POST', of('pos/orders', 'pos/lines'), body)).status;
+      expect({ b: onB, a: onA < 300 || onA === 409 ? 'found' : onA }).toEqual({ b: 404, a: 'found' });
+    },
     'POST /api/pos/v1/orders/{id}/send': () => ordered('orders.create', 'POST', (id) => `/orders/${id}/send`),
     'POST /api/pos/v1/orders/{id}/serve': () =>
       ordered('orders.create', 'POST', (id) => `/orders/${id}/serve`),
@@ -919,6 +984,23 @@ function posRecords(): Record<string, () => Promise<void>> {
       ordered('orders.refund', 'POST', (id) => `/orders/${id}/refunds`, { reason: 'prueba' }),
     'GET /api/pos/v1/order-payment-settings': async () => {
       expect((await posAs('orders.read', 'GET', '/order-payment-settings')).status).toBe(200);
+    },
+    // Reports name their branch in the query (scope query:branchId): A's is read, B's refused by the guard.
+    'GET /api/pos/v1/reports/sales': async () => {
+      const day = new Date().toISOString().slice(0, 10);
+      const of = (branch: string) => `/reports/sales?branchId=${branch}&from=${day}&to=${day}`;
+      const onA = await posAs('reports.read', 'GET', of(t1.branchId));
+      expect([onA.status, (onA.data as { branchId: string }).branchId]).toEqual([200, t1.branchId]);
+      expect((await posAs('reports.read', 'GET', of(branchB))).status).toBe(403);
+    },
+    'GET /api/pos/v1/reports/sales.csv': async () => {
+      const day = new Date().toISOString().slice(0, 10);
+      const of = (branch: string) =>
+        `/reports/sales.csv?branchId=${branch}&from=${day}&to=${day}&section=summary`;
+      expect([
+        (await posAs('reports.read', 'GET', of(t1.branchId))).status,
+        (await posAs('reports.read', 'GET', of(branchB))).status,
+      ]).toEqual([200, 403]);
     },
     'GET /api/pos/v1/categories': read(() => '/categories?limit=100'),
     'GET /api/pos/v1/categories/{id}': read(() => `/categories/${ids['pos/categories']}`),
@@ -1617,7 +1699,7 @@ describe('route-table authorization', () => {
       }
     }
     report(`records: ${Object.keys(RECORDS).length} routes`);
-  }, 60_000);
+  }, 240_000);
 
   it("answers 404 to another business's owner for this business's record on every route that takes an id", async () => {
     const wrong: string[] = [];

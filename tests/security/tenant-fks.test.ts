@@ -106,9 +106,8 @@ const APPLICATION_CHECKED: Record<string, string> = {
   'pos.stations.branch_id': 'identity branch',
   'pos.category_stations.branch_id': "identity branch (its station's: SAME_BRANCH_KEYS)",
   'pos.kitchen_tickets.branch_id': "identity branch (its station's: SAME_BRANCH_KEYS)",
-  // TODO(lead): a composite key once order_lines has unique (tenant_id, id) (the kitchen's tests then send real lines).
-  'pos.kitchen_ticket_items.line_id':
-    "pos order line, named by the orders part's send (its ticket's order has the key)",
+  'pos.closure_settings.branch_id': 'identity branch',
+  'pos.cash_closures.branch_id': 'identity branch',
 };
 
 /**
@@ -177,6 +176,9 @@ const ROW_OF: Record<string, (values: Record<string, unknown>) => Record<string,
   // A pending card tender (its amounts' CHECK), and a pending refund.
   'pos.order_tenders': () => ({ method: 'card', status: 'pending', amount: 100, received: 100, change: 0 }),
   'pos.order_refunds': () => ({ status: 'pending', amount: 100, refunded_at: null }),
+  // A refund's units of a line, and its pending part of a tender (their CHECKs).
+  'pos.order_refund_lines': () => ({ quantity: 1, amount: 100 }),
+  'pos.order_refund_tenders': () => ({ status: 'pending', amount: 100 }),
   // A screen (no printer address), a ticket nobody prints, a queued item (their CHECKs).
   'pos.stations': () => ({ kind: 'screen', is_default: false }),
   'pos.kitchen_tickets': () => ({ kind: 'order', status: 'queued', print_status: 'none' }),

@@ -6,3 +6,6 @@ export { classWaitlist } from './waitlist/workflow.ts';
 export { renewal } from './renewal/workflow.ts';
 export { incident } from './incident/workflow.ts';
 export { lowStockAlert } from './stock/workflow.ts';
+export { cashClosure, cashClosureTrigger } from './cash-closure/workflow.ts';
+export { printJob } from './printing/job.ts';
+export { printer } from './printing/printer.ts';

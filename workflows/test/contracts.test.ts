@@ -66,11 +66,13 @@ const CONTRACT_NAMES = new Set(
 describe('process contracts', () => {
   it('own the names of every workflow and message (found in the contract files)', () => {
     expect(contractFiles.map(rel).sort()).toEqual([
+      'workflows/src/cash-closure/contract.ts',
       'workflows/src/escrow/contract.ts',
       'workflows/src/identity/contract.ts',
       'workflows/src/incident/contract.ts',
       'workflows/src/notifications/contract.ts',
       'workflows/src/payments/contract.ts',
+      'workflows/src/printing/contract.ts',
       'workflows/src/renewal/contract.ts',
       'workflows/src/stock/contract.ts',
       'workflows/src/waitlist/contract.ts',

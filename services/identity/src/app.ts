@@ -9,6 +9,7 @@ import {
   passwordResetRoutes,
   type PasswordResetOptions,
 } from './routes/password-reset.ts';
+import { planRoutes } from './routes/plans.ts';
 import { roleRoutes } from './routes/roles.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { userRoutes } from './routes/users.ts';
@@ -31,6 +32,7 @@ export function createApp(
       ...authRoutes(deps),
       ...passwordResetRoutes(deps, passwordReset ?? passwordResetFromEnv()),
       ...tenantRoutes(deps),
+      ...planRoutes(deps),
       ...directoryRoutes(deps),
       ...branchRoutes(deps),
       ...userRoutes(deps),

@@ -31,6 +31,7 @@ export const DEMO_TENANTS = [
     currency: 'MXN',
     locale: 'es-MX',
     timeZone: 'America/Mexico_City',
+    plan: 'pro',
   },
   {
     slug: 'cafe-andino',
@@ -39,6 +40,8 @@ export const DEMO_TENANTS = [
     currency: 'COP',
     locale: 'es-CO',
     timeZone: 'America/Bogota',
+    // A café in its trial of the basic plan: GET /tenant/plan shows its limits and usage.
+    plan: 'basic',
   },
   {
     slug: 'conectar',
@@ -91,16 +94,18 @@ export const DEMO_BRANCHES: Partial<
 };
 
 /**
- * Demo users beyond the one per system role, `<local>@<slug>.demo` with one role tenant-wide: the
- * gym's other two trainers (three teach its classes).
+ * Demo users beyond the one per system role, `<local>@<slug>.demo` with one role, tenant-wide unless
+ * `branch` names one of the business's DEMO_BRANCHES: the gym's other two trainers (three teach its
+ * classes) and the bistro's Roma Norte cashier (the POS demo's open cash session is theirs).
  */
 export const DEMO_EXTRA_USERS: Partial<
-  Record<DemoSlug, Array<{ local: string; name: string; role: string }>>
+  Record<DemoSlug, Array<{ local: string; name: string; role: string; branch?: string }>>
 > = {
   'zentro-gym': [
     { local: 'trainer2', name: 'Lucía Benítez', role: 'trainer' },
     { local: 'trainer3', name: 'Martín Acosta', role: 'trainer' },
   ],
+  'fastops-bistro': [{ local: 'cashier-roma', name: 'Ana Torres', role: 'cashier', branch: 'Roma Norte' }],
 };
 
 /** The operators' tenant has its owner only; every business has one user per system role. */

@@ -75,7 +75,16 @@ export interface SignedUp {
 }
 
 /** Signs a new business up and returns its owner's session. */
-export async function signUp(h: Harness, kind = 'restaurant', currency = 'ARS'): Promise<SignedUp> {
+/**
+ * A new business of `kind`. On the pro plan (in its trial) unless `plan` says otherwise, so suites
+ * that open several branches and invite staff stay inside its limits; plans.test.ts signs up free.
+ */
+export async function signUp(
+  h: Harness,
+  kind = 'restaurant',
+  currency = 'ARS',
+  plan: 'free' | 'basic' | 'pro' = 'pro',
+): Promise<SignedUp> {
   const slug = `t-${unique()}`;
   const ownerEmail = `owner-${unique()}@example.com`;
   const res = await h.agent.post(`${API}/signup`).send({
@@ -86,6 +95,7 @@ export async function signUp(h: Harness, kind = 'restaurant', currency = 'ARS'):
       currency,
       locale: 'es-AR',
       timeZone: 'America/Argentina/Buenos_Aires',
+      plan,
     },
     owner: { name: 'Owner', email: ownerEmail, password: PASSWORD },
   });

@@ -1,7 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApplicationFailure } from '@temporalio/common';
 import type { PaymentRequest, PaymentView, PaymentsActivities } from '@faena/workflows/payments/contract';
+import type { CashClosurePaymentsActivities } from '@faena/workflows/cash-closure/contract';
 import { asSystem, inTenantActivity, withEm, type Logger, type Orm } from '@faena/platform';
+import { closureSessions } from './domain/cash-closure.ts';
 import { Payment } from './domain/entities.ts';
 import { present, releasePayout } from './domain/payments.ts';
 import type { Providers } from './domain/providers.ts';
@@ -149,5 +151,15 @@ export function createActivities(deps: ActivityDeps) {
         }),
       );
     },
-  } satisfies PaymentsActivities;
+    /** The nightly cash closure's read of the branch's sessions (domain/cash-closure.ts). */
+    async closureSessions(input: { tenantId: string; branchId: string; from: string; to: string }) {
+      return inTenant(input.tenantId, (em) =>
+        closureSessions(em, input.tenantId, {
+          branchId: input.branchId,
+          from: new Date(input.from),
+          to: new Date(input.to),
+        }),
+      );
+    },
+  } satisfies PaymentsActivities & CashClosurePaymentsActivities;
 }

@@ -29,3 +29,5 @@ export * from './periodic.ts';
 export * from './csv.ts';
 export * from './storage/index.ts';
 export * from './payments-client.ts';
+export * from './plans.ts';
+export * from './pdf.ts';

@@ -7,6 +7,7 @@ export const PERMISSION_CATALOG = {
   identity: {
     'tenant.read': 'See the business profile',
     'tenant.update': 'Change the business profile',
+    'tenant.plan': "Change the business's SaaS plan (upgrade, downgrade at period end)",
     'branches.read': 'List and see branches',
     'branches.manage': 'Create, change and remove branches',
     'users.read': 'List and see users',
@@ -81,6 +82,8 @@ export const PERMISSION_CATALOG = {
       'Refund a paid order (a reason) through payments, which also checks payments.refund; restocks when the business says so',
     'kitchen.operate': 'Work the kitchen display and printers',
     'stations.manage': "Keep a branch's kitchen stations, their printers and which categories go to each",
+    'printing.operate':
+      "Act on a branch's kitchen print jobs and printers: retry, reroute or cancel a job, reset a printer's breaker; told when a ticket falls back",
     'inventory.read': "See inventory items, a branch's stock, its kardex, transfers and low-stock alerts",
     'inventory.manage':
       'Keep inventory items, record purchases, waste and adjustments, transfer stock between branches, post or cancel counts and set the negative-stock rule',
@@ -88,6 +91,10 @@ export const PERMISSION_CATALOG = {
     'cash.open': 'Open a cash session',
     'cash.close': 'Close a cash session',
     'reports.read': 'Read sales reports',
+    'closures.read': "Read a branch's nightly cash closures and receive their report by mail",
+    'closures.approve':
+      "Approve a nightly cash closure whose differences are beyond the business's threshold",
+    'closures.configure': "Set a branch's closing time and business-date rule (its closure schedule)",
     'menu.read': 'See the menu: categories, products, variants, modifiers, prices and availability',
     'menu.manage': 'Keep the menu: categories, products, prices per branch, availability, images and recipes',
     'floors.read': "See a branch's floors and tables",

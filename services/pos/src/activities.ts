@@ -8,14 +8,20 @@
  */
 import { withEm, type Logger, type Orm } from '@faena/platform';
 import { InventoryAlert } from './domain/inventory-entities.ts';
+import { closureActivities } from './closure/activities.ts';
+import { printingActivities, type PrintingActivityDeps } from './printing/activities.ts';
 
 export interface ActivityDeps {
   orm: Orm;
   logger: Logger;
+  /** Kitchen printing's needs (Redis for the screen fallback, Temporal for the printers' processes). */
+  printing?: Omit<PrintingActivityDeps, 'orm' | 'logger'>;
 }
 
 export function posActivities(deps: ActivityDeps) {
   return {
+    ...closureActivities(deps),
+    ...(deps.printing ? printingActivities({ ...deps, ...deps.printing }) : {}),
     /** Whether an inventory alert was handed to its process (null: no such alert in the tenant). */
     async inventoryAlertStatus(input: { alertId: string }): Promise<{ delivered: boolean } | null> {
       return withEm(deps.orm, async (em) => {

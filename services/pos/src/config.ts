@@ -41,10 +41,13 @@ export const posConfigSchema = baseConfigSchema.keys({
 export interface PosConfig
   extends BaseConfig, HttpConfig, DatabaseConfig, RedisConfig, TemporalConfig, AuthConfig, PosKeys {}
 
-/** The POS worker (src/worker.ts): POS's activities and its sweepers — PostgreSQL and Temporal only. */
+/** The POS worker (src/worker.ts): POS's activities and its sweepers — PostgreSQL, Redis and Temporal. */
 export const posWorkerConfigSchema = baseConfigSchema.keys({
   ...workerConfigSchema,
   ...databaseConfigSchema,
+  // Kitchen printing's fallback tells the kitchen screen through the real-time stream.
+  ...redisConfigSchema,
   ...temporalConfigSchema,
 });
-export interface PosWorkerConfig extends BaseConfig, WorkerConfig, DatabaseConfig, TemporalConfig {}
+export interface PosWorkerConfig
+  extends BaseConfig, WorkerConfig, DatabaseConfig, RedisConfig, TemporalConfig {}

@@ -22,15 +22,32 @@ export interface DemoProduct {
   /** Local windows (every weekday listed), read in the branch's zone. */
   windows?: Array<{ weekdays: number[]; startsAt: string; endsAt: string }>;
 }
+/**
+ * An item's opening stock in the branch: one purchase of `quantity` (a decimal in the base unit) at
+ * `unitCost` minor units per base unit, posted once (`DEMO_STOCK_REFERENCE`).
+ */
+export interface DemoStock {
+  quantity: string;
+  unitCost: number;
+}
+/** The cash drawer of the branch and the session open on it (payments owns both). */
+export interface DemoCash {
+  drawer: string;
+  /** Minor units the session opens with. */
+  openingFloat: number;
+  /** The demo user (`<local>@<slug>.demo`, identity's DEMO_EXTRA_USERS) whose shift it is. */
+  cashier: string;
+}
 export interface DemoMenu {
   slug: 'fastops-bistro' | 'cafe-andino';
   currency: string;
-  /** The inventory items its recipes use (name, base unit). */
-  items: Array<{ name: string; baseUnit: 'kg' | 'g' | 'l' | 'ml' | 'unit' }>;
+  /** The inventory items its recipes use (name, base unit) and the stock each starts with. */
+  items: Array<{ name: string; baseUnit: 'kg' | 'g' | 'l' | 'ml' | 'unit'; stock?: DemoStock }>;
   /** Per product name, what one sale takes out of the inventory. */
   recipes: Record<string, DemoRecipeLine[]>;
   categories: Array<{ name: string; products: DemoProduct[] }>;
   floors: Array<{ name: string; tables: Array<{ name: string; seats: number }> }>;
+  cash?: DemoCash;
   /** Kitchen stations and the categories each receives (the default takes the rest). */
   stations?: Array<{
     name: string;
@@ -61,26 +78,26 @@ export const DEMO_MENUS: DemoMenu[] = [
     slug: 'fastops-bistro',
     currency: 'MXN',
     items: [
-      { name: 'Aguacate', baseUnit: 'kg' },
-      { name: 'Totopos', baseUnit: 'kg' },
-      { name: 'Tortilla de maíz', baseUnit: 'unit' },
-      { name: 'Jitomate', baseUnit: 'kg' },
-      { name: 'Pescado blanco', baseUnit: 'kg' },
-      { name: 'Queso Oaxaca', baseUnit: 'kg' },
-      { name: 'Arrachera', baseUnit: 'kg' },
-      { name: 'Carne molida de res', baseUnit: 'kg' },
-      { name: 'Pan de hamburguesa', baseUnit: 'unit' },
-      { name: 'Pollo', baseUnit: 'kg' },
-      { name: 'Carne al pastor', baseUnit: 'kg' },
-      { name: 'Huevo', baseUnit: 'unit' },
-      { name: 'Leche', baseUnit: 'l' },
-      { name: 'Harina', baseUnit: 'kg' },
-      { name: 'Café molido', baseUnit: 'kg' },
-      { name: 'Refresco en lata', baseUnit: 'unit' },
-      { name: 'Tequila blanco', baseUnit: 'l' },
-      { name: 'Mezcal espadín', baseUnit: 'l' },
-      { name: 'Cerveza', baseUnit: 'l' },
-      { name: 'Limón', baseUnit: 'kg' },
+      { name: 'Aguacate', baseUnit: 'kg', stock: { quantity: '10', unitCost: 6000 } },
+      { name: 'Totopos', baseUnit: 'kg', stock: { quantity: '5', unitCost: 8000 } },
+      { name: 'Tortilla de maíz', baseUnit: 'unit', stock: { quantity: '500', unitCost: 200 } },
+      { name: 'Jitomate', baseUnit: 'kg', stock: { quantity: '8', unitCost: 3500 } },
+      { name: 'Pescado blanco', baseUnit: 'kg', stock: { quantity: '6', unitCost: 22000 } },
+      { name: 'Queso Oaxaca', baseUnit: 'kg', stock: { quantity: '5', unitCost: 16000 } },
+      { name: 'Arrachera', baseUnit: 'kg', stock: { quantity: '8', unitCost: 38000 } },
+      { name: 'Carne molida de res', baseUnit: 'kg', stock: { quantity: '6', unitCost: 18000 } },
+      { name: 'Pan de hamburguesa', baseUnit: 'unit', stock: { quantity: '40', unitCost: 800 } },
+      { name: 'Pollo', baseUnit: 'kg', stock: { quantity: '6', unitCost: 12000 } },
+      { name: 'Carne al pastor', baseUnit: 'kg', stock: { quantity: '6', unitCost: 15000 } },
+      { name: 'Huevo', baseUnit: 'unit', stock: { quantity: '180', unitCost: 350 } },
+      { name: 'Leche', baseUnit: 'l', stock: { quantity: '20', unitCost: 2800 } },
+      { name: 'Harina', baseUnit: 'kg', stock: { quantity: '10', unitCost: 2500 } },
+      { name: 'Café molido', baseUnit: 'kg', stock: { quantity: '2', unitCost: 32000 } },
+      { name: 'Refresco en lata', baseUnit: 'unit', stock: { quantity: '96', unitCost: 1400 } },
+      { name: 'Tequila blanco', baseUnit: 'l', stock: { quantity: '6', unitCost: 45000 } },
+      { name: 'Mezcal espadín', baseUnit: 'l', stock: { quantity: '4', unitCost: 60000 } },
+      { name: 'Cerveza', baseUnit: 'l', stock: { quantity: '30', unitCost: 5500 } },
+      { name: 'Limón', baseUnit: 'kg', stock: { quantity: '5', unitCost: 3000 } },
     ],
     recipes: {
       'Arrachera a la parrilla': [
@@ -284,12 +301,51 @@ export const DEMO_MENUS: DemoMenu[] = [
         ],
       },
     ],
+    // MX$2,000.00 in the drawer when the shift starts.
+    cash: { drawer: 'Caja principal', openingFloat: 200000, cashier: 'cashier-roma' },
   },
   {
     slug: 'cafe-andino',
     currency: 'COP',
-    items: [],
-    recipes: {},
+    items: [
+      { name: 'Café en grano', baseUnit: 'kg', stock: { quantity: '3', unitCost: 6000000 } },
+      { name: 'Leche', baseUnit: 'l', stock: { quantity: '30', unitCost: 420000 } },
+      { name: 'Chocolate de mesa', baseUnit: 'kg', stock: { quantity: '2', unitCost: 2800000 } },
+      { name: 'Queso campesino', baseUnit: 'kg', stock: { quantity: '2', unitCost: 2400000 } },
+      { name: 'Pandebono', baseUnit: 'unit', stock: { quantity: '60', unitCost: 80000 } },
+      { name: 'Almojábana', baseUnit: 'unit', stock: { quantity: '60', unitCost: 90000 } },
+      { name: 'Croissant', baseUnit: 'unit', stock: { quantity: '40', unitCost: 180000 } },
+      { name: 'Huevo', baseUnit: 'unit', stock: { quantity: '90', unitCost: 60000 } },
+      { name: 'Arepa', baseUnit: 'unit', stock: { quantity: '40', unitCost: 100000 } },
+    ],
+    recipes: {
+      Tinto: [{ item: 'Café en grano', quantity: '0.012' }],
+      Americano: [{ item: 'Café en grano', quantity: '0.018' }],
+      Capuchino: [
+        { item: 'Café en grano', quantity: '0.018' },
+        { item: 'Leche', quantity: '0.15' },
+      ],
+      Latte: [
+        { item: 'Café en grano', quantity: '0.018' },
+        { item: 'Leche', quantity: '0.25' },
+      ],
+      'Chocolate santafereño': [
+        { item: 'Chocolate de mesa', quantity: '0.04' },
+        { item: 'Leche', quantity: '0.25' },
+        { item: 'Queso campesino', quantity: '0.05' },
+      ],
+      Pandebono: [{ item: 'Pandebono', quantity: '1' }],
+      Almojábana: [{ item: 'Almojábana', quantity: '1' }],
+      Croissant: [{ item: 'Croissant', quantity: '1' }],
+      'Huevos pericos': [
+        { item: 'Huevo', quantity: '3' },
+        { item: 'Arepa', quantity: '1' },
+      ],
+      Changua: [
+        { item: 'Leche', quantity: '0.3' },
+        { item: 'Huevo', quantity: '2' },
+      ],
+    },
     categories: [
       {
         name: 'Cafés',
@@ -353,3 +409,6 @@ export const DEMO_MENUS: DemoMenu[] = [
 
 /** The demo products of a business. */
 export const demoProducts = (m: DemoMenu) => m.categories.flatMap((c) => c.products);
+
+/** The reference of the purchase that brings each demo item's opening stock (once per item and branch). */
+export const DEMO_STOCK_REFERENCE = 'demo-seed:opening-stock';

@@ -14,4 +14,8 @@ export interface PosDeps {
   temporal: Client;
   /** Task queue low-stock alerts are started on: LOW_STOCK_TASK_QUEUE in production, a test's own in tests. */
   lowStockTaskQueue: string;
+  /** Task queue kitchen print processes are started on: PRINTING_TASK_QUEUE in production, a test's own in tests. */
+  printTaskQueue: string;
+  /** The kitchen ticket's print expiry (default the contract's 2 minutes; tests shorten it). */
+  printExpiryMs?: number;
 }

@@ -4,6 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { LOW_STOCK_TASK_QUEUE } from '@faena/workflows/stock/contract';
+import { PRINTING_TASK_QUEUE } from '@faena/workflows/printing/contract';
 import {
   createPaymentsClient,
   createStorage,
@@ -26,7 +27,7 @@ export const createPosOrm = serviceOrm({ schema: SCHEMA, entities, moduleUrl: im
 export function createPosDeps(
   config: PosKeys,
   infra: { orm: Orm; redis: Redis; logger: Logger; guard: AuthGuard; temporal: Client },
-  opts: { lowStockTaskQueue?: string } = {},
+  opts: { lowStockTaskQueue?: string; printTaskQueue?: string; printExpiryMs?: number } = {},
 ): PosDeps {
   return {
     ...infra,
@@ -34,8 +35,24 @@ export function createPosDeps(
     uploads: uploadLimits(config),
     payments: createPaymentsClient({ baseUrl: config.PAYMENTS_URL, timeoutMs: config.PAYMENTS_TIMEOUT_MS }),
     lowStockTaskQueue: opts.lowStockTaskQueue ?? LOW_STOCK_TASK_QUEUE,
+    printTaskQueue: opts.printTaskQueue ?? PRINTING_TASK_QUEUE,
+    ...(opts.printExpiryMs !== undefined && { printExpiryMs: opts.printExpiryMs }),
   };
 }
 
 /** The worker's activity dependencies. */
-export const createPosActivityDeps = (infra: { orm: Orm; logger: Logger }): ActivityDeps => infra;
+export const createPosActivityDeps = (
+  infra: { orm: Orm; logger: Logger; redis?: Redis },
+  opts: { temporal?: Client; printingTaskQueue?: string } = {},
+): ActivityDeps => ({
+  orm: infra.orm,
+  logger: infra.logger,
+  ...(infra.redis &&
+    opts.temporal && {
+      printing: {
+        redis: infra.redis,
+        temporal: opts.temporal,
+        printingTaskQueue: opts.printingTaskQueue ?? PRINTING_TASK_QUEUE,
+      },
+    }),
+});

@@ -82,7 +82,14 @@ export interface PosHarness extends PosApi {
 export async function startPosApi(
   identityUrl: string,
   logger: Logger,
-  opts: { lowStockTaskQueue?: string; paymentsUrl?: string; temporal?: Client } = {},
+  opts: {
+    lowStockTaskQueue?: string;
+    paymentsUrl?: string;
+    temporal?: Client;
+    /** Kitchen print processes (test/printing.test.ts); by default a queue no worker polls. */
+    printTaskQueue?: string;
+    printExpiryMs?: number;
+  } = {},
 ): Promise<PosApi> {
   const orm = await createPosOrm({ DATABASE_URL: await testDatabaseUrl(), DATABASE_POOL_MAX: 20 });
   await runMigrations(orm);
@@ -99,7 +106,11 @@ export async function startPosApi(
   const deps = createPosDeps(
     posTestConfig(storageDir, opts.paymentsUrl),
     { orm, redis, logger, guard, temporal },
-    { lowStockTaskQueue: opts.lowStockTaskQueue ?? uniqueTaskQueue('pos-low-stock-never-run') },
+    {
+      lowStockTaskQueue: opts.lowStockTaskQueue ?? uniqueTaskQueue('pos-low-stock-never-run'),
+      printTaskQueue: opts.printTaskQueue ?? uniqueTaskQueue('pos-print-never-run'),
+      ...(opts.printExpiryMs !== undefined && { printExpiryMs: opts.printExpiryMs }),
+    },
   );
   const app = createApp(deps);
   const server = await serve(app, { port: 0, host: '127.0.0.1', logger, signals: [] });
@@ -125,7 +136,12 @@ export async function startPosApi(
 
 /** The POS with its own identity (a real one, served over HTTP for the POS's guard). */
 export async function startPos(
-  opts: { lowStockTaskQueue?: string; temporal?: Client } = {},
+  opts: {
+    lowStockTaskQueue?: string;
+    temporal?: Client;
+    printTaskQueue?: string;
+    printExpiryMs?: number;
+  } = {},
 ): Promise<PosHarness> {
   const identity = await startIdentity();
   const logger = captureLogger('pos').logger;

@@ -12,6 +12,7 @@ import {
   type KitchenRouteLine,
 } from '../src/domain/kitchen.ts';
 import { addLine, createOrder, loadOrder, sendOrder } from '../src/domain/orders.ts';
+import { OrderLine } from '../src/domain/order-entities.ts';
 import { API, ok, restaurant, startPos, type PosHarness, type Restaurant } from './harness.ts';
 
 jest.setTimeout(60_000);
@@ -131,8 +132,28 @@ const order = async (
     ...extra,
   };
 };
+/** The order lines `input` names, as the orders part has them when it routes (ticket items reference them). */
+const withLines = async (tx: EntityManager, input: KitchenRouteInput) => {
+  const known = await tx.find(OrderLine, { id: { $in: input.lines.map((l) => l.lineId) } });
+  input.lines.forEach((l, position) => {
+    if (!known.some((k) => k.id === l.lineId))
+      tx.create(OrderLine, {
+        id: l.lineId,
+        orderId: input.orderId,
+        productId,
+        name: l.name,
+        quantity: l.quantity,
+        unitPrice: 0n,
+        position,
+      });
+  });
+  await tx.flush();
+};
 const sendToKitchen = (input: KitchenRouteInput, tenantId = r.biz.tenantId) =>
-  inTx(tenantId, (tx) => routeToStations(tx, input));
+  inTx(tenantId, async (tx) => {
+    await withLines(tx, input);
+    return routeToStations(tx, input);
+  });
 const refusal = async (p: Promise<unknown>): Promise<DomainError> => {
   try {
     await p;

@@ -40,6 +40,8 @@ interface Tender {
   status: string;
   paymentId: string | null;
   failureCode: string | null;
+  drawerId: string | null;
+  refundedAmount: string;
 }
 interface PaymentView {
   status: string;
@@ -47,8 +49,16 @@ interface PaymentView {
   paid: string;
   due: string;
   change?: string;
+  refunded: string;
   tenders: Tender[];
-  refund: { status: string; restock: boolean; reason: string } | null;
+  refunds: Array<{
+    kind: string;
+    status: string;
+    amount: string;
+    restock: boolean;
+    reason: string;
+    lines: Array<{ lineId: string; quantity: number; amount: string }>;
+  }>;
 }
 interface Payment {
   id: string;
@@ -199,6 +209,7 @@ describe('paying an order with split tenders', () => {
     const order = await sentOrder(2);
     expect(order.total).toBe(24_690n); // 2 × 123.45
     const before = { flour: await flour(), wallet: await walletBalance() };
+    const from = `${Date.now() - 1}`;
     const res = await pay(order.id, [
       { method: 'card', amount: 10_000 },
       { method: 'wallet', amount: 4_690, payerId: customer.id, payerCode: await payerCode() },
@@ -236,12 +247,67 @@ describe('paying an order with split tenders', () => {
       'statement',
     );
     expect(postings.filter((x) => x.paymentId === cash.id).map((x) => x.amount)).toEqual(['-10000']);
+    // The branch's room heard that the order was paid.
+    const events = (await h.redis.xrange('faena:realtime:intake', from, '+'))
+      .map(([, f]) => JSON.parse(f[1]!) as { room: string; event: string; data: { orderId?: string } })
+      .filter((e) => e.event.startsWith('order:') && e.data.orderId === order.id);
+    expect(events.map((e) => [e.event, e.room])).toEqual([
+      ['order:paid', `tenant:${r.biz.tenantId}:branch:${r.branchA}`],
+    ]);
     // The same request again replays; the order is paid once.
     const again = ok<PaymentView>(
       await h.agent.get(`${API}/orders/${order.id}/payments`).set(as(cashier)),
       'view',
     );
     expect(again).toMatchObject({ status: 'paid', paid: '24690', due: '0' });
+  });
+
+  it("the register's drawer named once takes every tender: its session expects POS cash, card and wallet", async () => {
+    // A register of its own (float 100.00), so its session holds only this sale.
+    const register = await openDrawer(h.p, r.owner.token, r.branchA, {
+      name: 'Caja 2',
+      openingFloat: 10_000,
+      currency: 'MXN',
+    });
+    const order = await sentOrder(2); // 246.90
+    const res = await h.agent
+      .post(`${API}/orders/${order.id}/payments`)
+      .set(as(cashier))
+      .set('Idempotency-Key', randomUUID())
+      .send({
+        drawerId: register.drawerId,
+        tenders: [
+          { method: 'card', amount: 10_000 },
+          { method: 'wallet', amount: 4_690, payerId: customer.id, payerCode: await payerCode() },
+          { method: 'cash', amount: 15_000 },
+        ],
+      });
+    const view = ok<PaymentView>(res, 'pay');
+    expect(view).toMatchObject({ status: 'paid', paid: '24690', change: '5000' });
+    expect(view.tenders.map((t) => t.drawerId)).toEqual([
+      register.drawerId,
+      register.drawerId,
+      register.drawerId,
+    ]);
+    expect((await paymentsOf(order.id)).map((p) => p.drawerId)).toEqual([
+      register.drawerId,
+      register.drawerId,
+      register.drawerId,
+    ]);
+    // The manager reads what the session should hold per method: the float and the sale's tenders.
+    const session = ok<{ expected: Record<string, string> }>(
+      await h.p.agent.get(`${PAYMENTS}/cash-sessions/${register.sessionId}`).set(as(r.manager)),
+      'session',
+    );
+    expect(session.expected).toEqual({ cash: '20000', card: '10000', wallet: '4690' });
+    // Cash still needs a drawer when the request names none.
+    const other = await sentOrder(1);
+    const none = await pay(other.id, [{ method: 'cash', amount: 12_345 }]);
+    expect([none.status, code(none)?.code, code(none)?.field]).toEqual([
+      422,
+      'DRAWER_REQUIRED',
+      'body.tenders.0.drawerId',
+    ]);
   });
 
   it('refuses tenders that do not cover the total exactly, charging nothing', async () => {
@@ -412,9 +478,16 @@ describe('refunds', () => {
     expect((await refund(cashier)).status).toBe(403);
     const key = randomUUID();
     const done = ok<PaymentView>(await refund(r.owner, key), 'refund');
-    expect(done.refund).toEqual(
-      expect.objectContaining({ status: 'refunded', restock: true, reason: 'Pizza fría' }),
-    );
+    expect(done.refunds).toEqual([
+      expect.objectContaining({
+        kind: 'whole',
+        status: 'refunded',
+        amount: '24690',
+        restock: true,
+        reason: 'Pizza fría',
+      }),
+    ]);
+    expect(done.refunded).toBe('24690');
     expect(done.tenders.map((t) => t.status)).toEqual(['refunded', 'refunded']);
     expect(await flour()).toBe(before);
     const taken = await paymentsOf(order.id);
@@ -422,10 +495,11 @@ describe('refunds', () => {
       ['refunded', '20000'],
       ['refunded', '4690'],
     ]);
-    // The retry replays; another refund of the order is refused.
+    // The retry replays; another refund of the order is refused: nothing is left to give back.
     ok(await refund(r.owner, key), 'replay');
     expect(await flour()).toBe(before);
-    expect(code(await refund(r.owner))?.code).toBe('INVALID_STATE_TRANSITION');
+    const more = await refund(r.owner);
+    expect([more.status, code(more)?.code]).toEqual([422, 'REFUND_EXCEEDS_PAID']);
   });
 
   it("with the business's restockOnRefund off, a refund leaves the stock as the sale left it", async () => {
@@ -449,11 +523,122 @@ describe('refunds', () => {
         .send({ reason: 'Cliente se fue' }),
       'refund',
     );
-    expect(done.refund).toEqual(expect.objectContaining({ status: 'refunded', restock: false }));
+    expect(done.refunds).toEqual([expect.objectContaining({ status: 'refunded', restock: false })]);
     expect(await flour()).toBe(after);
     ok(
       await h.agent.put(`${API}/order-payment-settings`).set(as(r.manager)).send({ restockOnRefund: true }),
       'settings back',
     );
+  });
+});
+
+describe('partial refunds', () => {
+  const refund = (orderId: string, body: object, key = randomUUID()) =>
+    h.agent
+      .post(`${API}/orders/${orderId}/refunds`)
+      .set(as(r.owner))
+      .set('Idempotency-Key', key)
+      .send({ reason: 'Reclamo', ...body });
+  const lineOf = async (orderId: string) =>
+    ok<{ lines: Array<{ id: string }> }>(
+      await h.agent.get(`${API}/orders/${orderId}`).set(as(cashier)),
+      'order',
+    ).lines[0]!.id;
+
+  it('refunds by lines and by amount, tender by tender in the order taken, never beyond what was paid', async () => {
+    const order = await sentOrder(3); // 3 × 123.45 = 370.35
+    const lineId = await lineOf(order.id);
+    const before = await flour();
+    ok(
+      await pay(order.id, [
+        { method: 'card', amount: 20_000 },
+        { method: 'cash', amount: 20_000, drawerId },
+      ]),
+      'pay',
+    ); // card 200.00, cash 170.35 (change 29.65)
+    expect(Number(before) - Number(await flour())).toBeCloseTo(0.75, 6);
+    // One pizza back: its share of the line (123.45) from the card, taken first; its flour back.
+    const key = randomUUID();
+    const one = ok<PaymentView>(await refund(order.id, { lines: [{ lineId, quantity: 1 }] }, key), 'one');
+    expect(one.refunds.map((x) => [x.kind, x.amount, x.lines])).toEqual([
+      ['lines', '12345', [{ lineId, quantity: 1, amount: '12345' }]],
+    ]);
+    expect(one.tenders.map((t) => [t.method, t.status, t.refundedAmount])).toEqual([
+      ['card', 'captured', '12345'],
+      ['cash', 'captured', '0'],
+    ]);
+    expect(Number(before) - Number(await flour())).toBeCloseTo(0.5, 6);
+    ok(await refund(order.id, { lines: [{ lineId, quantity: 1 }] }, key), 'replay');
+    expect(Number(before) - Number(await flour())).toBeCloseTo(0.5, 6);
+    // 100.00 as money only: the card's last 76.55, then 23.45 of the cash; no stock moves.
+    const money = ok<PaymentView>(await refund(order.id, { amount: 10_000, drawerId }), 'amount');
+    expect(money).toMatchObject({ status: 'paid', paid: '37035', refunded: '22345' });
+    expect(money.tenders.map((t) => [t.method, t.status, t.refundedAmount])).toEqual([
+      ['card', 'refunded', '20000'],
+      ['cash', 'captured', '2345'],
+    ]);
+    expect(Number(before) - Number(await flour())).toBeCloseTo(0.5, 6);
+    // A third: the two pizzas left are worth 246.90, more than the 146.90 left to refund.
+    const beyond = await refund(order.id, { lines: [{ lineId, quantity: 2 }], drawerId });
+    expect([beyond.status, code(beyond)?.code, code(beyond)?.field]).toEqual([
+      422,
+      'REFUND_EXCEEDS_PAID',
+      'body.lines',
+    ]);
+    const units = await refund(order.id, { lines: [{ lineId, quantity: 3 }], drawerId });
+    expect([units.status, code(units)?.field]).toEqual([422, 'body.lines.0.quantity']);
+    const both = await refund(order.id, { lines: [{ lineId, quantity: 1 }], amount: 1 });
+    expect([both.status, code(both)?.code]).toEqual([422, 'EXACTLY_ONE_REQUIRED']);
+    expect((await refund(order.id, { amount: 14_691, drawerId })).status).toBe(422);
+    // payments gave back exactly what the refunds say.
+    const taken = await paymentsOf(order.id);
+    expect(taken.map((p) => [p.method, p.refundedAmount]).sort()).toEqual([
+      ['card', '20000'],
+      ['cash', '2345'],
+    ]);
+    // The rest (146.90, from the cash) brings back what is left of the sale.
+    const rest = ok<PaymentView>(await refund(order.id, { drawerId }), 'rest');
+    expect(rest).toMatchObject({ refunded: '37035' });
+    expect(rest.refunds.map((x) => [x.kind, x.amount])).toEqual([
+      ['lines', '12345'],
+      ['amount', '10000'],
+      ['whole', '14690'],
+    ]);
+    expect(await flour()).toBe(before);
+    expect(code(await refund(order.id, { amount: 1, drawerId }))?.code).toBe('REFUND_EXCEEDS_PAID');
+  });
+});
+
+describe('an evenly split bill', () => {
+  it("the last part paid takes the original's recipes from stock, once; a refunded part gives back its share", async () => {
+    const order = await sentOrder(3); // 370.35, 750 g of flour
+    const before = await flour();
+    const parts = ok<Array<{ id: string; total: string }>>(
+      await h.agent
+        .post(`${API}/orders/${order.id}/split`)
+        .set(as(r.waiter))
+        .send({ mode: 'even', parts: 3 }),
+      'split',
+    );
+    expect(parts.map((p) => p.total)).toEqual(['12345', '12345', '12345']);
+    ok(await pay(parts[0]!.id, [{ method: 'card', amount: 12_345 }]), 'part 1');
+    expect(await flour()).toBe(before);
+    // The last two at once: exactly one of them finds the other paid and deducts the original's.
+    const [a, b] = await Promise.all([
+      pay(parts[1]!.id, [{ method: 'card', amount: 12_345 }]),
+      pay(parts[2]!.id, [{ method: 'card', amount: 12_345 }]),
+    ]);
+    expect([a.status, b.status]).toEqual([201, 201]);
+    expect(Number(before) - Number(await flour())).toBeCloseTo(0.75, 6);
+    // A part refunded in whole gives back a third of the original's flour.
+    ok(
+      await h.agent
+        .post(`${API}/orders/${parts[0]!.id}/refunds`)
+        .set(as(r.owner))
+        .set('Idempotency-Key', randomUUID())
+        .send({ reason: 'Se fue sin comer' }),
+      'refund part',
+    );
+    expect(Number(before) - Number(await flour())).toBeCloseTo(0.5, 6);
   });
 });

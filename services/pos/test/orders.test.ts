@@ -325,14 +325,6 @@ describe('orders', () => {
       'INVALID_STATE_TRANSITION',
     ]);
     expect(
-      code(
-        await call('post', r.waiter.token, `/orders/${empty.id}/lines`, {
-          productId: menu.coffee.id,
-          quantity: 1,
-        }),
-      ),
-    ).toEqual([409, 'INVALID_STATE_TRANSITION']);
-    expect(
       (await call('post', r.waiter.token, `/orders/${empty.id}/cancel`, { reason: 'no vino' })).status,
     ).toBe(403);
     const served = ok<Order>(await call('post', r.waiter.token, `/orders/${empty.id}/serve`), 'serve');
@@ -348,6 +340,15 @@ describe('orders', () => {
     expect([cancelled.status, cancelled.cancelReason]).toEqual(['cancelled', 'no vino']);
     expect(
       code(await call('post', r.managerA.token, `/orders/${empty.id}/cancel`, { reason: 'otra vez' })),
+    ).toEqual([409, 'INVALID_STATE_TRANSITION']);
+    // A closed order takes no more lines (a sent one does: a second round, test/order-rounds.test.ts).
+    expect(
+      code(
+        await call('post', r.waiter.token, `/orders/${empty.id}/lines`, {
+          productId: menu.coffee.id,
+          quantity: 1,
+        }),
+      ),
     ).toEqual([409, 'INVALID_STATE_TRANSITION']);
   });
 

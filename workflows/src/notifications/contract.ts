@@ -33,6 +33,12 @@ export interface ProcessEventVariables {
   'store.low_stock': { productName: string; sku: string; quantity: number; threshold: number };
   /** A POS inventory item crossed its threshold in a branch (decimal quantities with their unit, "2.5 kg"). */
   'inventory.low_stock': { itemName: string; branchName: string; quantity: string; threshold: string };
+  /**
+   * A kitchen ticket that did not print before its expiry (its PDF attached). POS does not know
+   * branch names: `branchName` is the station's name ("sin imprimir en Cocina"), `printerName` the
+   * station and its address.
+   */
+  'print.fallback': { branchName: string; orderNumber: string; printerName: string };
   /** Renewal (gym memberships): `renewsOn` / `retryOn` are calendar days (YYYY-MM-DD) in the business's zone. */
   'membership.renewal_reminder': { name: string; planName: string; renewsOn: string; amount: MoneyVariable };
   'membership.renewed': { name: string; planName: string; amount: MoneyVariable; endsOn: string };
@@ -47,6 +53,30 @@ export interface ProcessEventVariables {
   'membership.expired': { name: string; planName: string; amount: MoneyVariable };
   /** The renewal charged, the next period could not be given and the refund failed: it waits for the business. */
   'membership.refund_delayed': { name: string; planName: string; amount: MoneyVariable };
+  /**
+   * A business's SaaS plan (issue 18), renewed by the same process and told to its owner: `name` is
+   * the business, `checkoutUrl` the MercadoPago checkout that pays the open charge.
+   */
+  'subscription.trial_ending': { name: string; planName: string; renewsOn: string; amount: MoneyVariable };
+  'subscription.renewal_reminder': {
+    name: string;
+    planName: string;
+    renewsOn: string;
+    amount: MoneyVariable;
+  };
+  'subscription.renewed': { name: string; planName: string; amount: MoneyVariable; endsOn: string };
+  'subscription.payment_failed': {
+    name: string;
+    planName: string;
+    amount: MoneyVariable;
+    attempt: number;
+    attempts: number;
+    retryOn: string;
+    checkoutUrl: string;
+  };
+  'subscription.suspended': { name: string; planName: string; amount: MoneyVariable; checkoutUrl: string };
+  'subscription.reactivated': { name: string; planName: string; amount: MoneyVariable; endsOn: string };
+  'subscription.expired': { name: string; planName: string; amount: MoneyVariable };
   /** Gym waitlist: `when` is the class's local start with its zone, `expiresAt` an ISO instant. */
   'gym.booking_confirmed': { className: string; when: string };
   'gym.seat_offered': { className: string; when: string; holdMinutes: number; expiresAt: string };
@@ -54,6 +84,25 @@ export interface ProcessEventVariables {
   'gym.class_cancelled': { className: string; when: string; reason: string };
   /** A late cancel's or a no-show's fee the class's process could not charge: the desk will. */
   'gym.penalty_declined': { className: string; when: string; amount: MoneyVariable; reason: string };
+  /** POS nightly cash closure, mailed with its PDF and CSV (`businessDate` YYYY-MM-DD; `cashDifference`: the day's absolute differences summed). */
+  'cash.daily_report': {
+    branchName: string;
+    businessDate: string;
+    totalSales: MoneyVariable;
+    cashDifference: MoneyVariable;
+  };
+  /** A closure's differences still wait for a manager's approval (the reminder). */
+  'cash.closure_approval_reminder': {
+    branchName: string;
+    businessDate: string;
+    cashDifference: MoneyVariable;
+  };
+  /** A closure's differences waited past the escalation time: the owners are told. */
+  'cash.closure_approval_escalated': {
+    branchName: string;
+    businessDate: string;
+    cashDifference: MoneyVariable;
+  };
 }
 export type ProcessEvent = keyof ProcessEventVariables;
 
@@ -66,6 +115,8 @@ export interface ProcessNotification<E extends ProcessEvent = ProcessEvent> {
   variables: ProcessEventVariables[E];
   /** Business data for webhooks and the in-app entry (ids, no personal data). */
   data?: Record<string, unknown>;
+  /** Files mailed with the email (at most 5; base64: they travel in the activity's payload). */
+  attachments?: Array<{ filename: string; contentType: string; contentBase64: string }>;
 }
 
 export interface NotifyResult {

@@ -32,6 +32,16 @@ export interface RenewalItem {
   currency: string;
 }
 
+/**
+ * Where and how a cycle is charged when it is not the payer's wallet in the subscription's own
+ * business: a café's SaaS plan is sold by the platform, so its charges are MercadoPago checkouts in
+ * the platform's books (`tenantId`), paid by the café's owner (issue 18).
+ */
+export interface RenewalCharge {
+  tenantId: string;
+  method: 'mercadopago';
+}
+
 export interface RenewalInput {
   tenantId: string;
   /** The seller's id of what renews (a gym membership id). */
@@ -63,6 +73,16 @@ export interface RenewalInput {
   credit?: string;
   /** When the chain began (ISO): outcomes measure lateness per cycle, this names the chain. */
   chainStartedAt?: string;
+  /**
+   * Provider charges (SaaS plans): each try is a checkout the payer pays (told with its link);
+   * the last try unpaid suspends the subscription at the seller (`renewalSuspended`) and the chain
+   * waits `suspended` for the payment, which reactivates it. Absent: the payer's wallet, here.
+   */
+  charge?: RenewalCharge;
+  /** The messages' family: `membership.*` (default) or `subscription.*` (SaaS plans). */
+  events?: 'membership' | 'subscription';
+  /** This period is a trial (the reminder says the trial ends); not carried over continue-as-new. */
+  trial?: boolean;
 }
 
 export type RenewalState =
@@ -81,7 +101,12 @@ export type RenewalState =
    * the payer's and waits for an operator's `retryRefund` (or the hourly automatic retry), with the
    * same idempotency key. Ends `cancelled` once refunded.
    */
-  | 'refund_pending';
+  | 'refund_pending'
+  /**
+   * Provider charges only: every try went unpaid, the seller suspended the subscription (a business
+   * on a SaaS plan), and the chain waits for the payment of the open checkout, which reactivates it.
+   */
+  | 'suspended';
 
 export const FINAL_RENEWAL_STATES: readonly RenewalState[] = ['cancelled', 'expired', 'ended'];
 
@@ -106,6 +131,8 @@ export interface RenewalStatus {
   attempts: number;
   lastFailure: { code: string; reason: string } | null;
   paymentId: string | null;
+  /** Provider charges: the payer's checkout link of the open payment, while one waits. */
+  checkoutUrl?: string | null;
   /** A refund that failed and waits (`refund_pending`): what is owed, since when, tries so far, the last error. */
   refund: { paymentId: string; amount: string; since: string; attempts: number; reason: string } | null;
   /** What an operator may do now (`retryRefund` while a refund is pending), else null. */
@@ -212,6 +239,17 @@ export interface RenewalSellerActivities {
     amount: string;
     item: RenewalItem;
   }): Promise<{ periodStart: string; periodEnd: string }>;
+  /**
+   * Provider charges: every try went unpaid; the seller suspends the subscription until it is paid
+   * (`renewalExtend` of the same cycle then reactivates it). Idempotent. Sellers of wallet
+   * renewals (the gym) never get it.
+   */
+  renewalSuspended?(input: {
+    tenantId: string;
+    subscriptionId: string;
+    cycle: number;
+    reason: string;
+  }): Promise<void>;
   /** The chain is over (`expired`, `cancelled`): the seller records it and stops renewing. Idempotent. */
   renewalEnded(input: {
     tenantId: string;

@@ -17,6 +17,7 @@ import { processMetrics } from '../metrics.ts';
 import { notifications } from '../escrow/activities.ts';
 import { identity } from '../identity/activities.ts';
 import { paymentsMoney } from '../payments/activities.ts';
+import { paymentStatusChanged } from '../payments/contract.ts';
 import type { ProcessEvent, ProcessEventVariables } from '../notifications/contract.ts';
 import { addDays, dayIn, prorate, zonedInstant } from './calendar.ts';
 import {
@@ -49,6 +50,15 @@ const REFUND_AUTO_RETRY = '1 hour';
 const ANSWER_WITHIN = '20 seconds';
 /** Runs that reached a failed refund before this ended `cancelled` at once (metric `waiting_operator`). */
 const REFUND_PENDING_PATCH = 'renewal-refund-pending';
+/** Provider charges (SaaS plans: checkouts, suspension, reactivation); no earlier run had `input.charge`. */
+const PROVIDER_CHARGES_PATCH = 'renewal-provider-charges';
+/** A waiting provider payment is read again this often (a lost `paymentStatusChanged` signal); suspended: daily. */
+const PAYMENT_POLL_MS = 3_600_000;
+const SUSPENDED_POLL_MS = 86_400_000;
+/** The last try's checkout stays open this long before the subscription is suspended. */
+const LAST_TRY_WINDOW_MS = 86_400_000;
+/** A suspended subscription nobody pays ends (`expired`) after this. */
+const SUSPENDED_FOR_MS = 180 * 86_400_000;
 
 /** Refusals that are the payer's answer (dunning retries them), not an outage. */
 const DECLINES = new Set([
@@ -92,11 +102,15 @@ export async function renewal(input: RenewalInput): Promise<RenewalStatus> {
   const { workflowId } = workflowInfo();
   const metrics = processMetrics();
   metrics.started();
-  const seller = proxyActivities<RenewalSellerActivities>({
+  const sellerOptions = {
     taskQueue: input.seller.taskQueue,
     startToCloseTimeout: '30s',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
-  });
+  } as const;
+  const seller = proxyActivities<RenewalSellerActivities>(sellerOptions);
+  /** Sellers of provider charges only (SaaS plans). */
+  const suspender =
+    proxyActivities<Required<Pick<RenewalSellerActivities, 'renewalSuspended'>>>(sellerOptions);
   const retryDays = input.retryDays ?? DEFAULT_RETRY_DAYS;
   const reminderDays = input.reminderDays ?? DEFAULT_REMINDER_DAYS;
   const zone = input.timeZone;
@@ -119,6 +133,10 @@ export async function renewal(input: RenewalInput): Promise<RenewalStatus> {
   let refund = null as RenewalStatus['refund'];
   let retryRequest = null as { operatorId: string; operatorName: string; note: string } | null;
   let retrying = false; // an operator's retry is being verified or run
+  /** Provider charges: the payment waiting for the payer (its checkout link), and whether the chain was suspended. */
+  const open = { id: null as string | null, status: 'none', checkoutUrl: null as string | null };
+  let suspended = false;
+  const subscriptionEvents = input.events === 'subscription';
   /** The day the next charge is tried: the renewal date, then the dunning days after it. */
   const dayOfTry = () =>
     attempts === 0 ? periodEnd : addDays(periodEnd, retryDays[Math.min(attempts, retryDays.length) - 1]!);
@@ -158,6 +176,8 @@ export async function renewal(input: RenewalInput): Promise<RenewalStatus> {
         return `${head} · expired unpaid on ${date(periodEnd)} (${zone})`;
       case 'ended':
         return `${head} · no longer renews`;
+      case 'suspended':
+        return `${head} · suspended since ${date(dayOfTry())} (${zone}): every try went unpaid; paying the open checkout reactivates it`;
       case 'refund_pending':
         return `${head} · charged ${fmt(refund?.amount ?? '0')} for ${date(periodEnd)} but the next period could not be given: refund pending since ${refund?.since.slice(0, 10) ?? '?'} (${zone}), ${refund?.attempts ?? 0} tries; an operator: retryRefund`;
     }
@@ -180,6 +200,7 @@ export async function renewal(input: RenewalInput): Promise<RenewalStatus> {
     lastFailure,
     paymentId,
     refund,
+    ...(input.charge && { checkoutUrl: open.status === 'pending' ? open.checkoutUrl : null }),
     operatorAction: state === 'refund_pending' ? 'retryRefund' : null,
     summary: summary(),
   });
@@ -240,6 +261,9 @@ export async function renewal(input: RenewalInput): Promise<RenewalStatus> {
   }
 
   setHandler(renewalStatusQuery, status);
+  setHandler(paymentStatusChanged, ({ paymentId: id, status: s }) => {
+    if (id === open.id) open.status = s;
+  });
   setHandler(
     pauseRenewal,
     async ({ startsOn, days, actorId }) =>
@@ -424,6 +448,147 @@ export async function renewal(input: RenewalInput): Promise<RenewalStatus> {
     return status();
   }
 
+  /**
+   * Provider charges (SaaS plans): each try is a checkout (key `renewal:<id>:<cycle>[:try-<n>]`,
+   * `workflowId` set, so payments signals `paymentStatusChanged`) the payer is told about; one
+   * payment is open at a time (a new one only after a rejection). A try unpaid by the next try day
+   * is a dunning try (`subscription.payment_failed`, with the link); the last one unpaid suspends the
+   * subscription at the seller and the chain waits `suspended` for the payment, which reactivates
+   * it (step 3). Answers the final status when the chain ends here, null once paid.
+   */
+  async function providerCharges(pay: NonNullable<RenewalInput['charge']>): Promise<RenewalStatus | null> {
+    const settled = () => open.id !== null && open.status !== 'pending';
+    /** Creates the try's payment; a refusal counts as a rejected one, an outage is asked again later. */
+    const ask = async (step: string | undefined): Promise<void> => {
+      for (;;)
+        try {
+          const p = await paymentsMoney.createPaymentRequest({
+            key: renewalChargeKey(input.subscriptionId, input.cycle, step),
+            tenantId: pay.tenantId,
+            amount: nextCharge().toString(),
+            currency: item.currency,
+            method: pay.method,
+            payerId: input.payer.userId,
+            purpose: input.seller.purpose,
+            reference: `${input.subscriptionId}:${input.cycle}${step ? `:${step}` : ''}`,
+            branchId: null,
+            workflowId,
+          });
+          Object.assign(open, { id: p.id, status: p.status, checkoutUrl: p.checkoutUrl });
+          paymentId = p.id;
+          return;
+        } catch (err) {
+          const f = failureOf(err);
+          lastFailure = { code: f.code, reason: f.message };
+          if (DECLINES.has(f.code)) return void Object.assign(open, { id: null, status: 'failed' });
+          show(`payments unavailable: ${f.message}`);
+          await condition(() => false, OUTAGE_RETRY);
+        }
+    };
+    /** Waits for the open payment until `until` (ms since epoch), reading it now and then in case a signal was lost. */
+    const waitPaid = async (until: number, every: number): Promise<void> => {
+      for (;;) {
+        if (settled() || open.id === null) return;
+        const left = Math.min(every, until - Date.now());
+        if (left <= 0) return;
+        await condition(settled, left);
+        if (!settled())
+          try {
+            open.status = (
+              await paymentsMoney.getPaymentStatus({ tenantId: pay.tenantId, paymentId: open.id })
+            ).status;
+          } catch (err) {
+            log.warn('the renewal payment could not be read; waiting on', { error: String(err) });
+          }
+      }
+    };
+    const unpaid = () =>
+      open.status === 'failed'
+        ? (lastFailure ?? { code: 'PAYMENT_REJECTED', reason: 'the payment was declined' })
+        : { code: 'NOT_PAID', reason: 'the checkout was not paid in time' };
+
+    for (;;) {
+      show(state === 'active' ? 'waiting for the renewal date' : 'waiting for the next try');
+      // A replaced checkout may be paid before the next try day.
+      await waitUntil(
+        () => zonedInstant(dayOfTry(), CHARGE_HOUR, zone),
+        () => open.status === 'captured',
+      );
+      await condition(() => !busy);
+      if (open.status === 'captured') {
+        charged = true;
+        return null;
+      }
+      if (cancelling) return finish('cancelled', 'cancelled at period end: nothing charged');
+      if (nextCharge() === 0n) {
+        attempts++;
+        charged = true;
+        return null;
+      }
+      // One open payment at a time: a new checkout only when there is none or it was rejected.
+      if (open.status !== 'pending') await ask(attempts === 0 ? undefined : `try-${attempts + 1}`);
+      attempts++;
+      const last = attempts > retryDays.length;
+      await waitPaid(
+        last ? Date.now() + LAST_TRY_WINDOW_MS : zonedInstant(dayOfTry(), CHARGE_HOUR, zone),
+        PAYMENT_POLL_MS,
+      );
+      if (open.status === 'captured') {
+        charged = true;
+        return null;
+      }
+      lastFailure = unpaid();
+      state = 'past_due';
+      if (last) break;
+      // A rejected checkout is replaced at once, so the payer always has a link to pay with.
+      if (open.status !== 'pending') await ask(`try-${attempts + 1}`);
+      if (open.status === 'pending' && open.checkoutUrl)
+        await notify('subscription.payment_failed', `charge-failed/${attempts}`, {
+          amount: money(nextCharge()),
+          attempt: attempts,
+          attempts: retryDays.length + 1,
+          retryOn: dayOfTry(),
+          checkoutUrl: open.checkoutUrl,
+        });
+      show(`not paid: ${lastFailure.code}`);
+    }
+
+    // Every try unpaid: the seller suspends; the open checkout (or a new one) reactivates.
+    metrics.outcome('failed');
+    try {
+      await suspender.renewalSuspended({
+        tenantId: input.tenantId,
+        subscriptionId: input.subscriptionId,
+        cycle: input.cycle,
+        reason: `every try of the renewal went unpaid (${lastFailure.code})`,
+      });
+    } catch (err) {
+      log.error('the seller could not suspend the subscription', { error: String(err) });
+    }
+    state = 'suspended';
+    suspended = true;
+    const since = Date.now();
+    for (let n = 1; ; n++) {
+      if (open.status !== 'pending') await ask(`reactivate-${n}`);
+      if (open.status === 'pending' && open.checkoutUrl)
+        await notify('subscription.suspended', `suspended/${n}`, {
+          amount: money(nextCharge()),
+          checkoutUrl: open.checkoutUrl,
+        });
+      show(`suspended: ${lastFailure.code}`);
+      await waitPaid(since + SUSPENDED_FOR_MS, SUSPENDED_POLL_MS);
+      if (open.status === 'captured') {
+        charged = true;
+        return null;
+      }
+      if (Date.now() - since >= SUSPENDED_FOR_MS) {
+        await notify('subscription.expired', 'expired', { amount: money(nextCharge()) });
+        return finish('expired', 'suspended and never paid');
+      }
+      lastFailure = unpaid();
+    }
+  }
+
   // The seller's word first: the subscription may have been cancelled or changed at the desk.
   let now: Awaited<ReturnType<RenewalSellerActivities['renewalDescribe']>>;
   try {
@@ -443,70 +608,79 @@ export async function renewal(input: RenewalInput): Promise<RenewalStatus> {
     if (reminderAt() > Date.now()) {
       const due = await waitUntil(reminderAt, () => cancelling);
       if (due)
-        await notify('membership.renewal_reminder', 'reminder', {
-          renewsOn: periodEnd,
-          amount: money(nextCharge()),
-        });
+        await notify(
+          !subscriptionEvents
+            ? 'membership.renewal_reminder'
+            : input.trial
+              ? 'subscription.trial_ending'
+              : 'subscription.renewal_reminder',
+          'reminder',
+          { renewsOn: periodEnd, amount: money(nextCharge()) },
+        );
     }
   }
 
   // 2. The renewal date: the charge, then dunning.
-  for (;;) {
-    show(state === 'active' ? 'waiting for the renewal date' : 'waiting for the next try');
-    await waitUntil(
-      () => zonedInstant(dayOfTry(), CHARGE_HOUR, zone),
-      () => false,
-    );
-    // No change may be half-applied while the period rolls over.
-    await condition(() => !busy);
-    if (cancelling) return finish('cancelled', 'cancelled at period end: nothing charged');
-    const due = nextCharge();
-    try {
-      if (due > 0n) {
-        const p = await paymentsMoney.createPaymentRequest({
-          key: renewalChargeKey(input.subscriptionId, input.cycle),
-          tenantId: input.tenantId,
-          amount: due.toString(),
-          currency: item.currency,
-          method: 'wallet',
-          payerId: input.payer.userId,
-          purpose: input.seller.purpose,
-          reference: `${input.subscriptionId}:${input.cycle}`,
-          branchId: input.branchId ?? null,
-        });
-        paymentId = p.id;
-      }
-      attempts++;
-      charged = true;
-      break;
-    } catch (err) {
-      const f = failureOf(err);
-      if (!DECLINES.has(f.code)) {
-        // payments could not answer through its retries: ask again later, it is no dunning try.
-        log.warn('the renewal charge could not be asked; trying again', { error: f.message });
+  if (input.charge && patched(PROVIDER_CHARGES_PATCH)) {
+    const ended = await providerCharges(input.charge);
+    if (ended) return ended;
+  } else
+    for (;;) {
+      show(state === 'active' ? 'waiting for the renewal date' : 'waiting for the next try');
+      await waitUntil(
+        () => zonedInstant(dayOfTry(), CHARGE_HOUR, zone),
+        () => false,
+      );
+      // No change may be half-applied while the period rolls over.
+      await condition(() => !busy);
+      if (cancelling) return finish('cancelled', 'cancelled at period end: nothing charged');
+      const due = nextCharge();
+      try {
+        if (due > 0n) {
+          const p = await paymentsMoney.createPaymentRequest({
+            key: renewalChargeKey(input.subscriptionId, input.cycle),
+            tenantId: input.tenantId,
+            amount: due.toString(),
+            currency: item.currency,
+            method: 'wallet',
+            payerId: input.payer.userId,
+            purpose: input.seller.purpose,
+            reference: `${input.subscriptionId}:${input.cycle}`,
+            branchId: input.branchId ?? null,
+          });
+          paymentId = p.id;
+        }
+        attempts++;
+        charged = true;
+        break;
+      } catch (err) {
+        const f = failureOf(err);
+        if (!DECLINES.has(f.code)) {
+          // payments could not answer through its retries: ask again later, it is no dunning try.
+          log.warn('the renewal charge could not be asked; trying again', { error: f.message });
+          lastFailure = { code: f.code, reason: f.message };
+          show(`payments unavailable: ${f.message}`);
+          await condition(() => false, OUTAGE_RETRY);
+          continue;
+        }
+        attempts++;
         lastFailure = { code: f.code, reason: f.message };
-        show(`payments unavailable: ${f.message}`);
-        await condition(() => false, OUTAGE_RETRY);
-        continue;
+        state = 'past_due';
+        if (attempts > retryDays.length) {
+          await notify('membership.expired', 'expired', { amount: money(due) });
+          metrics.outcome('failed');
+          return finish('expired', `every charge try was declined (${f.code})`);
+        }
+        const retryOn = dayOfTry();
+        await notify('membership.charge_failed', `charge-failed/${attempts}`, {
+          amount: money(due),
+          attempt: attempts,
+          attempts: retryDays.length + 1,
+          retryOn,
+        });
+        show(`charge declined: ${f.code}`);
       }
-      attempts++;
-      lastFailure = { code: f.code, reason: f.message };
-      state = 'past_due';
-      if (attempts > retryDays.length) {
-        await notify('membership.expired', 'expired', { amount: money(due) });
-        metrics.outcome('failed');
-        return finish('expired', `every charge try was declined (${f.code})`);
-      }
-      const retryOn = dayOfTry();
-      await notify('membership.charge_failed', `charge-failed/${attempts}`, {
-        amount: money(due),
-        attempt: attempts,
-        attempts: retryDays.length + 1,
-        retryOn,
-      });
-      show(`charge declined: ${f.code}`);
     }
-  }
 
   // 3. Paid: the next period, then a new run for it.
   const paid = nextCharge();
@@ -595,7 +769,13 @@ export async function renewal(input: RenewalInput): Promise<RenewalStatus> {
   periodStart = next.periodStart;
   periodEnd = next.periodEnd;
   lastFailure = null;
-  await notify('membership.renewed', 'renewed', { amount: money(paid), endsOn: next.periodEnd });
+  if (!subscriptionEvents)
+    await notify('membership.renewed', 'renewed', { amount: money(paid), endsOn: next.periodEnd });
+  else
+    await notify(suspended ? 'subscription.reactivated' : 'subscription.renewed', 'renewed', {
+      amount: money(paid),
+      endsOn: next.periodEnd,
+    });
   show(`renewed for cycle ${input.cycle}`);
   await condition(allHandlersFinished);
   return continueAsNew<typeof renewal>({
@@ -605,6 +785,7 @@ export async function renewal(input: RenewalInput): Promise<RenewalStatus> {
     periodEnd: next.periodEnd,
     cycle: input.cycle + 1,
     cancelAtPeriodEnd: cancelling,
+    trial: false,
     credit: carried.toString(),
     chainStartedAt: input.chainStartedAt ?? workflowInfo().startTime.toISOString(),
   });

@@ -5,6 +5,7 @@ export const AUDIT_TYPES = [
   'tenant.created',
   'tenant.suspended',
   'tenant.reactivated',
+  'tenant.plan_changed',
   'login.succeeded',
   'login.failed',
   'login.locked',

@@ -5,6 +5,7 @@ import { auditProperties, idProperty, softDeleteProperties, tenantProperty } fro
 export const TENANT_KINDS = ['gym', 'restaurant', 'cafe', 'marketplace', 'platform'] as const;
 export const TENANT_STATUSES = ['active', 'suspended'] as const;
 export const USER_STATUSES = ['invited', 'active', 'disabled'] as const;
+export const SUBSCRIPTION_STATUSES = ['none', 'trialing', 'active', 'past_due'] as const;
 
 /** A business: the unit of isolation. Not tenant-owned itself; only its own users and operators see it. */
 export const Tenant = defineEntity({
@@ -20,6 +21,12 @@ export const Tenant = defineEntity({
     timeZone: p.string().length(64),
     status: p.enum(TENANT_STATUSES).default('active'),
     plan: p.string().length(32).default('free'),
+    /** The plan's subscription (migration `saas_plans`): none for the free plan. */
+    subscriptionStatus: p.enum(SUBSCRIPTION_STATUSES).default('none'),
+    /** The first day (business's zone) the current trial or paid period does not cover. */
+    periodEnd: p.string().columnType('date').nullable(),
+    /** A downgrade applied at the period's end, if usage fits then. */
+    pendingPlan: p.string().length(32).nullable(),
     ...auditProperties,
   },
 });

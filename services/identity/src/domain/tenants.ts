@@ -3,6 +3,7 @@ import { DomainError, isErrnoException, isRecord, runWithContext } from '@faena/
 import { audit } from './audit.ts';
 import { Role, Tenant, User, UserRole } from './entities.ts';
 import { hashPassword } from './passwords.ts';
+import { startingPlan } from './plans.ts';
 import { PLATFORM_OWNER_PERMISSIONS, SYSTEM_ROLES } from './system-roles.ts';
 
 export interface SignUpInput {
@@ -34,7 +35,7 @@ export async function signUp(
       const tenant = tx.create(Tenant, {
         ...input.tenant,
         status: 'active',
-        plan: input.tenant.plan ?? 'free',
+        ...startingPlan(input.tenant.plan ?? 'free', input.tenant.timeZone),
       });
       return runWithContext({ tenantId: tenant.id }, async () => {
         const roles = new Map<string, Role>();

@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import Joi from 'joi';
 import {
+  PLAN_NAMES,
   ACCESS_COOKIE,
   CSRF_COOKIE,
   CSRF_HEADER,
@@ -150,6 +151,10 @@ export function authRoutes(deps: IdentityDeps): Route[] {
             currency: currency.required(),
             locale: locale.required(),
             timeZone: timeZone.required(),
+            plan: Joi.string()
+              .valid(...PLAN_NAMES)
+              .default('free')
+              .description('a paid plan starts its trial (GET /tenant/plan)'),
           }).required(),
           owner: Joi.object({
             name: Joi.string().max(200).required(),

@@ -12,6 +12,7 @@ import {
 } from '@faena/platform';
 import { bumpPermissionVersion } from '../domain/access.ts';
 import { Branch } from '../domain/entities.ts';
+import { enforceIdentityLimit } from '../domain/plans.ts';
 import type { IdentityDeps } from '../deps.ts';
 import { address, idParams, list, timeZone } from './schemas.ts';
 import { BASE_PATH } from '../constants.ts';
@@ -79,10 +80,11 @@ export function branchRoutes({ guard, redis }: IdentityDeps): Route[] {
         }).required(),
         response: branchOut,
       },
-      handler: async (_ctx, input) => {
-        const em = currentEm();
-        const branch = em.create(Branch, input.body);
-        await em.flush();
+      handler: async (ctx, input) => {
+        const branch = await currentEm().transactional(async (tx) => {
+          await enforceIdentityLimit(tx, authOf(ctx).claims.tid, 'branches');
+          return tx.create(Branch, input.body);
+        });
         return reply(presentBranch(branch), {
           status: 201,
           headers: { Location: `${BASE_PATH}/branches/${branch.id}` },

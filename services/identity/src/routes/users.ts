@@ -11,6 +11,7 @@ import {
 import { bumpPermissionVersion } from '../domain/access.ts';
 import { audit } from '../domain/audit.ts';
 import { User, UserRole } from '../domain/entities.ts';
+import { enforceIdentityLimit } from '../domain/plans.ts';
 import { revokeFamilies } from '../domain/tokens.ts';
 import {
   assertMayGrant,
@@ -114,17 +115,20 @@ export function userRoutes(deps: IdentityDeps): Route[] {
       handler: async (ctx, input) => {
         const em = currentEm();
         await assertMayGrant(em, { sub: actor(ctx).sub, grants: authOf(ctx).grants }, null, input.body.roles);
-        const { user, invitationToken } = await inviteUser(em, input.body);
         const by = actor(ctx);
-        audit(em, {
-          tenantId: by.tid,
-          type: 'user.invited',
-          actorId: by.sub,
-          subjectId: user.id,
-          ip: ctx.ip,
-          data: { roles: input.body.roles },
+        const { user, invitationToken } = await em.transactional(async (tx) => {
+          await enforceIdentityLimit(tx, by.tid, 'users');
+          const invited = await inviteUser(tx, input.body);
+          audit(tx, {
+            tenantId: by.tid,
+            type: 'user.invited',
+            actorId: by.sub,
+            subjectId: invited.user.id,
+            ip: ctx.ip,
+            data: { roles: input.body.roles },
+          });
+          return invited;
         });
-        await em.flush();
         const [out] = await withRoles([user]);
         return reply(
           { ...out, invitationToken },
@@ -167,17 +171,21 @@ export function userRoutes(deps: IdentityDeps): Route[] {
         if (body.status) await assertOwnerActs(em, granter, user);
         if (body.status === 'disabled' && user.status !== 'disabled') await assertOwnerRemains(em, user.id);
         if (body.status === 'active' && user.status === 'invited') delete body.status; // an invitation is accepted, not forced
-        em.assign(user, body);
         const by = actor(ctx);
-        audit(em, {
-          tenantId: by.tid,
-          type: 'user.updated',
-          actorId: by.sub,
-          subjectId: user.id,
-          ip: ctx.ip,
-          data: body,
+        await em.transactional(async (tx) => {
+          // Re-enabling a user takes a place of the plan's user limit again.
+          if (body.status === 'active' && user.status === 'disabled')
+            await enforceIdentityLimit(tx, by.tid, 'users');
+          em.assign(user, body);
+          audit(tx, {
+            tenantId: by.tid,
+            type: 'user.updated',
+            actorId: by.sub,
+            subjectId: user.id,
+            ip: ctx.ip,
+            data: body,
+          });
         });
-        await em.flush();
         if (body.status) {
           if (body.status === 'disabled')
             await revokeFamilies(em, deps.tokens, { tenantId: by.tid, userId: user.id });

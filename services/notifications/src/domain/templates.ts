@@ -236,6 +236,225 @@ export const TEMPLATES = {
       },
     },
   },
+  'subscription.trial_ending': {
+    description: "The free trial of a business's SaaS plan ends soon; the first charge follows (platform)",
+    variables: {
+      name: { kind: 'string' },
+      planName: { kind: 'string' },
+      renewsOn: { kind: 'date' },
+      amount: { kind: 'money' },
+    },
+    channels: { email: true, in_app: true },
+    content: {
+      es: {
+        subject: 'Tu prueba del plan {{planName}} termina pronto',
+        text: 'Hola, {{name}}:\n\nTu prueba del plan {{planName}} termina el {{renewsOn}}. Ese día cobraremos {{amount}}.',
+        html: '<p>Hola, {{name}}:</p><p>Tu prueba del plan {{planName}} termina el {{renewsOn}}. Ese día cobraremos {{amount}}.</p>',
+        inApp: 'Tu prueba del plan {{planName}} termina el {{renewsOn}}',
+      },
+      en: {
+        subject: 'Your {{planName}} trial ends soon',
+        text: 'Hi {{name}},\n\nYour {{planName}} trial ends on {{renewsOn}}. We will charge {{amount}} that day.',
+        html: '<p>Hi {{name}},</p><p>Your {{planName}} trial ends on {{renewsOn}}. We will charge {{amount}} that day.</p>',
+        inApp: 'Your {{planName}} trial ends on {{renewsOn}}',
+      },
+    },
+  },
+  'subscription.renewal_reminder': {
+    description: "A business's SaaS plan renews soon (platform)",
+    variables: {
+      name: { kind: 'string' },
+      planName: { kind: 'string' },
+      renewsOn: { kind: 'date' },
+      amount: { kind: 'money' },
+    },
+    channels: { email: true, in_app: true },
+    content: {
+      es: {
+        subject: 'Tu plan {{planName}} se renueva pronto',
+        text: 'Hola, {{name}}:\n\nTu plan {{planName}} se renueva el {{renewsOn}} por {{amount}}.',
+        html: '<p>Hola, {{name}}:</p><p>Tu plan {{planName}} se renueva el {{renewsOn}} por {{amount}}.</p>',
+        inApp: 'Tu plan {{planName}} se renueva el {{renewsOn}}',
+      },
+      en: {
+        subject: 'Your {{planName}} plan renews soon',
+        text: 'Hi {{name}},\n\nYour {{planName}} plan renews on {{renewsOn}} for {{amount}}.',
+        html: '<p>Hi {{name}},</p><p>Your {{planName}} plan renews on {{renewsOn}} for {{amount}}.</p>',
+        inApp: 'Your {{planName}} plan renews on {{renewsOn}}',
+      },
+    },
+  },
+  'subscription.renewed': {
+    description: "A business's SaaS plan was renewed and paid (platform)",
+    variables: {
+      name: { kind: 'string' },
+      planName: { kind: 'string' },
+      amount: { kind: 'money' },
+      endsOn: { kind: 'date' },
+    },
+    channels: { email: true, in_app: true },
+    content: {
+      es: {
+        subject: 'Renovamos tu plan {{planName}}',
+        text: 'Hola, {{name}}:\n\nRenovamos tu plan {{planName}} por {{amount}}. Vale hasta el {{endsOn}}.',
+        html: '<p>Hola, {{name}}:</p><p>Renovamos tu plan {{planName}} por {{amount}}. Vale hasta el {{endsOn}}.</p>',
+        inApp: 'Renovamos tu plan {{planName}} ({{amount}})',
+      },
+      en: {
+        subject: 'Your {{planName}} plan was renewed',
+        text: 'Hi {{name}},\n\nYour {{planName}} plan was renewed for {{amount}}. It is valid until {{endsOn}}.',
+        html: '<p>Hi {{name}},</p><p>Your {{planName}} plan was renewed for {{amount}}. It is valid until {{endsOn}}.</p>',
+        inApp: 'Your {{planName}} plan was renewed ({{amount}})',
+      },
+    },
+  },
+  'subscription.payment_failed': {
+    description: "The renewal charge of a business's SaaS plan was not paid; it is tried again (platform)",
+    variables: {
+      name: { kind: 'string' },
+      planName: { kind: 'string' },
+      amount: { kind: 'money' },
+      attempt: { kind: 'number' },
+      attempts: { kind: 'number' },
+      retryOn: { kind: 'date' },
+      checkoutUrl: { kind: 'string' },
+    },
+    channels: { email: true, in_app: true },
+    content: {
+      es: {
+        subject: 'No pudimos cobrar tu plan {{planName}}',
+        text: 'Hola, {{name}}:\n\nNo pudimos cobrar {{amount}} de tu plan {{planName}} (intento {{attempt}} de {{attempts}}). Lo intentaremos de nuevo el {{retryOn}}; puedes pagar ahora en {{checkoutUrl}}.',
+        html: '<p>Hola, {{name}}:</p><p>No pudimos cobrar {{amount}} de tu plan {{planName}} (intento {{attempt}} de {{attempts}}). Lo intentaremos de nuevo el {{retryOn}}; puedes pagar ahora en {{checkoutUrl}}.</p>',
+        inApp: 'No pudimos cobrar tu plan {{planName}}',
+      },
+      en: {
+        subject: 'We could not charge your {{planName}} plan',
+        text: 'Hi {{name}},\n\nWe could not charge {{amount}} for your {{planName}} plan (try {{attempt}} of {{attempts}}). We will try again on {{retryOn}}; you can pay now at {{checkoutUrl}}.',
+        html: '<p>Hi {{name}},</p><p>We could not charge {{amount}} for your {{planName}} plan (try {{attempt}} of {{attempts}}). We will try again on {{retryOn}}; you can pay now at {{checkoutUrl}}.</p>',
+        inApp: 'We could not charge your {{planName}} plan',
+      },
+    },
+  },
+  'subscription.suspended': {
+    description:
+      "A business's SaaS plan went unpaid after every try: the business is suspended until it pays (platform)",
+    variables: {
+      name: { kind: 'string' },
+      planName: { kind: 'string' },
+      amount: { kind: 'money' },
+      checkoutUrl: { kind: 'string' },
+    },
+    channels: { email: true, in_app: true },
+    content: {
+      es: {
+        subject: 'Tu cuenta está suspendida',
+        text: 'Hola, {{name}}:\n\nTu plan {{planName}} quedó sin pagar ({{amount}}) y tu cuenta está suspendida. Paga en {{checkoutUrl}} para reactivarla.',
+        html: '<p>Hola, {{name}}:</p><p>Tu plan {{planName}} quedó sin pagar ({{amount}}) y tu cuenta está suspendida. Paga en {{checkoutUrl}} para reactivarla.</p>',
+        inApp: 'Tu cuenta está suspendida: paga {{amount}} para reactivarla',
+      },
+      en: {
+        subject: 'Your account is suspended',
+        text: 'Hi {{name}},\n\nYour {{planName}} plan went unpaid ({{amount}}) and your account is suspended. Pay at {{checkoutUrl}} to reactivate it.',
+        html: '<p>Hi {{name}},</p><p>Your {{planName}} plan went unpaid ({{amount}}) and your account is suspended. Pay at {{checkoutUrl}} to reactivate it.</p>',
+        inApp: 'Your account is suspended: pay {{amount}} to reactivate it',
+      },
+    },
+  },
+  'subscription.reactivated': {
+    description: 'A suspended business paid its SaaS plan and is active again (platform)',
+    variables: {
+      name: { kind: 'string' },
+      planName: { kind: 'string' },
+      amount: { kind: 'money' },
+      endsOn: { kind: 'date' },
+    },
+    channels: { email: true, in_app: true },
+    content: {
+      es: {
+        subject: 'Tu cuenta está activa de nuevo',
+        text: 'Hola, {{name}}:\n\nRecibimos {{amount}} por tu plan {{planName}}: tu cuenta está activa de nuevo hasta el {{endsOn}}.',
+        html: '<p>Hola, {{name}}:</p><p>Recibimos {{amount}} por tu plan {{planName}}: tu cuenta está activa de nuevo hasta el {{endsOn}}.</p>',
+        inApp: 'Tu cuenta está activa de nuevo',
+      },
+      en: {
+        subject: 'Your account is active again',
+        text: 'Hi {{name}},\n\nWe received {{amount}} for your {{planName}} plan: your account is active again until {{endsOn}}.',
+        html: '<p>Hi {{name}},</p><p>We received {{amount}} for your {{planName}} plan: your account is active again until {{endsOn}}.</p>',
+        inApp: 'Your account is active again',
+      },
+    },
+  },
+  'subscription.expired': {
+    description: "A suspended business's SaaS plan ended unpaid (platform)",
+    variables: {
+      name: { kind: 'string' },
+      planName: { kind: 'string' },
+      amount: { kind: 'money' },
+    },
+    channels: { email: true, in_app: true },
+    content: {
+      es: {
+        subject: 'Tu plan {{planName}} terminó',
+        text: 'Hola, {{name}}:\n\nTu plan {{planName}} terminó sin pagarse ({{amount}}).',
+        html: '<p>Hola, {{name}}:</p><p>Tu plan {{planName}} terminó sin pagarse ({{amount}}).</p>',
+        inApp: 'Tu plan {{planName}} terminó',
+      },
+      en: {
+        subject: 'Your {{planName}} plan ended',
+        text: 'Hi {{name}},\n\nYour {{planName}} plan ended unpaid ({{amount}}).',
+        html: '<p>Hi {{name}},</p><p>Your {{planName}} plan ended unpaid ({{amount}}).</p>',
+        inApp: 'Your {{planName}} plan ended',
+      },
+    },
+  },
+  'cash.closure_approval_reminder': {
+    description:
+      "A branch's nightly cash closure has differences beyond the threshold still waiting for a manager's approval (POS)",
+    variables: {
+      branchName: { kind: 'string' },
+      businessDate: { kind: 'date' },
+      cashDifference: { kind: 'money' },
+    },
+    channels: { email: MANAGERS, in_app: MANAGERS },
+    content: {
+      es: {
+        subject: 'Cierre de caja de {{branchName}} del {{businessDate}}: falta tu aprobación',
+        text: 'El cierre de caja de {{branchName}} del {{businessDate}} tiene diferencias por {{cashDifference}} sobre el umbral y sigue esperando la aprobación de un encargado.',
+        html: '<p>El cierre de caja de {{branchName}} del {{businessDate}} tiene diferencias por <strong>{{cashDifference}}</strong> sobre el umbral.</p><p>Sigue esperando la aprobación de un encargado.</p>',
+        inApp: 'Cierre de caja del {{businessDate}} en {{branchName}} esperando aprobación',
+      },
+      en: {
+        subject: '{{branchName}} cash closure for {{businessDate}}: your approval is needed',
+        text: 'The {{branchName}} cash closure for {{businessDate}} has differences of {{cashDifference}} beyond the threshold and is still waiting for a manager to approve it.',
+        html: '<p>The {{branchName}} cash closure for {{businessDate}} has differences of <strong>{{cashDifference}}</strong> beyond the threshold.</p><p>It is still waiting for a manager to approve it.</p>',
+        inApp: '{{branchName}} cash closure for {{businessDate}} waiting for approval',
+      },
+    },
+  },
+  'cash.closure_approval_escalated': {
+    description:
+      "A branch's nightly cash closure waited past the escalation time for a manager's approval; the owners are told (POS)",
+    variables: {
+      branchName: { kind: 'string' },
+      businessDate: { kind: 'date' },
+      cashDifference: { kind: 'money' },
+    },
+    channels: { email: MANAGERS, in_app: MANAGERS },
+    content: {
+      es: {
+        subject: 'Cierre de caja sin aprobar: {{branchName}}, {{businessDate}}',
+        text: 'Nadie aprobó todavía las diferencias por {{cashDifference}} del cierre de caja de {{branchName}} del {{businessDate}}. Revisalo y aprobalo, o pedí que se vuelva a contar.',
+        html: '<p>Nadie aprobó todavía las diferencias por <strong>{{cashDifference}}</strong> del cierre de caja de {{branchName}} del {{businessDate}}.</p><p>Revisalo y aprobalo, o pedí que se vuelva a contar.</p>',
+        inApp: 'Cierre de caja sin aprobar en {{branchName}} ({{businessDate}})',
+      },
+      en: {
+        subject: 'Cash closure not approved: {{branchName}}, {{businessDate}}',
+        text: 'Nobody has approved the differences of {{cashDifference}} in the {{branchName}} cash closure for {{businessDate}} yet. Review and approve it, or have it counted again.',
+        html: '<p>Nobody has approved the differences of <strong>{{cashDifference}}</strong> in the {{branchName}} cash closure for {{businessDate}} yet.</p><p>Review and approve it, or have it counted again.</p>',
+        inApp: 'Cash closure not approved at {{branchName}} ({{businessDate}})',
+      },
+    },
+  },
   'escrow.funded': {
     description: 'The client paid into escrow for a job (marketplace)',
     variables: { title: { kind: 'string' }, amount: { kind: 'money' } },

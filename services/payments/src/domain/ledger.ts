@@ -62,6 +62,11 @@ export interface EntryInput {
  * move by trigger as each posting lands (rows locked in account order, so concurrent entries never
  * deadlock), the CHECK on accounts refuses an overdraft, and the deferred constraint trigger refuses
  * an unbalanced entry at commit. Returns false when the key had already been posted.
+ *
+ * One statement, one round trip: the entry's insert and its postings' insert are data-modifying
+ * CTEs of one query (the postings take the entry's id from its RETURNING, so none is written when
+ * the key was already posted). Their row triggers fire in the order the rows are inserted, the
+ * accounts' order (docs/benchmarks.md, "Profile and fix (P1)": three round trips were the cost).
  */
 export async function postEntry(em: EntityManager, entry: EntryInput): Promise<boolean> {
   if (!em.isInTransaction()) throw new Error('postEntry must run inside a transaction');
@@ -70,20 +75,36 @@ export async function postEntry(em: EntityManager, entry: EntryInput): Promise<b
   const postings = [...entry.postings]
     .filter((p) => p.amount !== 0n)
     .sort((a, b) => (a.accountId < b.accountId ? -1 : 1));
-  const inserted = await em.execute<Array<{ id: string }>>(
-    `insert into payments.journal_entries (id, tenant_id, kind, idempotency_key, payment_id, description, created_at)
-     values (?, ?, ?, ?, ?, ?, now()) on conflict on constraint journal_entries_key_unique do nothing returning id`,
-    [uuidv7(), entry.tenantId, entry.kind, entry.key, entry.paymentId ?? null, entry.description ?? ''],
-  );
-  const entryId = inserted[0]?.id;
-  if (!entryId) return false;
+  const insertEntry = `insert into payments.journal_entries (id, tenant_id, kind, idempotency_key, payment_id, description, created_at)
+     values (?, ?, ?, ?, ?, ?, now()) on conflict on constraint journal_entries_key_unique do nothing returning id`;
+  const entryParams = [
+    uuidv7(),
+    entry.tenantId,
+    entry.kind,
+    entry.key,
+    entry.paymentId ?? null,
+    entry.description ?? '',
+  ];
+  if (!postings.length) return (await em.execute<Array<{ id: string }>>(insertEntry, entryParams)).length > 0;
   try {
-    for (const p of postings) {
-      await em.execute(
-        `insert into payments.postings (id, tenant_id, entry_id, account_id, amount, currency, created_at) values (?, ?, ?, ?, ?, ?, now())`,
-        [uuidv7(), entry.tenantId, entryId, p.accountId, p.amount.toString(), entry.currency],
-      );
-    }
+    const [row] = await em.execute<Array<{ id: string | null }>>(
+      `with entry as (${insertEntry}),
+       posted as (
+         insert into payments.postings (id, tenant_id, entry_id, account_id, amount, currency, created_at)
+         select p.id, ?::uuid, entry.id, p.account_id, p.amount, ?::text, now()
+           from entry cross join (values ${postings.map(() => '(?::uuid, ?::uuid, ?::bigint, ?::int)').join(', ')})
+             as p (id, account_id, amount, n)
+          order by p.n
+         returning 1)
+       select (select id from entry) as id`,
+      [
+        ...entryParams,
+        entry.tenantId,
+        entry.currency,
+        ...postings.flatMap((p, n) => [uuidv7(), p.accountId, p.amount.toString(), n]),
+      ],
+    );
+    return Boolean(row?.id);
   } catch (err) {
     if (isCheck(err, 'accounts_balance_non_negative')) {
       throw new DomainError('INSUFFICIENT_BALANCE', 'The balance is not enough for this payment', {
@@ -92,7 +113,6 @@ export async function postEntry(em: EntityManager, entry: EntryInput): Promise<b
     }
     throw err;
   }
-  return true;
 }
 
 export interface Balance {

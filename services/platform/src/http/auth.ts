@@ -49,6 +49,8 @@ export const authKeys = {
   revokedSession: (sessionId: string) => `auth:revoked:${sessionId}`,
   grants: (tenantId: string, userId: string, version: number) =>
     `auth:grants:${tenantId}:${userId}:${version}`,
+  /** The business's SaaS plan as `members()` cached it (identity deletes it when the plan changes). */
+  plan: (tenantId: string) => `auth:member:${tenantId}:tenant:plan`,
 };
 
 export const ACCESS_COOKIE = '__Host-faena_at';
@@ -99,7 +101,7 @@ export interface AuthGuard {
   members(
     auth: AuthState,
     ids: { users?: string[]; branches?: string[] },
-  ): Promise<{ users: Set<string>; branches: Set<string>; currency: string }>;
+  ): Promise<{ users: Set<string>; branches: Set<string>; currency: string; plan: string }>;
   /** Closes the invalidation subscriber (graceful shutdown). */
   close(): Promise<void>;
 }
@@ -118,11 +120,14 @@ const sessionAnswer = Joi.object<{ data: AuthSnapshot }>({
 }).unknown();
 
 /** identity's `POST /directory/lookup` answer. */
-const directoryAnswer = Joi.object<{ data: { users: string[]; branches: string[]; currency: string } }>({
+const directoryAnswer = Joi.object<{
+  data: { users: string[]; branches: string[]; currency: string; plan: string };
+}>({
   data: Joi.object({
     users: Joi.array().items(Joi.string()).required(),
     branches: Joi.array().items(Joi.string()).required(),
     currency: Joi.string().required(),
+    plan: Joi.string().required(),
   })
     .unknown()
     .required(),
@@ -441,14 +446,16 @@ export function createAuthGuard(opts: AuthGuardOptions): AuthGuard {
       ...wanted.branches.map((id) => ['branches', id] as const),
     ];
     const currencyKey = memberKey(auth.claims.tid, 'tenant', 'currency');
+    const planKey = authKeys.plan(auth.claims.tid);
     const cached = await opts.redis.mget([
       currencyKey,
+      planKey,
       ...keys.map(([kind, id]) => memberKey(auth.claims.tid, kind, id)),
     ]);
     const missing = { users: [] as string[], branches: [] as string[] };
-    keys.forEach(([kind, id], i) => (cached[i + 1] ? found[kind].add(id) : missing[kind].push(id)));
-    if (!missing.users.length && !missing.branches.length && cached[0])
-      return { ...found, currency: cached[0] };
+    keys.forEach(([kind, id], i) => (cached[i + 2] ? found[kind].add(id) : missing[kind].push(id)));
+    if (!missing.users.length && !missing.branches.length && cached[0] && cached[1])
+      return { ...found, currency: cached[0], plan: cached[1] };
     if (!opts.identityUrl) throw new Error('createAuthGuard needs identityUrl to look members up');
     // identity down or failing is a 503 to retry (with the same Idempotency-Key), never a 500.
     const unavailable = () =>
@@ -461,14 +468,17 @@ export function createAuthGuard(opts: AuthGuardOptions): AuthGuard {
     }).catch(() => Promise.reject(unavailable()));
     if (!res.ok) throw unavailable();
     const answer = Joi.attempt(await res.json(), directoryAnswer).data;
-    const multi = opts.redis.multi().set(currencyKey, answer.currency, 'EX', 60);
+    const multi = opts.redis
+      .multi()
+      .set(currencyKey, answer.currency, 'EX', 60)
+      .set(planKey, answer.plan, 'EX', 60);
     for (const kind of ['users', 'branches'] as const)
       for (const id of answer[kind]) {
         found[kind].add(id);
         multi.set(memberKey(auth.claims.tid, kind, id), '1', 'EX', 60);
       }
     await multi.exec();
-    return { ...found, currency: answer.currency };
+    return { ...found, currency: answer.currency, plan: answer.plan };
   }
 
   /** Browsers signed in by cookie send the CSRF token on unsafe methods; bearer-token clients do not. */

@@ -22,6 +22,8 @@ export const ERROR_STATUS = {
   GRANT_NOT_HELD: 403,
   OWNER_ONLY: 403,
   PAYER_AUTHORIZATION_REQUIRED: 403,
+  // A creation the business's SaaS plan does not allow (the error's field names the limit: limits.products).
+  PLAN_LIMIT_REACHED: 403,
   NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
@@ -121,12 +123,19 @@ export const ERROR_STATUS = {
   NO_KITCHEN_STATION: 422,
   PRINTER_ADDRESS_REQUIRED: 422,
   PRINTER_ADDRESS_NOT_USED: 422,
-  // POS order payments: tenders that do not cover the order's total exactly (cash short, card over).
+  // POS printing: an operator's action on a print job whose process has ended (its hour after the
+  // outcome passed), or one its state refuses (a cancelled job).
+  PRINT_JOB_CLOSED: 409,
+  // POS order payments: tenders that do not cover the order's total exactly (cash short, card over);
+  // refunds of an order beyond what its tenders took (or more units of a line than it has).
   TENDERS_DO_NOT_BALANCE: 422,
+  REFUND_EXCEEDS_PAID: 422,
   // POS orders: sending an order without lines; a product the branch does not sell now (86, no
   // price, outside its windows); a variant missing or not the product's; modifiers breaking their
   // groups' min/max or not the product's; a table out of service; orders that cannot be merged (other
   // table, closed); a discount larger than what it applies to.
+  // A downgrade to a plan the business's current usage does not fit (the field names the limit).
+  PLAN_USAGE_EXCEEDS: 422,
   ORDER_EMPTY: 422,
   NOT_ORDERABLE: 422,
   VARIANT_REQUIRED: 422,

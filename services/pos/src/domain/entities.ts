@@ -9,6 +9,8 @@ import { recipeEntities } from './recipe-entities.ts';
 import { orderEntities } from './order-entities.ts';
 import { kitchenEntities } from './kitchen-entities.ts';
 import { orderPaymentEntities } from './order-payments-entities.ts';
+import { closureEntities } from '../closure/entities.ts';
+import { printingEntities } from '../printing/entities.ts';
 
 export const entities = [
   ...menuEntities,
@@ -18,4 +20,6 @@ export const entities = [
   ...orderEntities,
   ...kitchenEntities,
   ...orderPaymentEntities,
+  ...closureEntities,
+  ...printingEntities,
 ];

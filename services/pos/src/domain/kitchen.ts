@@ -21,7 +21,16 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { LockMode } from '@mikro-orm/core';
-import { DomainError, isUniqueViolation, notFound, type Logger, type Redis } from '@faena/platform';
+import type { Client } from '@temporalio/client';
+import {
+  DomainError,
+  isUniqueViolation,
+  notFound,
+  withEm,
+  type Logger,
+  type Orm,
+  type Redis,
+} from '@faena/platform';
 import { publishRealtime, rooms } from '@faena/notifications/realtime';
 import { Category } from './menu-entities.ts';
 import {
@@ -32,6 +41,8 @@ import {
   type KitchenStatus,
   type StationKind,
 } from './kitchen-entities.ts';
+import { observeTicketReady } from './kitchen-metrics.ts';
+import { startPrinting } from '../printing/start.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Presenters
@@ -390,6 +401,8 @@ export interface Bumped {
   moved: KitchenTicketItem[];
   /** The ticket became ready with this bump. */
   ticketReady: boolean;
+  /** Its station's kind when it became ready (the ticket-age metric's label), else null. */
+  readyStationKind: StationKind | null;
   /** What the order's progress became with this bump (reported to `onProgress`). */
   progress: BumpStatus[];
 }
@@ -465,11 +478,13 @@ export async function bump(
     if (!before.ready && after.ready) progress.push('ready');
     await tx.flush();
     if (onProgress) for (const p of progress) await onProgress(tx, ticket.orderId, p);
+    const ticketReady = !wasReady && ticket.status === 'ready';
     return {
       ticket,
       items: items.filter((i) => i.ticketId === ticket.id),
       moved,
-      ticketReady: !wasReady && ticket.status === 'ready',
+      ticketReady,
+      readyStationKind: ticketReady ? (await tx.findOneOrFail(Station, { id: ticket.stationId })).kind : null,
       progress,
     };
   });
@@ -481,6 +496,12 @@ export async function bump(
 export interface KitchenEventDeps {
   redis: Redis;
   logger: Logger;
+  /** With these, announcing tickets also starts their print processes (printing/start.ts). */
+  orm?: Orm;
+  temporal?: Client;
+  printTaskQueue?: string;
+  /** Tests shorten the kitchen ticket's print expiry. */
+  printExpiryMs?: number;
 }
 
 async function publishAll(
@@ -504,8 +525,8 @@ async function publishAll(
  * Tells each station's room about the tickets `routeToStations` wrote: call it after the
  * transaction that routed them committed (best effort: never throws; the rows stand either way).
  */
-export const announceKitchen = (deps: KitchenEventDeps, routed: KitchenRouted): Promise<void> =>
-  publishAll(
+export const announceKitchen = async (deps: KitchenEventDeps, routed: KitchenRouted): Promise<void> => {
+  await publishAll(
     deps,
     routed.tickets.map((ticket) => ({
       ticket,
@@ -513,10 +534,30 @@ export const announceKitchen = (deps: KitchenEventDeps, routed: KitchenRouted): 
       data: presentTicket(ticket, routed.items),
     })),
   );
+  // The printing tickets' processes (best effort too: the print sweeper starts what this misses).
+  const { orm, temporal, printTaskQueue } = deps;
+  if (orm && temporal && printTaskQueue)
+    await withEm(orm, (em) =>
+      startPrinting(
+        {
+          temporal,
+          printTaskQueue,
+          logger: deps.logger,
+          ...(deps.printExpiryMs !== undefined && { printExpiryMs: deps.printExpiryMs }),
+        },
+        em as unknown as EntityManager,
+        routed.tickets,
+      ),
+    ).catch((err: unknown) => deps.logger.warn('print processes not started', { error: String(err) }));
+};
 
-/** Tells the station's room what a bump moved (and that the ticket is ready), after the commit. */
-export const announceBump = (deps: KitchenEventDeps, b: Bumped): Promise<void> =>
-  publishAll(deps, [
+/**
+ * Tells the station's room what a bump moved (and that the ticket is ready), after the commit; a
+ * ticket that became ready is measured then (kitchen-metrics.ts: the ticket-age SLO).
+ */
+export const announceBump = (deps: KitchenEventDeps, b: Bumped): Promise<void> => {
+  if (b.readyStationKind) observeTicketReady(b.ticket, b.readyStationKind);
+  return publishAll(deps, [
     ...b.moved.map((i) => ({
       ticket: b.ticket,
       event: 'kitchen:item_bumped',
@@ -538,3 +579,4 @@ export const announceBump = (deps: KitchenEventDeps, b: Bumped): Promise<void> =
         ]
       : []),
   ]);
+};

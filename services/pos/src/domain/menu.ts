@@ -17,6 +17,7 @@ import {
   ProductImage,
   ProductVariant,
 } from './menu-entities.ts';
+import { enforceProductLimit, type PlanScope } from './plan-limits.ts';
 
 export interface CategoryInput {
   name: string;
@@ -230,6 +231,18 @@ export async function saveProduct(
   em.assign(p, input);
   await flushNamed(em, { products_name_unique: 'A product' });
   return p;
+}
+
+/** A new product (`POST /products`): within the plan's product limit (403 PLAN_LIMIT_REACHED). */
+export async function createProduct(
+  em: EntityManager,
+  input: ProductInput,
+  plan: PlanScope,
+): Promise<Product> {
+  return em.transactional(async (tx) => {
+    await enforceProductLimit(tx, plan);
+    return saveProduct(tx, input);
+  });
 }
 
 export async function addVariant(

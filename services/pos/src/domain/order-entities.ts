@@ -16,6 +16,8 @@ export const ORDER_STATUSES = ['open', 'sent', 'preparing', 'ready', 'served', '
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 /** Statuses in which an order still holds its table. */
 export const OPEN_STATUSES: readonly OrderStatus[] = ['open', 'sent', 'preparing', 'ready', 'served'];
+/** Statuses of an order the kitchen has: lines are voided (not removed) and a new round is sent. */
+export const SENT_STATUSES: readonly OrderStatus[] = ['sent', 'preparing', 'ready', 'served'];
 export const DISCOUNT_KINDS = ['percent', 'amount'] as const;
 export type DiscountKind = (typeof DISCOUNT_KINDS)[number];
 /** `item`: a product of the menu; `share`: an even part of a split bill (fixed amounts, no product). */
@@ -103,8 +105,15 @@ export const OrderLine = defineEntity({
     tax: moneyProperty().default(0),
     total: moneyProperty().default(0),
     position: p.integer().default(0),
-    /** Set when the order is sent to the kitchen. */
+    /** Set when the order is sent to the kitchen (a second round's lines when it is sent again). */
     sentAt: p.datetime().columnType('timestamptz').nullable(),
+    /**
+     * Voided after sending (`orders.void`, a reason): the line stays, counts in no total and takes
+     * no stock; the kitchen got a cancel ticket for it (CHECK: all three together, only on a sent line).
+     */
+    voidedAt: p.datetime().columnType('timestamptz').nullable(),
+    voidReason: p.string().length(300).nullable(),
+    voidedBy: p.uuid().nullable(),
     ...auditProperties,
   },
 });

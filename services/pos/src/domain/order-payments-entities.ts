@@ -19,7 +19,7 @@ export const TENDER_STATUSES = [
   'captured',
   /** Payments refused it (`failureCode`): it counts for nothing; pay the rest with another tender. */
   'failed',
-  /** Captured, then given back by the order's refund. */
+  /** Captured, then given back in full by the order's refunds (a part back: still `captured`). */
   'refunded',
 ] as const;
 export type TenderStatus = (typeof TENDER_STATUSES)[number];
@@ -52,6 +52,8 @@ export const OrderTender = defineEntity({
     /** The Idempotency-Key payments is asked with (unique per business). */
     paymentKey: p.string().length(200),
     paymentId: p.uuid().nullable(),
+    /** What the order's refunds gave back of it (CHECK: up to `amount`; all of it: `refunded`). */
+    refundedAmount: moneyProperty().default(0),
     status: p.enum(TENDER_STATUSES).default('pending'),
     failureCode: p.string().length(60).nullable(),
     failureReason: p.string().length(300).nullable(),
@@ -61,16 +63,23 @@ export const OrderTender = defineEntity({
 export type OrderTender = InferEntity<typeof OrderTender>;
 
 export const REFUND_STATUSES = ['pending', 'refunded'] as const;
+/**
+ * `whole`: everything the order's refunds have not given back yet (restocks what is left of the
+ * sale); `lines`: units of some lines (their share of the money and of the recipes' stock);
+ * `amount`: money only (a price adjustment: nothing goes back to stock).
+ */
+export const REFUND_KINDS = ['whole', 'lines', 'amount'] as const;
+export type RefundKind = (typeof REFUND_KINDS)[number];
 
-/** The refund of a paid order: all its captured tenders given back (once per order). */
+/** A refund of a paid order: several per order, together never more than its tenders took. */
 export const OrderRefund = defineEntity({
   name: 'OrderRefund',
   tableName: 'order_refunds',
   properties: {
     ...idProperty,
     ...tenantProperty,
-    /** Once per order (`order_refunds_order_unique`). */
-    orderId: p.uuid(),
+    orderId: p.uuid().index(),
+    kind: p.enum(REFUND_KINDS).default('whole'),
     branchId: p.uuid(),
     reason: p.string().length(200),
     amount: moneyProperty(),
@@ -79,12 +88,52 @@ export const OrderRefund = defineEntity({
     restock: p.boolean(),
     /** Pending until every tender is refunded in payments (a retry of its request goes on). */
     status: p.enum(REFUND_STATUSES).default('pending'),
+    /** The POS request (caller-scoped Idempotency-Key) that asked for it: once per order. */
     requestKey: p.string().length(64),
     refundedAt: p.datetime().columnType('timestamptz').nullable(),
     ...auditProperties,
   },
 });
 export type OrderRefund = InferEntity<typeof OrderRefund>;
+
+/** Units of an order line a `lines` refund gives back, and the money they were worth. */
+export const OrderRefundLine = defineEntity({
+  name: 'OrderRefundLine',
+  tableName: 'order_refund_lines',
+  properties: {
+    ...idProperty,
+    ...tenantProperty,
+    refundId: p.uuid().index(),
+    orderId: p.uuid(),
+    lineId: p.uuid().index(),
+    /** 1-999, never more than the line's quantity over all refunds (checked under the order's lock). */
+    quantity: p.integer(),
+    /** The line's total × quantity / its quantity (rounded half up; the last units take the rest). */
+    amount: moneyProperty(),
+    ...auditProperties,
+  },
+});
+export type OrderRefundLine = InferEntity<typeof OrderRefundLine>;
+
+/**
+ * What a refund gives back of one tender: a refund in payments with its own Idempotency-Key
+ * (`pos-order:<order>:refund:<refund>:tender:<tender>`), written `pending` before payments is asked.
+ */
+export const OrderRefundTender = defineEntity({
+  name: 'OrderRefundTender',
+  tableName: 'order_refund_tenders',
+  properties: {
+    ...idProperty,
+    ...tenantProperty,
+    refundId: p.uuid().index(),
+    tenderId: p.uuid().index(),
+    amount: moneyProperty(),
+    paymentKey: p.string().length(200),
+    status: p.enum(REFUND_STATUSES).default('pending'),
+    ...auditProperties,
+  },
+});
+export type OrderRefundTender = InferEntity<typeof OrderRefundTender>;
 
 /** The business's order-payment rules (one row per tenant; no row: the defaults). */
 export const OrderPaymentSettings = defineEntity({
@@ -101,4 +150,10 @@ export const OrderPaymentSettings = defineEntity({
 });
 export type OrderPaymentSettings = InferEntity<typeof OrderPaymentSettings>;
 
-export const orderPaymentEntities = [OrderTender, OrderRefund, OrderPaymentSettings];
+export const orderPaymentEntities = [
+  OrderTender,
+  OrderRefund,
+  OrderRefundLine,
+  OrderRefundTender,
+  OrderPaymentSettings,
+];

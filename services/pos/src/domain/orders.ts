@@ -5,9 +5,13 @@
  *   before paid. Every change locks the order row (`select … for update`) and checks the state it
  *   moves from (409 INVALID_STATE_TRANSITION otherwise); the kitchen moves `sent → preparing →
  *   ready` (`kitchenProgress`, never backwards), the payments part `→ paid` (`markPaid`).
- * - Lines are added and removed while the order is `open`; their price, tax and modifiers are read
- *   from the menu at that moment (the branch's price, the variant's and modifiers' deltas, the
- *   product's tax or its category's) and kept on the line.
+ * - Lines are added while the order is open or with the kitchen (a **second round**: sending again
+ *   routes only the lines not sent yet, and the order goes back to `sent`, or `preparing` when the
+ *   kitchen has started any of its live items); their price, tax and modifiers are read from the menu
+ *   at that moment and kept on the line. A line not sent yet is removed; a sent one is **voided**
+ *   (`orders.void`, a reason): it stays with `voided_at`/`void_reason`/`voided_by`, counts in no
+ *   total, takes no stock, and its station gets a cancel ticket. Voiding the last live line cancels
+ *   the order (its reason: the void's).
  * - A dine-in order holds its table: the table is `occupied` while one of its orders is open and
  *   `available` when the last one is paid, cancelled, split or merged away (in the same
  *   transaction, under the table row's lock; a table out of service takes no orders).
@@ -18,6 +22,8 @@ import { DateTime } from 'luxon';
 import { DomainError, notFound } from '@faena/platform';
 import { DiningTable } from './floor-entities.ts';
 import { routeToStations, type KitchenRouted } from './kitchen.ts';
+import { KitchenTicket, KitchenTicketItem } from './kitchen-entities.ts';
+import { OrderTender } from './order-payments-entities.ts';
 import {
   AvailabilityWindow,
   BranchProduct,
@@ -31,6 +37,7 @@ import { availableAt, branchSettings } from './menu.ts';
 import {
   OPEN_STATUSES,
   Order,
+  SENT_STATUSES,
   OrderLine,
   OrderSettings,
   type DiscountKind,
@@ -39,6 +46,7 @@ import {
   type OrderStatus,
 } from './order-entities.ts';
 import { allocate, computeOrder, discountOf, evenly, type Discount } from './order-totals.ts';
+import { enforceOrderLimit, type PlanScope } from './plan-limits.ts';
 
 export interface OrderInput {
   branchId: string;
@@ -85,6 +93,9 @@ export const presentLine = (l: OrderLine) => ({
   tax: money(l.tax),
   total: money(l.total),
   sentAt: l.sentAt?.toISOString() ?? null,
+  voidedAt: l.voidedAt?.toISOString() ?? null,
+  voidReason: l.voidReason ?? null,
+  voidedBy: l.voidedBy ?? null,
 });
 
 export const presentOrder = (o: Order, lines: OrderLine[]) => ({
@@ -178,8 +189,15 @@ const lineDiscount = (l: OrderLine): Discount | null =>
 const orderDiscount = (o: Order): Discount | null =>
   o.discountKind ? { kind: o.discountKind, value: o.discountValue! } : null;
 
-/** Recomputes and stores the money of `o` and its `lines` (they must be all of its lines). */
-export function recompute(o: Order, lines: OrderLine[]): void {
+/** The lines that count: not voided. */
+const live = (lines: OrderLine[]) => lines.filter((l) => !l.voidedAt);
+
+/**
+ * Recomputes and stores the money of `o` and its `lines` (they must be all of its lines). Voided
+ * lines count in nothing and keep the money they had when voided (what the void took off).
+ */
+export function recompute(o: Order, all: OrderLine[]): void {
+  const lines = live(all);
   const m = computeOrder(
     lines.map((l) => ({
       kind: l.kind,
@@ -222,9 +240,13 @@ export async function orderTotals(em: EntityManager, orderId: string): Promise<O
   };
 }
 
-/** The item lines of an order as the recipes read a sale (for `recipeStockLines`). */
+/** The live item lines of an order as the recipes read a sale (for `recipeStockLines`). */
 export async function orderItemsForStock(em: EntityManager, orderId: string) {
-  const lines = await em.find(OrderLine, { orderId, kind: 'item' }, { orderBy: { position: 'asc' } });
+  const lines = await em.find(
+    OrderLine,
+    { orderId, kind: 'item', voidedAt: null },
+    { orderBy: { position: 'asc' } },
+  );
   return lines.map((l) => ({
     productId: l.productId!,
     variantId: l.variantId ?? null,
@@ -256,9 +278,11 @@ function assertKindFields(input: OrderInput): void {
   }
 }
 
-export async function createOrder(em: EntityManager, input: OrderInput): Promise<Order> {
+export async function createOrder(em: EntityManager, input: OrderInput, plan?: PlanScope): Promise<Order> {
   assertKindFields(input);
   return em.transactional(async (tx) => {
+    // The SaaS plan's orders a month (403 PLAN_LIMIT_REACHED); the route always passes it.
+    if (plan) await enforceOrderLimit(tx, plan);
     const price = await tx.findOne(BranchProduct, { branchId: input.branchId });
     if (!price)
       throw new DomainError('PRICE_NOT_SET', 'The branch sells nothing yet: price its menu first', {
@@ -362,18 +386,30 @@ async function priceLine(em: EntityManager, o: Order, input: LineInput, at: Date
   };
 }
 
-const mustBeOpen = (o: Order) => {
-  if (o.status !== 'open')
+/** Lines are added (a second round once sent) and unsent ones removed until the order is paid or cancelled. */
+const mustTakeLines = (o: Order) => {
+  if (!OPEN_STATUSES.includes(o.status))
+    throw new DomainError('INVALID_STATE_TRANSITION', `An order ${o.status} takes no more lines`);
+};
+
+/**
+ * Refuses (409 INVALID_STATE_TRANSITION) a change that would leave the order's total below what its
+ * tenders already took (captured or still pending): refund them first.
+ */
+async function assertCoversTenders(em: EntityManager, o: Order): Promise<void> {
+  const tenders = await em.find(OrderTender, { orderId: o.id, status: { $in: ['pending', 'captured'] } });
+  const taken = tenders.reduce((a, t) => a + t.amount, 0n);
+  if (taken > o.total)
     throw new DomainError(
       'INVALID_STATE_TRANSITION',
-      `Lines change while the order is open (it is ${o.status})`,
+      `The order's tenders already took ${taken}: its total cannot drop to ${o.total}`,
     );
-};
+}
 
 export async function addLine(em: EntityManager, orderId: string, input: LineInput, at = new Date()) {
   return em.transactional(async (tx) => {
     const o = await lockOrder(tx, orderId);
-    mustBeOpen(o);
+    mustTakeLines(o);
     const priced = await priceLine(tx, o, input, at);
     const lines = await linesOf(tx, [o]);
     const line = tx.create(OrderLine, {
@@ -396,12 +432,18 @@ export async function removeLine(em: EntityManager, orderId: string, lineId: str
     const lines = await linesOf(tx, [o]);
     const line = lines.find((l) => l.id === lineId);
     if (!line) throw notFound('Order line');
-    mustBeOpen(o);
+    mustTakeLines(o);
+    if (line.sentAt)
+      throw new DomainError(
+        'INVALID_STATE_TRANSITION',
+        'The kitchen has this line: void it (orders.void) instead of removing it',
+      );
     tx.remove(line);
     recompute(
       o,
       lines.filter((l) => l !== line),
     );
+    await assertCoversTenders(tx, o);
     await tx.flush();
     return o;
   });
@@ -447,6 +489,8 @@ export async function setDiscount(
       throw new DomainError('UNKNOWN_REFERENCE', 'A part of a split bill takes no discount', {
         field: 'body.lineId',
       });
+    if (line?.voidedAt)
+      throw new DomainError('UNKNOWN_REFERENCE', 'A voided line takes no discount', { field: 'body.lineId' });
     const d = input.discount ? { kind: input.discount.kind, value: BigInt(input.discount.value) } : null;
     if (d?.kind === 'percent' && d.value > 10_000n)
       throw new DomainError('DISCOUNT_TOO_LARGE', 'A discount takes at most 100 % (10000 basis points)', {
@@ -462,7 +506,7 @@ export async function setDiscount(
     if (d) {
       const base = line
         ? line.unitPrice * BigInt(line.quantity)
-        : lines
+        : live(lines)
             .filter((l) => l.kind === 'item')
             .reduce(
               (a, l) =>
@@ -485,6 +529,7 @@ export async function setDiscount(
         );
     }
     recompute(o, lines);
+    await assertCoversTenders(tx, o);
     await tx.flush();
     return o;
   });
@@ -497,6 +542,7 @@ export async function setTip(em: EntityManager, orderId: string, tip: number) {
       throw new DomainError('INVALID_STATE_TRANSITION', `An order ${o.status} takes no tip`);
     o.tip = BigInt(tip);
     recompute(o, await linesOf(tx, [o]));
+    await assertCoversTenders(tx, o);
     await tx.flush();
     return o;
   });
@@ -505,10 +551,45 @@ export async function setTip(em: EntityManager, orderId: string, tip: number) {
 // ---------------------------------------------------------------------------------------------
 // States
 
+/** The kitchen lines of `lines` for `routeToStations` (their products' categories decide the station). */
+async function kitchenLines(em: EntityManager, lines: OrderLine[]) {
+  const products = await em.find(Product, { id: { $in: [...new Set(lines.map((l) => l.productId!))] } });
+  return lines.map((l) => ({
+    lineId: l.id,
+    categoryId: products.find((p) => p.id === l.productId)!.categoryId,
+    name: l.name,
+    quantity: l.quantity,
+    modifiers: l.modifiers.map((m) => m.name),
+    notes: l.notes || null,
+  }));
+}
+
+const kitchenInput = async (em: EntityManager, o: Order) => ({
+  orderId: o.id,
+  branchId: o.branchId,
+  orderNumber: orderNumber(o),
+  tableLabel: o.tableId ? ((await em.findOne(DiningTable, { id: o.tableId }))?.name ?? null) : null,
+});
+
+/** Whether the kitchen has started any live item of the order's tickets (a bump past `queued`). */
+async function kitchenStarted(em: EntityManager, orderId: string): Promise<boolean> {
+  const tickets = await em.find(KitchenTicket, { orderId, kind: 'order' });
+  if (!tickets.length) return false;
+  const started = await em.count(KitchenTicketItem, {
+    ticketId: { $in: tickets.map((t) => t.id) },
+    status: { $in: ['preparing', 'ready'] },
+  });
+  return started > 0;
+}
+
 /**
- * `open → sent`: stamps the lines and routes them to the kitchen's stations (the kitchen part's
- * `routeToStations`, in this transaction). An order without lines is 422 ORDER_EMPTY. The caller
- * announces `routed` to the stations' rooms after commit.
+ * Sends the order's lines not sent yet to the kitchen's stations (the kitchen part's
+ * `routeToStations`, in this transaction) and stamps them. `open → sent`; an order already with
+ * the kitchen (`sent | preparing | ready | served`) takes a **second round**: it goes back to
+ * `sent`, or to `preparing` when the kitchen has started any of its live items (so the kitchen's
+ * `ready` moves it on when the new round is done too). An open order without lines is 422
+ * ORDER_EMPTY; a sent one with nothing new 409 INVALID_STATE_TRANSITION. The caller announces
+ * `routed` to the stations' rooms after commit.
  */
 export async function sendOrder(
   em: EntityManager,
@@ -517,36 +598,77 @@ export async function sendOrder(
 ): Promise<{ order: Order; routed: KitchenRouted | null; sentBy: string | null }> {
   const o = await lockOrder(em, orderId);
   const lines = await linesOf(em, [o]);
-  if (o.status === 'open' && !lines.length)
+  if (o.status === 'open' && !live(lines).length)
     throw new DomainError('ORDER_EMPTY', 'Add a line before sending the order');
-  transition(o, 'sent', ['open']);
-  const now = new Date();
-  o.sentAt = now;
   // Lines merged in from a bill already sent went to the kitchen with it: only the others are routed.
-  const items = lines.filter((l) => l.kind === 'item' && !l.sentAt);
+  const items = live(lines).filter((l) => l.kind === 'item' && !l.sentAt);
+  if (o.status !== 'open' && !items.length)
+    throw new DomainError(
+      'INVALID_STATE_TRANSITION',
+      OPEN_STATUSES.includes(o.status)
+        ? 'Every line of the order was sent already: add a new round first'
+        : `An order ${o.status} cannot be sent`,
+    );
+  const next = o.status !== 'open' && (await kitchenStarted(em, o.id)) ? 'preparing' : 'sent';
+  transition(o, next, ['open', ...SENT_STATUSES]);
+  const now = new Date();
+  o.sentAt ??= now;
   for (const l of items) l.sentAt = now;
   await em.flush();
-  let routed: KitchenRouted | null = null;
-  if (items.length) {
-    const products = await em.find(Product, { id: { $in: [...new Set(items.map((l) => l.productId!))] } });
-    const table = o.tableId ? await em.findOne(DiningTable, { id: o.tableId }) : null;
-    routed = await routeToStations(em, {
-      orderId: o.id,
-      branchId: o.branchId,
-      orderNumber: orderNumber(o),
-      tableLabel: table?.name ?? null,
-      kind: 'order',
-      lines: items.map((l) => ({
-        lineId: l.id,
-        categoryId: products.find((p) => p.id === l.productId)!.categoryId,
-        name: l.name,
-        quantity: l.quantity,
-        modifiers: l.modifiers.map((m) => m.name),
-        notes: l.notes || null,
-      })),
-    });
-  }
+  const routed = items.length
+    ? await routeToStations(em, {
+        ...(await kitchenInput(em, o)),
+        kind: 'order',
+        lines: await kitchenLines(em, items),
+      })
+    : null;
   return { order: o, routed, sentBy: actor.userId ?? null };
+}
+
+/**
+ * Voids a sent line of an order the kitchen has (not paid or cancelled: 409 otherwise; a line not
+ * sent yet is removed, 409; a voided one 409): it stays, with its reason and who voided it, and
+ * counts in no total and no stock. In the same transaction the kitchen writes a cancel ticket for
+ * the station(s) that received it (`routeToStations`, `kind: 'cancel'`); when that leaves every
+ * live item ready the order moves to `ready`. Voiding the order's last live line cancels the order
+ * (with the void's reason) and frees its table. A void that would leave the total below what the
+ * tenders already took is 409. The caller announces `routed` after commit.
+ */
+export async function voidLine(
+  em: EntityManager,
+  orderId: string,
+  lineId: string,
+  input: { reason: string; userId: string },
+): Promise<{ order: Order; routed: KitchenRouted; cancelled: boolean }> {
+  const o = await lockOrder(em, orderId);
+  const lines = await linesOf(em, [o]);
+  const line = lines.find((l) => l.id === lineId);
+  if (!line) throw notFound('Order line');
+  if (!OPEN_STATUSES.includes(o.status))
+    throw new DomainError('INVALID_STATE_TRANSITION', `A line of an order ${o.status} is not voided`);
+  if (line.voidedAt) throw new DomainError('INVALID_STATE_TRANSITION', 'The line is voided already');
+  if (line.kind !== 'item')
+    throw new DomainError('INVALID_STATE_TRANSITION', 'A part of a split bill is cancelled, not voided');
+  if (!line.sentAt)
+    throw new DomainError('INVALID_STATE_TRANSITION', 'The kitchen does not have this line yet: remove it');
+  line.voidedAt = new Date();
+  line.voidReason = input.reason;
+  line.voidedBy = input.userId;
+  recompute(o, lines);
+  await assertCoversTenders(em, o);
+  await em.flush();
+  const routed = await routeToStations(em, {
+    ...(await kitchenInput(em, o)),
+    kind: 'cancel',
+    lines: await kitchenLines(em, [line]),
+  });
+  const cancelled = !live(lines).length;
+  if (cancelled) {
+    close(o, input.reason);
+    await em.flush();
+    await syncTable(em, o.tableId);
+  } else if (routed.progress.includes('ready')) await kitchenProgress(em, o.id, 'ready');
+  return { order: o, routed, cancelled };
 }
 
 /** The kitchen's progress: `sent → preparing → ready`, never backwards; any other state is left as is. */
@@ -592,13 +714,30 @@ const close = (o: Order, reason: string) => {
 };
 
 /** Any state before paid → `cancelled`, with its reason (`orders.cancel`); frees the table. */
-export async function cancelOrder(em: EntityManager, orderId: string, reason: string) {
+/**
+ * Cancels an order that is not paid. Lines the kitchen has (sent, not voided) get their cancel
+ * tickets in the same transaction, as a void does, so no station keeps cooking a cancelled order:
+ * the caller announces `routed` after the commit.
+ */
+export async function cancelOrder(
+  em: EntityManager,
+  orderId: string,
+  reason: string,
+): Promise<{ order: Order; routed: KitchenRouted | null }> {
   return em.transactional(async (tx) => {
     const o = await lockOrder(tx, orderId);
     close(o, reason);
     await tx.flush();
+    const sent = live(await linesOf(tx, [o])).filter((l) => l.kind === 'item' && l.sentAt);
+    const routed = sent.length
+      ? await routeToStations(tx, {
+          ...(await kitchenInput(tx, o)),
+          kind: 'cancel',
+          lines: await kitchenLines(tx, sent),
+        })
+      : null;
     await syncTable(tx, o.tableId);
-    return o;
+    return { order: o, routed };
   });
 }
 
@@ -629,7 +768,7 @@ export type SplitInput = { mode: 'lines'; groups: string[][] } | { mode: 'even';
  * Splits an open (not paid, not cancelled) bill into new orders whose totals add up exactly to its
  * own; the original ends `cancelled` ("split") and the new ones carry `splitFromId` and its state.
  *
- * - `lines`: every line goes to exactly one group (422 SPLIT_MISMATCH otherwise; at least two
+ * - `lines`: every live (not voided) line goes to exactly one group (422 SPLIT_MISMATCH otherwise; at least two
  *   groups). The lines move as they are: each line's discount (its own and its part of the order's)
  *   is fixed on it as an amount first, so every line keeps its gross, discount, tax and total; the
  *   tip is spread over the new orders in proportion to their totals (largest remainder).
@@ -640,9 +779,12 @@ export type SplitInput = { mode: 'lines'; groups: string[][] } | { mode: 'even';
 export async function splitOrder(em: EntityManager, orderId: string, input: SplitInput): Promise<Order[]> {
   return em.transactional(async (tx) => {
     const o = await lockOrder(tx, orderId);
-    const lines = await linesOf(tx, [o]);
+    // Voided lines stay on the original: the parts share what counts.
+    const lines = live(await linesOf(tx, [o]));
     if (!OPEN_STATUSES.includes(o.status))
       throw new DomainError('INVALID_STATE_TRANSITION', `An order ${o.status} cannot be split`);
+    if (await tx.count(OrderTender, { orderId: o.id, status: { $in: ['pending', 'captured'] } }))
+      throw new DomainError('INVALID_STATE_TRANSITION', 'A bill with tenders taken is not split');
     if (!lines.length) throw new DomainError('ORDER_EMPTY', 'An order without lines has nothing to split');
     const children: Order[] = [];
     if (input.mode === 'lines') {

@@ -28,6 +28,7 @@ import {
   type FloorInput,
   type TableInput,
 } from '../domain/floors.ts';
+import { announceTables } from '../domain/order-events.ts';
 import { em, iso, params, text } from './common.ts';
 
 const tableOut = Joi.object({
@@ -242,10 +243,11 @@ export function floorRoutes(deps: PosDeps): Route[] {
           .required(),
         response: tableOut,
       },
-      handler: async (ctx, input) =>
-        presentTable(
-          await updateTable(em(), await tableIn(ctx, 'floors.manage', input.params.id), input.body),
-        ),
+      handler: async (ctx, input) => {
+        const t = await updateTable(em(), await tableIn(ctx, 'floors.manage', input.params.id), input.body);
+        await announceTables(deps, em(), [t.id]);
+        return presentTable(t);
+      },
     }),
   ];
 }

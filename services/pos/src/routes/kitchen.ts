@@ -40,6 +40,8 @@ import {
   type BumpStatus,
   type StationInput,
 } from '../domain/kitchen.ts';
+import { announceOrders } from '../domain/order-events.ts';
+import { Order } from '../domain/order-entities.ts';
 import { kitchenProgress } from '../domain/orders.ts';
 import { em, iso, nullable, params, text } from './common.ts';
 
@@ -139,6 +141,11 @@ export function kitchenRoutes(deps: PosDeps): Route[] {
     // The order follows its kitchen (`sent → preparing → ready`) in the bump's transaction.
     const b = await bump(em(), target, status, kitchenProgress);
     await announceBump(deps, b);
+    // The order moved with it (preparing, ready): its branch's room hears it too.
+    if (b.progress.length)
+      await announceOrders(deps, em(), [
+        await em().findOneOrFail(Order, { id: b.ticket.orderId }, { refresh: true }),
+      ]);
     return presentTicket(b.ticket, b.items);
   };
 

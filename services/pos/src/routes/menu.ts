@@ -23,6 +23,7 @@ import {
   addVariant,
   branchMenu,
   branchSettings,
+  createProduct,
   loadCategory,
   loadProduct,
   presentBranchProduct,
@@ -48,7 +49,8 @@ import {
   type WindowInput,
 } from '../domain/menu.ts';
 import { Category, Product, ProductImage, type Product as ProductRow } from '../domain/menu-entities.ts';
-import { em, params, text } from './common.ts';
+import { em, params, planScope, reportUsage, text } from './common.ts';
+import { syncBranchClosureSchedule } from '../closure/routes.ts';
 import {
   branchMenuOut,
   branchProductOut,
@@ -204,7 +206,8 @@ export function menuRoutes(deps: PosDeps): Route[] {
         response: productOut,
       },
       handler: async (ctx, input) => {
-        const p = await saveProduct(em(), input.body);
+        const p = await createProduct(em(), input.body, await planScope(guard, ctx));
+        await reportUsage(deps, ctx);
         return reply(await one(ctx, p), {
           status: 201,
           headers: { Location: `${BASE_PATH}/products/${p.id}` },
@@ -546,7 +549,10 @@ export function menuRoutes(deps: PosDeps): Route[] {
       },
       handler: async (ctx, input) => {
         await assertMembers(guard, ctx, { branches: { 'params.branchId': input.params.branchId } });
-        return presentBranchSettings(await setBranchSettings(em(), input.params.branchId, input.body));
+        const settings = await setBranchSettings(em(), input.params.branchId, input.body);
+        // The nightly closure's schedule fires on the branch's zone: a new zone moves it.
+        await syncBranchClosureSchedule(deps, ctx, input.params.branchId);
+        return presentBranchSettings(settings);
       },
     }),
     defineRoute({

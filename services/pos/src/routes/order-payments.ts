@@ -22,9 +22,11 @@ import {
   refundOrder,
   setPaymentSettings,
   type Caller,
+  type RefundInput,
   type TenderRequest,
 } from '../domain/order-payments.ts';
-import { TENDER_STATUSES } from '../domain/order-payments-entities.ts';
+import { REFUND_KINDS, REFUND_STATUSES, TENDER_STATUSES } from '../domain/order-payments-entities.ts';
+import { announceOrders } from '../domain/order-events.ts';
 import { TENDER_METHODS } from '../domain/order-payments-tenders.ts';
 import { deliverLowStock } from '../low-stock.ts';
 import { em, iso, params, text } from './common.ts';
@@ -47,7 +49,7 @@ const tenderIn = Joi.object<TenderBody>({
     .required()
     .description('cash: what the customer handed over (the change is computed); the others: what they pay'),
   drawerId: uuid.description(
-    'the drawer whose open cash session takes it: required for cash (422 DRAWER_REQUIRED)',
+    "the drawer whose open cash session takes it (default: the request's drawerId); cash needs one (422 DRAWER_REQUIRED)",
   ),
   payerId: uuid.description(
     'wallet: the customer whose wallet pays, required (422 TENDER_FIELDS); the others: the cashier, by default',
@@ -61,10 +63,10 @@ const tenderIn = Joi.object<TenderBody>({
  * Which fields each method takes, checked here and not in joi: joi's conditional rules do not reach
  * the OpenAPI document, so a request valid by the document would be a 400 (Schemathesis found it).
  */
-function assertTenderFields(tenders: TenderBody[]): void {
+function assertTenderFields(tenders: TenderBody[], drawerId: string | undefined): void {
   tenders.forEach((t, n) => {
     const field = (name: string) => ({ field: `body.tenders.${n}.${name}` });
-    if (t.method === 'cash' && !t.drawerId)
+    if (t.method === 'cash' && !t.drawerId && !drawerId)
       throw new DomainError(
         'DRAWER_REQUIRED',
         'A cash tender names the drawer that takes it',
@@ -98,6 +100,7 @@ const tenderOut = Joi.object({
     .valid(...TENDER_STATUSES)
     .required(),
   paymentId: uuid.allow(null).required().description('the payment in the payments service'),
+  refundedAmount: minor.required().description("what the order's refunds gave back of it"),
   failureCode: Joi.string().allow(null).required(),
   failureReason: Joi.string().allow(null).required(),
   createdAt: iso.required(),
@@ -112,16 +115,33 @@ const paymentsOut = Joi.object({
   total: minor.required(),
   paid: minor.required().description('what the captured tenders took'),
   due: minor.required(),
+  refunded: minor.required().description('what the refunds gave back so far'),
   tenders: Joi.array().items(tenderOut).required(),
-  refund: Joi.object({
-    id: uuid.required(),
-    status: Joi.string().valid('pending', 'refunded').required(),
-    amount: minor.required(),
-    reason: Joi.string().required(),
-    restock: Joi.boolean().required(),
-    refundedAt: iso.allow(null).required(),
-  })
-    .allow(null)
+  refunds: Joi.array()
+    .items(
+      Joi.object({
+        id: uuid.required(),
+        kind: Joi.string()
+          .valid(...REFUND_KINDS)
+          .required(),
+        status: Joi.string()
+          .valid(...REFUND_STATUSES)
+          .required(),
+        amount: minor.required(),
+        reason: Joi.string().required(),
+        restock: Joi.boolean().required(),
+        lines: Joi.array()
+          .items(
+            Joi.object({
+              lineId: uuid.required(),
+              quantity: Joi.number().integer().required(),
+              amount: minor.required(),
+            }),
+          )
+          .required(),
+        refundedAt: iso.allow(null).required(),
+      }),
+    )
     .required(),
 });
 
@@ -152,15 +172,18 @@ export function orderPaymentRoutes(deps: PosDeps): Route[] {
       method: 'post',
       path: '/orders/:id/payments',
       summary:
-        "Pay a sent order with split tenders (cash, card, transfer, wallet), each a payment in payments; they must cover what is due exactly (422 TENDERS_DO_NOT_BALANCE); cash names its drawer and gets its change back; paid orders' recipes leave the stock (409 OUT_OF_STOCK before any charge); Idempotency-Key required (a retry charges nothing twice)",
+        "Pay a sent order with split tenders (cash, card, transfer, wallet), each a payment in payments; they must cover what is due exactly (422 TENDERS_DO_NOT_BALANCE); cash names its drawer (drawerId: the register's, for every tender) and gets its change back; paid orders' recipes leave the stock (409 OUT_OF_STOCK before any charge); Idempotency-Key required (a retry charges nothing twice)",
       tags: ['orders'],
       auth: true,
       status: 201,
       middleware: [guard.requirePermission('orders.pay', 'records'), idem],
       schemas: {
         params,
-        body: Joi.object<{ tenders: TenderBody[] }>({
+        body: Joi.object<{ tenders: TenderBody[]; drawerId?: string }>({
           tenders: Joi.array().items(tenderIn).min(1).max(8).required(),
+          drawerId: uuid.description(
+            "the register's drawer: every tender without its own is taken at it (its open cash session counts card, transfer and wallet too)",
+          ),
         }).required(),
         response: paymentsOut.keys({
           change: minor.required().description('cash to hand back (never charged)'),
@@ -168,8 +191,14 @@ export function orderPaymentRoutes(deps: PosDeps): Route[] {
       },
       handler: async (ctx, input) => {
         await inScope(ctx, 'orders.pay', input.params.id);
-        assertTenderFields(input.body.tenders);
-        const tenders: TenderRequest[] = input.body.tenders.map((t) => ({ ...t, amount: BigInt(t.amount) }));
+        const { drawerId } = input.body;
+        assertTenderFields(input.body.tenders, drawerId);
+        const tenders: TenderRequest[] = input.body.tenders.map((t) => ({
+          ...t,
+          amount: BigInt(t.amount),
+          drawerId: t.drawerId ?? drawerId,
+          sharedDrawer: !t.drawerId && !!drawerId,
+        }));
         const { order, change, alerts } = await payOrder(
           em(),
           deps.payments,
@@ -178,6 +207,7 @@ export function orderPaymentRoutes(deps: PosDeps): Route[] {
           tenders,
         );
         if (alerts.length) await deliverLowStock(deps, em(), alerts);
+        if (order.status === 'paid') await announceOrders(deps, em(), [order]);
         return reply({ ...(await paymentView(em(), order)), change: change.toString() }, { status: 201 });
       },
     }),
@@ -195,28 +225,42 @@ export function orderPaymentRoutes(deps: PosDeps): Route[] {
       method: 'post',
       path: '/orders/:id/refunds',
       summary:
-        "Refund a paid order in full with a reason: every tender back through payments (cash out of a drawer with an open session: the one that took it, or drawerId); restocks when the business's restockOnRefund says so; Idempotency-Key required",
+        "Refund a paid order with a reason, in whole (what is left), by lines (units of lines: their share) or by amount, several times but never more than was paid (422 REFUND_EXCEEDS_PAID); tender by tender in the order they were taken, through payments (cash out of a drawer with an open session: the one that took it, or drawerId); restocks the whole rest or the lines' recipes when the business's restockOnRefund says so (an amount restocks nothing); Idempotency-Key required",
       tags: ['orders'],
       auth: true,
       status: 201,
       middleware: [guard.requirePermission('orders.refund', 'records'), idem],
       schemas: {
         params,
-        body: Joi.object<{ reason: string; drawerId?: string }>({
+        body: Joi.object<{
+          reason: string;
+          drawerId?: string;
+          lines?: Array<{ lineId: string; quantity: number }>;
+          amount?: number;
+        }>({
           reason: text(200).required(),
           drawerId: uuid.description('cash: the drawer whose open session pays it out'),
+          lines: Joi.array()
+            .items(
+              Joi.object({
+                lineId: uuid.required(),
+                quantity: Joi.number().integer().min(1).max(999).required(),
+              }),
+            )
+            .min(1)
+            .max(200)
+            .description('units of lines to give back; with amount: 422 EXACTLY_ONE_REQUIRED'),
+          amount: amount.description(
+            'money only (restocks nothing); neither lines nor amount: all that is left',
+          ),
         }).required(),
         response: paymentsOut,
       },
       handler: async (ctx, input) => {
         await inScope(ctx, 'orders.refund', input.params.id);
-        const { order, alerts } = await refundOrder(
-          em(),
-          deps.payments,
-          caller(ctx),
-          input.params.id,
-          input.body,
-        );
+        const { amount: money, ...rest } = input.body;
+        const body: RefundInput = { ...rest, ...(money !== undefined && { amount: BigInt(money) }) };
+        const { order, alerts } = await refundOrder(em(), deps.payments, caller(ctx), input.params.id, body);
         if (alerts.length) await deliverLowStock(deps, em(), alerts);
         return reply(await paymentView(em(), order), { status: 201 });
       },

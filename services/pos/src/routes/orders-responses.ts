@@ -34,6 +34,9 @@ export const lineOut = Joi.object({
   tax: minor.required(),
   total: minor.required(),
   sentAt: iso.allow(null).required(),
+  voidedAt: iso.allow(null).required().description('voided after sending: counts in no total'),
+  voidReason: Joi.string().allow(null).required(),
+  voidedBy: uuid.allow(null).required(),
 });
 
 export const orderOut = Joi.object({

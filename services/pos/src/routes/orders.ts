@@ -16,6 +16,7 @@ import {
 import { BASE_PATH } from '../constants.ts';
 import type { PosDeps } from '../deps.ts';
 import { announceKitchen } from '../domain/kitchen.ts';
+import { announceOrders } from '../domain/order-events.ts';
 import { Category, Product } from '../domain/menu-entities.ts';
 import {
   DISCOUNT_KINDS,
@@ -40,12 +41,13 @@ import {
   setOrderSettings,
   setTip,
   splitOrder,
+  voidLine,
   type DiscountInput,
   type LineInput,
   type OrderInput,
   type SplitInput,
 } from '../domain/orders.ts';
-import { em, params, text } from './common.ts';
+import { em, params, planScope, reportUsage, text } from './common.ts';
 import { orderOut, orderSettingsOut, taxOut } from './orders-responses.ts';
 
 const MAX_MONEY = 1_000_000_000_000;
@@ -93,9 +95,10 @@ const lineParams = Joi.object<{ id: string; lineId: string }>({
 
 /**
  * Orders of a branch: read with `orders.read`, taken with `orders.create` (waiters, cashiers,
- * managers), cancelled with `orders.cancel`, discounts above the business's threshold with
- * `orders.discount` (managers) — each in the order's branch (another branch's or business's order
- * is 404).
+ * managers), cancelled with `orders.cancel`, sent lines voided with `orders.void`, discounts above
+ * the business's threshold with `orders.discount` (managers) — each in the order's branch (another
+ * branch's or business's order is 404). Every change is announced to the branch's room after its
+ * commit (`announceOrders`).
  */
 export function orderRoutes(deps: PosDeps): Route[] {
   const { guard } = deps;
@@ -109,6 +112,8 @@ export function orderRoutes(deps: PosDeps): Route[] {
     const lines = await linesOf(em(), orders);
     return orders.map((o) => presentOrder(o, lines));
   };
+  const announce = (orders: Order[], opts?: { created?: Order[] }) =>
+    announceOrders(deps, em(), orders, opts);
   const action = (
     path: string,
     summary: string,
@@ -126,7 +131,9 @@ export function orderRoutes(deps: PosDeps): Route[] {
       schemas: { params, ...(body && { body }), response: orderOut },
       handler: async (ctx, input) => {
         const o = await inScope(ctx, permission, input.params.id);
-        return present(await run(ctx, o, input.body as never));
+        const changed = await run(ctx, o, input.body as never);
+        await announce([changed]);
+        return present(changed);
       },
     });
 
@@ -142,7 +149,9 @@ export function orderRoutes(deps: PosDeps): Route[] {
       schemas: { body: orderIn, response: orderOut },
       handler: async (ctx, input) => {
         await assertMembers(guard, ctx, { branches: { 'body.branchId': input.body.branchId } });
-        const o = await createOrder(em(), input.body);
+        const o = await createOrder(em(), input.body, await planScope(guard, ctx));
+        await reportUsage(deps, ctx);
+        await announce([o], { created: [o] });
         return reply(await present(o), { status: 201, headers: { Location: `${BASE_PATH}/orders/${o.id}` } });
       },
     }),
@@ -191,7 +200,8 @@ export function orderRoutes(deps: PosDeps): Route[] {
     defineRoute({
       method: 'post',
       path: '/orders/:id/lines',
-      summary: 'Add a line (product, variant, modifiers, notes) to an open order, priced by the branch',
+      summary:
+        'Add a line (product, variant, modifiers, notes), priced by the branch, to an order not paid or cancelled (once sent: a second round, sent with the next send)',
       tags: ['orders'],
       auth: true,
       status: 201,
@@ -199,26 +209,57 @@ export function orderRoutes(deps: PosDeps): Route[] {
       schemas: { params, body: lineIn, response: orderOut },
       handler: async (ctx, input) => {
         const o = await inScope(ctx, 'orders.create', input.params.id);
-        return reply(await present(await addLine(em(), o.id, input.body)), { status: 201 });
+        const changed = await addLine(em(), o.id, input.body);
+        await announce([changed]);
+        return reply(await present(changed), { status: 201 });
       },
     }),
     defineRoute({
       method: 'delete',
       path: '/orders/:id/lines/:lineId',
-      summary: 'Remove a line from an open order',
+      summary: 'Remove a line the kitchen does not have yet (a sent line is voided)',
       tags: ['orders'],
       auth: true,
       middleware: [guard.requirePermission('orders.create', 'records')],
       schemas: { params: lineParams, response: orderOut },
       handler: async (ctx, input) => {
         const o = await inScope(ctx, 'orders.create', input.params.id);
-        return present(await removeLine(em(), o.id, input.params.lineId));
+        const changed = await removeLine(em(), o.id, input.params.lineId);
+        await announce([changed]);
+        return present(changed);
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/orders/:id/lines/:lineId/void',
+      summary:
+        'Void a sent line with a reason (orders.void): it stays on the order, counts in no total and its station gets a cancel ticket; voiding the last live line cancels the order',
+      tags: ['orders'],
+      auth: true,
+      middleware: [guard.requirePermission('orders.void', 'records')],
+      schemas: {
+        params: lineParams,
+        body: Joi.object<{ reason: string }>({ reason: text(300).required() }).required(),
+        response: orderOut,
+      },
+      handler: async (ctx, input) => {
+        const o = await inScope(ctx, 'orders.void', input.params.id);
+        const { order, routed } = await em().transactional((tx) =>
+          voidLine(tx, o.id, input.params.lineId, {
+            reason: input.body.reason,
+            userId: authOf(ctx).claims.sub,
+          }),
+        );
+        await announceKitchen(deps, routed);
+        await announce([order]);
+        return present(order);
       },
     }),
     defineRoute({
       method: 'post',
       path: '/orders/:id/send',
-      summary: "Send an open order to the kitchen: one ticket per station of its lines' categories",
+      summary:
+        "Send the order's lines not sent yet to the kitchen (the first send, or a second round): one ticket per station of their categories",
       tags: ['orders'],
       auth: true,
       middleware: [guard.requirePermission('orders.create', 'records')],
@@ -229,6 +270,7 @@ export function orderRoutes(deps: PosDeps): Route[] {
           sendOrder(tx, o.id, { userId: authOf(ctx).claims.sub }),
         );
         if (routed) await announceKitchen(deps, routed);
+        await announce([order]);
         return present(order);
       },
     }),
@@ -244,7 +286,11 @@ export function orderRoutes(deps: PosDeps): Route[] {
       'Cancel an order that is not paid, with its reason',
       'orders.cancel',
       Joi.object({ reason: text(300).required() }).required(),
-      (_ctx, o, body: { reason: string }) => cancelOrder(em(), o.id, body.reason),
+      async (_ctx, o, body: { reason: string }) => {
+        const { order, routed } = await cancelOrder(em(), o.id, body.reason);
+        if (routed) await announceKitchen(deps, routed);
+        return order;
+      },
     ),
     action(
       '/orders/:id/discounts',
@@ -270,7 +316,9 @@ export function orderRoutes(deps: PosDeps): Route[] {
         for (const id of body.orderIds)
           if (!coversBranch(ctx, 'orders.create', (await loadOrder(em(), id)).branchId))
             throw notFound('Order');
-        return mergeOrders(em(), o.id, body.orderIds);
+        const target = await mergeOrders(em(), o.id, body.orderIds);
+        await announce(await em().find(Order, { id: { $in: body.orderIds } }, { refresh: true }));
+        return target;
       },
     ),
     defineRoute({
@@ -300,6 +348,9 @@ export function orderRoutes(deps: PosDeps): Route[] {
       handler: async (ctx, input) => {
         const o = await inScope(ctx, 'orders.create', input.params.id);
         const parts = await splitOrder(em(), o.id, input.body as SplitInput);
+        await announce([await em().findOneOrFail(Order, { id: o.id }, { refresh: true }), ...parts], {
+          created: parts,
+        });
         return reply(await presentAll(parts), { status: 201 });
       },
     }),

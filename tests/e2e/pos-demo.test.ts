@@ -3,17 +3,23 @@
  * POS's migrations and seeds run the way dev.sh runs them (identity first, then by name), twice —
  * the second run adds nothing — and then the real identity, payments and POS processes serve it:
  * the bistro's waiter reads its branch's menu (20 products at their MXN prices) and floor, the
- * café's owner its café menu, and the bistro's Roma Norte cashier (a grant in that branch only)
- * opens an order at a table, sends it to the kitchen, pays it cash into the drawer's open session
- * and the recipe's stock goes down.
+ * café's owner its café menu, and end to end (issue 17's acceptance) the bistro's Roma Norte
+ * cashier (a grant in that branch only) opens an order at a table with a dish and a drink, sends it —
+ * one kitchen ticket and one print job row per station (Cocina, Barra), the branch room and each
+ * station's room told through the real notifications gateway — splits the payment cash + card into
+ * the drawer's open session, the recipes' stock goes down, and the manager's sales report lists
+ * the sale in JSON and CSV.
  */
 import { randomUUID } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
+import { io as connect, type Socket } from 'socket.io-client';
 import { spawnService, testDatabaseName, testStack, type SpawnedService } from '@faena/platform/testing';
 import { DEMO_PASSWORD, demoEmail } from '../../services/identity/src/demo.ts';
 import { DEMO_MENUS, DEMO_STOCK_REFERENCE, demoProducts } from '../../services/pos/src/demo.ts';
+import { SOCKET_PATH } from '../../services/notifications/src/realtime/gateway.ts';
+import { rooms } from '../../services/notifications/src/realtime/rooms.ts';
 import { ROOT, envExample } from '../chaos/config.ts';
 
 const DB = `${testDatabaseName()}_pos_demo`;
@@ -22,6 +28,8 @@ let env: Record<string, string>;
 let identity: SpawnedService | undefined;
 let payments: SpawnedService | undefined;
 let pos: SpawnedService | undefined;
+let notifications: SpawnedService | undefined;
+const sockets: Socket[] = [];
 
 function run(entry: string, args: string[] = []) {
   const r = spawnSync(
@@ -120,6 +128,7 @@ beforeAll(async () => {
   first = await counts();
   migrateAndSeed();
   second = await counts();
+  run('services/notifications/src/migrate.ts', ['up']);
   identity = await spawnService(path.join(ROOT, 'services/identity/src/main.ts'), {
     ...env,
     SERVICE_NAME: 'identity',
@@ -135,7 +144,7 @@ beforeAll(async () => {
       LOG_LEVEL: 'info',
       IDENTITY_URL: `http://127.0.0.1:${identity.port}`,
     },
-    { timeoutMs: 30_000 },
+    { timeoutMs: 60_000 },
   );
   pos = await spawnService(
     path.join(ROOT, 'services/pos/src/main.ts'),
@@ -147,12 +156,24 @@ beforeAll(async () => {
       IDENTITY_URL: `http://127.0.0.1:${identity.port}`,
       PAYMENTS_URL: `http://127.0.0.1:${payments.port}`,
     },
-    { timeoutMs: 30_000 },
+    { timeoutMs: 60_000 },
+  );
+  notifications = await spawnService(
+    path.join(ROOT, 'services/notifications/src/main.ts'),
+    {
+      ...env,
+      SERVICE_NAME: 'notifications',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      IDENTITY_URL: `http://127.0.0.1:${identity.port}`,
+    },
+    { timeoutMs: 60_000 },
   );
 }, 600_000);
 
 afterAll(async () => {
-  for (const s of [pos, payments, identity]) {
+  for (const socket of sockets) socket.disconnect();
+  for (const s of [notifications, pos, payments, identity]) {
     s?.child.kill('SIGTERM');
     await s?.exited;
   }
@@ -200,6 +221,38 @@ async function call(
 }
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const posGet = (token: string, route: string): Promise<any> => call(pos!, token, 'GET', route);
+
+/** A socket on the real gateway, in `room`, collecting every event it hears. */
+async function listen(
+  token: string,
+  room: string,
+): Promise<Array<{ event: string; data: Record<string, unknown> }>> {
+  const socket = connect(`http://127.0.0.1:${notifications!.port}`, {
+    path: SOCKET_PATH,
+    transports: ['websocket'],
+    auth: { token },
+    reconnection: false,
+    forceNew: true,
+  });
+  sockets.push(socket);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  const joined = (await socket.emitWithAck('join', room)) as { ok: boolean };
+  expect(joined).toMatchObject({ ok: true });
+  const heard: Array<{ event: string; data: Record<string, unknown> }> = [];
+  socket.onAny((event: string, envelope: { data: Record<string, unknown> }) =>
+    heard.push({ event, data: envelope.data }),
+  );
+  return heard;
+}
+
+/** Waits (bounded) until `ok` holds: events cross Redis and the gateway after the commit. */
+async function until(ok: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 100 && !ok(); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!ok()) throw new Error(`never happened: ${what}`);
+}
 
 const [bistro, cafe] = DEMO_MENUS as [(typeof DEMO_MENUS)[number], (typeof DEMO_MENUS)[number]];
 
@@ -282,7 +335,7 @@ describe('the POS demo seed', () => {
     expect(products.every((p) => p.prices.length === 1 && p.prices[0]!.currency === 'COP')).toBe(true);
   });
 
-  it("the bistro's Roma Norte cashier takes a table's order, sends it, pays it cash into the open session and the stock goes down", async () => {
+  it("end to end: the Roma Norte cashier's order reaches both stations (ticket and print job rows, room events), is paid cash + card into the open session, the stock goes down and the manager's report lists it (JSON and CSV)", async () => {
     const cashier = await login('fastops-bistro', 'cashier-roma');
     const manager = await login('fastops-bistro', 'manager');
     const floors = (await posGet(cashier, '/floors?limit=100')) as Array<{
@@ -302,9 +355,23 @@ describe('the POS demo seed', () => {
       [branchId],
     ]);
     const menu = await posGet(cashier, `/branches/${branchId}/menu`);
-    const guacamole = (menu.categories as Array<{ products: Array<{ id: string; name: string }> }>)
-      .flatMap((c) => c.products)
-      .find((p) => p.name === 'Guacamole con totopos')!;
+    const dishes = (menu.categories as Array<{ products: Array<{ id: string; name: string }> }>).flatMap(
+      (c) => c.products,
+    );
+    const guacamole = dishes.find((p) => p.name === 'Guacamole con totopos')!;
+    const refresco = dishes.find((p) => p.name === 'Refresco')!;
+    const stations = (await posGet(manager, `/stations?branchId=${branchId}&limit=100`)) as Array<{
+      id: string;
+      name: string;
+    }>;
+    const stationId = (name: string) => stations.find((st) => st.name === name)!.id;
+    // Who listens: the cashier in the branch's room, the manager in Cocina's and Barra's.
+    const tenantId = (
+      JSON.parse(Buffer.from(cashier.split('.')[1]!, 'base64url').toString()) as { tid: string }
+    ).tid;
+    const branchRoom = await listen(cashier, rooms.branch(tenantId, branchId));
+    const cocinaRoom = await listen(manager, rooms.kitchen(tenantId, branchId, stationId('Cocina')));
+    const barraRoom = await listen(manager, rooms.kitchen(tenantId, branchId, stationId('Barra')));
     // The drawer the seed opened, as the cashier sees it: open, no expected amounts (blind count).
     const [drawer] = (await call(payments!, cashier, 'GET', '/drawers?limit=100')) as Array<{
       id: string;
@@ -341,32 +408,95 @@ describe('the POS demo seed', () => {
       guests: 2,
     });
     await call(pos!, cashier, 'POST', `/orders/${order.id}/lines`, { productId: guacamole.id, quantity: 2 });
+    await call(pos!, cashier, 'POST', `/orders/${order.id}/lines`, { productId: refresco.id, quantity: 1 });
     const sent = await call(pos!, cashier, 'POST', `/orders/${order.id}/send`);
     expect(sent.status).toBe('sent');
-    // Cash handed over: the total rounded up to the next MX$100.00; the change comes back.
+    // One ticket per station with its lines, and one print job row per printing station.
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    try {
+      const tickets = await db.query<{ station: string; items: string; jobs: string }>(
+        `select s.name as station, (select count(*) from pos.kitchen_ticket_items i where i.ticket_id = t.id) as items,
+                (select count(*) from pos.print_jobs j where j.ticket_id = t.id) as jobs
+           from pos.kitchen_tickets t join pos.stations s on s.id = t.station_id
+          where t.order_id = $1 order by s.name`,
+        [order.id],
+      );
+      expect(tickets.rows).toEqual([
+        { station: 'Barra', items: '1', jobs: '1' },
+        { station: 'Cocina', items: '1', jobs: '1' },
+      ]);
+    } finally {
+      await db.end();
+    }
+    await until(
+      () =>
+        cocinaRoom.some((e) => e.event === 'kitchen:ticket_created') &&
+        barraRoom.some((e) => e.event === 'kitchen:ticket_created'),
+      "each station's room told of its ticket",
+    );
+    await until(
+      () => branchRoom.some((e) => e.event === 'order:created' && e.data.orderId === order.id),
+      "the branch's room told of the order",
+    );
+    // Split: the card takes all but MX$150.00; the customer hands MX$200.00 in cash for the rest.
     const total = BigInt(sent.total as string);
-    const handed = ((total + 9_999n) / 10_000n) * 10_000n;
+    const card = total - 15_000n;
     const paid = await call(
       pos!,
       cashier,
       'POST',
       `/orders/${order.id}/payments`,
-      { drawerId: drawer!.id, tenders: [{ method: 'cash', amount: Number(handed) }] },
+      {
+        drawerId: drawer!.id,
+        tenders: [
+          { method: 'card', amount: Number(card) },
+          { method: 'cash', amount: 20_000 },
+        ],
+      },
       { 'Idempotency-Key': randomUUID() },
     );
-    expect(paid).toMatchObject({
-      status: 'paid',
-      paid: total.toString(),
-      due: '0',
-      change: String(handed - total),
-    });
+    expect(paid).toMatchObject({ status: 'paid', paid: total.toString(), due: '0', change: '5000' });
+    await until(
+      () => branchRoom.some((e) => e.event === 'order:paid' && e.data.orderId === order.id),
+      "the branch's room told the order is paid",
+    );
     // Two guacamoles took 2 × 0.25 kg of avocado and 2 × 0.1 kg of totopos.
     expect(await stock()).toEqual({ aguacate: '9.5', totopos: '4.8' });
     // The manager sees what the drawer should hold now: the float and the sale's cash.
     const seen = await call(payments!, manager, 'GET', `/cash-sessions/${session!.id as string}`);
     expect(seen.expected).toMatchObject({
-      cash: (BigInt(bistro.cash!.openingFloat) + total).toString(),
+      cash: (BigInt(bistro.cash!.openingFloat) + 15_000n).toString(),
+      card: card.toString(),
     });
+    // The manager's report of the branch's day lists the sale: by method, product and in the CSV.
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Mexico_City' }).format(new Date());
+    const report = await posGet(manager, `/reports/sales?branchId=${branchId}&from=${today}&to=${today}`);
+    expect(report.totals).toMatchObject({ orders: 1, total: total.toString() });
+    expect(
+      (report.byPaymentMethod as Array<{ method: string; captured: string }>)
+        .map((m) => [m.method, m.captured])
+        .sort(),
+    ).toEqual([
+      ['card', card.toString()],
+      ['cash', '15000'],
+    ]);
+    expect(
+      (report.byProduct as Array<{ name: string; quantity: number }>).map((p) => [p.name, p.quantity]).sort(),
+    ).toEqual([
+      ['Guacamole con totopos', 2],
+      ['Refresco', 1],
+    ]);
+    const csv = await fetch(
+      `http://127.0.0.1:${pos!.port}/api/pos/v1/reports/sales.csv?branchId=${branchId}&from=${today}&to=${today}&section=products`,
+      { headers: { Authorization: `Bearer ${manager}` } },
+    );
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    const lines = (await csv.text()).trim().split(/\r?\n/);
+    expect(lines.filter((l) => l.includes('Guacamole con totopos') || l.includes('Refresco'))).toHaveLength(
+      2,
+    );
   });
 
   it('posts the opening stock once per item: a purchase at its unit cost, keyed', async () => {

@@ -81,6 +81,7 @@ export const temporalConfigSchema = {
   TEMPORAL_TLS_KEY_PATH: Joi.string().allow('').default(''),
   TEMPORAL_TLS_CA_PATH: Joi.string().allow('').default(''),
   TEMPORAL_API_KEY: Joi.string().allow('').default(''),
+  TEMPORAL_CALL_TIMEOUT_MS: Joi.number().integer().min(100).max(120_000).default(10_000),
 };
 
 /** Variables of a service that checks access tokens (every API but identity itself). */

@@ -1,7 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createTemporalClient, installTemporalRuntime, runWithContext } from '../src/index.ts';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import {
+  DomainError,
+  createTemporalClient,
+  installTemporalRuntime,
+  processCallError,
+  runWithContext,
+} from '../src/index.ts';
 import { captureLogger, createTimeSkippingEnv, createWorker, testStack, uniqueTaskQueue } from './support.ts';
 import { createFixtureActivities } from './fixtures/activities.ts';
 
@@ -71,6 +78,42 @@ describe('Temporal on the dev server', () => {
     } finally {
       await client.connection.close();
       await connection.close();
+    }
+  }, 60000);
+
+  it('bounds a query and an Update to a process no worker serves: 503 within the deadline, not a request held open', async () => {
+    const client = await createTemporalClient({
+      TEMPORAL_ADDRESS: testStack.temporalAddress,
+      TEMPORAL_NAMESPACE: testStack.temporalNamespace,
+      TEMPORAL_CALL_TIMEOUT_MS: 1500,
+    });
+    try {
+      // Started on a queue nobody polls: the server would hold both calls for as long as it waits.
+      const handle = await client.workflow.start('observeContext', {
+        taskQueue: uniqueTaskQueue('nobody'),
+        workflowId: `no-worker-${uniqueTaskQueue('id')}`,
+        args: ['never'],
+      });
+      const mapped = async (call: () => Promise<unknown>) => {
+        const began = Date.now();
+        const err = await call().then(
+          () => null,
+          (e: unknown) => e,
+        );
+        return {
+          code: processCallError(err, 'test', new DomainError('NOT_FOUND', 'gone')).code,
+          withinDeadline: Date.now() - began < 6000,
+        };
+      };
+      const expected = { code: 'SERVICE_UNAVAILABLE', withinDeadline: true };
+      expect(await mapped(() => handle.query(defineQuery<string>('status')))).toEqual(expected);
+      expect(await mapped(() => handle.executeUpdate(defineUpdate<string>('act')))).toEqual(expected);
+      // A process that does not exist is still the caller's 404, not an outage.
+      const missing = client.workflow.getHandle(`missing-${uniqueTaskQueue('id')}`);
+      expect((await mapped(() => missing.query(defineQuery<string>('status')))).code).toBe('NOT_FOUND');
+      await handle.terminate('test over');
+    } finally {
+      await client.connection.close();
     }
   }, 60000);
 });

@@ -44,7 +44,15 @@ export interface TemporalConfig {
   TEMPORAL_TLS_KEY_PATH?: string;
   TEMPORAL_TLS_CA_PATH?: string;
   TEMPORAL_API_KEY?: string;
+  /**
+   * How long an API waits for a running process to answer a query or accept an Update (default
+   * 10 s): with no worker polling, the server holds both without end, and the request with them.
+   */
+  TEMPORAL_CALL_TIMEOUT_MS?: number;
 }
+
+/** The default of `TEMPORAL_CALL_TIMEOUT_MS`. */
+export const PROCESS_CALL_TIMEOUT_MS = 10_000;
 
 /** Address, TLS (mTLS client certificate for Temporal Cloud, or a custom CA) and API key. */
 export function connectionOptions(
@@ -95,6 +103,27 @@ class ContextClientInterceptor implements WorkflowClientInterceptor {
     next(this.headers(input));
 }
 
+/**
+ * Bounds every query and Update to a running process by one deadline, the one place that does: a
+ * process whose workers are down (or not deployed yet) makes the call fail with DEADLINE_EXCEEDED,
+ * which `processCallError` answers as 503 SERVICE_UNAVAILABLE, instead of holding the request (and
+ * its connection) open for as long as the server keeps the call waiting. An Update's deadline
+ * covers its admission and acceptance; its result is waited for by the caller's own handle.
+ */
+class DeadlineClientInterceptor implements WorkflowClientInterceptor {
+  private readonly connection: Connection;
+  private readonly ms: number;
+  constructor(connection: Connection, ms: number) {
+    this.connection = connection;
+    this.ms = ms;
+  }
+  private bounded = <T>(fn: () => Promise<T>): Promise<T> =>
+    this.connection.withDeadline(Date.now() + this.ms, fn);
+  query: NonNullable<WorkflowClientInterceptor['query']> = (input, next) => this.bounded(() => next(input));
+  startUpdate: NonNullable<WorkflowClientInterceptor['startUpdate']> = (input, next) =>
+    this.bounded(() => next(input));
+}
+
 /** A Temporal client carrying trace context and the request context into the workflows it starts. */
 export async function createTemporalClient(cfg: TemporalConfig): Promise<Client> {
   const connection = await Connection.connect({ ...connectionOptions(cfg), connectTimeout: '5s' });
@@ -102,7 +131,11 @@ export async function createTemporalClient(cfg: TemporalConfig): Promise<Client>
     connection,
     namespace: cfg.TEMPORAL_NAMESPACE,
     interceptors: {
-      workflow: [new OpenTelemetryWorkflowClientInterceptor(), new ContextClientInterceptor()],
+      workflow: [
+        new OpenTelemetryWorkflowClientInterceptor(),
+        new ContextClientInterceptor(),
+        new DeadlineClientInterceptor(connection, cfg.TEMPORAL_CALL_TIMEOUT_MS ?? PROCESS_CALL_TIMEOUT_MS),
+      ],
     },
   });
 }

@@ -6,7 +6,7 @@
  */
 import Joi from 'joi';
 import type { Context } from 'koa';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import {
   DomainError,
   assertMembers,
@@ -18,6 +18,7 @@ import {
   findPage,
   notFound,
   paginationQuery,
+  processCallError,
   reply,
   uuid,
   type Route,
@@ -212,9 +213,12 @@ export function closureRoutes(deps: PosDeps): Route[] {
             args: [{ userId: authOf(ctx).claims.sub, note: input.body.note }],
           });
         } catch (err) {
-          if (err instanceof WorkflowUpdateFailedError || err instanceof WorkflowNotFoundError)
-            throw new DomainError('INVALID_STATE_TRANSITION', 'This closure is not waiting for an approval');
-          throw err;
+          const notWaiting = new DomainError(
+            'INVALID_STATE_TRANSITION',
+            'This closure is not waiting for an approval',
+          );
+          if (err instanceof WorkflowUpdateFailedError) throw notWaiting;
+          throw processCallError(err, 'cash closure', notWaiting);
         }
         em().clear();
         return presentClosure(await loadClosure(em(), c.id), false);

@@ -7,6 +7,7 @@
  */
 import Joi from 'joi';
 import type { Context } from 'koa';
+import type { UpdateDefinition } from '@temporalio/client';
 import {
   authOf,
   coversBranch,
@@ -96,6 +97,18 @@ export function printingRoutes(deps: PosDeps): Route[] {
     temporal.workflow.getHandle(printJobWorkflowId(tenantId, ticketId));
   const closed = () =>
     new DomainError('PRINT_JOB_CLOSED', 'The print job has ended; send the order again to print it');
+  /** An operator's Update on a ticket's running print job; answers the job as it left it. */
+  const updateJob = async <A>(
+    ticket: { tenantId: string; id: string },
+    def: UpdateDefinition<PrintJobStatus, [A]>,
+    arg: A,
+  ) => {
+    try {
+      return presentJob(await jobHandle(ticket.tenantId, ticket.id).executeUpdate(def, { args: [arg] }));
+    } catch (err) {
+      throw processCallError(err, 'print job', closed());
+    }
+  };
 
   /** A station of the caller's branches that prints. */
   const printingStation = async (ctx: Context, id: string): Promise<Station & { printerAddress: string }> => {
@@ -182,15 +195,7 @@ export function printingRoutes(deps: PosDeps): Route[] {
       schemas: { params, response: jobOut },
       handler: async (ctx, input) => {
         const { ticket } = await jobOf(ctx, input.params.id);
-        try {
-          return presentJob(
-            await jobHandle(ticket.tenantId, ticket.id).executeUpdate(retryPrint, {
-              args: [{ operatorId: authOf(ctx).claims.sub }],
-            }),
-          );
-        } catch (err) {
-          throw processCallError(err, 'print job', closed());
-        }
+        return updateJob(ticket, retryPrint, { operatorId: authOf(ctx).claims.sub });
       },
     }),
     defineRoute({
@@ -216,21 +221,11 @@ export function printingRoutes(deps: PosDeps): Route[] {
           throw new DomainError('PRINTER_ADDRESS_REQUIRED', 'The station is a screen: it has no printer', {
             field: 'body.stationId',
           });
-        try {
-          return presentJob(
-            await jobHandle(ticket.tenantId, ticket.id).executeUpdate(reroutePrint, {
-              args: [
-                {
-                  operatorId: authOf(ctx).claims.sub,
-                  printerAddress: target.printerAddress,
-                  stationName: target.name,
-                },
-              ],
-            }),
-          );
-        } catch (err) {
-          throw processCallError(err, 'print job', closed());
-        }
+        return updateJob(ticket, reroutePrint, {
+          operatorId: authOf(ctx).claims.sub,
+          printerAddress: target.printerAddress,
+          stationName: target.name,
+        });
       },
     }),
     defineRoute({
@@ -247,15 +242,10 @@ export function printingRoutes(deps: PosDeps): Route[] {
       },
       handler: async (ctx, input) => {
         const { ticket } = await jobOf(ctx, input.params.id);
-        try {
-          return presentJob(
-            await jobHandle(ticket.tenantId, ticket.id).executeUpdate(cancelPrint, {
-              args: [{ operatorId: authOf(ctx).claims.sub, reason: input.body.reason }],
-            }),
-          );
-        } catch (err) {
-          throw processCallError(err, 'print job', closed());
-        }
+        return updateJob(ticket, cancelPrint, {
+          operatorId: authOf(ctx).claims.sub,
+          reason: input.body.reason,
+        });
       },
     }),
     defineRoute({

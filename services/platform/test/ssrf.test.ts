@@ -108,4 +108,124 @@ describe('outbound guard (SSRF)', () => {
       TENANT_URL_ALLOW_CIDRS: [],
     });
   });
+
+  describe('a LAN device (checkHost with lan: kitchen printers)', () => {
+    // The cluster's pod and service ranges, as operators list them in TENANT_URL_DENY_CIDRS.
+    const lan = createOutboundGuard({
+      resolve,
+      denyCidrs: ['10.42.0.0/16', '10.43.0.0/16', 'fd42::/48'],
+    });
+
+    it.each([
+      '10.0.0.50',
+      '172.16.4.2',
+      '172.31.255.254',
+      '192.168.1.50',
+      'fd12::50',
+      'fc00::1',
+      '93.184.216.34',
+    ])('lets %s through: private (the restaurant network) or public', async (address) => {
+      expect(lan.refusal(address, { lan: true })).toBeNull();
+      await expect(lan.checkHost(address, { lan: true })).resolves.toEqual({
+        host: address,
+        addresses: [{ address, family: address.includes(':') ? 6 : 4 }],
+        address: { address, family: address.includes(':') ? 6 : 4 },
+      });
+    });
+
+    it.each([
+      ['127.0.0.1', 'loopback'],
+      ['::1', 'loopback'],
+      ['0.0.0.0', 'unspecified'],
+      ['169.254.169.254', 'link-local'],
+      ['fe80::1', 'link-local'],
+      ['100.64.0.1', 'shared (CGNAT)'],
+      ['224.0.0.251', 'multicast'],
+      ['255.255.255.255', 'broadcast'],
+      ['240.0.0.1', 'reserved'],
+      ['::ffff:127.0.0.1', 'loopback'],
+      ['::ffff:192.168.1.50', 'IPv4-mapped IPv6'],
+      ['::c0a8:132', 'IPv4-compatible IPv6'],
+      ['64:ff9b::c0a8:132', 'IPv4-translated IPv6'],
+      ['10.42.7.9', 'denied range'],
+      ['10.43.0.10', 'denied range'],
+      ['fd42::10', 'denied range'],
+    ])('refuses %s (%s)', async (address, what) => {
+      expect(lan.refusal(address, { lan: true })).toBe(what);
+      await expect(lan.checkHost(address, { lan: true })).rejects.toMatchObject({
+        name: 'OutboundUrlError',
+        reason: 'destination not allowed',
+        // The address as the URL parser normalises it (::ffff:127.0.0.1 is ::ffff:7f00:1).
+        refused: {
+          address: new URL(`http://${address.includes(':') ? `[${address}]` : address}/`).hostname.replace(
+            /^\[(.*)\]$/,
+            '$1',
+          ),
+          what,
+        },
+      });
+    });
+
+    it('normalises what getaddrinfo would read as loopback and refuses it', async () => {
+      for (const host of ['127.1', '2130706433', '0x7f000001', '0177.0.0.1', '127.0.0.1.', '[::1]', '0'])
+        await expect(lan.checkHost(host, { lan: true })).rejects.toMatchObject({
+          reason: 'destination not allowed',
+        });
+    });
+
+    it('resolves a name once and answers the checked address; a name resolving to a refused address is refused', async () => {
+      answers.set('cocina.lan', ['192.168.1.50']);
+      answers.set('metadata.evil.example', ['169.254.169.254']);
+      answers.set('half.evil.example', ['192.168.1.50', '127.0.0.1']);
+      answers.set('cluster.evil.example', ['10.43.0.1']);
+      const asked: string[] = [];
+      const counting = createOutboundGuard({
+        denyCidrs: ['10.43.0.0/16'],
+        resolve: async (host) => {
+          asked.push(host);
+          return resolve(host);
+        },
+      });
+      await expect(counting.checkHost('cocina.lan', { lan: true })).resolves.toEqual({
+        host: 'cocina.lan',
+        addresses: [{ address: '192.168.1.50', family: 4 }],
+        address: { address: '192.168.1.50', family: 4 },
+      });
+      expect(asked).toEqual(['cocina.lan']);
+      await expect(counting.checkHost('metadata.evil.example', { lan: true })).rejects.toMatchObject({
+        reason: 'destination not allowed',
+        refused: { address: '169.254.169.254', what: 'link-local' },
+        message: expect.stringContaining('metadata.evil.example resolves to 169.254.169.254 (link-local)'),
+      });
+      await expect(counting.checkHost('half.evil.example', { lan: true })).rejects.toMatchObject({
+        refused: { address: '127.0.0.1', what: 'loopback' },
+      });
+      await expect(counting.checkHost('cluster.evil.example', { lan: true })).rejects.toMatchObject({
+        refused: { address: '10.43.0.1', what: 'denied range' },
+      });
+      await expect(counting.checkHost('nowhere.lan', { lan: true })).rejects.toMatchObject({
+        reason: 'host not found',
+      });
+      for (const bad of ['', 'cocina.lan:9100', 'http://cocina.lan', 'a/b', 'u@cocina.lan', ' '])
+        await expect(counting.checkHost(bad, { lan: true })).rejects.toMatchObject({
+          reason: 'invalid host',
+        });
+    });
+
+    it('without lan a host is checked like a URL (private refused); TENANT_URL_ALLOW_CIDRS still exempts', async () => {
+      await expect(lan.checkHost('192.168.1.50')).rejects.toMatchObject({
+        refused: { address: '192.168.1.50', what: 'private' },
+      });
+      const tests = createOutboundGuard({
+        resolve,
+        allowCidrs: ['127.0.0.1/32'],
+        denyCidrs: ['10.43.0.0/16'],
+      });
+      await expect(tests.checkHost('127.0.0.1', { lan: true })).resolves.toMatchObject({
+        address: { address: '127.0.0.1', family: 4 },
+      });
+      expect(tests.refusal('127.0.0.2', { lan: true })).toBe('loopback');
+      expect(tests.refusal('169.254.169.254', { lan: true })).toBe('link-local');
+    });
+  });
 });

@@ -3,6 +3,7 @@ import {
   baseConfigSchema,
   databaseConfigSchema,
   httpConfigSchema,
+  outboundGuardConfigSchema,
   redisConfigSchema,
   paymentsClientConfigSchema,
   storageConfigSchema,
@@ -12,6 +13,7 @@ import {
   type BaseConfig,
   type DatabaseConfig,
   type HttpConfig,
+  type OutboundGuardConfig,
   type RedisConfig,
   type PaymentsClientConfig,
   type StorageConfig,
@@ -41,6 +43,20 @@ export const posConfigSchema = baseConfigSchema.keys({
 export interface PosConfig
   extends BaseConfig, HttpConfig, DatabaseConfig, RedisConfig, TemporalConfig, AuthConfig, PosKeys {}
 
+/**
+ * Where kitchen printers may be (their tenant-chosen `host:port` goes through the SSRF guard as a
+ * LAN device): `TENANT_URL_DENY_CIDRS` (the cluster's pod and service ranges) and
+ * `TENANT_URL_ALLOW_CIDRS` (tests and dev: 127.0.0.1/32). Not `TENANT_URL_ALLOW_HTTP`: no URLs here.
+ */
+export const printerGuardConfigSchema = {
+  TENANT_URL_DENY_CIDRS: outboundGuardConfigSchema.TENANT_URL_DENY_CIDRS,
+  TENANT_URL_ALLOW_CIDRS: outboundGuardConfigSchema.TENANT_URL_ALLOW_CIDRS,
+};
+export type PrinterGuardConfig = Pick<
+  OutboundGuardConfig,
+  'TENANT_URL_DENY_CIDRS' | 'TENANT_URL_ALLOW_CIDRS'
+>;
+
 /** The POS worker (src/worker.ts): POS's activities and its sweepers — PostgreSQL, Redis and Temporal. */
 export const posWorkerConfigSchema = baseConfigSchema.keys({
   ...workerConfigSchema,
@@ -48,6 +64,7 @@ export const posWorkerConfigSchema = baseConfigSchema.keys({
   // Kitchen printing's fallback tells the kitchen screen through the real-time stream.
   ...redisConfigSchema,
   ...temporalConfigSchema,
+  ...printerGuardConfigSchema,
 });
 export interface PosWorkerConfig
-  extends BaseConfig, WorkerConfig, DatabaseConfig, RedisConfig, TemporalConfig {}
+  extends BaseConfig, WorkerConfig, DatabaseConfig, RedisConfig, TemporalConfig, PrinterGuardConfig {}

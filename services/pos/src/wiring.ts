@@ -6,17 +6,20 @@ import type { Client } from '@temporalio/client';
 import { LOW_STOCK_TASK_QUEUE } from '@faena/workflows/stock/contract';
 import { PRINTING_TASK_QUEUE } from '@faena/workflows/printing/contract';
 import {
+  createOutboundGuard,
   createPaymentsClient,
   createStorage,
+  outboundGuardOptions,
   serviceOrm,
   uploadLimits,
   type AuthGuard,
   type Logger,
   type Orm,
+  type OutboundGuard,
   type Redis,
 } from '@faena/platform';
 import type { ActivityDeps } from './activities.ts';
-import type { PosKeys } from './config.ts';
+import type { PosKeys, PrinterGuardConfig } from './config.ts';
 import { SCHEMA } from './constants.ts';
 import type { PosDeps } from './deps.ts';
 import { entities } from './domain/entities.ts';
@@ -40,8 +43,16 @@ export function createPosDeps(
   };
 }
 
-/** The worker's activity dependencies. */
+/**
+ * The SSRF guard kitchen printers' addresses go through (`checkHost(host, { lan: true })`): the
+ * worker's deny and allow ranges; http is irrelevant (no URLs).
+ */
+export const createPrinterGuard = (config: PrinterGuardConfig): OutboundGuard =>
+  createOutboundGuard(outboundGuardOptions(config));
+
+/** The worker's activity dependencies (`config`: where printers may be, PosWorkerConfig's guard keys). */
 export const createPosActivityDeps = (
+  config: PrinterGuardConfig,
   infra: { orm: Orm; logger: Logger; redis?: Redis },
   opts: { temporal?: Client; printingTaskQueue?: string } = {},
 ): ActivityDeps => ({
@@ -53,6 +64,7 @@ export const createPosActivityDeps = (
         redis: infra.redis,
         temporal: opts.temporal,
         printingTaskQueue: opts.printingTaskQueue ?? PRINTING_TASK_QUEUE,
+        guard: createPrinterGuard(config),
       },
     }),
 });

@@ -22,7 +22,7 @@ await runWorker({
   build: async (infra) => {
     const temporal = await createTemporalClient(config);
     return {
-      activities: posActivities(createPosActivityDeps(infra, { temporal })),
+      activities: posActivities(createPosActivityDeps(config, infra, { temporal })),
       background: besideWorker(
         lowStockSweeper({ ...infra, temporal, taskQueue: LOW_STOCK_TASK_QUEUE }),
         printSweeper({ ...infra, temporal, printTaskQueue: PRINTING_TASK_QUEUE }),

@@ -28,7 +28,12 @@ import {
 } from '../../identity/test/harness.ts';
 import { startPayments, type PaymentsHarness } from '../../payments/test/harness.ts';
 import { createApp } from '../src/app.ts';
-import { posKeysSchema, type PosKeys } from '../src/config.ts';
+import {
+  posKeysSchema,
+  printerGuardConfigSchema,
+  type PosKeys,
+  type PrinterGuardConfig,
+} from '../src/config.ts';
 import type { PosDeps } from '../src/deps.ts';
 import { createPosDeps, createPosOrm } from '../src/wiring.ts';
 
@@ -50,6 +55,17 @@ export const posTestConfig = (storageDir: string, paymentsUrl = NO_PAYMENTS_URL)
     PAYMENTS_TIMEOUT_MS: '5000',
     UPLOAD_MAX_FILE_BYTES: String(UPLOAD_TEST_MAX_BYTES),
     UPLOAD_MAX_FILES: '3',
+  });
+
+/**
+ * Where a test POS worker's printers may be (production's schema): the test printers listen on
+ * loopback, so 127.0.0.1 (only) is exempt from the guard, as `.env.example` does for dev. Production
+ * leaves TENANT_URL_ALLOW_CIDRS empty.
+ */
+export const posWorkerTestGuardConfig = (): PrinterGuardConfig =>
+  loadConfig<PrinterGuardConfig>(Joi.object(printerGuardConfigSchema), {
+    TENANT_URL_ALLOW_CIDRS: '127.0.0.1/32',
+    TENANT_URL_DENY_CIDRS: '',
   });
 
 export interface PosApi {

@@ -9,10 +9,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { Worker } from '@temporalio/worker';
+import { jest } from '@jest/globals';
 import { createWorker } from '@faena/platform';
 import {
   captureLogger,
@@ -39,7 +41,16 @@ import {
 import { posActivities } from '../src/activities.ts';
 import { REPRINT_MARK } from '../src/printing/render.ts';
 import { sweepPrinting } from '../src/printing/start.ts';
-import { API, ok, restaurant, startPos, type PosHarness, type Restaurant } from './harness.ts';
+import { createPrinterGuard } from '../src/wiring.ts';
+import {
+  API,
+  ok,
+  posWorkerTestGuardConfig,
+  restaurant,
+  startPos,
+  type PosHarness,
+  type Restaurant,
+} from './harness.ts';
 import { parseEscPos, startTestPrinter, type TestPrinter } from './support/tcp-printer.ts';
 
 const workflowsPath = fileURLToPath(new URL('../../../workflows/src/index.ts', import.meta.url));
@@ -80,6 +91,8 @@ beforeAll(async () => {
           redis: h.redis,
           temporal: client,
           printingTaskQueue: printQueue,
+          // The worker's guard as wiring.ts builds it; the test printers are on loopback (exempt).
+          guard: createPrinterGuard(posWorkerTestGuardConfig()),
           send: { connectTimeoutMs: 500, ioTimeoutMs: 500 },
         },
       }),
@@ -414,6 +427,86 @@ describe('kitchen printing', () => {
     // A manager of another branch only: not found.
     const other = await restaurant(h);
     expect((await call('get', other.managerA.token, `/kitchen/tickets/${t.id}/print`)).status).toBe(404);
+  }, 60_000);
+
+  it('a printer at the cloud metadata address is refused by the SSRF guard before any connection: the job falls back at once (screen event + PDF mail), the breaker untouched', async () => {
+    const connect = jest.spyOn(net, 'connect');
+    try {
+      const t0 = r.manager.token;
+      const suffix = randomUUID().slice(0, 6);
+      const metadata = ok<Station>(
+        await call('post', t0, '/stations', {
+          branchId: r.branchA,
+          name: `Metadata ${suffix}`,
+          kind: 'printer',
+          printerAddress: '169.254.169.254:9100',
+          isDefault: true,
+        }),
+        'station',
+      );
+      ok(await call('put', t0, `/stations/${metadata.id}/categories`, { categoryIds: [food] }), 'categories');
+      const since = (await h.redis.xrevrange('faena:realtime:intake', '+', '-', 'COUNT', 1))[0]?.[0] ?? '0';
+      const { tickets } = await sendOrder(false);
+      const t = ticketOf(tickets, metadata);
+      const reason =
+        "The printer address 169.254.169.254 is not allowed (link-local); a printer must be on the restaurant's network or at a public address";
+      // Tried once, never retried: the refusal is final.
+      const fallen = await jobIn(t.id, 'fallen_back', EXPIRY_MS + 20_000);
+      expect(fallen).toMatchObject({ attempts: 1, prints: 0, lastError: reason });
+      const events = await eventually(
+        async () => {
+          const found = (await h.redis.xrange('faena:realtime:intake', `(${since}`, '+'))
+            .map(([streamId, fields]) => ({
+              streamId,
+              ...(JSON.parse(fields[1]!) as { event: string; data: { id: string; reason: string } }),
+            }))
+            .filter((e) => e.event === 'kitchen:print_failed' && e.data.id === t.id);
+          if (!found.length) throw new Error('no kitchen:print_failed event yet');
+          return found;
+        },
+        20_000,
+        200,
+      );
+      expect(events).toEqual([expect.objectContaining({ data: expect.objectContaining({ reason }) })]);
+      // Before the ticket's expiry (its time + the window), not at it: the stream id is the event's time.
+      const ticketRows = await h.orm.em
+        .fork()
+        .getConnection()
+        .execute<Array<{ created_at: Date }>>(`select created_at from pos.kitchen_tickets where id = ?`, [
+          t.id,
+        ]);
+      expect(Number(events[0]!.streamId.split('-')[0])).toBeLessThan(
+        new Date(ticketRows[0]!.created_at).getTime() + EXPIRY_MS,
+      );
+      const mail = await eventually(
+        async () => {
+          const m = (await smtp.mails()).find((x) => x.subject.includes(t.orderNumber));
+          if (!m) throw new Error('no fallback mail yet');
+          return m;
+        },
+        20_000,
+        200,
+      );
+      expect(mail.attachments?.some((a) => a.contentType === 'application/pdf')).toBe(true);
+      // Its printer's process dropped the job and did not count it against the printer's breaker.
+      const status = await client.workflow
+        .getHandle(printerWorkflowId(r.biz.tenantId, '169.254.169.254:9100'))
+        .query(printerStatusQuery);
+      expect(status).toMatchObject({
+        breaker: 'closed',
+        failures: 0,
+        queue: [],
+        printed: 0,
+        lastError: reason,
+      });
+      // No socket was ever opened towards it.
+      const towards = connect.mock.calls.filter((c) => JSON.stringify(c).includes('169.254.169.254'));
+      expect(towards).toEqual([]);
+      record('job-refused-fallen-back', printJobWorkflowId(r.biz.tenantId, t.id));
+      record('printer-address-refused', printerWorkflowId(r.biz.tenantId, '169.254.169.254:9100'));
+    } finally {
+      connect.mockRestore();
+    }
   }, 60_000);
 
   it('the sweeper starts the print process of a pending ticket whose start was lost, once', async () => {

@@ -44,6 +44,12 @@ export const PRINT_BACKOFF_MAX_MS = 8_000;
 export const PRINTER_IDLE_MS = 10 * 60_000;
 /** After its outcome a job stays open this long for an operator's reprint or reroute. */
 export const PRINT_JOB_LINGER_MS = 60 * 60_000;
+/**
+ * `printTicket`'s failure type when the SSRF guard refuses the printer's address (loopback, the
+ * metadata address, a cluster range…): nothing was sent and retrying cannot help, so the printer
+ * drops the job without counting it against its breaker and the job falls back at once.
+ */
+export const PRINTER_ADDRESS_REFUSED = 'PRINTER_ADDRESS_REFUSED';
 /** Who is told of a fallback and may act on jobs and printers: managers of the branch. */
 export const PRINTING_OPERATE_PERMISSION = 'printing.operate';
 
@@ -108,6 +114,8 @@ export interface PrintAttemptResult {
   attempts: number;
   error: string | null;
   at: number;
+  /** The printer will not try it again (its address is refused): the job falls back now. */
+  final?: boolean;
 }
 
 export type BreakerState = 'closed' | 'open' | 'half_open';
@@ -161,7 +169,8 @@ export interface PrintingActivities {
    * Renders the ticket for the printer's profile and sends it (DLE EOT before and after). Records
    * the outcome on the ticket. A failure is an `ApplicationFailure` typed by the printer's code
    * (`PRINTER_UNREACHABLE`, `PRINTER_PAPER_OUT`, …) with the sentence an operator reads; the printer
-   * process retries, so the activity itself is tried once.
+   * process retries (the activity itself is tried once). `PRINTER_ADDRESS_REFUSED` (the SSRF guard
+   * refused the address, nothing sent) is not retried: the job falls back at once.
    */
   printTicket(input: {
     tenantId: string;

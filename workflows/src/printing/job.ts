@@ -4,7 +4,9 @@
  * kitchen screen (a `kitchen:print_failed` room event, by the POS activity) and the ticket's PDF
  * emailed to the branch's printing operators (`print.fallback`, es/en: the seeded template, key
  * `<workflowId>/fallback/<n>/<userId>`: the attachment is in the activity's input, so every retry
- * of the email carries it). A fallback is a state (`fallen_back`), never a Failed workflow.
+ * of the email carries it). A fallback is a state (`fallen_back`), never a Failed workflow. A send
+ * the printer reports `final` (the SSRF guard refused its address: `PRINTER_ADDRESS_REFUSED`) falls
+ * back at once instead of at the expiry (patch `print-refused-falls-back`).
  *
  * After its outcome the job stays open `PRINT_JOB_LINGER_MS` for an operator: `retryPrint`
  * (printed again, with the reprint mark when it came out before), `reroutePrint` (to another
@@ -14,6 +16,7 @@ import {
   ApplicationFailure,
   condition,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -80,6 +83,8 @@ export const printJob: PrintJobWorkflow = async function printJob(input: PrintJo
   let send: { reprint: boolean; now: boolean } | null = { reprint: false, now: false };
   let changed = 0;
   let outcomeReported = false;
+  /** The printer will not try this send again (its address is refused): fall back without waiting. */
+  let refused = false;
 
   const status = (): PrintJobStatus => ({
     state,
@@ -133,13 +138,17 @@ export const printJob: PrintJobWorkflow = async function printJob(input: PrintJo
       printedAt = r.at;
       // Printed after the fallback (the send had begun just before the expiry): a duplicate, never a loss.
       if (state === 'queued') state = 'printed';
-    } else lastError = r.error;
+    } else {
+      lastError = r.error;
+      if (r.final) refused = true;
+    }
     changed++;
   });
   const again = (reprint: boolean) => {
     state = 'queued';
     expiresAt = Date.now() + expiryMs;
     send = { reprint, now: true };
+    refused = false;
     changed++;
   };
   setHandler(
@@ -224,7 +233,9 @@ export const printJob: PrintJobWorkflow = async function printJob(input: PrintJo
     if (state === 'queued') {
       const seen = changed;
       const moved = await condition(() => changed !== seen, Math.max(1, expiresAt - Date.now()));
-      if (moved) {
+      // `patched` only on a refusal: every other history has no marker and replays unchanged.
+      const giveUp = refused && (state as PrintJobState) === 'queued' && patched('print-refused-falls-back');
+      if (moved && !giveUp) {
         if ((state as PrintJobState) === 'printed') {
           if (!outcomeReported)
             metrics.outcome(Date.now() - workflowInfo().startTime.getTime() <= 60_000 ? 'on_time' : 'late');
@@ -235,7 +246,8 @@ export const printJob: PrintJobWorkflow = async function printJob(input: PrintJo
         show();
         continue;
       }
-      // Expired: never printed later. Withdrawn first, then the screen and the email.
+      // Expired (or refused): never printed later. Withdrawn first, then the screen and the email.
+      refused = false;
       await withdraw(address);
       state = 'fallen_back';
       fallbacks++;

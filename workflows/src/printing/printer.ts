@@ -9,6 +9,10 @@
  *   `BREAKER_COOL_DOWN_MS`, then one send is the half-open probe (success closes it, failure opens
  *   it again). An operator's `retryPrint` (the job's `now`) and `resetBreaker` go past it.
  * - A job past its expiry is dropped unsent: its job process falls back (and withdraws it anyway).
+ * - A send the SSRF guard refused (`PRINTER_ADDRESS_REFUSED`: loopback, metadata, a cluster
+ *   range…) never reached a printer: the job is dropped at once, told `final` (it falls back now),
+ *   and the breaker does not count it (patch `printer-address-refused`: histories before it replay
+ *   as they ran).
  * - Each attempt's outcome is signalled to the job's process (which may have ended: ignored).
  * - Idle for `PRINTER_IDLE_MS` the process ends; a long history continues as new with the queue
  *   and the breaker.
@@ -19,6 +23,7 @@ import {
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -29,6 +34,7 @@ import {
   BREAKER_COOL_DOWN_MS,
   BREAKER_THRESHOLD,
   PRINT_BACKOFF_MAX_MS,
+  PRINTER_ADDRESS_REFUSED,
   PRINTER_IDLE_MS,
   PRINTING_ACTIVITIES_TASK_QUEUE,
   enqueuePrint,
@@ -59,6 +65,12 @@ function failureText(err: unknown): string {
   if (cause instanceof ApplicationFailure) return cause.message;
   if (cause instanceof Error && /timeout/i.test(cause.message)) return 'The printer did not finish in time';
   return 'The print could not be sent';
+}
+
+/** The activity's failure type (`PRINTER_UNREACHABLE`, …), or null. */
+function failureType(err: unknown): string | null {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure ? (cause.type ?? null) : null;
 }
 
 export const printer: PrinterWorkflow = async function printer(input: PrinterInput) {
@@ -132,7 +144,7 @@ export const printer: PrinterWorkflow = async function printer(input: PrinterInp
     return status();
   });
 
-  const tell = async (job: QueuedJob, printedNow: boolean, error: string | null) => {
+  const tell = async (job: QueuedJob, printedNow: boolean, error: string | null, final = false) => {
     try {
       await getExternalWorkflowHandle(job.jobWorkflowId).signal(printAttempted, {
         ticketId: job.ticketId,
@@ -140,6 +152,7 @@ export const printer: PrinterWorkflow = async function printer(input: PrinterInp
         attempts: job.attempts,
         error,
         at: Date.now(),
+        ...(final && { final }),
       });
     } catch {
       // The job's process ended (cancelled, or it fell back meanwhile): nothing to tell.
@@ -191,6 +204,7 @@ export const printer: PrinterWorkflow = async function printer(input: PrinterInp
     show();
     job.attempts++;
     let error: string | null = null;
+    let refused = false;
     try {
       await printTicket({
         tenantId: input.tenantId,
@@ -200,12 +214,21 @@ export const printer: PrinterWorkflow = async function printer(input: PrinterInp
       });
     } catch (err) {
       error = failureText(err);
+      refused = failureType(err) === PRINTER_ADDRESS_REFUSED;
     }
     const i = queue.indexOf(job);
+    // `patched` only on a refusal: every other history has no marker and replays unchanged.
+    const final = refused && patched('printer-address-refused');
     if (error === null) {
       printed++;
       if (i >= 0) queue.splice(i, 1);
       Object.assign(breaker, { state: 'closed', failures: 0, openedAt: null });
+    } else if (final) {
+      // Nothing reached a printer and a retry cannot help: the job falls back now. Not the
+      // printer's health, so the breaker keeps its count (its last error says why).
+      if (i >= 0) queue.splice(i, 1);
+      breaker.lastError = error;
+      if (breaker.state === 'half_open') breaker.state = 'open';
     } else {
       breaker.failures++;
       breaker.lastError = error;
@@ -214,7 +237,7 @@ export const printer: PrinterWorkflow = async function printer(input: PrinterInp
       if (breaker.state === 'half_open' || breaker.failures >= BREAKER_THRESHOLD)
         Object.assign(breaker, { state: 'open', openedAt: Date.now() });
     }
-    await tell(job, error === null, error);
+    await tell(job, error === null, error, final);
     if (workflowInfo().continueAsNewSuggested)
       await continueAsNew<PrinterWorkflow>({ ...input, queue, breaker, printed });
   }

@@ -1,9 +1,11 @@
 /**
- * The one way out to a URL a tenant chose (webhook endpoints today): SSRF-guarded.
+ * The one way out to a URL or device address a tenant chose (webhook endpoints, kitchen printers):
+ * SSRF-guarded.
  *
  *   const guard = createOutboundGuard(outboundGuardOptions(config));
  *   await guard.check(url);                        // at registration: throws OutboundUrlError
  *   const { status } = await guard.post(url, {…}); // at delivery: checks again, then connects
+ *   const { address } = await guard.checkHost(host, { lan: true }); // a LAN device: connect to `address`
  *
  * - https only, unless `TENANT_URL_ALLOW_HTTP` (dev and tests);
  * - the host is resolved once and refused when ANY address is special-purpose: loopback, private,
@@ -15,6 +17,13 @@
  *   is never followed;
  * - redirects are not followed (a 3xx is the caller's failure), the request has a timeout, and the
  *   answer's body is never read: callers get a status or a short reason.
+ *
+ * `checkHost(host, { lan: true })` is the same check for a device on the tenant's own network (a
+ * kitchen printer's `host`): the `private` class (RFC 1918, fc00::/7) is allowed, everything else
+ * above is still refused — loopback, unspecified, link-local (metadata), CGNAT, multicast,
+ * broadcast, reserved, the IPv6 forms carrying IPv4, and `TENANT_URL_DENY_CIDRS`, which is why the
+ * cluster's own pod and service ranges (usually private too) must be listed there. The host is
+ * resolved once and the caller connects to the answered address only (no rebinding in between).
  *
  * `TENANT_URL_ALLOW_CIDRS` (default empty) exempts ranges from the refusal: the test harness and
  * `.env.example` set 127.0.0.1/32 so that local receivers work; production leaves it empty.
@@ -38,13 +47,20 @@ export const systemResolver: Resolver = async (hostname) =>
     family: a.family === 6 ? 6 : 4,
   }));
 
-/** A URL the guard refuses; `reason` is short and safe to store or show (it never holds remote text). */
+/**
+ * A URL or host the guard refuses; `reason` is short and safe to store or show (it never holds
+ * remote text): `invalid URL`, `invalid host`, `scheme not allowed`, `credentials in URL`,
+ * `host not found`, `destination not allowed` (then `refused` names the class: `loopback`, …).
+ */
 export class OutboundUrlError extends Error {
   readonly reason: string;
-  constructor(reason: string, message: string) {
+  /** For `destination not allowed`: the refused address and why (`'link-local'`, `'denied range'`, …). */
+  readonly refused?: { address: string; what: string };
+  constructor(reason: string, message: string, refused?: { address: string; what: string }) {
     super(message);
     this.name = 'OutboundUrlError';
     this.reason = reason;
+    if (refused) this.refused = refused;
   }
 }
 
@@ -186,11 +202,34 @@ export interface CheckedUrl {
   addresses: ResolvedAddress[];
 }
 
+export interface CheckedHost {
+  /** The host as checked (normalised, without IPv6 brackets). */
+  host: string;
+  /** Every address the host resolved to (all allowed). */
+  addresses: ResolvedAddress[];
+  /** The one to connect to (the first): never resolve the host again. */
+  address: ResolvedAddress;
+}
+
+export interface RefusalOptions {
+  /**
+   * A device on the tenant's own network (a kitchen printer): the `private` class may be reached;
+   * every other class, and `TENANT_URL_DENY_CIDRS`, is still refused.
+   */
+  lan?: boolean;
+}
+
 export interface OutboundGuard {
   /** Parses, resolves once and checks every address; throws `OutboundUrlError`. */
   check(url: string): Promise<CheckedUrl>;
+  /**
+   * A bare host (name, IPv4 or IPv6, brackets allowed; no port) resolved once and every address
+   * checked; answers the address to connect to. Throws `OutboundUrlError` (`invalid host`,
+   * `host not found`, `destination not allowed` with `refused`).
+   */
+  checkHost(host: string, opts?: RefusalOptions): Promise<CheckedHost>;
   /** Why an address is refused (`'loopback'`, …), or null when it may be reached. */
-  refusal(address: string): string | null;
+  refusal(address: string, opts?: RefusalOptions): string | null;
   /**
    * POSTs `body` to the URL, checked again now, on a fresh connection to the checked address; no
    * redirects followed, the body of the answer never read. Throws `OutboundUrlError` (refused) or
@@ -207,16 +246,54 @@ export function createOutboundGuard(opts: OutboundGuardOptions = {}): OutboundGu
   const deny = blockList(opts.denyCidrs ?? []);
   const allow = blockList(opts.allowCidrs ?? []);
 
-  function refusal(address: string): string | null {
+  function refusal(address: string, { lan = false }: RefusalOptions = {}): string | null {
     if (!net.isIP(address)) return 'not an IP address';
     const family = familyOf(address);
     if (allow.check(address, family)) return null;
-    // An IPv6 address is checked against the IPv4 ranges too: ::ffff:127.0.0.1 is loopback.
+    let lanPrivate = false;
+    // An IPv6 address is checked against the IPv4 ranges too: ::ffff:127.0.0.1 is loopback (and
+    // ::ffff:10.0.0.1, private in IPv4 terms, is still refused on a LAN as IPv4-mapped IPv6).
     for (const r of refused)
-      if (r.v4.check(address, family) || (family === 'ipv6' && r.v6.check(address, 'ipv6'))) return r.what;
-    if (family === 'ipv6' && !globalUnicast.check(address, 'ipv6')) return 'not global unicast';
+      if (r.v4.check(address, family) || (family === 'ipv6' && r.v6.check(address, 'ipv6'))) {
+        if (lan && r.what === 'private') lanPrivate = true;
+        else return r.what;
+      }
+    if (family === 'ipv6' && !lanPrivate && !globalUnicast.check(address, 'ipv6'))
+      return 'not global unicast';
     if (deny.check(address, family)) return 'denied range';
     return null;
+  }
+
+  /** Resolves once (an IP is its own answer) and refuses when any answer is refused. */
+  async function resolveChecked(
+    hostname: string,
+    lan: boolean,
+    refusedMessage: (shown: string, why: string) => string,
+  ): Promise<ResolvedAddress[]> {
+    let addresses: ResolvedAddress[];
+    if (net.isIP(hostname)) addresses = [{ address: hostname, family: net.isIPv6(hostname) ? 6 : 4 }];
+    else {
+      try {
+        addresses = await resolve(hostname);
+      } catch {
+        throw new OutboundUrlError('host not found', `The host ${hostname} does not resolve`);
+      }
+      if (!addresses.length)
+        throw new OutboundUrlError('host not found', `The host ${hostname} does not resolve`);
+    }
+    for (const a of addresses) {
+      const why = refusal(a.address, { lan });
+      if (why)
+        throw new OutboundUrlError(
+          'destination not allowed',
+          refusedMessage(
+            hostname === a.address ? `is ${a.address}` : `${hostname} resolves to ${a.address}`,
+            why,
+          ),
+          { address: a.address, what: why },
+        );
+    }
+    return addresses;
   }
 
   async function check(raw: string): Promise<CheckedUrl> {
@@ -235,26 +312,36 @@ export function createOutboundGuard(opts: OutboundGuardOptions = {}): OutboundGu
       throw new OutboundUrlError('credentials in URL', 'The URL may not carry a user name or password');
     // WHATWG parsing has already normalised 127.1, 2130706433, 0x7f000001, 0177.0.0.1 and [::ffff:127.0.0.1].
     const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
-    let addresses: ResolvedAddress[];
-    if (net.isIP(hostname)) addresses = [{ address: hostname, family: net.isIPv6(hostname) ? 6 : 4 }];
-    else {
-      try {
-        addresses = await resolve(hostname);
-      } catch {
-        throw new OutboundUrlError('host not found', `The host ${hostname} does not resolve`);
-      }
-      if (!addresses.length)
-        throw new OutboundUrlError('host not found', `The host ${hostname} does not resolve`);
-    }
-    for (const a of addresses) {
-      const why = refusal(a.address);
-      if (why)
-        throw new OutboundUrlError(
-          'destination not allowed',
-          `The URL's host ${hostname === a.address ? `is ${a.address}` : `${hostname} resolves to ${a.address}`} (${why}); only public addresses can be reached`,
-        );
-    }
+    const addresses = await resolveChecked(
+      hostname,
+      false,
+      (shown, why) => `The URL's host ${shown} (${why}); only public addresses can be reached`,
+    );
     return { url, hostname, addresses };
+  }
+
+  async function checkHost(raw: string, { lan = false }: RefusalOptions = {}): Promise<CheckedHost> {
+    const trimmed = raw.trim();
+    const bare = trimmed.replace(/^\[(.*)\]$/, '$1');
+    const invalid = () =>
+      new OutboundUrlError('invalid host', `${JSON.stringify(raw)} is not a host name or IP address`);
+    // A name or an address only: no port, path, user or anything a URL parser would read past.
+    if (!bare || (!net.isIPv6(bare) && !/^[A-Za-z0-9._-]+$/.test(bare))) throw invalid();
+    let host: string;
+    try {
+      // The WHATWG parser normalises what getaddrinfo would also read as an address (127.1,
+      // 2130706433, 0x7f000001, 0177.0.0.1, 127.0.0.1.): the same as check().
+      host = new URL(`http://${net.isIPv6(bare) ? `[${bare}]` : bare}/`).hostname.replace(/^\[(.*)\]$/, '$1');
+    } catch {
+      throw invalid();
+    }
+    const addresses = await resolveChecked(
+      host,
+      lan,
+      (shown, why) =>
+        `The host ${shown} (${why}); only ${lan ? 'addresses of your own network or public ones' : 'public addresses'} can be reached`,
+    );
+    return { host, addresses, address: addresses[0]! };
   }
 
   async function post(
@@ -295,5 +382,5 @@ export function createOutboundGuard(opts: OutboundGuardOptions = {}): OutboundGu
     });
   }
 
-  return { check, refusal, post };
+  return { check, checkHost, refusal, post };
 }

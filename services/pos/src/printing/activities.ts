@@ -7,7 +7,7 @@
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { inTenantActivity, type Logger, type Orm, type Redis } from '@faena/platform';
+import { inTenantActivity, type Logger, type Orm, type OutboundGuard, type Redis } from '@faena/platform';
 import { publishRealtime, rooms } from '@faena/notifications/realtime';
 import {
   PRINTER_WORKFLOW_TYPE,
@@ -36,6 +36,11 @@ export interface PrintingActivityDeps {
   temporal: Client;
   /** Where printer processes run: PRINTING_TASK_QUEUE in production, a test's own in tests. */
   printingTaskQueue: string;
+  /**
+   * The SSRF guard printer addresses go through (`checkHost(host, { lan: true })`): the worker's
+   * `TENANT_URL_DENY_CIDRS` / `TENANT_URL_ALLOW_CIDRS` (wiring.ts).
+   */
+  guard: Pick<OutboundGuard, 'checkHost'>;
   /** Connect and I/O timeouts (tests shorten them). */
   send?: Partial<Pick<SendOptions, 'connectTimeoutMs' | 'ioTimeoutMs'>>;
 }
@@ -80,7 +85,7 @@ async function loadTicketView(em: EntityManager, ticketId: string, reprint: bool
 export function printingActivities(deps: PrintingActivityDeps) {
   const inTenant = <T>(tenantId: string, fn: (em: EntityManager) => Promise<T>) =>
     inTenantActivity(deps.orm, tenantId, (em) => fn(em));
-  const sendOptions: SendOptions = { ...DEFAULT_SEND_OPTIONS, ...deps.send };
+  const sendOptions: SendOptions = { ...DEFAULT_SEND_OPTIONS, ...deps.send, guard: deps.guard };
 
   return {
     async printTicket(input) {
@@ -114,7 +119,8 @@ export function printingActivities(deps: PrintingActivityDeps) {
             code: err.code,
             written: err.written,
           });
-          // Tried once: the printer's process retries (and counts the failure for its breaker).
+          // Tried once: the printer's process retries (and counts the failure for its breaker);
+          // PRINTER_ADDRESS_REFUSED it does not retry (the job falls back at once).
           throw ApplicationFailure.nonRetryable(err.message, err.code, { written: err.written });
         }
         const printedAt = new Date();

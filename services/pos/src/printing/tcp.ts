@@ -4,6 +4,10 @@
  * write timeout, then ask the status again — its answer is the printer's word that it took the
  * bytes. Every failure is a `PrintError` with a code and a sentence an operator reads:
  *
+ * - `PRINTER_ADDRESS_REFUSED`: the SSRF guard refused the address before any connection
+ *   (loopback, link-local — the cloud metadata address —, a cluster range in
+ *   `TENANT_URL_DENY_CIDRS`, …): a printer lives on the restaurant's network (private) or at a
+ *   public address; the printer's process does not retry it, the job falls back at once;
  * - `PRINTER_UNREACHABLE`: refused, no route, DNS, or no connection within the timeout;
  * - `PRINTER_PAPER_OUT`, `PRINTER_COVER_OPEN`, `PRINTER_OFFLINE`: what the status said (nothing written);
  * - `PRINTER_NO_STATUS`: it did not answer the status request in time (a stalled printer);
@@ -12,10 +16,17 @@
  * `written` on the error says whether ticket bytes may have left (the at-least-once boundary:
  * docs/architecture.md, POS "Printing"). A printer whose profile says it does not answer DLE EOT
  * gets no status requests: the write alone is the outcome.
+ *
+ * The host is checked by the platform's outbound guard (`checkHost(host, { lan: true })`, resolved
+ * once) and the socket goes to the checked address only, so a DNS answer that changes between the
+ * check and the connection (rebinding) is never followed.
  */
 import net from 'node:net';
+import { OutboundUrlError, type OutboundGuard } from '@faena/platform';
+import { PRINTER_ADDRESS_REFUSED } from '@faena/workflows/printing/contract';
 
 export const PRINT_ERROR_CODES = [
+  PRINTER_ADDRESS_REFUSED,
   'PRINTER_UNREACHABLE',
   'PRINTER_PAPER_OUT',
   'PRINTER_COVER_OPEN',
@@ -43,6 +54,8 @@ export interface PrinterTarget {
 }
 
 export interface SendOptions {
+  /** The SSRF guard every printer address goes through (`outboundGuardOptions` of the worker's config). */
+  guard: Pick<OutboundGuard, 'checkHost'>;
   connectTimeoutMs: number;
   /** For the write to be taken by the socket and for each status answer. */
   ioTimeoutMs: number;
@@ -51,7 +64,7 @@ export interface SendOptions {
   beforeWrite?: () => Promise<void>;
 }
 
-export const DEFAULT_SEND_OPTIONS: SendOptions = {
+export const DEFAULT_SEND_OPTIONS: Omit<SendOptions, 'guard'> = {
   connectTimeoutMs: 3000,
   ioTimeoutMs: 5000,
   answersStatus: true,
@@ -148,9 +161,34 @@ class Conn {
   }
 }
 
-function connect(target: PrinterTarget, timeoutMs: number): Promise<net.Socket> {
+/** The address to connect to: the host checked by the guard (a LAN device), resolved once. */
+async function checkedAddress(
+  guard: SendOptions['guard'],
+  target: PrinterTarget,
+): Promise<{ address: string; family: 4 | 6 }> {
+  try {
+    return (await guard.checkHost(target.host, { lan: true })).address;
+  } catch (err) {
+    if (!(err instanceof OutboundUrlError)) throw err;
+    if (err.reason === 'host not found')
+      throw new PrintError('PRINTER_UNREACHABLE', 'The printer has an unknown host name');
+    throw new PrintError(
+      PRINTER_ADDRESS_REFUSED,
+      err.refused
+        ? `The printer address ${target.host} is not allowed (${err.refused.what}${err.refused.address === target.host ? '' : `: it resolves to ${err.refused.address}`}); a printer must be on the restaurant's network or at a public address`
+        : `The printer address ${target.host} is not a host name or IP address`,
+    );
+  }
+}
+
+function connect(
+  target: PrinterTarget,
+  to: { address: string; family: 4 | 6 },
+  timeoutMs: number,
+): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: target.host, port: target.port });
+    // The checked address itself: nothing is resolved again (no rebinding after the check).
+    const socket = net.connect({ host: to.address, family: to.family, port: target.port });
     const t = setTimeout(() => {
       socket.destroy();
       reject(new PrintError('PRINTER_UNREACHABLE', `No connection to the printer within ${timeoutMs} ms`));
@@ -201,7 +239,8 @@ export async function sendToPrinter(
   bytes: Uint8Array,
   opts: SendOptions,
 ): Promise<void> {
-  const socket = await connect(target, opts.connectTimeoutMs);
+  const to = await checkedAddress(opts.guard, target);
+  const socket = await connect(target, to, opts.connectTimeoutMs);
   const conn = new Conn(socket);
   let written = false;
   try {

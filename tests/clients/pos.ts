@@ -9266,7 +9266,10 @@ export interface operations {
                             /** @enum {string} */
                             kind: "printer" | "screen" | "both";
                             name: string;
+                            /** @enum {number} */
+                            paperWidth: 58 | 80;
                             printerAddress: string | null;
+                            printerAnswersStatus: boolean;
                             /** Format: date-time */
                             updatedAt: string;
                         }[];
@@ -9309,8 +9312,15 @@ export interface operations {
                     /** @enum {string} */
                     kind: "printer" | "screen" | "both";
                     name: string;
+                    /**
+                     * @description the printer's paper in mm (58: 32 columns, 80: 48; default 80)
+                     * @enum {number}
+                     */
+                    paperWidth?: 58 | 80;
                     /** @description the network printer as host:port (a host name or IPv4 address; port 1-65535) */
                     printerAddress?: string | null;
+                    /** @description whether the printer answers the status request (paper out, cover open); default true */
+                    printerAnswersStatus?: boolean;
                 };
             };
         };
@@ -9335,7 +9345,10 @@ export interface operations {
                             /** @enum {string} */
                             kind: "printer" | "screen" | "both";
                             name: string;
+                            /** @enum {number} */
+                            paperWidth: 58 | 80;
                             printerAddress: string | null;
+                            printerAnswersStatus: boolean;
                             /** Format: date-time */
                             updatedAt: string;
                         };
@@ -9392,7 +9405,10 @@ export interface operations {
                             /** @enum {string} */
                             kind: "printer" | "screen" | "both";
                             name: string;
+                            /** @enum {number} */
+                            paperWidth: 58 | 80;
                             printerAddress: string | null;
+                            printerAnswersStatus: boolean;
                             /** Format: date-time */
                             updatedAt: string;
                         };
@@ -9435,8 +9451,15 @@ export interface operations {
                     /** @enum {string} */
                     kind?: "printer" | "screen" | "both";
                     name?: string;
+                    /**
+                     * @description the printer's paper in mm (58: 32 columns, 80: 48; default 80)
+                     * @enum {number}
+                     */
+                    paperWidth?: 58 | 80;
                     /** @description the network printer as host:port (a host name or IPv4 address; port 1-65535) */
                     printerAddress?: string | null;
+                    /** @description whether the printer answers the status request (paper out, cover open); default true */
+                    printerAnswersStatus?: boolean;
                 };
             };
         };
@@ -9461,7 +9484,10 @@ export interface operations {
                             /** @enum {string} */
                             kind: "printer" | "screen" | "both";
                             name: string;
+                            /** @enum {number} */
+                            paperWidth: 58 | 80;
                             printerAddress: string | null;
+                            printerAnswersStatus: boolean;
                             /** Format: date-time */
                             updatedAt: string;
                         };
@@ -9524,7 +9550,10 @@ export interface operations {
                             /** @enum {string} */
                             kind: "printer" | "screen" | "both";
                             name: string;
+                            /** @enum {number} */
+                            paperWidth: 58 | 80;
                             printerAddress: string | null;
+                            printerAnswersStatus: boolean;
                             /** Format: date-time */
                             updatedAt: string;
                         };

@@ -148,7 +148,7 @@ afterAll(async () => {
   await connection?.close();
 });
 
-const call = (method: 'get' | 'post' | 'put', token: string, path: string, body?: unknown) => {
+const call = (method: 'get' | 'post' | 'put' | 'patch', token: string, path: string, body?: unknown) => {
   const req = h.agent[method](`${API}${path}`).set(bearer(token));
   return body === undefined ? req : req.send(body as object);
 };
@@ -296,6 +296,26 @@ describe('kitchen printing', () => {
         t.id,
       ]);
     expect(row[0]!.print_status).toBe('printed');
+  });
+
+  it("a 58 mm printer that answers no status: the station's profile renders 32 columns and asks no status", async () => {
+    const { kitchen, kitchenPrinter } = await stations();
+    const t0 = r.manager.token;
+    const saved = ok<{ paperWidth: number; printerAnswersStatus: boolean }>(
+      await call('patch', t0, `/stations/${kitchen.id}`, { paperWidth: 58, printerAnswersStatus: false }),
+      'profile',
+    );
+    expect(saved).toMatchObject({ paperWidth: 58, printerAnswersStatus: false });
+    expect((await call('patch', t0, `/stations/${kitchen.id}`, { paperWidth: 57 })).status).toBe(400);
+    const { tickets } = await sendOrder(false);
+    const t = ticketOf(tickets, kitchen);
+    expect(await jobIn(t.id, 'printed')).toMatchObject({ attempts: 1, prints: 1 });
+    const bytes = kitchenPrinter.printed()[0]!.bytes;
+    const parsed = parseEscPos(bytes);
+    expect(parsed.lines.join('\n')).toContain('2 x Bife con ñoquis');
+    expect(Math.max(...parsed.lines.map((l) => l.length))).toBeLessThanOrEqual(32);
+    // No DLE EOT status request (0x10 0x04) went to a printer that does not answer it.
+    expect(bytes.includes(Buffer.from([0x10, 0x04]))).toBe(false);
   });
 
   it('a refusing printer: retries, its breaker opens, the bar prints on time; past the expiry the ticket falls back (screen event + PDF mail) and never prints later; a reroute prints it on the bar with the reprint mark', async () => {

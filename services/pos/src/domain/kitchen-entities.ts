@@ -15,9 +15,15 @@ import { auditProperties, idProperty, tenantProperty } from '@faena/platform';
 export const STATION_KINDS = ['printer', 'screen', 'both'] as const;
 export type StationKind = (typeof STATION_KINDS)[number];
 
+/** The paper widths a kitchen printer's profile may have (render.ts sets the columns from it). */
+export const STATION_PAPER_WIDTHS = [58, 80] as const;
+export type StationPaperWidth = (typeof STATION_PAPER_WIDTHS)[number];
+
 /**
  * A station of a branch. CHECK: a `printer` or `both` station has a printer address (`host:port`,
- * stored for the print process, never connected to here); a `screen` has none. At most one
+ * stored for the print process, never connected to here); a `screen` has none. Its printer's
+ * profile: the paper width (58 or 80 mm, CHECK `stations_paper_width_check`) and whether the printer
+ * answers the real-time status request (many 58 mm printers do not: then none is asked). At most one
  * default per branch (`stations_default_unique`, partial), and only an active station is default.
  */
 export const Station = defineEntity({
@@ -32,6 +38,10 @@ export const Station = defineEntity({
     kind: p.enum(STATION_KINDS),
     /** `host:port` of the station's network printer (ESC/POS, raw TCP); null for a screen. */
     printerAddress: p.string().length(300).nullable(),
+    /** The printer's paper, in mm: 58 (32 columns) or 80 (48). */
+    paperWidth: p.smallint().default(80),
+    /** The printer answers DLE EOT (paper out, cover open); false: it is not asked. */
+    printerAnswersStatus: p.boolean().default(true),
     /** Where a category without a station of its own goes in this branch. */
     isDefault: p.boolean().default(false),
     active: p.boolean().default(true),

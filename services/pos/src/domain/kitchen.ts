@@ -40,6 +40,7 @@ import {
   Station,
   type KitchenStatus,
   type StationKind,
+  type StationPaperWidth,
 } from './kitchen-entities.ts';
 import { observeTicketReady } from './kitchen-metrics.ts';
 import { startPrinting } from '../printing/start.ts';
@@ -53,6 +54,8 @@ export const presentStation = (s: Station, mappings: CategoryStation[]) => ({
   name: s.name,
   kind: s.kind,
   printerAddress: s.printerAddress ?? null,
+  paperWidth: s.paperWidth,
+  printerAnswersStatus: s.printerAnswersStatus,
   isDefault: s.isDefault,
   active: s.active,
   categoryIds: mappings.filter((m) => m.stationId === s.id).map((m) => m.categoryId),
@@ -110,6 +113,8 @@ export interface StationInput {
   kind: StationKind;
   /** `host:port` (validated by the route; never connected to here). */
   printerAddress?: string | null;
+  paperWidth?: StationPaperWidth;
+  printerAnswersStatus?: boolean;
   isDefault?: boolean;
   active?: boolean;
 }

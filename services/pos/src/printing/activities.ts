@@ -20,7 +20,13 @@ import { presentTicket } from '../domain/kitchen.ts';
 import { KitchenTicket, KitchenTicketItem, Station } from '../domain/kitchen-entities.ts';
 import { BranchSettings } from '../domain/menu-entities.ts';
 import { PrintJob } from './entities.ts';
-import { DEFAULT_PRINTER_PROFILE, renderTicketEscPos, renderTicketPdf, type TicketView } from './render.ts';
+import {
+  DEFAULT_PRINTER_PROFILE,
+  renderTicketEscPos,
+  renderTicketPdf,
+  type PrinterProfile,
+  type TicketView,
+} from './render.ts';
 import {
   DEFAULT_SEND_OPTIONS,
   PrintError,
@@ -43,6 +49,16 @@ export interface PrintingActivityDeps {
   guard: Pick<OutboundGuard, 'checkHost'>;
   /** Connect and I/O timeouts (tests shorten them). */
   send?: Partial<Pick<SendOptions, 'connectTimeoutMs' | 'ioTimeoutMs'>>;
+}
+
+/**
+ * The profile of the printer at `address`: the branch's station that prints there (a reroute's
+ * target, or the ticket's own), else the default (80 mm, answers its status).
+ */
+async function profileAt(em: EntityManager, branchId: string, address: string): Promise<PrinterProfile> {
+  const s = await em.findOne(Station, { branchId, printerAddress: address }, { orderBy: { active: 'desc' } });
+  if (!s) return DEFAULT_PRINTER_PROFILE;
+  return { paperWidth: s.paperWidth === 58 ? 58 : 80, answersStatus: s.printerAnswersStatus };
 }
 
 interface LoadedTicket {
@@ -98,11 +114,12 @@ export function printingActivities(deps: PrintingActivityDeps) {
           input.ticketId,
           input.reprint || (job?.writes ?? 0) > 0,
         );
-        const bytes = renderTicketEscPos(view, DEFAULT_PRINTER_PROFILE);
+        const profile = await profileAt(em, ticket.branchId, input.printerAddress);
+        const bytes = renderTicketEscPos(view, profile);
         try {
           await sendToPrinter(parsePrinterAddress(input.printerAddress), bytes, {
             ...sendOptions,
-            answersStatus: DEFAULT_PRINTER_PROFILE.answersStatus,
+            answersStatus: profile.answersStatus,
             beforeWrite: async () => {
               await em.nativeUpdate(
                 PrintJob,

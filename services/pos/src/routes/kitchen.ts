@@ -19,6 +19,7 @@ import {
   KitchenTicket,
   PRINT_STATUSES,
   STATION_KINDS,
+  STATION_PAPER_WIDTHS,
   Station,
   TICKET_KINDS,
   type KitchenStatus,
@@ -67,6 +68,10 @@ const stationOut = Joi.object({
     .valid(...STATION_KINDS)
     .required(),
   printerAddress: nullable(Joi.string()),
+  paperWidth: Joi.number()
+    .valid(...STATION_PAPER_WIDTHS)
+    .required(),
+  printerAnswersStatus: Joi.boolean().required(),
   isDefault: Joi.boolean().required(),
   active: Joi.boolean().required(),
   categoryIds: Joi.array().items(uuid).required(),
@@ -112,6 +117,12 @@ const stationFields = {
   name: text(60),
   kind: Joi.string().valid(...STATION_KINDS),
   printerAddress: printerAddress.allow(null),
+  paperWidth: Joi.number()
+    .valid(...STATION_PAPER_WIDTHS)
+    .description("the printer's paper in mm (58: 32 columns, 80: 48; default 80)"),
+  printerAnswersStatus: Joi.boolean().description(
+    'whether the printer answers the status request (paper out, cover open); default true',
+  ),
   isDefault: Joi.boolean(),
   active: Joi.boolean(),
 };

@@ -9,6 +9,7 @@
  * (API and database) once the faults have stopped and the run has settled.
  */
 import type pg from 'pg';
+import type { PlannedFault } from './faults.ts';
 import type { Rng } from './rng.ts';
 
 /** Addresses of the chaos run (all loopback). */
@@ -17,6 +18,7 @@ export interface Urls {
   payments: string;
   marketplace: string;
   gym: string;
+  pos: string;
   notifications: string;
   sandbox: string;
   /** The harness's own webhook receiver, registered with notifications. */
@@ -87,6 +89,12 @@ export interface ChaosProcess<S extends string = string> {
   scenarios: Readonly<Record<S, number>>;
   /** One-time setup before the faults begin (tenants, users, provider accounts). */
   prepare(ctx: RunContext, cases: Array<Case<S>>): Promise<void>;
+  /**
+   * Faults the process needs at its own moments (drive seconds), added to the run's seeded plan when
+   * the drive begins — e.g. a Temporal restart timed at a schedule's firing. Called once, with the
+   * drive's clock at 0.
+   */
+  faults?(ctx: RunContext, cases: Array<Case<S>>): PlannedFault[];
   /** Fills a case's data (amounts, options) from its own generator. */
   plan(c: Case<S>): void;
   /** Takes one case through its scenario via the public APIs, until done or the deadline. */

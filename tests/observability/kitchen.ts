@@ -5,15 +5,24 @@
  * latency SLO's `POST /orders…` routes), whose kitchen tickets are then bumped ready (the kitchen
  * ticket age histogram, `faena_pos_kitchen_ticket_age_seconds`). Through the public APIs, as the
  * business's staff would: the owner sets the menu up, a waiter takes the orders, the kitchen's
- * user bumps them.
+ * user bumps them. The station also prints, on a real TCP printer this run starts (the print
+ * delivery SLO's `printJob` outcomes); then the branch's nightly closure is set up and its schedule
+ * triggered, as an operator does from the Temporal Web UI (the `cashClosure` SLO's series).
  */
+import { Connection, Client } from '@temporalio/client';
 import { IDENTITY, invitedUser, must, PASSWORD, type User } from '../chaos/gym.ts';
+import { PORTS } from '../chaos/config.ts';
 import type { RunContext } from '../chaos/process.ts';
+import { sleep } from '../chaos/http.ts';
+import { startTestPrinter } from '../../services/pos/test/support/tcp-printer.ts';
+import { cashClosureScheduleId } from '../../workflows/src/cash-closure/contract.ts';
 
 const POS = '/api/pos/v1';
 
 /** A restaurant (`obs-kitchen-<run>`) with one branch: its owner's session and the branch. */
-async function signUpRestaurant(ctx: RunContext): Promise<{ slug: string; owner: User; branchId: string }> {
+async function signUpRestaurant(
+  ctx: RunContext,
+): Promise<{ slug: string; owner: User; branchId: string; tenantId: string }> {
   const label = 'kitchen';
   const signup = await must(
     ctx,
@@ -56,6 +65,7 @@ async function signUpRestaurant(ctx: RunContext): Promise<{ slug: string; owner:
     slug: `obs-${label}-${ctx.runId}`,
     owner: { id: me.body.data.user.id as string, token },
     branchId: branch.body.data.id as string,
+    tenantId: signup.body.data.tenant.id as string,
   };
 }
 
@@ -86,7 +96,8 @@ async function staff(
 /** Drives `orders` orders from open to ready through the POS at `posUrl`; answers how many tickets got ready. */
 export async function driveKitchen(ctx: RunContext, posUrl: string, orders = 3): Promise<number> {
   const business = await signUpRestaurant(ctx);
-  const { owner, branchId } = business;
+  const { owner, branchId, tenantId } = business;
+  const printer = await startTestPrinter();
   const pos = (method: string, path: string, token: string, body?: unknown, ok = [200, 201]) =>
     must(ctx, posUrl, method, `${POS}${path}`, { token, ...(body !== undefined && { body }) }, ok);
   const o = owner.token;
@@ -94,7 +105,8 @@ export async function driveKitchen(ctx: RunContext, posUrl: string, orders = 3):
   const station = await pos('POST', '/stations', o, {
     branchId,
     name: 'Cocina',
-    kind: 'screen',
+    kind: 'both',
+    printerAddress: printer.address,
     isDefault: true,
   });
   const category = await pos('POST', '/categories', o, { name: 'Sándwiches' });
@@ -128,5 +140,20 @@ export async function driveKitchen(ctx: RunContext, posUrl: string, orders = 3):
   );
   const tickets = queued.body.data as Array<{ id: string }>;
   for (const t of tickets) await pos('POST', `/kitchen/tickets/${t.id}/bump`, kitchen, { status: 'ready' });
+  // The tickets come out of the printer (bounded: a late one is the SLO's to count, not ours).
+  for (let i = 0; i < 60 && printer.printed().length < tickets.length; i++) await sleep(500);
+  ctx.log(`kitchen: ${printer.printed().length} of ${tickets.length} tickets printed`);
+  await printer.close();
+  // The day's closure: settings saved (the schedule is created) and fired now.
+  await pos('PUT', `/branches/${branchId}/closure-settings`, o, { closingTime: '00:05' });
+  const connection = await Connection.connect({
+    address: `127.0.0.1:${PORTS.temporal}`,
+    connectTimeout: 3000,
+  });
+  try {
+    await new Client({ connection }).schedule.getHandle(cashClosureScheduleId(tenantId, branchId)).trigger();
+  } finally {
+    await connection.close();
+  }
   return tickets.length;
 }

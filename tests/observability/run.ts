@@ -275,6 +275,7 @@ async function main() {
       payments: url(PORTS.payments),
       marketplace: url(PORTS.marketplace),
       gym: url(PORTS.gym),
+      pos: url(PORTS.pos),
       notifications: url(PORTS.notifications),
       sandbox: url(PORTS.sandbox),
       receiver: receiver.url,

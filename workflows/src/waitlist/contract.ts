@@ -87,6 +87,8 @@ export interface SeatOffer extends MemberRecipient {
 /** What the gym's database says of the class's seats and line, after making the offers it can. */
 export interface WaitlistSnapshot {
   status: 'scheduled' | 'cancelled';
+  /** Why staff cancelled the class (when `status` is cancelled): the sync can see it before the signal. */
+  cancelledReason?: string;
   className: string;
   /** ISO instants: the start, the end of the booking window, and when no-shows are decided. */
   startsAt: string;

@@ -343,7 +343,8 @@ export async function classWaitlist(input: WaitlistInput): Promise<WaitlistStatu
       });
       snap = s;
       if (s.status === 'cancelled') {
-        cancellation ??= { reason: '', actorId: '' };
+        // The database can say so before the route's signal arrives: its reason is the one staff gave.
+        cancellation ??= { reason: s.cancelledReason ?? '', actorId: '' };
         break;
       }
       for (const c of s.confirmations ?? []) {

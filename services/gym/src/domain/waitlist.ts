@@ -221,6 +221,7 @@ export async function syncOffers(
     const fees = o.status === 'scheduled' ? await feesToCharge(tx, o.id) : [];
     return {
       status: o.status === 'cancelled' ? 'cancelled' : 'scheduled',
+      ...(o.status === 'cancelled' && { cancelledReason: o.cancelledReason ?? '' }),
       className: type?.name ?? 'Class',
       startsAt: o.startsAt.toISOString(),
       closesAt: closesAt.toISOString(),

@@ -1,13 +1,15 @@
 /**
  * The nightly cash closure end to end on the real stack: a Temporal namespace of its own on the dev
- * server (Schedules run there, not on the time-skipping server), the production workflows, POS's,
- * payments', identity's and notifications' real activities, the real payments service over HTTP
- * and a local SMTP server. A manager of branch A sets its closing time: the branch's Schedule fires
- * at that local time in the branch's zone (described on the server, across the DST changes of
- * America/Santiago); a cash payment of an order goes through payments, the drawer is counted short,
- * the schedule fires (triggered now), the closure lists the sale and the difference, mails the PDF
- * and CSV to the branch's readers, waits for approval and is approved through the API by the
- * manager of A. The timers (reminder, escalation) are the time-skipping test's
+ * server (Schedules run there, not on the time-skipping server), the production workflows, POS's
+ * (printing included, to a real TCP printer), payments', identity's and notifications' real
+ * activities, the real payments service over HTTP and a local SMTP server. A manager of branch A
+ * sets its closing time: the branch's Schedule fires at that local time in the branch's zone
+ * (described on the server, across the DST changes of America/Santiago). Issue 18's end to end: a
+ * waiter's order is sent and its kitchen ticket's ESC/POS bytes reach the station's printer, a
+ * cashier's cash payment goes through payments, the recipe's stock goes down, the drawer is
+ * counted short, the schedule fires (triggered now), the closure lists the sale and the difference,
+ * mails the PDF and CSV to the branch's readers, waits for approval and is approved through the
+ * API by the manager of A. The timers (reminder, escalation) are the time-skipping test's
  * (workflows/test/cash-closure.test.ts).
  */
 import { randomUUID } from 'node:crypto';
@@ -41,9 +43,11 @@ import { createPaymentsActivityDeps } from '../../payments/src/wiring.ts';
 import { SECRET_KEY, openDrawer, startPayments, type PaymentsHarness } from '../../payments/test/harness.ts';
 import { posActivities } from '../src/activities.ts';
 import { closureScheduleSpec } from '../src/closure/schedule.ts';
+import { createPrinterGuard } from '../src/wiring.ts';
 import {
   API,
   ok,
+  posWorkerTestGuardConfig,
   restaurant,
   startPosApi,
   type PosApi,
@@ -51,6 +55,7 @@ import {
   type Restaurant,
   type User,
 } from './harness.ts';
+import { parseEscPos, startTestPrinter, type TestPrinter } from './support/tcp-printer.ts';
 
 const PAYMENTS = '/api/payments/v1';
 const ZONE = 'America/Santiago';
@@ -66,6 +71,7 @@ let h: PosHarness;
 let n: Notifications;
 let r: Restaurant;
 let cashier: User;
+let printer: TestPrinter;
 let workers: Worker[] = [];
 let running: Promise<unknown>;
 const closers: Array<() => Promise<void>> = [];
@@ -78,10 +84,13 @@ beforeAll(async () => {
   await registerTestNamespace(connection, namespace);
   client = new Client({ connection, namespace });
   smtp = await startSmtp();
+  printer = await startTestPrinter();
   p = await startPayments();
+  // Print processes on the closure's queue: production's workflow worker serves both.
   api = await startPosApi(p.identityUrl, p.logs.logger, {
     paymentsUrl: `http://127.0.0.1:${p.server.port}`,
     temporal: client,
+    printTaskQueue: CASH_CLOSURE_TASK_QUEUE,
   });
   h = { ...api, identity: p.identity, identityUrl: p.identityUrl, logger: p.logs.logger };
   n = await startNotifications({ smtpPort: smtp.port, identityUrl: p.identityUrl });
@@ -98,7 +107,17 @@ beforeAll(async () => {
       config,
       logger,
       taskQueue: TASK_QUEUES.pos,
-      activities: posActivities({ orm: api.orm, logger }),
+      activities: posActivities({
+        orm: api.orm,
+        logger,
+        printing: {
+          redis: api.redis,
+          temporal: client,
+          printingTaskQueue: CASH_CLOSURE_TASK_QUEUE,
+          guard: createPrinterGuard(posWorkerTestGuardConfig()),
+          send: { connectTimeoutMs: 1000, ioTimeoutMs: 1000 },
+        },
+      }),
     }),
     createWorker({
       config,
@@ -142,6 +161,7 @@ afterAll(async () => {
   await api?.close();
   await p?.close();
   await smtp?.stop();
+  await printer?.close();
   await connection?.close();
 });
 
@@ -243,14 +263,18 @@ describe('cash closure settings and the branch schedule', () => {
 });
 
 describe('the nightly closure of a day', () => {
-  it('payment → the closure report lists it, mails PDF + CSV, waits for approval of the short count, approved through the API', async () => {
+  it('order → ticket bytes on the kitchen printer → payment → stock deducted → the closure report lists it, mails PDF + CSV, waits for approval of the short count, approved through the API', async () => {
     const m = as(r.manager);
-    // A product sold in A, a drawer with an open session (float 10.000 CLP).
+    // A product sold in A with a recipe on stocked milk, a printing station, a drawer with an open
+    // session (float 10.000 CLP).
     ok(
-      await h.agent
-        .post(`${API}/stations`)
-        .set(m)
-        .send({ branchId: r.branchA, name: 'Cocina', kind: 'screen', isDefault: true }),
+      await h.agent.post(`${API}/stations`).set(m).send({
+        branchId: r.branchA,
+        name: 'Barra',
+        kind: 'both',
+        printerAddress: printer.address,
+        isDefault: true,
+      }),
       'station',
     );
     const category = ok<{ id: string }>(
@@ -268,6 +292,34 @@ describe('the nightly closure of a day', () => {
         .send({ price: 2_500, currency: 'CLP' }),
       'price',
     );
+    const milk = ok<{ id: string }>(
+      await h.agent
+        .post(`${API}/inventory/items`)
+        .set(m)
+        .send({ name: 'Leche', baseUnit: 'l', currency: 'CLP' }),
+      'item',
+    );
+    ok(
+      await h.agent
+        .post(`${API}/inventory/items/${milk.id}/purchases`)
+        .set(m)
+        .set('Idempotency-Key', randomUUID())
+        .send({ branchId: r.branchA, quantity: '2', unitCost: 1200 }),
+      'purchase',
+    );
+    ok(
+      await h.agent
+        .put(`${API}/products/${product.id}/recipe`)
+        .set(m)
+        .send({ lines: [{ itemId: milk.id, quantity: '150', unit: 'ml' }] }),
+      'recipe',
+    );
+    const milkInA = async () =>
+      ok<Array<{ itemId: string; quantity: string }>>(
+        await h.agent.get(`${API}/inventory/stock`).query({ branchId: r.branchA, limit: 100 }).set(m),
+        'stock',
+      ).find((x) => x.itemId === milk.id)?.quantity;
+    expect(await milkInA()).toBe('2');
     const { drawerId, sessionId } = await openDrawer(p, r.owner.token, r.branchA, { openingFloat: 10_000 });
     const order = ok<{ id: string }>(
       await h.agent.post(`${API}/orders`).set(as(r.waiter)).send({ branchId: r.branchA, kind: 'takeaway' }),
@@ -277,10 +329,31 @@ describe('the nightly closure of a day', () => {
       await h.agent
         .post(`${API}/orders/${order.id}/lines`)
         .set(as(r.waiter))
-        .send({ productId: product.id, quantity: 2 }),
+        .send({ productId: product.id, quantity: 2, notes: 'con leche tibia' }),
       'line',
     );
-    ok(await h.agent.post(`${API}/orders/${order.id}/send`).set(as(r.waiter)), 'send');
+    const sent = ok<{ number: number | string }>(
+      await h.agent.post(`${API}/orders/${order.id}/send`).set(as(r.waiter)),
+      'send',
+    );
+    // The ticket's bytes at the bar's printer: parsed back to its order, line, note and cut.
+    const printed = await eventually(
+      async () => {
+        const jobs = printer.printed();
+        expect(jobs).toHaveLength(1);
+        return parseEscPos(jobs[0]!.bytes);
+      },
+      30_000,
+      100,
+    );
+    expect(printed.cuts).toBe(1);
+    expect(printed.lines).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(`Pedido / Order #${sent.number}`),
+        expect.stringContaining('2 x Cortado'),
+        expect.stringContaining('! con leche tibia'),
+      ]),
+    );
     ok(
       await h.agent
         .post(`${API}/orders/${order.id}/payments`)
@@ -289,6 +362,8 @@ describe('the nightly closure of a day', () => {
         .send({ tenders: [{ method: 'cash', amount: '5000', drawerId }] }),
       'pay',
     );
+    // Two cortados took 2 × 150 ml of the 2 l bought.
+    expect(await milkInA()).toBe('1.7');
     // Counted 200 short (expected 15.000): beyond the default threshold of 0.
     ok(
       await p.agent

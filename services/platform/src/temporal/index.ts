@@ -220,6 +220,9 @@ export interface CreateWorkerOptions extends Omit<
   metricsBindAddress?: string;
 }
 
+/** How long a workflow task waits for the worker whose cache holds the workflow (see createWorker). */
+export const STICKY_QUEUE_TIMEOUT = '3s';
+
 /**
  * A worker with our interceptors: OpenTelemetry (client, workflow, activity; workflow spans go to
  * the process's span processor) and request-context propagation. Activity workers pass
@@ -233,6 +236,12 @@ export async function createWorker(
   const connection = await NativeConnection.connect(connectionOptions(config));
   const side = workflowSideOptions(workerOptions.workflowBundle !== undefined);
   const worker = await Worker.create({
+    // A workflow's next task waits this long on the sticky queue of the worker that ran it last
+    // before the server hands it to any worker. The SDK's 10 s default meant that after a worker
+    // was SIGKILLed, an Update (a client's approval, an operator's retry) waited 10 s for the dead
+    // worker and then answered 503 at the API's call deadline (TEMPORAL_CALL_TIMEOUT_MS, 10 s):
+    // tests/e2e/restart.test.ts. A busy live worker losing a task to another only costs a replay.
+    stickyQueueScheduleToStartTimeout: STICKY_QUEUE_TIMEOUT,
     ...workerOptions,
     connection,
     namespace: config.TEMPORAL_NAMESPACE,

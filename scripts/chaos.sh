@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# `make chaos`: escrow deals, gym renewals and class seat offers through the public APIs while
-# workers are SIGKILLed, Temporal restarts,
+# `make chaos`: escrow deals, gym renewals, class seat offers, incidents, store sales, kitchen
+# printing (printers dying and returning) and the nightly cash closure (schedules firing during a
+# Temporal restart) through the public APIs while workers are SIGKILLed, Temporal restarts,
 # PostgreSQL crashes, Redis is flushed and webhooks arrive twice and out of order — on a stack of its
 # own (PostgreSQL cluster 15/chaos :5442, Redis :6389, Temporal :7243, services :41xx; data and logs
 # in .data/chaos), never the shared one. Seeded and bounded; prints one line
 #   chaos: N processes, K faults, L lost, D duplicated, ledger balanced
 # and writes .cache/chaos/last.json. Knobs: CHAOS_SEED, CHAOS_DEALS (30), CHAOS_FAULTS (10),
 # CHAOS_SECONDS (240, the hard bound of the whole run), CHAOS_PROCESSES (a comma list: escrow,
-# renewal, waitlist, incident, store; default all).
+# renewal, waitlist, incident, store, printing, closure; default all).
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 

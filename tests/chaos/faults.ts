@@ -16,7 +16,15 @@ export interface PlannedFault {
   kind: FaultKind;
   /** The process a `kill` ends. */
   target?: string;
+  /**
+   * A process's own fault at its own moment (ChaosProcess.faults: a Temporal restart at a
+   * schedule's firing), named here: it goes ahead of a seeded fault that would still be running then.
+   */
+  pinned?: string;
 }
+
+/** A seeded fault due less than this before a pinned one waits until the pinned one has run. */
+const PIN_LEAD_S = 25;
 
 export interface FaultRecord extends PlannedFault {
   /** When it actually began (a fault waits for the previous one). */
@@ -62,7 +70,14 @@ export async function runFaults(plan: PlannedFault[], deps: FaultDeps): Promise<
   const { ctx } = deps;
   const done: FaultRecord[] = [];
   const background: Array<Promise<void>> = [];
-  for (const f of plan) {
+  const todo = [...plan].sort((a, b) => a.at - b.at);
+  while (todo.length) {
+    // A pinned fault is on time: a seeded one that could still be running at its moment waits.
+    const pinned = todo.find((x) => x.pinned);
+    const head = todo[0]!;
+    const f =
+      pinned && head !== pinned && pinned.at - Math.max(head.at, ctx.clock()) < PIN_LEAD_S ? pinned : head;
+    todo.splice(todo.indexOf(f), 1);
     const wait = f.at - ctx.clock();
     if (wait > 0) await sleep(wait * 1000, ctx.signal);
     if (ctx.signal.aborted) break;
@@ -77,7 +92,7 @@ export async function runFaults(plan: PlannedFault[], deps: FaultDeps): Promise<
     record.tookMs = Date.now() - start;
     done.push(record);
     ctx.log(
-      `fault ${f.kind}${f.target ? ` ${f.target}` : ''}: ${record.error ?? record.detail} (${record.tookMs} ms)`,
+      `fault ${f.kind}${f.target ? ` ${f.target}` : ''}${f.pinned ? ` (${f.pinned})` : ''}: ${record.error ?? record.detail} (${record.tookMs} ms)`,
     );
   }
   await Promise.all(background);

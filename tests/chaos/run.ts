@@ -32,6 +32,8 @@ import { escrowProcess } from './escrow/process.ts';
 import { renewalProcess } from './renewal/process.ts';
 import { incidentProcess } from './incident/process.ts';
 import { storeProcess } from './store/process.ts';
+import { printingProcess } from './printing/process.ts';
+import { closureProcess } from './closure/process.ts';
 import { waitlistProcess } from './waitlist/process.ts';
 import { planFaults, runFaults, type FaultRecord, type PlannedFault } from './faults.ts';
 import { sleep, stats as httpStats } from './http.ts';
@@ -140,7 +142,7 @@ const db = async () => {
   return c;
 };
 
-// The processes the run drives; membership renewal, printing, cash closure join here.
+// The processes the run drives.
 let probe = null as TemporalProbe | null;
 let receiver = null as Receiver | null;
 const escrow = escrowProcess({
@@ -149,12 +151,16 @@ const escrow = escrowProcess({
 });
 /** `CHAOS_PROCESSES=renewal` (a comma list of names) drives only those; default every process. */
 const only = (process.env.CHAOS_PROCESSES ?? '').split(',').filter(Boolean);
+// Printing first: its dead printer's tickets, sent at the end of its setup, have 2 minutes to
+// expire and fall back within the run's bound while the others set up.
 const PROCESSES: ChaosProcess[] = [
+  printingProcess(),
   escrow,
   renewalProcess(),
   waitlistProcess(),
   incidentProcess(),
   storeProcess(),
+  closureProcess(),
 ].filter((p) => !only.length || only.includes(p.name));
 
 /** Cases of every process: each scenario at least once when there are enough, the rest drawn by weight. */
@@ -276,6 +282,15 @@ async function main() {
   const faultWindow = { from: 3, to: Math.max(6, Math.min(70, driveBudget - 70)) };
   const workers = faena.workers.map((w) => w.name);
   plan = planFaults(root.fork('faults'), opts.faults, faultWindow, workers);
+  // A process's own faults (a Temporal restart at a schedule's firing) join the seeded ones.
+  for (const p of PROCESSES)
+    plan.push(
+      ...(p.faults?.(
+        ctx,
+        cases.filter((c) => c.process === p.name),
+      ) ?? []),
+    );
+  plan.sort((a, b) => a.at - b.at);
   log(
     `driving ${cases.length} cases; ${plan.length} faults between ${faultWindow.from} s and ${faultWindow.to.toFixed(0)} s`,
   );

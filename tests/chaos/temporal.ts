@@ -11,6 +11,11 @@ export interface TemporalProbe {
   close(): Promise<void>;
 }
 
+export interface TemporalLister extends TemporalProbe {
+  /** The executions a visibility query finds (every run, closed ones too). */
+  list(query: string): Promise<Array<{ workflowId: string; runId: string; status: string; type: string }>>;
+}
+
 const within = <T>(ms: number, p: Promise<T>): Promise<T> =>
   Promise.race([
     p,
@@ -29,7 +34,7 @@ function causes(err: unknown): string {
   return chain.join(' ← ');
 }
 
-export function temporalProbe(): TemporalProbe {
+export function temporalProbe(): TemporalLister {
   let connection: Connection | null = null;
   let client: WorkflowClient | null = null;
   const get = async () => {
@@ -46,8 +51,15 @@ export function temporalProbe(): TemporalProbe {
     const failure = await handle.result().then(() => undefined, causes);
     return { status, ...(failure && { failure }) };
   }
+  async function list(query: string) {
+    const out: Array<{ workflowId: string; runId: string; status: string; type: string }> = [];
+    for await (const w of (await get()).list({ query }))
+      out.push({ workflowId: w.workflowId, runId: w.runId, status: w.status.name, type: w.type });
+    return out;
+  }
   return {
     describe: (workflowId) => within(8000, describe(workflowId)),
+    list: (query) => within(8000, list(query)),
     close: async () => {
       await connection?.close();
     },

@@ -14,12 +14,32 @@
  * fast path; the outbox is the guarantee). The bench times that call alone on the same dev server
  * (`signalWithStartMs`, sequential, before the throughput round) so the figure can be read.
  */
+import { readFileSync, readdirSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { uniqueTaskQueue, testStack } from '@faena/platform/testing';
 import { SETTINGS, SUPPORT, record, say, start } from './support/bench.ts';
 
 const API = '/api/gym/v1';
+/** CPU time (ms, user + system) of a process, from /proc (clock ticks of 10 ms). */
+const cpuMs = (pid: number): number => {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return 0;
+  }
+};
+/** The Temporal dev server's process (shared by everyone on this machine: its CPU is not ours alone). */
+const temporalPid = readdirSync('/proc')
+  .filter((d) => /^\d+$/.test(d))
+  .find((d) => {
+    try {
+      return readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'temporal';
+    } catch {
+      return false;
+    }
+  });
 process.env.FAENA_TEST_RUN ??= `${process.pid}`;
 const env = {
   FAENA_TEST_RUN: process.env.FAENA_TEST_RUN,
@@ -112,13 +132,21 @@ try {
     return counts.reduce((a, b) => a + b, 0);
   };
   await round(SETTINGS.warmupSeconds * 1000);
+  const cpu0 = { gym: cpuMs(gym.child.pid!), temporal: temporalPid ? cpuMs(Number(temporalPid)) : 0 };
   const t0 = Date.now();
   const bookings = await round(SETTINGS.seconds * 1000);
   const seconds = (Date.now() - t0) / 1000;
   const perSecond = bookings / seconds;
+  // Where a booking's time goes: CPU per booking of the gym API's process and of the dev server.
+  const cpuPerBooking = {
+    gymMs: Math.round(((cpuMs(gym.child.pid!) - cpu0.gym) / bookings) * 10) / 10,
+    temporalServerMs: temporalPid
+      ? Math.round(((cpuMs(Number(temporalPid)) - cpu0.temporal) / bookings) * 10) / 10
+      : null,
+  };
   if (next >= members.length) throw new Error(`ran out of members (${members.length}): raise B1_MEMBERS`);
   say(
-    `  no contention: ${bookings} bookings in ${seconds.toFixed(1)} s = ${perSecond.toFixed(0)} bookings/s`,
+    `  no contention: ${bookings} bookings in ${seconds.toFixed(1)} s = ${perSecond.toFixed(0)} bookings/s; CPU per booking: gym API ${cpuPerBooking.gymMs} ms, Temporal dev server ${cpuPerBooking.temporalServerMs ?? '?'} ms`,
   );
   record(
     'b1',
@@ -139,6 +167,7 @@ try {
       seconds,
       perSecond,
       signalWithStartMs,
+      cpuPerBooking,
     },
   );
 } finally {

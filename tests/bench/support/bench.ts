@@ -47,12 +47,18 @@ for (const s of ['SIGINT', 'SIGTERM'] as const)
 
 export interface Started<T> {
   info: T;
+  /** The process (its stdin is a pipe when started with `stdin: true`). */
+  child: ChildProcess;
   stop(): Promise<void>;
+  /** SIGKILL to the whole group (a crash: no handler runs), resolved once the process is gone. */
+  kill(): Promise<void>;
 }
 
 /**
  * Starts `command args` in its own process group and resolves with the JSON of its `READY {…}`
- * line (within 120 s). `stop()` ends the whole group (a cluster's workers, uvicorn's).
+ * line (within 120 s), or once `readyUrl` answers 200 twice, or once its stdout or stderr matches
+ * `readyPattern` (a process that prints no READY line: a Celery worker, a production worker's log).
+ * `stop()` ends the whole group (a cluster's workers, uvicorn's); `kill()` SIGKILLs it.
  */
 export function start<T = { port: number }>(
   name: string,
@@ -62,22 +68,38 @@ export function start<T = { port: number }>(
     env?: Record<string, string>;
     cwd?: string;
     readyUrl?: string;
+    readyPattern?: RegExp;
     headers?: Record<string, string>;
+    /** A pipe to its stdin (`child.stdin`) instead of none. */
+    stdin?: boolean;
   } = {},
 ): Promise<Started<T>> {
   const child = spawn(command, args, {
     cwd: opts.cwd ?? ROOT,
     env: { ...process.env, ...opts.env },
     // A server that prints no READY line (a peer) logs to /dev/null, like Faena's servers.
-    stdio: ['ignore', opts.readyUrl ? 'ignore' : 'pipe', 'pipe'],
+    stdio: [opts.stdin ? 'pipe' : 'ignore', opts.readyUrl ? 'ignore' : 'pipe', 'pipe'],
     detached: true,
   });
   children.add(child);
   let err = '';
+  let onReadyText: ((text: string) => void) | undefined;
   child.stderr!.on('data', (d: Buffer) => {
     err = (err + d.toString()).slice(-4000);
+    onReadyText?.(err);
   });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const kill = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // gone
+      }
+      await exited;
+    }
+    children.delete(child);
+  };
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       try {
@@ -112,20 +134,37 @@ export function start<T = { port: number }>(
           .then(() => {
             if (oks >= 2) {
               clearTimeout(timer);
-              resolve({ info: {} as T, stop });
+              resolve({ info: {} as T, child, stop, kill });
             } else if (child.exitCode === null) setTimeout(poll, 200);
           });
       poll();
     }
     let out = '';
+    if (opts.readyPattern) {
+      const pattern = opts.readyPattern;
+      onReadyText = (text) => {
+        if (!pattern.test(text)) return;
+        onReadyText = undefined;
+        clearTimeout(timer);
+        resolve({ info: {} as T, child, stop, kill });
+      };
+    }
     const onData = (d: Buffer) => {
-      out += d.toString();
+      out = (out + d.toString()).slice(-64_000);
+      if (onReadyText) {
+        onReadyText(out);
+        if (!onReadyText) {
+          child.stdout!.off('data', onData);
+          child.stdout!.resume();
+        }
+        return;
+      }
       const line = out.split('\n').find((l) => l.startsWith('READY '));
       if (!line) return;
       clearTimeout(timer);
       child.stdout!.off('data', onData);
       child.stdout!.resume(); // whatever it writes later is drained, never a back-pressure stall
-      resolve({ info: JSON.parse(line.slice(6)) as T, stop });
+      resolve({ info: JSON.parse(line.slice(6)) as T, child, stop, kill });
     };
     child.stdout?.on('data', onData);
     child.once('exit', (code) => {

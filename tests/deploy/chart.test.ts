@@ -585,8 +585,38 @@ describe('default values', () => {
     // The notifications worker delivers webhooks to tenant-chosen URLs: HTTPS to any address but
     // the private, loopback, link-local (metadata) and CGNAT ranges; the apps policy leaves it out.
     expect(apps.spec.podSelector.matchExpressions).toEqual([
-      { key: 'app.kubernetes.io/component', operator: 'NotIn', values: ['notifications-worker'] },
+      {
+        key: 'app.kubernetes.io/component',
+        operator: 'NotIn',
+        values: ['notifications-worker', 'pos-worker'],
+      },
     ]);
+    // The POS worker prints over raw TCP to kitchen printers on the restaurants' LANs: 9100 to the
+    // private ranges only (never 0.0.0.0/0), the cluster's ranges carved out when given.
+    const pos = named(objs, 'NetworkPolicy', 'faena-pos-worker');
+    expect(pos.spec.podSelector.matchLabels['app.kubernetes.io/component']).toBe('pos-worker');
+    const printing = pos.spec.egress.filter((r: any) => r.ports?.some((p: any) => p.port === 9100));
+    expect(printing).toHaveLength(1);
+    expect(printing[0].ports).toEqual([{ port: 9100, protocol: 'TCP' }]);
+    expect(printing[0].to).toEqual([
+      { ipBlock: { cidr: '10.0.0.0/8' } },
+      { ipBlock: { cidr: '172.16.0.0/12' } },
+      { ipBlock: { cidr: '192.168.0.0/16' } },
+    ]);
+    expect(apps.spec.egress.some((r: any) => r.ports?.some((p: any) => p.port === 9100))).toBe(false);
+    const carved = named(
+      render({
+        set: [
+          'networkPolicy.printerEgressBlocks[0].cidr=10.0.0.0/8',
+          'networkPolicy.printerEgressBlocks[0].except[0]=10.96.0.0/12',
+        ],
+      }),
+      'NetworkPolicy',
+      'faena-pos-worker',
+    );
+    expect(carved.spec.egress.find((r: any) => r.ports?.some((p: any) => p.port === 9100)).to[0]).toEqual({
+      ipBlock: { cidr: '10.0.0.0/8', except: ['10.96.0.0/12'] },
+    });
     const worker = named(objs, 'NetworkPolicy', 'faena-notifications-worker');
     expect(worker.spec.podSelector.matchLabels['app.kubernetes.io/component']).toBe('notifications-worker');
     const https = worker.spec.egress.filter((r: any) => r.ports?.some((p: any) => p.port === 443));

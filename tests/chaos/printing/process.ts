@@ -80,6 +80,10 @@ interface World {
 }
 
 const data = (c: Case) => c.data as OrderCase;
+/** What a case must end as: its tickets printed, or (the dead printer's) fallen back. */
+const expectation = (c: Case<PrintingScenario>) => ({
+  states: c.scenario === 'fallback' ? ['fallen_back'] : ['printed'],
+});
 
 export function printingProcess(): ChaosProcess<PrintingScenario> {
   let world: World | undefined;
@@ -272,7 +276,7 @@ export function printingProcess(): ChaosProcess<PrintingScenario> {
       }
     },
 
-    expected: (c) => ({ states: c.scenario === 'fallback' ? ['fallen_back'] : ['printed'] }),
+    expected: expectation,
 
     async settled(ctx, c) {
       const r = data(c);
@@ -329,7 +333,7 @@ export function printingProcess(): ChaosProcess<PrintingScenario> {
           const v: Verdict = {
             caseId: c.id,
             scenario: c.scenario,
-            expected: { states: c.scenario === 'fallback' ? ['fallen_back'] : ['printed'] },
+            expected: expectation(c),
             final: null,
             lost: [],
             duplicated: [],

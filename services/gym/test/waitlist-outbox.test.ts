@@ -379,3 +379,81 @@ describe('continue-as-new', () => {
     );
   });
 });
+
+describe('continue-as-new while a member accepts', () => {
+  afterEach(() => {
+    w.suite.before = undefined;
+  });
+
+  it('an accept that arrives while the run drains its messages is booked before the run hands over', async () => {
+    const libre = await plan(h, g, { name: 'Libre D' }, 10_000, [g.branchA]);
+    const o = await classAt(tomorrow(), 1);
+    const [a, b, c, d] = await members(4, libre.id);
+    const id = waitlistWorkflowId(g.biz.tenantId, o);
+    const first = await env.client.workflow.start<WaitlistWorkflow>(WAITLIST_WORKFLOW_TYPE, {
+      taskQueue: WAITLIST_TASK_QUEUE,
+      workflowId: id,
+      args: [{ tenantId: g.biz.tenantId, occurrenceId: o, title: 'Yoga · D', continueAfter: 5 }],
+    });
+    // Pins: the seat offer's message stays in flight; the accept's booking waits until told.
+    const gate = () => {
+      let open!: () => void;
+      let reached!: () => void;
+      const at = new Promise<void>((r) => (reached = r));
+      const passed = new Promise<void>((r) => (open = r));
+      return { at, open, reached, passed };
+    };
+    const offerMail = gate();
+    const booking = gate();
+    w.suite.before = async (activity, event) => {
+      if (activity === 'notify' && event === 'gym.seat_offered') {
+        offerMail.reached();
+        await offerMail.passed;
+      }
+      if (activity === 'bookOffer') {
+        booking.reached();
+        await booking.passed;
+      }
+    };
+    const booked = ok<{ id: string }>(await bookAtDesk(o, a!), 'booking'); // 1
+    expect((await bookAtDesk(o, b!, true)).body.data.status).toBe('waiting'); // 2
+    expect((await bookAtDesk(o, c!, true)).body.data.status).toBe('waiting'); // 3
+    ok(
+      await h.agent.post(`${API}/bookings/${booked.id}/cancel`).set(bearer(g.receptionist.token)).send(),
+      'cancel',
+    ); // 4: the seat is offered to b, whose message is held
+    await offerMail.at;
+    const handle = env.client.workflow.getHandle(id, first.firstExecutionRunId);
+    const signals = async () =>
+      (await handle.fetchHistory()).events!.filter((e) => e.workflowExecutionSignaledEventAttributes).length;
+    const before = await signals();
+    expect((await bookAtDesk(o, d!, true)).body.data.status).toBe('waiting'); // 5: the threshold
+    // The run has seen the fifth change: it is waiting for the held message before it hands over.
+    await eventually(async () => {
+      const events = (await handle.fetchHistory()).events!;
+      const lastSignal = events.findLastIndex((e) => e.workflowExecutionSignaledEventAttributes);
+      expect(events.filter((e) => e.workflowExecutionSignaledEventAttributes).length).toBeGreaterThan(before);
+      expect(events.slice(lastSignal).some((e) => e.workflowTaskCompletedEventAttributes)).toBe(true);
+    }, 20_000);
+    const entry = (await entriesOf(o)).find((e) => e.member_id === b)!;
+    const answered = h.agent
+      .post(`${API}/waitlist/${entry.id}/accept`)
+      .set(bearer(g.receptionist.token))
+      .send()
+      .then((r) => r);
+    await booking.at; // the accept is running, its booking held
+    offerMail.open(); // the drain's message is delivered: the run must not hand over yet
+    booking.open();
+    const accepted = await answered;
+    expect({ status: accepted.status, body: accepted.body }).toMatchObject({ status: 200 });
+    await eventually(async () => expect((await handle.describe()).status.name).toBe('CONTINUED_AS_NEW'));
+    await eventually(async () =>
+      expect(await processStatus(o)).toMatchObject({ runs: 2, counts: { offered: 1, accepted: 1 } }),
+    );
+    expect((await entriesOf(o)).find((e) => e.member_id === b)!.status).toBe('booked');
+    const email = await emailOf(b!);
+    await eventually(async () =>
+      expect(sent.filter((n) => n.event === 'gym.booking_confirmed' && n.email === email)).toHaveLength(1),
+    );
+  });
+});

@@ -56,6 +56,11 @@ export interface WaitlistSuite {
   calls: Sent[];
   /** One per key (what a member receives: notifications deduplicates by key). */
   sent: Sent[];
+  /**
+   * Awaited before the real `bookOffer` activity and before each `notify` runs: a test holds one
+   * there to pin an interleaving (the activity itself is the real one).
+   */
+  before?: (activity: 'bookOffer' | 'notify', event?: string) => Promise<void>;
 }
 
 export function waitlistSuite(opts: { holdMinutes: number; paymentsWorker?: boolean }) {
@@ -94,7 +99,13 @@ export function waitlistSuite(opts: { holdMinutes: number; paymentsWorker?: bool
       Worker.create({
         connection,
         taskQueue: GYM_TASK_QUEUE,
-        activities: waitlistActivities({ orm: api.orm, logger: p.logs.logger }),
+        activities: ((real) => ({
+          ...real,
+          async bookOffer(...args: Parameters<typeof real.bookOffer>) {
+            await s.before?.('bookOffer');
+            return real.bookOffer(...args);
+          },
+        }))(waitlistActivities({ orm: api.orm, logger: p.logs.logger })),
       }),
       ...(opts.paymentsWorker
         ? [
@@ -124,6 +135,7 @@ export function waitlistSuite(opts: { holdMinutes: number; paymentsWorker?: bool
             recipient?: { userId?: string; email?: string };
             variables: Record<string, unknown>;
           }) {
+            await s.before?.('notify', n.event);
             const call: Sent = {
               key: n.key,
               event: n.event,

@@ -49,6 +49,8 @@ const asRefusal = (err: unknown) => {
 
 /** A patch for everything v2 added: confirmations, unattended fees, continue-as-new. */
 const V2 = 'waitlist-v2';
+/** A patch: continue-as-new waits for the Updates and messages that came in while it drained. */
+const DRAIN = 'waitlist-drain-before-continue';
 /** Hours a fee waits for payments to answer again when it was unreachable, at the end. */
 const FEE_RETRY_HOURS = 24;
 
@@ -329,6 +331,9 @@ export async function classWaitlist(input: WaitlistInput): Promise<WaitlistStatu
     if (handled >= continueAfter || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       await Promise.all([...inflight]);
+      // An Update accepted while the last messages were sent runs to its end (and its message is
+      // sent) before the run hands over: the member who accepted gets the booking, not an error.
+      if (patched(DRAIN)) await condition(() => allHandlersFinished() && inflight.size === 0);
       if (!cancellation && patched(V2))
         return await continueAsNew<WaitlistWorkflow>({
           ...input,

@@ -733,7 +733,7 @@ export interface operations {
                 plan?: "free" | "basic" | "pro";
                 q?: string;
                 status?: "active" | "suspended";
-                subscriptionStatus?: "none" | "trialing" | "active" | "past_due";
+                subscriptionStatus?: "none" | "trialing" | "active" | "past_due" | "suspended";
             };
             header?: {
                 /** @description The CSRF token, on non-GET requests of a browser session signed in by cookie (not with a bearer token) */
@@ -791,7 +791,7 @@ export interface operations {
                                  */
                                 periodEnd: string | null;
                                 /** @enum {string} */
-                                status: "none" | "trialing" | "active" | "past_due";
+                                status: "none" | "trialing" | "active" | "past_due" | "suspended";
                             };
                             timeZone?: string;
                             /** Format: date-time */
@@ -2369,6 +2369,26 @@ export interface operations {
                                 title: string;
                                 trialDays: number;
                             }[];
+                            /** @description the running renewal of a paid plan (null: none runs, or its process cannot be read now) */
+                            renewal: {
+                                /** @description the open checkout the owner pays the renewal with, while one waits */
+                                checkoutUrl: string | null;
+                                lastFailure: {
+                                    code: string;
+                                    reason: string;
+                                } | null;
+                                /** @description what the next renewal charges (an upgrade’s pro-rated difference included) */
+                                nextCharge: {
+                                    /** @description minor units */
+                                    amount: string;
+                                    currency: string;
+                                };
+                                /** Format: date-time */
+                                nextChargeAt: string | null;
+                                /** @description the renewal chain: active, past_due, suspended… */
+                                state: string;
+                                summary: string;
+                            } | null;
                             subscription: {
                                 /**
                                  * @description a downgrade applied at the period end
@@ -2381,7 +2401,7 @@ export interface operations {
                                  */
                                 periodEnd: string | null;
                                 /** @enum {string} */
-                                status: "none" | "trialing" | "active" | "past_due";
+                                status: "none" | "trialing" | "active" | "past_due" | "suspended";
                             };
                             usage: {
                                 branches: number;
@@ -2484,6 +2504,26 @@ export interface operations {
                                 title: string;
                                 trialDays: number;
                             }[];
+                            /** @description the running renewal of a paid plan (null: none runs, or its process cannot be read now) */
+                            renewal: {
+                                /** @description the open checkout the owner pays the renewal with, while one waits */
+                                checkoutUrl: string | null;
+                                lastFailure: {
+                                    code: string;
+                                    reason: string;
+                                } | null;
+                                /** @description what the next renewal charges (an upgrade’s pro-rated difference included) */
+                                nextCharge: {
+                                    /** @description minor units */
+                                    amount: string;
+                                    currency: string;
+                                };
+                                /** Format: date-time */
+                                nextChargeAt: string | null;
+                                /** @description the renewal chain: active, past_due, suspended… */
+                                state: string;
+                                summary: string;
+                            } | null;
                             subscription: {
                                 /**
                                  * @description a downgrade applied at the period end
@@ -2496,7 +2536,7 @@ export interface operations {
                                  */
                                 periodEnd: string | null;
                                 /** @enum {string} */
-                                status: "none" | "trialing" | "active" | "past_due";
+                                status: "none" | "trialing" | "active" | "past_due" | "suspended";
                             };
                             usage: {
                                 branches: number;

@@ -110,7 +110,7 @@ beforeAll(async () => {
       PAYMENTS_PUBLIC_URL: h.deps.publicUrl,
     },
     marketplace: { ...base, SERVICE_NAME: 'marketplace-worker' },
-    identity: { ...base, SERVICE_NAME: 'identity-worker' },
+    identity: { ...base, SERVICE_NAME: 'identity-worker', REDIS_URL: testStack.redisUrl },
   };
 
   api = await startMarketplaceApi(h, logger);

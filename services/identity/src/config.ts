@@ -16,12 +16,24 @@ import {
 import { passwordResetConfigSchema } from './routes/password-reset.ts';
 import { DEFAULT_LOGIN_THROTTLE } from './domain/throttle.ts';
 import { DEFAULT_SESSION_MAX_AGE_SECONDS } from './domain/tokens.ts';
+import { DEFAULT_PLATFORM_TENANT_SLUG } from './domain/subscriptions.ts';
+
+/** The platform tenant whose books receive the SaaS subscriptions' payments (API and worker). */
+const platformTenantSchema = {
+  PLATFORM_TENANT_SLUG: Joi.string()
+    .default(DEFAULT_PLATFORM_TENANT_SLUG)
+    .description(
+      "the platform tenant (kind platform) whose MercadoPago account is paid the businesses' SaaS plans",
+    ),
+};
 
 export const identityConfigSchema = baseConfigSchema
   .keys({
     ...httpConfigSchema,
     ...databaseConfigSchema,
     ...redisConfigSchema,
+    ...temporalConfigSchema,
+    ...platformTenantSchema,
     JWT_ISSUER: Joi.string().default('faena-identity'),
     JWT_AUDIENCE: Joi.string().default('faena'),
     ACCESS_TOKEN_TTL_SECONDS: Joi.number().integer().min(60).max(3600).default(900),
@@ -56,7 +68,8 @@ export const identityConfigSchema = baseConfigSchema
   })
   .concat(passwordResetConfigSchema);
 
-export interface IdentityConfig extends BaseConfig, HttpConfig, DatabaseConfig, RedisConfig {
+export interface IdentityConfig extends BaseConfig, HttpConfig, DatabaseConfig, RedisConfig, TemporalConfig {
+  PLATFORM_TENANT_SLUG: string;
   JWT_ISSUER: string;
   JWT_AUDIENCE: string;
   ACCESS_TOKEN_TTL_SECONDS: number;
@@ -73,10 +86,18 @@ export interface IdentityConfig extends BaseConfig, HttpConfig, DatabaseConfig, 
   PASSWORD_RESET_URL: string;
 }
 
-/** The identity worker (services/identity/src/worker.ts): PostgreSQL and Temporal only, no Redis, no keys. */
+/**
+ * The identity worker (services/identity/src/worker.ts): PostgreSQL, Temporal and Redis (a
+ * subscription's suspension and reactivation are published to every guard), no keys.
+ */
 export const identityWorkerConfigSchema = baseConfigSchema.keys({
   ...workerConfigSchema,
   ...databaseConfigSchema,
   ...temporalConfigSchema,
+  ...redisConfigSchema,
+  ...platformTenantSchema,
 });
-export interface IdentityWorkerConfig extends BaseConfig, WorkerConfig, DatabaseConfig, TemporalConfig {}
+export interface IdentityWorkerConfig
+  extends BaseConfig, WorkerConfig, DatabaseConfig, TemporalConfig, RedisConfig {
+  PLATFORM_TENANT_SLUG: string;
+}

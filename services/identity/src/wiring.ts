@@ -11,6 +11,7 @@ import type { ActivityDeps } from './activities.ts';
 import type { IdentityConfig } from './config.ts';
 import { SCHEMA } from './constants.ts';
 import type { IdentityDeps } from './deps.ts';
+import type { SubscriptionProcess } from './subscription.ts';
 import { authSnapshot } from './domain/access.ts';
 import { entities } from './domain/entities.ts';
 import { createKeyStore } from './domain/keys.ts';
@@ -44,6 +45,7 @@ type WiringConfig = Pick<
 export function createIdentityDeps(
   config: WiringConfig,
   infra: { orm: Orm; redis: Redis; logger: Logger },
+  subscriptions?: SubscriptionProcess,
 ): IdentityDeps {
   const { orm, redis, logger } = infra;
   const keys = createKeyStore({
@@ -97,6 +99,7 @@ export function createIdentityDeps(
     ),
     cookies: { secure: config.COOKIE_SECURE },
     limits: { signupsPerHourPerIp: config.SIGNUPS_PER_HOUR_PER_IP },
+    ...(subscriptions && { subscriptions }),
   };
 }
 

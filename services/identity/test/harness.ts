@@ -15,6 +15,7 @@ import {
 import { captureLogger, testDatabaseUrl, testStack } from '@faena/platform/testing';
 import { createApp } from '../src/app.ts';
 import type { IdentityDeps } from '../src/deps.ts';
+import type { SubscriptionProcess } from '../src/subscription.ts';
 import { createIdentityDeps, createIdentityOrm } from '../src/wiring.ts';
 
 export const TEST_CONFIG = {
@@ -39,8 +40,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** identity wired to this jest worker's database and the shared Redis, migrated. */
-export async function startIdentity(): Promise<Harness> {
+/**
+ * identity wired to this jest worker's database and the shared Redis, migrated. `subscriptions`:
+ * the SaaS plans' renewal chains on that Temporal (without it none is started: the sweeper's job).
+ */
+export async function startIdentity(opts: { subscriptions?: SubscriptionProcess } = {}): Promise<Harness> {
   const url = await testDatabaseUrl();
   const orm = await createIdentityOrm({ DATABASE_URL: url, DATABASE_POOL_MAX: 5 });
   await runMigrations(orm);
@@ -48,7 +52,7 @@ export async function startIdentity(): Promise<Harness> {
   const logger = process.env.TEST_LOGS
     ? createLogger({ service: 'identity', level: 'debug' })
     : captureLogger('identity').logger;
-  const deps = createIdentityDeps(TEST_CONFIG, { orm, redis, logger });
+  const deps = createIdentityDeps(TEST_CONFIG, { orm, redis, logger }, opts.subscriptions);
   const app = createApp(deps);
   return {
     orm,

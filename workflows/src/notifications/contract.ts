@@ -74,6 +74,13 @@ export interface ProcessEventVariables {
     retryOn: string;
     checkoutUrl: string;
   };
+  'subscription.payment_due': {
+    name: string;
+    planName: string;
+    amount: MoneyVariable;
+    payBy: string;
+    checkoutUrl: string;
+  };
   'subscription.suspended': { name: string; planName: string; amount: MoneyVariable; checkoutUrl: string };
   'subscription.reactivated': { name: string; planName: string; amount: MoneyVariable; endsOn: string };
   'subscription.expired': { name: string; planName: string; amount: MoneyVariable };

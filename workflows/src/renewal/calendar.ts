@@ -16,6 +16,16 @@ export function addDays(day: string, days: number): string {
   return new Date(Date.UTC(y, m - 1, d) + days * DAY_MS).toISOString().slice(0, 10);
 }
 
+/** `day` plus whole months, kept within the month (Jan 31 + 1 month = Feb 28 or 29). */
+export function addMonths(day: string, months: number): string {
+  const [y, m, d] = ymd(day);
+  const first = new Date(Date.UTC(y, m - 1 + months, 1));
+  const lastDay = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0)).getUTCDate();
+  return new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth(), Math.min(d, lastDay)))
+    .toISOString()
+    .slice(0, 10);
+}
+
 /** Days from `from` to `to` (negative when `to` is earlier). */
 export function daysBetween(from: string, to: string): number {
   const [a, b, c] = ymd(from);

@@ -69,7 +69,10 @@ export interface RenewalInput {
   retryDays?: number[];
   /** Carried over continue-as-new. */
   cancelAtPeriodEnd?: boolean;
-  /** Credit of a downgrade taken off the next charge (minor units). */
+  /**
+   * Credit of a downgrade taken off the next charge (minor units). Provider charges: negative when an
+   * upgrade's pro-rated difference is owed with the next charge.
+   */
   credit?: string;
   /** When the chain began (ISO): outcomes measure lateness per cycle, this names the chain. */
   chainStartedAt?: string;
@@ -125,7 +128,10 @@ export interface RenewalStatus {
   /** ISO instant of the next charge try, when one is planned. */
   nextChargeAt: string | null;
   cancelAtPeriodEnd: boolean;
-  /** A plan change decided for the period, applied at once (pro-rated). */
+  /**
+   * A plan change decided for the period, applied at once (pro-rated). Provider charges: `charged`
+   * is added to the next renewal's checkout, not paid at the change.
+   */
   lastPlanChange: { from: string; to: string; charged: string; credited: string } | null;
   /** Tries of the current cycle's charge so far and the last refusal. */
   attempts: number;
@@ -177,11 +183,13 @@ export const cancelAtPeriodEnd = defineUpdate<RenewalStatus, [{ actorId: string;
 /**
  * Moves to another plan now: the difference for the days left is charged (or credited to the next
  * renewal). `expectedCharge` / `expectedCredit` are what the caller was shown (the preview): a
- * different result refuses the change (`PRICE_CHANGED`) and charges nothing.
+ * different result refuses the change (`PRICE_CHANGED`) and charges nothing. Without them (a
+ * caller that shows no preview: the SaaS plan's owner) the change takes the price of the day, and
+ * the answer's `lastPlanChange` says it.
  */
 export const changePlan = defineUpdate<
   RenewalStatus,
-  [{ actorId: string; plan: RenewalItem; expectedCharge: string; expectedCredit: string }]
+  [{ actorId: string; plan: RenewalItem; expectedCharge?: string; expectedCredit?: string }]
 >('changePlan');
 
 /**
@@ -245,6 +253,16 @@ export interface RenewalSellerActivities {
    * renewals (the gym) never get it.
    */
   renewalSuspended?(input: {
+    tenantId: string;
+    subscriptionId: string;
+    cycle: number;
+    reason: string;
+  }): Promise<void>;
+  /**
+   * Provider charges: the renewal date's try went unpaid; dunning goes on (the seller shows the
+   * subscription past due until it is paid or suspended). Idempotent.
+   */
+  renewalPastDue?(input: {
     tenantId: string;
     subscriptionId: string;
     cycle: number;

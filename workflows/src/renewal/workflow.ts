@@ -110,7 +110,9 @@ export async function renewal(input: RenewalInput): Promise<RenewalStatus> {
   const seller = proxyActivities<RenewalSellerActivities>(sellerOptions);
   /** Sellers of provider charges only (SaaS plans). */
   const suspender =
-    proxyActivities<Required<Pick<RenewalSellerActivities, 'renewalSuspended'>>>(sellerOptions);
+    proxyActivities<Required<Pick<RenewalSellerActivities, 'renewalSuspended' | 'renewalPastDue'>>>(
+      sellerOptions,
+    );
   const retryDays = input.retryDays ?? DEFAULT_RETRY_DAYS;
   const reminderDays = input.reminderDays ?? DEFAULT_REMINDER_DAYS;
   const zone = input.timeZone;
@@ -261,6 +263,7 @@ export async function renewal(input: RenewalInput): Promise<RenewalStatus> {
   }
 
   setHandler(renewalStatusQuery, status);
+
   setHandler(paymentStatusChanged, ({ paymentId: id, status: s }) => {
     if (id === open.id) open.status = s;
   });
@@ -323,14 +326,20 @@ export async function renewal(input: RenewalInput): Promise<RenewalStatus> {
     async ({ actorId, plan, expectedCharge, expectedCredit }) =>
       exclusive(async () => {
         const quote = prorate(item, plan, { periodStart, periodEnd }, today());
-        if (quote.charge !== expectedCharge || quote.credit !== expectedCredit)
+        if (
+          expectedCharge !== undefined &&
+          (quote.charge !== expectedCharge || quote.credit !== expectedCredit)
+        )
           throw refuse(
             `The change now costs ${fmt(quote.charge)} (credit ${fmt(quote.credit)}); preview it again`,
             'PRICE_CHANGED',
           );
         const n = ++planChanges;
         let changePayment: string | null = null;
-        if (BigInt(quote.charge) > 0n) {
+        // Provider charges (SaaS plans): nothing is asked now; the difference for the days left is
+        // owed and comes with the next renewal's checkout (a negative credit), as invoices do.
+        if (input.charge) credit -= BigInt(quote.charge);
+        else if (BigInt(quote.charge) > 0n) {
           const p = await paymentsMoney.createPaymentRequest({
             key: renewalChargeKey(input.subscriptionId, input.cycle, `change-${n}`),
             tenantId: input.tenantId,
@@ -520,6 +529,17 @@ export async function renewal(input: RenewalInput): Promise<RenewalStatus> {
         return null;
       }
       if (cancelling) return finish('cancelled', 'cancelled at period end: nothing charged');
+      if (attempts === 0) {
+        // What the next period is, as the seller says on the renewal date: a plan changed during
+        // the trial or a downgrade decided for the period's end is charged as it now stands.
+        const next = await seller.renewalDescribe({
+          tenantId: input.tenantId,
+          subscriptionId: input.subscriptionId,
+        });
+        // Not renewed any more (a move to the free plan): the seller records the end.
+        if (!next.renewable) return finish('cancelled', next.reason ?? 'the subscription no longer renews');
+        item = next.item;
+      }
       if (nextCharge() === 0n) {
         attempts++;
         charged = true;
@@ -529,6 +549,13 @@ export async function renewal(input: RenewalInput): Promise<RenewalStatus> {
       if (open.status !== 'pending') await ask(attempts === 0 ? undefined : `try-${attempts + 1}`);
       attempts++;
       const last = attempts > retryDays.length;
+      // The renewal date's checkout: the payer gets its link (later tries' come with their refusal).
+      if (attempts === 1 && open.status === 'pending' && open.checkoutUrl)
+        await notify('subscription.payment_due', 'due', {
+          amount: money(nextCharge()),
+          payBy: dayOfTry(),
+          checkoutUrl: open.checkoutUrl,
+        });
       await waitPaid(
         last ? Date.now() + LAST_TRY_WINDOW_MS : zonedInstant(dayOfTry(), CHARGE_HOUR, zone),
         PAYMENT_POLL_MS,
@@ -538,6 +565,17 @@ export async function renewal(input: RenewalInput): Promise<RenewalStatus> {
         return null;
       }
       lastFailure = unpaid();
+      if (state !== 'past_due')
+        try {
+          await suspender.renewalPastDue({
+            tenantId: input.tenantId,
+            subscriptionId: input.subscriptionId,
+            cycle: input.cycle,
+            reason: `${lastFailure.code}: ${lastFailure.reason}`,
+          });
+        } catch (err) {
+          log.error('the seller could not mark the subscription past due', { error: String(err) });
+        }
       state = 'past_due';
       if (last) break;
       // A rejected checkout is replaced at once, so the payer always has a link to pay with.
@@ -596,7 +634,9 @@ export async function renewal(input: RenewalInput): Promise<RenewalStatus> {
   } catch (err) {
     return finish('ended', `the seller does not know the subscription: ${failureOf(err).message}`);
   }
-  if (!now.renewable) return finish('ended', now.reason ?? 'the subscription no longer renews');
+  // Provider charges (SaaS plans) end through the seller, which records it (back to its free plan).
+  if (!now.renewable)
+    return finish(input.charge ? 'cancelled' : 'ended', now.reason ?? 'the subscription no longer renews');
   periodStart = now.periodStart;
   periodEnd = now.periodEnd;
   item = now.item;

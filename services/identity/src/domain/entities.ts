@@ -5,7 +5,9 @@ import { auditProperties, idProperty, softDeleteProperties, tenantProperty } fro
 export const TENANT_KINDS = ['gym', 'restaurant', 'cafe', 'marketplace', 'platform'] as const;
 export const TENANT_STATUSES = ['active', 'suspended'] as const;
 export const USER_STATUSES = ['invited', 'active', 'disabled'] as const;
-export const SUBSCRIPTION_STATUSES = ['none', 'trialing', 'active', 'past_due'] as const;
+export const SUBSCRIPTION_STATUSES = ['none', 'trialing', 'active', 'past_due', 'suspended'] as const;
+/** Who suspended a business: its renewal (lifted by the payment) or a platform operator (lifted by one). */
+export const SUSPENDERS = ['billing', 'operator'] as const;
 
 /** A business: the unit of isolation. Not tenant-owned itself; only its own users and operators see it. */
 export const Tenant = defineEntity({
@@ -27,6 +29,14 @@ export const Tenant = defineEntity({
     periodEnd: p.string().columnType('date').nullable(),
     /** A downgrade applied at the period's end, if usage fits then. */
     pendingPlan: p.string().length(32).nullable(),
+    /** The first day of the current trial or paid period (migration `saas_renewal`). */
+    periodStart: p.string().columnType('date').nullable(),
+    /** The renewal cycle the next charge pays for (its payments idempotency keys). */
+    renewalCycle: p.integer().default(1),
+    /** When the current subscription's renewal chain was started (null: the worker's sweeper starts it). */
+    renewalStartedAt: p.datetime().columnType('timestamptz').nullable(),
+    /** Who suspended the business, while it is suspended. */
+    suspendedBy: p.enum(SUSPENDERS).nullable(),
     ...auditProperties,
   },
 });

@@ -137,19 +137,37 @@ export async function tenantPlanView(em: EntityManager, redis: Redis, tenant: Te
 
 const rank = (name: PlanName) => PLAN_NAMES.indexOf(name);
 
+/**
+ * Whether moving to `to` is an upgrade of a paid period: the subscription's renewal applies it
+ * (its `changePlan` Update pro-rates it), not `changeTenantPlan`.
+ */
+export const upgradesThroughRenewal = (
+  t: Pick<Tenant, 'plan' | 'subscriptionStatus'>,
+  to: PlanName,
+): boolean =>
+  ['active', 'past_due', 'suspended'].includes(t.subscriptionStatus) && rank(to) > rank(planOf(t.plan).name);
+
 /** A new business's plan: a paid one starts its trial today (in the business's zone). */
 export function startingPlan(
   name: string,
   timeZone: string,
   now = new Date(),
-): Pick<Tenant, 'plan' | 'subscriptionStatus' | 'periodEnd' | 'pendingPlan'> {
+): Pick<Tenant, 'plan' | 'subscriptionStatus' | 'periodStart' | 'periodEnd' | 'pendingPlan'> {
   const plan = planOf(name);
   if (plan.name === 'free')
-    return { plan: 'free', subscriptionStatus: 'none', periodEnd: null, pendingPlan: null };
+    return {
+      plan: 'free',
+      subscriptionStatus: 'none',
+      periodStart: null,
+      periodEnd: null,
+      pendingPlan: null,
+    };
+  const today = dayIn(now.getTime(), timeZone);
   return {
     plan: plan.name,
     subscriptionStatus: 'trialing',
-    periodEnd: addDays(dayIn(now.getTime(), timeZone), Math.max(1, plan.trialDays)),
+    periodStart: today,
+    periodEnd: addDays(today, Math.max(1, plan.trialDays)),
     pendingPlan: null,
   };
 }
@@ -157,8 +175,9 @@ export function startingPlan(
 /**
  * The owner changes the plan (`PUT /tenant/plan`):
  * - up from free: a trial of the new plan's `trialDays` starts today (its period end the trial's);
- * - up from a paid plan, or any change during a trial: at once (the subscription's pro-rated charge
- *   is the renewal's `changePlan`; during a trial nothing has been paid);
+ * - any change during a trial: at once (nothing has been paid; the renewal charges the plan the
+ *   business is on when the trial ends). Up from a paid period is the renewal's `changePlan`
+ *   (`upgradesThroughRenewal`: the pro-rated difference comes with the next charge), not this;
  * - down from a paid period: decided now, applied at the period's end (`pending_plan`), and only when
  *   the current usage fits the smaller plan (422 `PLAN_USAGE_EXCEEDS` naming the limit); choosing
  *   the current plan again drops a pending downgrade.
@@ -197,8 +216,12 @@ export async function changeTenantPlan(
         Object.assign(t, startingPlan(to.name, t.timeZone, now));
       } else if (rank(to.name) > rank(from.name) || t.subscriptionStatus === 'trialing') {
         if (to.name === 'free') {
+          // Nothing was paid in the trial: the chain ends at the trial's end without a charge
+          // (the seller says the business no longer renews); a later paid plan starts one again.
           t.subscriptionStatus = 'none';
+          t.periodStart = null;
           t.periodEnd = null;
+          t.renewalStartedAt = null;
         }
         t.plan = to.name;
         t.pendingPlan = null;

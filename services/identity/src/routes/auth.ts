@@ -16,6 +16,7 @@ import {
 } from '@faena/platform';
 import { audit } from '../domain/audit.ts';
 import { authSnapshot, publishTenantStatus } from '../domain/access.ts';
+import { startSubscriptionSoon } from '../subscription.ts';
 import { Role, Tenant, User, UserRole } from '../domain/entities.ts';
 import { hashPassword, verifyPassword } from '../domain/passwords.ts';
 import { presentTenant, signUp } from '../domain/tenants.ts';
@@ -170,6 +171,8 @@ export function authRoutes(deps: IdentityDeps): Route[] {
         const em = currentEm();
         const { tenant, owner } = await signUp(em, body, ctx.ip);
         await publishTenantStatus(deps.redis, tenant);
+        // A paid plan's trial: its renewal chain (never failing the sign-up: the sweeper starts it later).
+        await startSubscriptionSoon(em, deps.subscriptions, tenant);
         const session = await runWithContext({ tenantId: tenant.id, userId: owner.id }, () =>
           startSession(em, deps.tokens, owner, { browser: body.mode === 'cookie' }),
         );

@@ -1,5 +1,6 @@
 import Joi from 'joi';
 import {
+  DomainError,
   PLAN_LIMITS,
   PLAN_NAMES,
   authOf,
@@ -12,6 +13,7 @@ import {
   type PlanName,
   type Route,
 } from '@faena/platform';
+import { changePlan, type RenewalStatus } from '@faena/workflows/renewal/contract';
 import { SUBSCRIPTION_STATUSES, Tenant } from '../domain/entities.ts';
 import {
   changeTenantPlan,
@@ -20,7 +22,10 @@ import {
   presentPlan,
   presentSubscription,
   tenantPlanView,
+  upgradesThroughRenewal,
 } from '../domain/plans.ts';
+import { itemOf } from '../domain/subscriptions.ts';
+import { runningSubscription, startSubscriptionSoon, updateSubscription } from '../subscription.ts';
 import { presentTenant } from '../domain/tenants.ts';
 import type { IdentityDeps } from '../deps.ts';
 import { list, tenantKind, tenantOut, tenantStatus } from './schemas.ts';
@@ -65,9 +70,28 @@ const subscriptionOut = Joi.object({
     .required()
     .description('a downgrade applied at the period end'),
 });
+const renewalOut = Joi.object({
+  state: Joi.string().required().description('the renewal chain: active, past_due, suspended…'),
+  nextCharge: money
+    .required()
+    .description('what the next renewal charges (an upgrade’s pro-rated difference included)'),
+  nextChargeAt: Joi.string().isoDate().allow(null).required(),
+  checkoutUrl: Joi.string()
+    .allow(null)
+    .required()
+    .description('the open checkout the owner pays the renewal with, while one waits'),
+  lastFailure: Joi.object({ code: Joi.string().required(), reason: Joi.string().required() })
+    .allow(null)
+    .required(),
+  summary: Joi.string().required(),
+});
 const tenantPlanOut = Joi.object({
   plan: planOut.required(),
   subscription: subscriptionOut.required(),
+  renewal: renewalOut
+    .allow(null)
+    .required()
+    .description('the running renewal of a paid plan (null: none runs, or its process cannot be read now)'),
   usage: usageOut.required(),
   limitsEnforced: Joi.boolean()
     .required()
@@ -84,6 +108,44 @@ const adminTenantOut = tenantOut.keys({
 /** The business's SaaS plan (its owner's) and the platform operators' view of every business's. */
 export function planRoutes(deps: IdentityDeps): Route[] {
   const { guard, redis } = deps;
+  const presentRenewal = (st: RenewalStatus) => ({
+    state: st.state,
+    nextCharge: { amount: st.nextCharge, currency: st.currency },
+    nextChargeAt: st.nextChargeAt,
+    checkoutUrl: st.checkoutUrl ?? null,
+    lastFailure: st.lastFailure,
+    summary: st.summary,
+  });
+  /** The plan view with its running renewal (null when none runs or its process cannot be read now). */
+  const viewOf = async (em: ReturnType<typeof currentEm>, tenant: Tenant) => {
+    let renewal: ReturnType<typeof presentRenewal> | null = null;
+    if (deps.subscriptions)
+      try {
+        const st = await runningSubscription(deps.subscriptions, tenant);
+        renewal = st && presentRenewal(st);
+      } catch (err) {
+        deps.logger.warn('the subscription process could not be read', {
+          tenantId: tenant.id,
+          error: err instanceof Error ? err.message : String(err),
+        });
+      }
+    return { ...(await tenantPlanView(em, redis, tenant)), renewal };
+  };
+  const unavailable = (why: string) =>
+    new DomainError('SERVICE_UNAVAILABLE', `${why}; retry`, { headers: { 'Retry-After': '5' } });
+  /**
+   * An upgrade within a paid period goes through the renewal: its `changePlan` Update switches the
+   * plan (identity's `renewalChangePlan`) and adds the pro-rated difference for the days left to the
+   * next charge, computed by the chain on its own calendar.
+   */
+  const upgradeThroughRenewal = async (tenant: Tenant, to: PlanName, actorId: string) => {
+    const p = deps.subscriptions;
+    if (!p) throw unavailable('The subscription process cannot be reached');
+    if (!(await runningSubscription(p, tenant)))
+      throw unavailable('The subscription process is being started');
+    // No preview here: the change takes the day's pro-ration, shown in the answer's next charge.
+    await updateSubscription(p, tenant, changePlan, { actorId, plan: itemOf(tenant, to) });
+  };
   return [
     defineRoute({
       method: 'get',
@@ -95,7 +157,7 @@ export function planRoutes(deps: IdentityDeps): Route[] {
       schemas: { response: tenantPlanOut },
       handler: async (ctx) => {
         const em = currentEm();
-        return tenantPlanView(em, redis, await em.findOneOrFail(Tenant, { id: authOf(ctx).claims.tid }));
+        return viewOf(em, await em.findOneOrFail(Tenant, { id: authOf(ctx).claims.tid }));
       },
     }),
     defineRoute({
@@ -117,13 +179,20 @@ export function planRoutes(deps: IdentityDeps): Route[] {
       handler: async (ctx, input) => {
         const { claims } = authOf(ctx);
         const em = currentEm();
+        const current = await em.findOneOrFail(Tenant, { id: claims.tid });
+        if (upgradesThroughRenewal(current, input.body.plan)) {
+          await upgradeThroughRenewal(current, input.body.plan, claims.sub);
+          return viewOf(em, await em.findOneOrFail(Tenant, { id: claims.tid }, { refresh: true }));
+        }
         const tenant = await changeTenantPlan(em, redis, {
           tenantId: claims.tid,
           plan: input.body.plan,
           actorId: claims.sub,
           ip: ctx.ip,
         });
-        return tenantPlanView(em, redis, tenant);
+        // From free: the trial's renewal chain (the sweeper starts it if Temporal is away now).
+        await startSubscriptionSoon(em, deps.subscriptions, tenant);
+        return viewOf(em, tenant);
       },
     }),
     defineRoute({

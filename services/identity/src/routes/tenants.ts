@@ -39,6 +39,8 @@ export function tenantRoutes(deps: IdentityDeps): Route[] {
       if (tenant.kind === 'platform')
         throw new DomainError('CONFLICT', 'The platform tenant cannot be suspended');
       tenant.status = status;
+      // An operator's suspension is never lifted by a payment (only billing's is: subscriptions.ts).
+      tenant.suspendedBy = status === 'suspended' ? 'operator' : null;
       await em.flush();
       // The audit event belongs to the tenant it happened to; written as system work.
       await asSystem(async () => {

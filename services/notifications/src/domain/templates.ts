@@ -335,6 +335,32 @@ export const TEMPLATES = {
       },
     },
   },
+  'subscription.payment_due': {
+    description:
+      "The renewal of a business's SaaS plan is due: its checkout link, open until the next try (platform)",
+    variables: {
+      name: { kind: 'string' },
+      planName: { kind: 'string' },
+      amount: { kind: 'money' },
+      payBy: { kind: 'date' },
+      checkoutUrl: { kind: 'string' },
+    },
+    channels: { email: true, in_app: true },
+    content: {
+      es: {
+        subject: 'Tu plan {{planName}} está listo para renovarse',
+        text: 'Hola, {{name}}:\n\nLa renovación de tu plan {{planName}} es de {{amount}}. Págala en {{checkoutUrl}} antes del {{payBy}} para seguir sin interrupciones.',
+        html: '<p>Hola, {{name}}:</p><p>La renovación de tu plan {{planName}} es de {{amount}}. Págala en {{checkoutUrl}} antes del {{payBy}} para seguir sin interrupciones.</p>',
+        inApp: 'Renueva tu plan {{planName}}: {{amount}}',
+      },
+      en: {
+        subject: 'Your {{planName}} plan is ready to renew',
+        text: 'Hi {{name}},\n\nThe renewal of your {{planName}} plan is {{amount}}. Pay it at {{checkoutUrl}} before {{payBy}} to keep going without interruption.',
+        html: '<p>Hi {{name}},</p><p>The renewal of your {{planName}} plan is {{amount}}. Pay it at {{checkoutUrl}} before {{payBy}} to keep going without interruption.</p>',
+        inApp: 'Renew your {{planName}} plan: {{amount}}',
+      },
+    },
+  },
   'subscription.suspended': {
     description:
       "A business's SaaS plan went unpaid after every try: the business is suspended until it pays (platform)",

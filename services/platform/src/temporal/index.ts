@@ -125,8 +125,15 @@ class DeadlineClientInterceptor implements WorkflowClientInterceptor {
 }
 
 /** A Temporal client carrying trace context and the request context into the workflows it starts. */
-export async function createTemporalClient(cfg: TemporalConfig): Promise<Client> {
-  const connection = await Connection.connect({ ...connectionOptions(cfg), connectTimeout: '5s' });
+export async function createTemporalClient(
+  cfg: TemporalConfig,
+  opts: { lazy?: boolean } = {},
+): Promise<Client> {
+  // `lazy`: connects on the first call, so a service whose main work needs no Temporal (identity's
+  // logins) boots and serves while Temporal is away; its process calls answer 503 until it is back.
+  const connection = opts.lazy
+    ? Connection.lazy({ ...connectionOptions(cfg), connectTimeout: '5s' })
+    : await Connection.connect({ ...connectionOptions(cfg), connectTimeout: '5s' });
   return new Client({
     connection,
     namespace: cfg.TEMPORAL_NAMESPACE,

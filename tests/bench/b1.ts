@@ -15,10 +15,11 @@
  * (`signalWithStartMs`, sequential, before the throughput round) so the figure can be read.
  */
 import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { uniqueTaskQueue, testStack } from '@faena/platform/testing';
-import { SETTINGS, SUPPORT, record, say, start } from './support/bench.ts';
+import { CACHE, SETTINGS, SUPPORT, record, say, start } from './support/bench.ts';
 
 const API = '/api/gym/v1';
 /** CPU time (ms, user + system) of a process, from /proc (clock ticks of 10 ms). */
@@ -54,7 +55,19 @@ const gym = await start<{
   contended: string;
   classes: string[];
   members: string[];
-}>('gym', process.execPath, ['--disable-warning=ExperimentalWarning', `${SUPPORT}/gym.ts`], { env });
+}>(
+  'gym',
+  process.execPath,
+  [
+    '--disable-warning=ExperimentalWarning',
+    // BENCH_PROFILE=1: the gym API under --cpu-prof (.cache/bench/profile/b1/, written at its exit).
+    ...(process.env.BENCH_PROFILE
+      ? ['--cpu-prof', `--cpu-prof-dir=${path.join(CACHE, 'profile', 'b1')}`]
+      : []),
+    `${SUPPORT}/gym.ts`,
+  ],
+  { env },
+);
 const { url, token, contended, classes, members } = gym.info;
 const book = (occurrenceId: string, memberId: string) =>
   fetch(`${url}${API}/bookings`, {

@@ -110,7 +110,14 @@ beforeAll(async () => {
       PAYMENTS_PUBLIC_URL: h.deps.publicUrl,
     },
     marketplace: { ...base, SERVICE_NAME: 'marketplace-worker' },
-    identity: { ...base, SERVICE_NAME: 'identity-worker', REDIS_URL: testStack.redisUrl },
+    // No platform tenant of that name: its subscription sweeper starts no chain for the other
+    // suites' businesses in this database (their renewals are not this test's processes).
+    identity: {
+      ...base,
+      SERVICE_NAME: 'identity-worker',
+      REDIS_URL: testStack.redisUrl,
+      PLATFORM_TENANT_SLUG: `no-platform-${process.pid}`,
+    },
   };
 
   api = await startMarketplaceApi(h, logger);

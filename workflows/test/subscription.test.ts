@@ -19,7 +19,12 @@ import { createActivities as identityActivities } from '../../services/identity/
 import { Tenant } from '../../services/identity/src/domain/entities.ts';
 import { signUp as createTenant } from '../../services/identity/src/domain/tenants.ts';
 import { subscriptionActivities } from '../../services/identity/src/subscription-activities.ts';
-import { subscriptionIdOf } from '../../services/identity/src/subscription.ts';
+import {
+  ensureSubscription,
+  subscriptionIdOf,
+  sweepSubscriptions,
+  type SubscriptionProcess,
+} from '../../services/identity/src/subscription.ts';
 import {
   API,
   PASSWORD,
@@ -42,12 +47,15 @@ const DAY = 86_400_000;
 const ZONE = 'America/Argentina/Buenos_Aires';
 let env: TestWorkflowEnvironment;
 let h: Harness;
+/** The same identity (database, Redis, keys) with no Temporal: a sign-up there starts no chain. */
+let withoutChains: Harness;
 let paymentsOrm: Orm;
 let sandbox: Sandbox;
 let payments: ReturnType<typeof paymentsWithFailures>;
 let workers: Worker[];
 let running: Promise<unknown>;
 let platformId: string;
+let subs: SubscriptionProcess;
 const notified: Array<{ tenantId: string; event: string; key: string; variables: Record<string, unknown> }> =
   [];
 
@@ -55,9 +63,9 @@ beforeAll(async () => {
   env = await createTimeSkippingEnv();
   const { logger } = captureLogger();
   const platformSlug = `faena-${unique()}`;
-  h = await startIdentity({
-    subscriptions: { temporal: env.client, taskQueue: RENEWAL_TASK_QUEUE, platformSlug, logger },
-  });
+  subs = { temporal: env.client, taskQueue: RENEWAL_TASK_QUEUE, platformSlug, logger };
+  h = await startIdentity({ subscriptions: subs });
+  withoutChains = await startIdentity();
   const { tenant: platform } = await withEm(h.orm, (em) =>
     createTenant(
       em as unknown as EntityManager,
@@ -131,6 +139,7 @@ afterAll(async () => {
   workers?.forEach((w) => w.shutdown());
   await running;
   await h?.close();
+  await withoutChains?.close();
   await paymentsOrm?.close(true);
   await sandbox?.close();
   await env?.teardown();
@@ -156,6 +165,42 @@ const platformPayment = async (paymentId: string) => {
   );
   return row!;
 };
+
+/**
+ * A business signed up on `plan` whose 14-day trial starts on the test server's today: the API
+ * dates the trial by the real clock, which the time skipped by earlier tests left behind, so it
+ * signs up where no chain starts (the same identity without Temporal), its trial is dated by the
+ * server's calendar, and its chain is started by `ensureSubscription` (the sweeper's way).
+ */
+async function trialOnServerTime(
+  kind: string,
+  currency: string,
+  planName: 'basic' | 'pro',
+): Promise<SignedUp> {
+  const biz = await signUp(withoutChains, kind, currency, planName);
+  const today = dayIn(await env.currentTimeMs(), ZONE);
+  await withEm(
+    h.orm,
+    (em) =>
+      em.nativeUpdate(
+        Tenant,
+        { id: biz.tenantId },
+        { periodStart: today, periodEnd: addDays(today, 14), renewalStartedAt: null },
+      ),
+    { system: true },
+  );
+  await withEm(
+    h.orm,
+    async (em) =>
+      ensureSubscription(
+        em as unknown as EntityManager,
+        subs,
+        await em.findOneOrFail(Tenant, { id: biz.tenantId }),
+      ),
+    { system: true },
+  );
+  return biz;
+}
 
 /** The owner pays the open checkout with MercadoPago's approving test name; payments applies it and tells the chain. */
 async function payCheckout(biz: SignedUp): Promise<RenewalStatus> {
@@ -285,7 +330,7 @@ describe('a café on a paid plan: trial, unpaid renewal, suspension, payment, re
 
 describe('plan changes within a paid period', () => {
   it('an upgrade is pro-rated with the next charge; a move to free ends the chain at the period end', async () => {
-    const biz = await signUp(h, 'cafe', 'ARS', 'basic');
+    const biz = await trialOnServerTime('cafe', 'ARS', 'basic');
     const trialEnd = (await tenantRow(biz.tenantId)).periodEnd!;
     await skipDays(14);
     await payCheckout(biz);
@@ -345,4 +390,74 @@ describe('plan changes within a paid period', () => {
       renewalCycle: 3,
     });
   }, 120_000);
+});
+
+describe('a downgrade decided within a paid period', () => {
+  it('is charged and applied at the period end: the renewal checkout is the smaller plan’s price', async () => {
+    const biz = await trialOnServerTime('cafe', 'ARS', 'pro');
+    const trialEnd = (await tenantRow(biz.tenantId)).periodEnd!;
+    await skipDays(14);
+    await payCheckout(biz);
+    await eventually(async () => expect((await statusOf(biz)).cycle).toBe(2));
+    const down = await h.agent.put(`${API}/tenant/plan`).set(bearer(biz.token)).send({ plan: 'basic' });
+    expect(down.status).toBe(200);
+    expect(down.body.data).toMatchObject({
+      plan: { name: 'pro' },
+      subscription: { status: 'active', pendingPlan: 'basic', periodEnd: addMonths(trialEnd, 1) },
+    });
+    await skipDays(31);
+    const renewing = await eventually(async () => {
+      const s = await statusOf(biz);
+      expect(s.checkoutUrl).toEqual(expect.any(String));
+      return s;
+    });
+    expect(renewing).toMatchObject({ cycle: 2, plan: { id: 'basic' }, nextCharge: '2900000' });
+    // The second cycle's one checkout, in the platform's books, at the smaller plan's price.
+    const cycle2 = await withEm(paymentsOrm, (em) =>
+      em
+        .getConnection()
+        .execute<Array<{ amount: string; tenant_id: string }>>(
+          `select amount::text as amount, tenant_id from payments.payments where reference = ?`,
+          [`${biz.tenantId}:2`],
+        ),
+    );
+    expect(cycle2).toEqual([{ amount: '2900000', tenant_id: platformId }]);
+    await payCheckout(biz);
+    await eventually(async () =>
+      expect(await tenantRow(biz.tenantId)).toMatchObject({
+        plan: 'basic',
+        pendingPlan: null,
+        subscriptionStatus: 'active',
+        renewalCycle: 3,
+        periodEnd: addMonths(trialEnd, 2),
+      }),
+    );
+  }, 120_000);
+});
+
+describe('the subscription sweeper', () => {
+  it('starts the chain of a paid plan whose start was lost after its commit, once', async () => {
+    const biz = await signUp(h, 'restaurant', 'MXN', 'pro');
+    // The API's start is lost (a crash after the commit): no chain runs and none is recorded.
+    await chainOf(biz).terminate('the start is lost');
+    await withEm(h.orm, (em) => em.nativeUpdate(Tenant, { id: biz.tenantId }, { renewalStartedAt: null }), {
+      system: true,
+    });
+    const later = new Date(Date.now() + 2 * 60_000); // past the sweeper's grace
+    const pass = await sweepSubscriptions({ ...subs, orm: h.orm }, { now: later });
+    expect(pass.failed).toBe(0);
+    expect(pass.started).toBeGreaterThanOrEqual(1);
+    expect((await tenantRow(biz.tenantId)).renewalStartedAt).toBeInstanceOf(Date);
+    const d = await chainOf(biz).describe();
+    expect(d.status.name).toBe('RUNNING');
+    expect(await statusOf(biz)).toMatchObject({
+      state: 'active',
+      plan: { id: 'pro' },
+      amount: '134900',
+      currency: 'MXN',
+    });
+    // The next pass leaves it alone: the same run goes on.
+    await sweepSubscriptions({ ...subs, orm: h.orm }, { now: later });
+    expect((await chainOf(biz).describe()).runId).toBe(d.runId);
+  });
 });

@@ -16,6 +16,7 @@ import {
   periodic,
   processCallError,
   sweepTenants,
+  withEm,
   type BackgroundJob,
   type Logger,
   type Orm,
@@ -146,6 +147,18 @@ export async function sweepSubscriptions(
 ): Promise<{ started: number; failed: number; more: boolean }> {
   const before = new Date((opts.now ?? new Date()).getTime() - (opts.graceMs ?? SUBSCRIPTION_SWEEP_GRACE_MS));
   const batch = 50;
+  // Without the platform tenant no chain can be charged: one line per pass, not one per business.
+  const platform = await withEm(
+    deps.orm,
+    (em) => em.count(Tenant, { slug: deps.platformSlug, kind: 'platform' }),
+    { system: true },
+  );
+  if (!platform) {
+    deps.logger.warn('subscription sweep: the platform tenant does not exist; no chain started', {
+      platformSlug: deps.platformSlug,
+    });
+    return { started: 0, failed: 0, more: false };
+  }
   const pass = await sweepTenants({
     orm: deps.orm,
     logger: deps.logger,

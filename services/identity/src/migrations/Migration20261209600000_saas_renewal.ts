@@ -22,7 +22,7 @@ export class Migration20261209600000_saas_renewal extends Migration {
       `alter table "identity"."tenants" add constraint "tenants_subscription_status_check" check ("subscription_status" in ('none', 'trialing', 'active', 'past_due', 'suspended'));`,
     );
     this.addSql(
-      `alter table "identity"."tenants" add column "period_start" date null, add column "renewal_cycle" int not null default 1, add column "renewal_started_at" timestamptz null, add column "suspended_by" varchar(16) null;`,
+      `alter table "identity"."tenants" add column "period_start" date null, add column "renewal_cycle" int not null default 1, add column "renewal_started_at" timestamptz null, add column "suspended_by" text null;`,
     );
     this.addSql(
       `update "identity"."tenants" set "period_start" = ("period_end" - interval '1 month')::date where "period_end" is not null;`,

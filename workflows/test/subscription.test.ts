@@ -9,25 +9,19 @@
  * what it does: reads the provider (`syncProviderPayment`) and signals the chain.
  */
 import { fileURLToPath } from 'node:url';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { runMigrations, runWithContext, withEm, workflowWorkerOptions, type Orm } from '@faena/platform';
-import { captureLogger, createTimeSkippingEnv, eventually, testDatabaseUrl } from '@faena/platform/testing';
-import { createActivities as identityActivities } from '../../services/identity/src/activities.ts';
+import { withEm, workflowWorkerOptions, type Orm } from '@faena/platform';
+import { captureLogger, createTimeSkippingEnv, eventually } from '@faena/platform/testing';
 import { Tenant } from '../../services/identity/src/domain/entities.ts';
-import { signUp as createTenant } from '../../services/identity/src/domain/tenants.ts';
-import { subscriptionActivities } from '../../services/identity/src/subscription-activities.ts';
 import {
-  ensureSubscription,
   subscriptionIdOf,
   sweepSubscriptions,
   type SubscriptionProcess,
 } from '../../services/identity/src/subscription.ts';
 import {
   API,
-  PASSWORD,
   bearer,
   signUp,
   startIdentity,
@@ -35,13 +29,17 @@ import {
   type Harness,
   type SignedUp,
 } from '../../services/identity/test/harness.ts';
-import { saveCredentials } from '../../services/payments/src/domain/providers.ts';
-import { startSandbox, type Sandbox } from '../../services/payments/src/sandbox/server.ts';
-import { createPaymentsOrm } from '../../services/payments/src/wiring.ts';
+import type { Sandbox } from '../../services/payments/src/sandbox/server.ts';
 import { addDays, addMonths, dayIn, prorate } from '../src/renewal/calendar.ts';
 import { RENEWAL_TASK_QUEUE, renewalStatusQuery, type RenewalStatus } from '../src/renewal/contract.ts';
-import { paymentStatusChanged } from '../src/payments/contract.ts';
-import { SECRET, paymentsWithFailures } from './support/stand-ins.ts';
+import { paymentsWithFailures } from './support/stand-ins.ts';
+import {
+  identityWorkerActivities,
+  payOpenCheckout,
+  platformOnMercadoPago,
+  startTrialChain,
+  type Platform,
+} from './support/subscriptions.ts';
 
 const DAY = 86_400_000;
 const ZONE = 'America/Argentina/Buenos_Aires';
@@ -55,6 +53,7 @@ let payments: ReturnType<typeof paymentsWithFailures>;
 let workers: Worker[];
 let running: Promise<unknown>;
 let platformId: string;
+let platform: Platform;
 let subs: SubscriptionProcess;
 const notified: Array<{ tenantId: string; event: string; key: string; variables: Record<string, unknown> }> =
   [];
@@ -66,38 +65,10 @@ beforeAll(async () => {
   subs = { temporal: env.client, taskQueue: RENEWAL_TASK_QUEUE, platformSlug, logger };
   h = await startIdentity({ subscriptions: subs });
   withoutChains = await startIdentity();
-  const { tenant: platform } = await withEm(h.orm, (em) =>
-    createTenant(
-      em as unknown as EntityManager,
-      {
-        tenant: {
-          name: 'Faena',
-          slug: platformSlug,
-          kind: 'platform',
-          currency: 'USD',
-          locale: 'en',
-          timeZone: 'UTC',
-        },
-        owner: { name: 'Ops', email: `ops-${unique()}@faena.dev`, password: PASSWORD },
-      },
-      null,
-    ),
-  );
-  platformId = platform.id;
-  paymentsOrm = await createPaymentsOrm({ DATABASE_URL: await testDatabaseUrl(), DATABASE_POOL_MAX: 5 });
-  await runMigrations(paymentsOrm);
-  // Every checkout waits for its payer (nobody pays unless a test does).
-  sandbox = await startSandbox({ defaultOutcome: 'pending' });
-  const account = (await (await fetch(`${sandbox.url}/sandbox/accounts`, { method: 'POST' })).json()) as {
-    accessToken: string;
-    webhookSecret: string;
-  };
-  // The platform's MercadoPago account: the businesses' plans are paid into its books.
-  await runWithContext({ tenantId: platformId }, () =>
-    withEm(paymentsOrm, (e) =>
-      saveCredentials(e as unknown as EntityManager, SECRET, platformId, 'mercadopago', account),
-    ),
-  );
+  // The platform's MercadoPago account: the businesses' plans are paid into its books; every
+  // checkout waits for its payer (nobody pays unless a test does).
+  platform = await platformOnMercadoPago(h, platformSlug);
+  ({ id: platformId, paymentsOrm, sandbox } = platform);
   payments = paymentsWithFailures({ orm: paymentsOrm, logger, sandboxUrl: sandbox.url });
   const connection = env.nativeConnection;
   workers = await Promise.all([
@@ -110,10 +81,7 @@ beforeAll(async () => {
     Worker.create({
       connection,
       taskQueue: 'identity',
-      activities: {
-        ...identityActivities({ orm: h.orm, logger }),
-        ...subscriptionActivities({ orm: h.orm, redis: h.redis, logger }),
-      },
+      activities: identityWorkerActivities(h, logger),
     }),
     Worker.create({
       connection,
@@ -140,8 +108,7 @@ afterAll(async () => {
   await running;
   await h?.close();
   await withoutChains?.close();
-  await paymentsOrm?.close(true);
-  await sandbox?.close();
+  await platform?.close();
   await env?.teardown();
 });
 
@@ -179,52 +146,13 @@ async function trialOnServerTime(
 ): Promise<SignedUp> {
   const biz = await signUp(withoutChains, kind, currency, planName);
   const today = dayIn(await env.currentTimeMs(), ZONE);
-  await withEm(
-    h.orm,
-    (em) =>
-      em.nativeUpdate(
-        Tenant,
-        { id: biz.tenantId },
-        { periodStart: today, periodEnd: addDays(today, 14), renewalStartedAt: null },
-      ),
-    { system: true },
-  );
-  await withEm(
-    h.orm,
-    async (em) =>
-      ensureSubscription(
-        em as unknown as EntityManager,
-        subs,
-        await em.findOneOrFail(Tenant, { id: biz.tenantId }),
-      ),
-    { system: true },
-  );
+  await startTrialChain(h, subs, biz.tenantId, { periodStart: today, periodEnd: addDays(today, 14) });
   return biz;
 }
 
-/** The owner pays the open checkout with MercadoPago's approving test name; payments applies it and tells the chain. */
-async function payCheckout(biz: SignedUp): Promise<RenewalStatus> {
-  const st = await eventually(async () => {
-    const s = await statusOf(biz);
-    expect(s.checkoutUrl).toEqual(expect.any(String));
-    return s;
-  });
-  const res = await fetch(st.checkoutUrl!, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-    body: new URLSearchParams({ cardholderName: 'APRO' }).toString(),
-  });
-  expect(res.status).toBe(200);
-  const { pid } = await platformPayment(st.paymentId!);
-  const synced = await payments.real.syncProviderPayment({
-    tenantId: platformId,
-    provider: 'mercadopago',
-    providerPaymentId: pid,
-  });
-  expect(synced.status).toBe('captured');
-  await chainOf(biz).signal(paymentStatusChanged, { paymentId: st.paymentId!, status: synced.status });
-  return st;
-}
+/** The owner pays the open checkout (support/subscriptions.ts). */
+const payCheckout = (biz: SignedUp) =>
+  payOpenCheckout(chainOf(biz), platform, (i) => payments.real.syncProviderPayment(i));
 
 describe('a café on a paid plan: trial, unpaid renewal, suspension, payment, reactivation', () => {
   it('the chain starts at sign-up; every try unpaid suspends the business; paying the checkout reactivates it', async () => {

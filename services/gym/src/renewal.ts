@@ -8,10 +8,10 @@
  * membership (`GET /memberships/:id`, the member's list) and every toggle starts it again —
  * `USE_EXISTING` makes a start of a running chain answer its handle, so a repeat is harmless.
  */
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type UpdateDefinition } from '@temporalio/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { DomainError, processCallError } from '@faena/platform';
+import { DomainError, queryRunning, updateProcess } from '@faena/platform';
 import { formatMinor } from '@faena/platform/money';
 import {
   GYM_TASK_QUEUE,
@@ -101,38 +101,18 @@ export async function ensureRenewal(
   return true;
 }
 
-/** A failed call to a membership's renewal process in our envelope (a missing one is 404). */
-export const renewalError = (err: unknown): DomainError =>
-  processCallError(
-    err,
-    'renewal',
-    new DomainError('NOT_FOUND', 'The renewal process of this membership was not found'),
-  );
+const noRenewal = () => new DomainError('NOT_FOUND', 'The renewal process of this membership was not found');
 
 /** The running chain's status, or null when none runs (never started, or over). */
-export async function runningRenewal(temporal: Client, m: Membership): Promise<RenewalStatus | null> {
-  if (!m.renewalStartedAt) return null;
-  try {
-    const handle = temporal.workflow.getHandle(renewalIdOf(m));
-    const d = await handle.describe();
-    if (d.status.name !== 'RUNNING') return null;
-    return await handle.query(renewalStatusQuery);
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return null;
-    throw renewalError(err);
-  }
-}
+export const runningRenewal = async (temporal: Client, m: Membership): Promise<RenewalStatus | null> =>
+  m.renewalStartedAt
+    ? queryRunning(temporal, renewalIdOf(m), renewalStatusQuery, 'renewal', noRenewal())
+    : null;
 
 /** Sends an Update to the membership's chain and answers its status. */
-export async function updateRenewal<Arg>(
+export const updateRenewal = <Arg>(
   temporal: Client,
   m: Membership,
   update: UpdateDefinition<RenewalStatus, [Arg]>,
   arg: Arg,
-): Promise<RenewalStatus> {
-  try {
-    return await temporal.workflow.getHandle(renewalIdOf(m)).executeUpdate(update, { args: [arg] });
-  } catch (err) {
-    throw renewalError(err);
-  }
-}
+): Promise<RenewalStatus> => updateProcess(temporal, renewalIdOf(m), update, arg, 'renewal', noRenewal());

@@ -8,13 +8,14 @@
  * `renewal_started_at` stays null, and the identity worker's sweeper (`subscriptionSweeper`)
  * starts every such chain; `USE_EXISTING` makes a repeated start answer the running chain.
  */
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type UpdateDefinition } from '@temporalio/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   DomainError,
   periodic,
-  processCallError,
+  queryRunning,
+  updateProcess,
   sweepTenants,
   withEm,
   type BackgroundJob,
@@ -101,40 +102,26 @@ export async function startSubscriptionSoon(
   }
 }
 
-const subscriptionError = (err: unknown): DomainError =>
-  processCallError(
-    err,
-    'subscription',
-    new DomainError('NOT_FOUND', 'The subscription process of this business was not found'),
-  );
+const noSubscription = () =>
+  new DomainError('NOT_FOUND', 'The subscription process of this business was not found');
 
 /** The running chain's status, or null when none runs. */
-export async function runningSubscription(p: SubscriptionProcess, t: Tenant): Promise<RenewalStatus | null> {
-  if (!t.renewalStartedAt) return null;
-  try {
-    const handle = p.temporal.workflow.getHandle(subscriptionIdOf(t.id));
-    const d = await handle.describe();
-    if (d.status.name !== 'RUNNING') return null;
-    return await handle.query(renewalStatusQuery);
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return null;
-    throw subscriptionError(err);
-  }
-}
+export const runningSubscription = async (
+  p: SubscriptionProcess,
+  t: Tenant,
+): Promise<RenewalStatus | null> =>
+  t.renewalStartedAt
+    ? queryRunning(p.temporal, subscriptionIdOf(t.id), renewalStatusQuery, 'subscription', noSubscription())
+    : null;
 
 /** Sends an Update to the business's chain and answers its status. */
-export async function updateSubscription<Arg>(
+export const updateSubscription = <Arg>(
   p: SubscriptionProcess,
   t: Tenant,
   update: UpdateDefinition<RenewalStatus, [Arg]>,
   arg: Arg,
-): Promise<RenewalStatus> {
-  try {
-    return await p.temporal.workflow.getHandle(subscriptionIdOf(t.id)).executeUpdate(update, { args: [arg] });
-  } catch (err) {
-    throw subscriptionError(err);
-  }
-}
+): Promise<RenewalStatus> =>
+  updateProcess(p.temporal, subscriptionIdOf(t.id), update, arg, 'subscription', noSubscription());
 
 /** A business given a paid plan this long ago without a chain is the sweeper's (the API had its chance). */
 export const SUBSCRIPTION_SWEEP_GRACE_MS = 60_000;

@@ -1,5 +1,5 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure, type QueryDefinition, type UpdateDefinition } from '@temporalio/common';
 import { DomainError, ERROR_STATUS, type ErrorCode } from '../http/errors.ts';
 import { hasOwnKey } from '../guards.ts';
 
@@ -25,4 +25,41 @@ export function processCallError(err: unknown, process: string, notFound: Domain
   return new DomainError('SERVICE_UNAVAILABLE', `The ${process} process could not be reached; retry`, {
     headers: { 'Retry-After': '5' },
   });
+}
+
+/**
+ * A running process's answer to `query`, or null when it is over (or was never started); a failed
+ * call in our envelope (`processCallError` with `notFound`).
+ */
+export async function queryRunning<R>(
+  temporal: Client,
+  workflowId: string,
+  query: QueryDefinition<R, []>,
+  process: string,
+  notFound: DomainError,
+): Promise<R | null> {
+  try {
+    const handle = temporal.workflow.getHandle(workflowId);
+    if ((await handle.describe()).status.name !== 'RUNNING') return null;
+    return await handle.query(query);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return null;
+    throw processCallError(err, process, notFound);
+  }
+}
+
+/** Sends an Update to a process and answers its result; a failed call in our envelope. */
+export async function updateProcess<R, Arg>(
+  temporal: Client,
+  workflowId: string,
+  update: UpdateDefinition<R, [Arg]>,
+  arg: Arg,
+  process: string,
+  notFound: DomainError,
+): Promise<R> {
+  try {
+    return await temporal.workflow.getHandle(workflowId).executeUpdate(update, { args: [arg] });
+  } catch (err) {
+    throw processCallError(err, process, notFound);
+  }
 }

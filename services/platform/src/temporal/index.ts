@@ -32,7 +32,7 @@ import { CONTEXT_HEADER, type PropagatedContext } from './context-header.ts';
 
 export { CONTEXT_HEADER, type PropagatedContext } from './context-header.ts';
 export { inTenantActivity, type InTenantOptions } from './activity.ts';
-export { processCallError } from './errors.ts';
+export { processCallError, queryRunning, updateProcess } from './errors.ts';
 export { startProcessOnce, type ProcessStartOptions } from './start.ts';
 
 /** The TEMPORAL_* variables of `temporalConfigSchema`. */

@@ -51,10 +51,13 @@ fi
 # test file ran 5-10x slower until tests timed out; without it the suite runs at full speed. One test.
 [ $# -eq 0 ] && step coverage env FAENA_TEST_SUMMARY= node "${jest_args[@]}" --coverage services/payments/test
 
-# The whole suite ends with the short chaos run on its own stack (30 deals, 10 faults, at most 4
+# The whole suite ends with the short chaos run on its own stack (30 deals, 10 faults, at most 5
 # minutes): one test. It replays one seed, so a red run means a change broke something; `make chaos`
-# explores random seeds (see docs/architecture.md "Chaos" for what they found).
-[ $# -eq 0 ] && step chaos env CHAOS_SEED="${CHAOS_SEED:-1251125050}" bash scripts/chaos.sh
+# explores random seeds (see docs/architecture.md "Chaos" for what they found). The bound is 300 s:
+# a kitchen ticket whose POS worker is SIGKILLed after the write settles by its retry or its 2-minute
+# expiry, which at 240 s (drive ends at 210) could fall after the bound on a loaded 2-core machine
+# (1 of 10 printing cases unsettled at 240 s; all settled at 300 s, 157 s in all).
+[ $# -eq 0 ] && step chaos env CHAOS_SEED="${CHAOS_SEED:-1251125050}" CHAOS_SECONDS="${CHAOS_SECONDS:-300}" bash scripts/chaos.sh
 
 line="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && line+=", $skipped skipped"

@@ -38,7 +38,7 @@ import {
   type Harness as Notifications,
   type Smtp,
 } from '../../notifications/test/harness.ts';
-import { posActivities } from '../src/activities.ts';
+import { posActivities, type PosActivities } from '../src/activities.ts';
 import { REPRINT_MARK } from '../src/printing/render.ts';
 import { sweepPrinting } from '../src/printing/start.ts';
 import { createPrinterGuard } from '../src/wiring.ts';
@@ -65,6 +65,8 @@ let h: PosHarness;
 let n: Notifications;
 let r: Restaurant;
 let running: Promise<unknown>;
+/** The POS worker's activities (the production ones). */
+let pos: PosActivities;
 const closers: Array<() => Promise<void>> = [];
 const printers: TestPrinter[] = [];
 
@@ -78,24 +80,25 @@ beforeAll(async () => {
   r = await restaurant(h);
   const logger = captureLogger('pos-printing').logger;
   const config = { TEMPORAL_ADDRESS: testStack.temporalAddress, TEMPORAL_NAMESPACE: namespace };
+  pos = posActivities({
+    orm: h.orm,
+    logger,
+    printing: {
+      redis: h.redis,
+      temporal: client,
+      printingTaskQueue: printQueue,
+      // The worker's guard as wiring.ts builds it; the test printers are on loopback (exempt).
+      guard: createPrinterGuard(posWorkerTestGuardConfig()),
+      send: { connectTimeoutMs: 500, ioTimeoutMs: 500 },
+    },
+  });
   const created = await Promise.all([
     createWorker({ config, logger, taskQueue: printQueue, workflowsPath }),
     createWorker({
       config,
       logger,
       taskQueue: TASK_QUEUES.pos,
-      activities: posActivities({
-        orm: h.orm,
-        logger,
-        printing: {
-          redis: h.redis,
-          temporal: client,
-          printingTaskQueue: printQueue,
-          // The worker's guard as wiring.ts builds it; the test printers are on loopback (exempt).
-          guard: createPrinterGuard(posWorkerTestGuardConfig()),
-          send: { connectTimeoutMs: 500, ioTimeoutMs: 500 },
-        },
-      }),
+      activities: pos,
     }),
     createWorker({
       config,
@@ -556,5 +559,35 @@ describe('kitchen printing', () => {
     // Its process had run already (REJECT_DUPLICATE): the job row is back, nothing printed twice.
     expect((await sweep()).started).toBe(0);
     expect(kitchenPrinter.printed()).toHaveLength(1);
+  });
+
+  it('a process that prints before its job row is written (the API died after the start, or was slow) writes the row itself: printed, one write, nothing for the sweeper', async () => {
+    const { kitchen, kitchenPrinter } = await stations();
+    const { tickets } = await sendOrder(false);
+    const t = ticketOf(tickets, kitchen);
+    await jobIn(t.id, 'printed');
+    // As if the API had died between the process's start and its row: pending, no row.
+    const conn = h.orm.em.fork().getConnection();
+    await conn.execute(`delete from pos.print_jobs where ticket_id = ?`, [t.id]);
+    await conn.execute(
+      `update pos.kitchen_tickets set print_status = 'pending', printed_at = null where id = ?`,
+      [t.id],
+    );
+    // The process's send, as its printer's process runs it (the worker's activity).
+    await pos.printTicket!({
+      tenantId: r.biz.tenantId,
+      ticketId: t.id,
+      printerAddress: kitchenPrinter.address,
+      reprint: false,
+    });
+    const rows = await conn.execute<Array<{ state: string; writes: number; print_status: string }>>(
+      `select j.state, j.writes, k.print_status from pos.kitchen_tickets k
+         left join pos.print_jobs j on j.ticket_id = k.id where k.id = ?`,
+      [t.id],
+    );
+    expect(rows).toEqual([{ state: 'printed', writes: 1, print_status: 'printed' }]);
+    expect(kitchenPrinter.printed()).toHaveLength(2);
+    // Printed: the sweeper has nothing to start for it, and the job is an operator's to see.
+    expect((await job(t.id)).state).toBe('printed');
   });
 });

@@ -20,6 +20,7 @@ import { presentTicket } from '../domain/kitchen.ts';
 import { KitchenTicket, KitchenTicketItem, Station } from '../domain/kitchen-entities.ts';
 import { BranchSettings } from '../domain/menu-entities.ts';
 import { PrintJob } from './entities.ts';
+import { ensurePrintJobRow } from './start.ts';
 import {
   DEFAULT_PRINTER_PROFILE,
   renderTicketEscPos,
@@ -106,14 +107,10 @@ export function printingActivities(deps: PrintingActivityDeps) {
   return {
     async printTicket(input) {
       return inTenant(input.tenantId, async (em) => {
-        const job = await em.findOne(PrintJob, { ticketId: input.ticketId });
+        const { job } = await ensurePrintJobRow(em, input);
         // A send that reached the write before may have printed (a crash or a cut connection):
         // this one carries the reprint mark, so a duplicate shows as one.
-        const { ticket, view } = await loadTicketView(
-          em,
-          input.ticketId,
-          input.reprint || (job?.writes ?? 0) > 0,
-        );
+        const { ticket, view } = await loadTicketView(em, input.ticketId, input.reprint || job.writes > 0);
         const profile = await profileAt(em, ticket.branchId, input.printerAddress);
         const bytes = renderTicketEscPos(view, profile);
         try {
@@ -121,11 +118,7 @@ export function printingActivities(deps: PrintingActivityDeps) {
             ...sendOptions,
             answersStatus: profile.answersStatus,
             beforeWrite: async () => {
-              await em.nativeUpdate(
-                PrintJob,
-                { ticketId: input.ticketId },
-                { writes: (job?.writes ?? 0) + 1 },
-              );
+              await em.nativeUpdate(PrintJob, { ticketId: input.ticketId }, { writes: job.writes + 1 });
             },
           });
         } catch (err) {
@@ -173,6 +166,7 @@ export function printingActivities(deps: PrintingActivityDeps) {
 
     async recordPrintJob(input) {
       await inTenant(input.tenantId, async (em) => {
+        await ensurePrintJobRow(em, input);
         await em.nativeUpdate(
           PrintJob,
           { ticketId: input.ticketId },

@@ -1,7 +1,8 @@
 /**
  * Kitchen printing's one table (`Migration20261209400000_printing`): a ticket's print job, written
- * when its print process started, updated by the process (`recordPrintJob`) and by each send
- * (`writes`: sends that reached the printer's write, for the reprint mark).
+ * when its print process is started (by the API or the sweeper; the process's own first write
+ * makes sure of it: `ensurePrintJobRow`), updated by the process (`recordPrintJob`) and by each
+ * send (`writes`: sends that reached the printer's write, for the reprint mark).
  */
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { auditProperties, idProperty, tenantProperty } from '@faena/platform';

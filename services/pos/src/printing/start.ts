@@ -86,23 +86,42 @@ export async function ensurePrintProcess(
     // Started before (and finished: REJECT_DUPLICATE): the ticket has had its process.
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
+  // Another API call, a sweep or the process itself may have written it first: it has its process.
+  const { created } = await ensurePrintJobRow(em, {
+    tenantId: ticket.tenantId,
+    ticketId: ticket.id,
+    printerAddress: ticket.printerAddress,
+  });
+  return created;
+}
+
+/**
+ * The ticket's `print_jobs` row, written when missing (`print_jobs_ticket_unique` decides a race).
+ * The API writes it after starting the process, and the process's own writes (`printTicket`,
+ * `recordPrintJob`) make sure of it too: a process may print before the API's write lands, or
+ * the API may die (or PostgreSQL restart) between the start and the write — the ticket then
+ * leaves `pending` and no sweep would ever write it.
+ */
+export async function ensurePrintJobRow(
+  em: EntityManager,
+  key: { tenantId: string; ticketId: string; printerAddress: string },
+): Promise<{ job: PrintJob; created: boolean }> {
+  const { ticketId } = key;
+  const found = await em.findOne(PrintJob, { ticketId });
+  if (found) return { job: found, created: false };
+  const job = em.create(PrintJob, {
+    tenantId: key.tenantId,
+    ticketId,
+    printerAddress: key.printerAddress,
+  });
   try {
-    await em
-      .persist(
-        em.create(PrintJob, {
-          tenantId: ticket.tenantId,
-          ticketId: ticket.id,
-          printerAddress: ticket.printerAddress,
-        }),
-      )
-      .flush();
+    await em.persist(job).flush();
+    return { job, created: true };
   } catch (err) {
-    // Another API call or sweep wrote it first (print_jobs_ticket_unique): it has its process.
     if (!isUniqueViolation(err)) throw err;
     em.clear();
-    return false;
+    return { job: await em.findOneOrFail(PrintJob, { ticketId }), created: false };
   }
-  return true;
 }
 
 /**

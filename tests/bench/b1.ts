@@ -10,16 +10,23 @@
  *   BENCH_SECONDS after a warm-up round. Goal >= 500 bookings/s (an absolute figure: the one goal
  *   of issue 19 that is not a ratio; the load average says how busy the machine was).
  *
- * Each booking's answer waits for the API's signal-with-start of the class's waitlist process (its
- * fast path; the outbox is the guarantee). The bench times that call alone on the same dev server
+ * Each booking's answer waits for the API's signal of the class's waitlist process (its fast path;
+ * the outbox is the guarantee). The bench times one signal-with-start alone on the same dev server
  * (`signalWithStartMs`, sequential, before the throughput round) so the figure can be read.
+ *
+ * The fix (docs/benchmarks.md, "Profile and fix (B1)") is measured before and after in this run:
+ * a second gym server runs the gym's code as it was at `B1_BEFORE` (default: the commit the fix
+ * landed on, `git archive` into .cache/bench/b1-before-<sha>/; the shared packages are today's),
+ * and the throughput round runs in halves of BENCH_SECONDS per side in the order before, after,
+ * after, before (a drift of the machine's load weighs on both).
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { uniqueTaskQueue, testStack } from '@faena/platform/testing';
-import { CACHE, SETTINGS, SUPPORT, record, say, start } from './support/bench.ts';
+import { CACHE, ROOT, SETTINGS, record, say, start, type Started } from './support/bench.ts';
 
 const API = '/api/gym/v1';
 /** CPU time (ms, user + system) of a process, from /proc (clock ticks of 10 ms). */
@@ -42,42 +49,75 @@ const temporalPid = readdirSync('/proc')
     }
   });
 process.env.FAENA_TEST_RUN ??= `${process.pid}`;
-const env = {
-  FAENA_TEST_RUN: process.env.FAENA_TEST_RUN,
-  FAENA_TEST_TEMPORAL_NAMESPACE: `faena-test-${process.pid}-b1`,
-  NODE_ENV: 'production',
-  B1_CLASSES: String(SETTINGS.connections),
-};
-say(`B1: ${SETTINGS.connections} clients, ${SETTINGS.seconds} s`);
-const gym = await start<{
+const RUN = process.env.FAENA_TEST_RUN;
+/** The commit the fix landed on: the gym's code before it (B1_BEFORE=none runs no before side). */
+const FIX_BASE = '733eee9aeec3b9c6d19a0e7f8fc73da82722bb0b';
+const BEFORE = process.env.B1_BEFORE ?? FIX_BASE;
+
+/** The repository at `commit`, extracted once under .cache/bench (null: no git history here). */
+function treeAt(commit: string): string | null {
+  try {
+    const sha = execFileSync('git', ['rev-parse', commit], { cwd: ROOT }).toString().trim();
+    const dir = path.join(CACHE, `b1-before-${sha.slice(0, 12)}`);
+    if (!existsSync(path.join(dir, '.complete'))) {
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+      execFileSync('sh', ['-c', `git archive ${sha} | tar -x -C '${dir}'`], { cwd: ROOT });
+      writeFileSync(path.join(dir, '.complete'), `${sha}\n`);
+    }
+    return dir;
+  } catch (err) {
+    say(`  no before side: ${(err as Error).message.split('\n')[0]}`);
+    return null;
+  }
+}
+
+interface GymInfo {
   url: string;
   token: string;
   contended: string;
   classes: string[];
   members: string[];
-}>(
-  'gym',
-  process.execPath,
-  [
-    '--disable-warning=ExperimentalWarning',
-    // BENCH_PROFILE=1: the gym API under --cpu-prof (.cache/bench/profile/b1/, written at its exit).
-    ...(process.env.BENCH_PROFILE
-      ? ['--cpu-prof', `--cpu-prof-dir=${path.join(CACHE, 'profile', 'b1')}`]
-      : []),
-    `${SUPPORT}/gym.ts`,
-  ],
-  { env },
-);
-const { url, token, contended, classes, members } = gym.info;
-const book = (occurrenceId: string, memberId: string) =>
-  fetch(`${url}${API}/bookings`, {
+}
+/** One gym server (support/gym.ts of `root`) on a database and namespace of its own. */
+const startGym = (side: string, root: string, profile: boolean) =>
+  start<GymInfo>(
+    `gym-${side}`,
+    process.execPath,
+    [
+      '--disable-warning=ExperimentalWarning',
+      // BENCH_PROFILE=1: the gym API under --cpu-prof (.cache/bench/profile/b1/, written at its exit).
+      ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(CACHE, 'profile', 'b1')}`] : []),
+      path.join(root, 'tests/bench/support/gym.ts'),
+    ],
+    {
+      cwd: root,
+      env: {
+        FAENA_TEST_RUN: `${RUN}${side === 'after' ? '' : side}`,
+        FAENA_TEST_TEMPORAL_NAMESPACE: `faena-test-${process.pid}-b1-${side}`,
+        NODE_ENV: 'production',
+        B1_CLASSES: String(SETTINGS.connections),
+      },
+    },
+  );
+const databaseOf = (side: string) => `faena_test_${RUN}${side === 'after' ? '' : side}_1`;
+
+say(`B1: ${SETTINGS.connections} clients, ${SETTINGS.seconds} s`);
+const beforeRoot = BEFORE === 'none' ? null : treeAt(BEFORE);
+const gym = await startGym('after', ROOT, !!process.env.BENCH_PROFILE);
+const old = beforeRoot ? await startGym('before', beforeRoot, false) : null;
+const { contended } = gym.info;
+const bookAt = (g: GymInfo, occurrenceId: string, memberId: string) =>
+  fetch(`${g.url}${API}/bookings`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${g.token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ occurrenceId, memberId }),
   }).then(async (r) => ({
     status: r.status,
     body: (await r.json()) as { errors?: Array<{ code: string }> },
   }));
+const book = (occurrenceId: string, memberId: string) => bookAt(gym.info, occurrenceId, memberId);
+const members = gym.info.members;
 
 try {
   // ---- 100 at once on 20 seats ------------------------------------------------------------------
@@ -85,7 +125,7 @@ try {
   const booked = answers.filter((a) => a.status === 201).length;
   const full = answers.filter((a) => a.status === 409 && a.body.errors?.[0]?.code === 'CLASS_FULL').length;
   const db = new pg.Client({
-    connectionString: testStack.postgresAdminUrl.replace(/\/[^/]*$/, `/faena_test_${env.FAENA_TEST_RUN}_1`),
+    connectionString: testStack.postgresAdminUrl.replace(/\/[^/]*$/, `/${databaseOf('after')}`),
   });
   await db.connect();
   const [row] = (
@@ -106,7 +146,7 @@ try {
 
   // ---- what one signal-with-start costs on this dev server now ------------------------------------
   const connection = await Connection.connect({ address: testStack.temporalAddress });
-  const temporal = new Client({ connection, namespace: env.FAENA_TEST_TEMPORAL_NAMESPACE });
+  const temporal = new Client({ connection, namespace: `faena-test-${process.pid}-b1-after` });
   const probe = { taskQueue: uniqueTaskQueue('b1-probe'), workflowId: `b1-probe-${process.pid}` };
   const signalMs: number[] = [];
   for (let i = 0; i < 10; i++) {
@@ -126,41 +166,82 @@ try {
     `  signal-with-start on this dev server: p50 ${signalWithStartMs.toFixed(0)} ms (sequential, 10 calls)`,
   );
 
-  // ---- no contention: one class per client ------------------------------------------------------
-  let next = 0; // members[next…] are free in every class: each client walks them in its own class
-  const round = async (forMs: number) => {
-    const from = next;
+  // ---- no contention: one class per client; before / after the fix in halves -------------------
+  interface Side {
+    name: string;
+    server: Started<GymInfo>;
+    /** members[next…] are free in every class: each client walks them in its own class. */
+    next: number;
+    bookings: number;
+    ms: number;
+    cpuMs: number;
+    temporalMs: number;
+  }
+  const side = (name: string, server: Started<GymInfo>): Side => ({
+    name,
+    server,
+    next: 0,
+    bookings: 0,
+    ms: 0,
+    cpuMs: 0,
+    temporalMs: 0,
+  });
+  const after = side('after', gym);
+  const before = old ? side('before', old) : null;
+  const round = async (s: Side, forMs: number, counted: boolean) => {
+    const { classes, members: all } = s.server.info;
+    const from = s.next;
+    const cpu0 = { gym: cpuMs(s.server.child.pid!), temporal: temporalPid ? cpuMs(Number(temporalPid)) : 0 };
+    const t0 = Date.now();
     const counts = await Promise.all(
       classes.map(async (occurrence) => {
         let i = from;
         const started = Date.now();
-        while (Date.now() - started < forMs && i < members.length) {
-          const r = await book(occurrence, members[i++]!);
-          if (r.status !== 201) throw new Error(`booking answered ${r.status}: ${JSON.stringify(r.body)}`);
+        while (Date.now() - started < forMs && i < all.length) {
+          const r = await bookAt(s.server.info, occurrence, all[i++]!);
+          if (r.status !== 201)
+            throw new Error(`${s.name}: booking answered ${r.status}: ${JSON.stringify(r.body)}`);
         }
         return i - from;
       }),
     );
-    next = from + Math.max(...counts);
-    return counts.reduce((a, b) => a + b, 0);
+    s.next = from + Math.max(...counts);
+    if (s.next >= all.length) throw new Error(`ran out of members (${all.length}): raise B1_MEMBERS`);
+    if (!counted) return;
+    s.bookings += counts.reduce((a, b) => a + b, 0);
+    s.ms += Date.now() - t0;
+    s.cpuMs += cpuMs(s.server.child.pid!) - cpu0.gym;
+    s.temporalMs += temporalPid ? cpuMs(Number(temporalPid)) - cpu0.temporal : 0;
   };
-  await round(SETTINGS.warmupSeconds * 1000);
-  const cpu0 = { gym: cpuMs(gym.child.pid!), temporal: temporalPid ? cpuMs(Number(temporalPid)) : 0 };
-  const t0 = Date.now();
-  const bookings = await round(SETTINGS.seconds * 1000);
-  const seconds = (Date.now() - t0) / 1000;
-  const perSecond = bookings / seconds;
+  for (const s of [before, after]) if (s) await round(s, SETTINGS.warmupSeconds * 1000, false);
+  const half = (SETTINGS.seconds * 1000) / 2;
+  for (const s of before ? [before, after, after, before] : [after, after]) await round(s, half, true);
+  const perSecondOf = (s: Side) => s.bookings / (s.ms / 1000);
+  const cpuOf = (s: Side) => ({
+    gymMs: Math.round((s.cpuMs / s.bookings) * 10) / 10,
+    temporalServerMs: temporalPid ? Math.round((s.temporalMs / s.bookings) * 10) / 10 : null,
+  });
+  const bookings = after.bookings;
+  const seconds = after.ms / 1000;
+  const perSecond = perSecondOf(after);
   // Where a booking's time goes: CPU per booking of the gym API's process and of the dev server.
-  const cpuPerBooking = {
-    gymMs: Math.round(((cpuMs(gym.child.pid!) - cpu0.gym) / bookings) * 10) / 10,
-    temporalServerMs: temporalPid
-      ? Math.round(((cpuMs(Number(temporalPid)) - cpu0.temporal) / bookings) * 10) / 10
-      : null,
-  };
-  if (next >= members.length) throw new Error(`ran out of members (${members.length}): raise B1_MEMBERS`);
+  const cpuPerBooking = cpuOf(after);
   say(
     `  no contention: ${bookings} bookings in ${seconds.toFixed(1)} s = ${perSecond.toFixed(0)} bookings/s; CPU per booking: gym API ${cpuPerBooking.gymMs} ms, Temporal dev server ${cpuPerBooking.temporalServerMs ?? '?'} ms`,
   );
+  const fix = before
+    ? {
+        base: BEFORE,
+        bookings: before.bookings,
+        seconds: before.ms / 1000,
+        perSecond: perSecondOf(before),
+        cpuPerBooking: cpuOf(before),
+      }
+    : null;
+  if (fix)
+    say(
+      `  before the fix (${BEFORE.slice(0, 7)}): ${fix.bookings} bookings in ${fix.seconds.toFixed(1)} s = ${fix.perSecond.toFixed(0)} bookings/s; CPU per booking: gym API ${fix.cpuPerBooking.gymMs} ms, Temporal dev server ${fix.cpuPerBooking.temporalServerMs ?? '?'} ms`,
+    );
   record(
     'b1',
     'Gym bookings: 100 at once on 20 seats; bookings/s with no contention',
@@ -172,22 +253,47 @@ try {
         goal: '>= 500',
         met: perSecond >= 500,
       },
+      ...(fix
+        ? [
+            {
+              what: 'bookings/s, the fix: after / before',
+              ratio: perSecond / fix.perSecond,
+              goal: '> 1',
+              met: perSecond > fix.perSecond,
+            },
+            {
+              what: 'gym API CPU per booking, after / before the fix',
+              ratio: cpuPerBooking.gymMs / fix.cpuPerBooking.gymMs,
+              goal: '< 1',
+              met: cpuPerBooking.gymMs < fix.cpuPerBooking.gymMs,
+            },
+            {
+              what: 'dev server CPU per booking, after / before the fix',
+              ratio: (cpuPerBooking.temporalServerMs ?? 0) / (fix.cpuPerBooking.temporalServerMs || 1),
+              goal: 'shown',
+              met: true,
+            },
+          ]
+        : []),
     ],
     {
       contention: { attempts: 100, seats: 20, booked, classFull: full, database: row },
-      clients: classes.length,
+      clients: gym.info.classes.length,
       bookings,
       seconds,
       perSecond,
       signalWithStartMs,
       cpuPerBooking,
+      fix,
     },
   );
 } finally {
   await gym.stop();
+  await old?.stop();
   const admin = new pg.Client({ connectionString: testStack.postgresAdminUrl });
   await admin.connect();
-  await admin.query(`drop database if exists "faena_test_${env.FAENA_TEST_RUN}_1" with (force)`);
+  for (const side of ['after', 'before'])
+    await admin.query(`drop database if exists "${databaseOf(side)}" with (force)`);
   await admin.end();
 }
 process.exit(0);

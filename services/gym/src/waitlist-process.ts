@@ -8,7 +8,7 @@
  * the gym worker's dispatcher (`waitlist-dispatcher.ts`), which also starts a process whose first
  * signal was lost.
  */
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { DateTime } from 'luxon';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -23,7 +23,7 @@ import {
   type WaitlistWorkflow,
 } from '@faena/workflows/waitlist/contract';
 import { ClassSchedule, ClassType, type ClassOccurrence } from './domain/entities.ts';
-import { markSignalled, outboxVersion } from './domain/waitlist-outbox.ts';
+import { markSignalled, outboxState, type OutboxState } from './domain/waitlist-outbox.ts';
 
 export interface WaitlistProcessDeps {
   temporal: Client;
@@ -51,24 +51,32 @@ async function signal(
   send:
     | { signal: typeof waitlistChanged }
     | { signal: typeof occurrenceCancelled; args: [{ reason: string; actorId: string }] },
+  known?: OutboxState,
 ): Promise<'sent' | 'finished' | 'failed'> {
-  const title = await classTitle(em, o);
-  // Read before the signal: every change up to it is committed and the process will see it.
-  const version = await outboxVersion(em, o.id);
+  // Every change up to `version` is committed, and the process will see it: read before the
+  // signal, or answered by the change's own transaction (`markChanged`).
+  const outbox = known ?? (await outboxState(em, o.id));
+  const workflowId = waitlistWorkflowId(tenantId, o.id);
+  const signalArgs = ('args' in send ? send.args : []) as [];
   let outcome: 'sent' | 'finished' | 'failed' = 'sent';
   try {
-    await deps.temporal.workflow.signalWithStart<WaitlistWorkflow, []>(WAITLIST_WORKFLOW_TYPE, {
-      taskQueue: deps.waitlistTaskQueue,
-      workflowId: waitlistWorkflowId(tenantId, o.id),
-      args: [{ tenantId, occurrenceId: o.id, title }],
-      signal: send.signal as typeof waitlistChanged,
-      signalArgs: ('args' in send ? send.args : []) as [],
-      // A class's process runs once: after it finished, nothing starts it again.
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      searchAttributes: { TenantId: [tenantId], BusinessKey: [o.id], ProcessStatus: ['open'] },
-      staticSummary: `Waitlist · ${title}`,
-      staticDetails: `Class occurrence ${o.id} of schedule ${o.scheduleId}, branch ${o.branchId}, capacity ${o.capacity}. Offers seats that free to the line, closes it with the booking window, settles no-shows after the start plus the grace.`,
-    });
+    // A signal reached the class's process before: it runs (or has finished), so a plain signal
+    // does; only a process that may not exist yet is started, with the class's title.
+    if (!outbox.signalled || !(await signalRunning(deps, workflowId, send.signal, signalArgs))) {
+      const title = await classTitle(em, o);
+      await deps.temporal.workflow.signalWithStart<WaitlistWorkflow, []>(WAITLIST_WORKFLOW_TYPE, {
+        taskQueue: deps.waitlistTaskQueue,
+        workflowId,
+        args: [{ tenantId, occurrenceId: o.id, title }],
+        signal: send.signal as typeof waitlistChanged,
+        signalArgs,
+        // A class's process runs once: after it finished, nothing starts it again.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        searchAttributes: { TenantId: [tenantId], BusinessKey: [o.id], ProcessStatus: ['open'] },
+        staticSummary: `Waitlist · ${title}`,
+        staticDetails: `Class occurrence ${o.id} of schedule ${o.scheduleId}, branch ${o.branchId}, capacity ${o.capacity}. Offers seats that free to the line, closes it with the booking window, settles no-shows after the start plus the grace.`,
+      });
+    }
   } catch (err) {
     // A finished class's process is not started again: nothing is left to tell it.
     if (err instanceof WorkflowExecutionAlreadyStartedError) outcome = 'finished';
@@ -80,8 +88,24 @@ async function signal(
       return 'failed';
     }
   }
-  await markSignalled(em, o.id, version);
+  await markSignalled(em, o.id, outbox.version);
   return outcome;
+}
+
+/** Signals the class's running process; false when there is none (finished, or never started). */
+async function signalRunning(
+  deps: WaitlistProcessDeps,
+  workflowId: string,
+  signal: typeof waitlistChanged | typeof occurrenceCancelled,
+  args: [],
+): Promise<boolean> {
+  try {
+    await deps.temporal.workflow.getHandle(workflowId).signal(signal as typeof waitlistChanged, ...args);
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
 }
 
 /** The class's seats or line changed: the process looks again (started by the first change). */
@@ -90,7 +114,9 @@ export const classChanged = (
   em: EntityManager,
   tenantId: string,
   o: ClassOccurrence,
-) => signal(deps, em, tenantId, o, { signal: waitlistChanged });
+  /** The outbox as the change's transaction left it (`markChanged`), when the caller has it. */
+  outbox?: OutboxState,
+) => signal(deps, em, tenantId, o, { signal: waitlistChanged }, outbox);
 
 /**
  * The outbox's word for an occurrence (the dispatcher): a cancelled class is told it was cancelled

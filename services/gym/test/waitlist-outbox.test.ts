@@ -7,6 +7,7 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { runWithContext, withEm } from '@faena/platform';
 import { eventually } from '@faena/platform/testing';
 import {
@@ -21,7 +22,7 @@ import type { PaymentsHarness } from '../../payments/test/harness.ts';
 import { book, cancelBooking } from '../src/domain/bookings.ts';
 import { ClassOccurrence, Member } from '../src/domain/entities.ts';
 import { settingsOf } from '../src/domain/settings.ts';
-import { markChanged, markSignalled, outboxVersion } from '../src/domain/waitlist-outbox.ts';
+import { markChanged, markSignalled, outboxState } from '../src/domain/waitlist-outbox.ts';
 import { createWaitlistDispatcher } from '../src/waitlist-dispatcher.ts';
 import {
   API,
@@ -167,11 +168,42 @@ describe('the waitlist outbox: nothing lost between the commit and the signal', 
     expect(sent.filter((n) => n.event === 'gym.booking_confirmed' && n.email === email)).toHaveLength(1);
   });
 
+  it('a class whose process was reached before is signalled plainly; one whose run is gone (signalled, no run) is started again, with its title', async () => {
+    const libre = await plan(h, g, { name: 'Libre O5' }, 10_000, [g.branchA]);
+    const o = await classAt(tomorrow(), 5);
+    const [a, b, c] = await members(3, libre.id);
+    expect((await bookAtDesk(o, a!)).status).toBe(201);
+    await eventually(async () => expect((await processStatus(o)).state).toBe('open'), 20_000);
+    const { runId } = await processOf(o).describe();
+    // The second booking: the same run is told (a plain signal), its change delivered.
+    expect((await bookAtDesk(o, b!)).status).toBe(201);
+    expect(await outboxOf(o)).toEqual({ version: 2, signalled: 2 });
+    expect((await processOf(o).describe()).runId).toBe(runId);
+    // The outbox says a signal reached a process, but none exists (a namespace that lost it): the
+    // next change starts it, named as any start names it.
+    const lost = await classAt(new Date(tomorrow().getTime() + 3600_000), 5);
+    await sql(
+      h,
+      `insert into gym.waitlist_outbox (occurrence_id, tenant_id, version, signalled, changed_at)
+         values (?, ?, 1, 1, now())`,
+      [lost, g.biz.tenantId],
+    );
+    await expect(processOf(lost).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    expect((await bookAtDesk(lost, c!)).status).toBe(201);
+    expect(await outboxOf(lost)).toEqual({ version: 2, signalled: 2 });
+    expect((await processOf(lost).describe()).status.name).toBe('RUNNING');
+    const [first] = (await processOf(lost).fetchHistory()).events!;
+    const [input] = first!.workflowExecutionStartedEventAttributes!.input!.payloads!.map((x) =>
+      defaultPayloadConverter.fromPayload<{ title: string }>(x),
+    );
+    expect(input!.title).toMatch(/ · \d{4}-\d{2}-\d{2} \d{2}:\d{2} \(/);
+  });
+
   it('a row changed after the dispatcher read it stays pending', async () => {
     const o = await classAt(new Date(tomorrow().getTime() + 3 * 3600_000), 1);
     await inTenant(async (em) => {
       await em.transactional((tx) => markChanged(tx, g.biz.tenantId, o));
-      const seen = await outboxVersion(em, o);
+      const seen = (await outboxState(em, o)).version;
       await em.transactional((tx) => markChanged(tx, g.biz.tenantId, o));
       await markSignalled(em, o, seen);
     });

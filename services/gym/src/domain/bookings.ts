@@ -20,7 +20,7 @@ import { Booking, ClassOccurrence, Membership, MembershipFreeze, Plan, type Memb
 import { isUniqueViolation } from '@faena/platform';
 import type { Settings } from './settings.ts';
 import { WaitlistEntry } from './waitlist-entities.ts';
-import { markChanged } from './waitlist-outbox.ts';
+import { markChanged, type OutboxState } from './waitlist-outbox.ts';
 
 export const presentBooking = (b: Booking) => ({
   id: b.id,
@@ -165,8 +165,10 @@ export const alreadyBooked = () =>
     field: 'body.occurrenceId',
   });
 
-export type BookingResult =
-  { booking: Booking; entry?: undefined } | { entry: WaitlistEntry; booking?: undefined };
+/** What a booking did, with the class as it was read and its outbox as the change left it. */
+export type BookingResult = { occurrence: ClassOccurrence; outbox: OutboxState } & (
+  { booking: Booking; entry?: undefined } | { entry: WaitlistEntry; booking?: undefined }
+);
 
 /**
  * Books `member` into a class, or (full, and `waitlist` asked) puts them at the end of its line.
@@ -214,8 +216,7 @@ export async function book(
             { occurrenceId: seen.id, memberId: member.id, status: { $in: ['waiting', 'offered'] } },
             { status: 'left' },
           );
-          await markChanged(tx, seen.tenantId, seen.id);
-          return { booking };
+          return { booking, occurrence: seen, outbox: await markChanged(tx, seen.tenantId, seen.id) };
         } catch (err) {
           if (!(err instanceof DomainError && err.code === 'CLASS_FULL' && input.waitlist)) throw err;
         }
@@ -227,8 +228,7 @@ export async function book(
         branchId: seen.branchId,
       });
       await tx.flush();
-      await markChanged(tx, seen.tenantId, seen.id);
-      return { entry };
+      return { entry, occurrence: seen, outbox: await markChanged(tx, seen.tenantId, seen.id) };
     });
   } catch (err) {
     if (isUniqueViolation(err, 'bookings_live_unique')) throw alreadyBooked();
@@ -251,7 +251,7 @@ export async function cancelBooking(
   bookingId: string,
   input: { settings: Settings; now: Date; actor: string },
   visible: (b: Booking) => boolean,
-): Promise<Booking> {
+): Promise<{ booking: Booking; occurrence: ClassOccurrence; outbox: OutboxState }> {
   return em.transactional(async (tx) => {
     const b = await tx.findOne(
       Booking,
@@ -282,8 +282,7 @@ export async function cancelBooking(
     }
     if (!inTime) await applyPenalty(tx, b, 'lateCancelFee');
     await tx.flush();
-    await markChanged(tx, o.tenantId, o.id);
-    return b;
+    return { booking: b, occurrence: o, outbox: await markChanged(tx, o.tenantId, o.id) };
   });
 }
 

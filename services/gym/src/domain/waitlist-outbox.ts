@@ -10,24 +10,40 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 
-/** Records a change of the occurrence's seats or line; call inside the change's transaction. */
-export async function markChanged(tx: EntityManager, tenantId: string, occurrenceId: string): Promise<void> {
-  await tx.execute(
+/** Where an occurrence's outbox stands: changes recorded, and the last one a signal delivered. */
+export interface OutboxState {
+  version: number;
+  signalled: number;
+}
+
+/**
+ * Records a change of the occurrence's seats or line; call inside the change's transaction. Answers
+ * the row as this change left it: its `version` is this change's (the row's lock orders them), so
+ * a signal sent after the commit may mark it delivered without reading the row again.
+ */
+export async function markChanged(
+  tx: EntityManager,
+  tenantId: string,
+  occurrenceId: string,
+): Promise<OutboxState> {
+  const [row] = await tx.execute<OutboxState[]>(
     `insert into gym.waitlist_outbox (occurrence_id, tenant_id, version, signalled, changed_at)
        values (?, ?, 1, 0, now())
      on conflict (occurrence_id) do update
-       set version = gym.waitlist_outbox.version + 1, changed_at = now()`,
+       set version = gym.waitlist_outbox.version + 1, changed_at = now()
+     returning version, signalled`,
     [occurrenceId, tenantId],
   );
+  return { version: Number(row!.version), signalled: Number(row!.signalled) };
 }
 
-/** The occurrence's change count (0: never changed), read before a signal is sent. */
-export async function outboxVersion(em: EntityManager, occurrenceId: string): Promise<number> {
-  const [row] = await em.execute<Array<{ version: number }>>(
-    `select version from gym.waitlist_outbox where occurrence_id = ?`,
+/** The occurrence's outbox (version 0: never changed), read before a signal is sent. */
+export async function outboxState(em: EntityManager, occurrenceId: string): Promise<OutboxState> {
+  const [row] = await em.execute<OutboxState[]>(
+    `select version, signalled from gym.waitlist_outbox where occurrence_id = ?`,
     [occurrenceId],
   );
-  return row?.version ?? 0;
+  return { version: Number(row?.version ?? 0), signalled: Number(row?.signalled ?? 0) };
 }
 
 /** A signal sent after `version` was read reached the process: changes up to it are delivered. */

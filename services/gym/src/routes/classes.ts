@@ -52,11 +52,6 @@ export function classRoutes(deps: GymDeps): Route[] {
       if (!o || (permission && !coversBranch(ctx, permission, o.branchId))) throw notFound('Class');
       return o;
     };
-  /** The class's seats or line changed: its waitlist process looks again (started by the first booking). */
-  const changed = async (ctx: Context, occurrenceId: string) => {
-    const o = await em().findOne(ClassOccurrence, { id: occurrenceId }, { refresh: true });
-    if (o) await classChanged(deps, em(), tenant(ctx), o);
-  };
   const bookFor = async (
     ctx: Context,
     member: Member,
@@ -77,7 +72,8 @@ export function classRoutes(deps: GymDeps): Route[] {
       },
       occurrenceFor(ctx, permission),
     );
-    await changed(ctx, body.occurrenceId);
+    // The class's seats or line changed: its waitlist process looks again (started by the first booking).
+    await classChanged(deps, em(), tenant(ctx), result.occurrence, result.outbox);
     if (result.entry)
       return reply(presentEntry(result.entry, await positionOf(em(), result.entry)), {
         status: 201,
@@ -89,14 +85,14 @@ export function classRoutes(deps: GymDeps): Route[] {
     });
   };
   const cancelFor = async (ctx: Context, bookingId: string, visible: (b: Booking) => boolean) => {
-    const b = await cancelBooking(
+    const { booking, occurrence, outbox } = await cancelBooking(
       em(),
       bookingId,
       { settings: await settingsOf(em(), tenant(ctx)), now: new Date(), actor: me(ctx) },
       visible,
     );
-    await changed(ctx, b.occurrenceId);
-    return presentBooking(b);
+    await classChanged(deps, em(), tenant(ctx), occurrence, outbox);
+    return presentBooking(booking);
   };
   const bookingBody = {
     occurrenceId: id.required(),

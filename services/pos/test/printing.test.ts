@@ -274,6 +274,21 @@ const jobIn = (ticketId: string, state: string, withinMs = 20_000) =>
 const ticketOf = (all: Ticket[], s: Station) => all.find((t) => t.stationId === s.id)!;
 const textOf = (p: TestPrinter, i: number) => parseEscPos(p.printed()[i]!.bytes).lines.join('\n');
 
+/** A kitchen ticket printed, then put back as the API left it before its job row: pending, no row. */
+async function printedThenPendingWithoutJob() {
+  const { kitchen, kitchenPrinter } = await stations();
+  const { tickets } = await sendOrder(false);
+  const t = ticketOf(tickets, kitchen);
+  await jobIn(t.id, 'printed');
+  const conn = h.orm.em.fork().getConnection();
+  await conn.execute(`delete from pos.print_jobs where ticket_id = ?`, [t.id]);
+  await conn.execute(
+    `update pos.kitchen_tickets set print_status = 'pending', printed_at = null where id = ?`,
+    [t.id],
+  );
+  return { t, conn, kitchenPrinter };
+}
+
 describe('kitchen printing', () => {
   it('a printer that is up prints the ticket once, in Spanish, with its cut; the job says printed', async () => {
     const { kitchen, kitchenPrinter } = await stations();
@@ -533,17 +548,8 @@ describe('kitchen printing', () => {
   }, 60_000);
 
   it('the sweeper starts the print process of a pending ticket whose start was lost, once', async () => {
-    const { kitchen, kitchenPrinter } = await stations();
-    const { tickets } = await sendOrder(false);
-    const t = ticketOf(tickets, kitchen);
-    await jobIn(t.id, 'printed');
     // As if the API had crashed after the commit: the ticket pending again, without its job.
-    const conn = h.orm.em.fork().getConnection();
-    await conn.execute(`delete from pos.print_jobs where ticket_id = ?`, [t.id]);
-    await conn.execute(
-      `update pos.kitchen_tickets set print_status = 'pending', printed_at = null where id = ?`,
-      [t.id],
-    );
+    const { kitchenPrinter } = await printedThenPendingWithoutJob();
     const sweep = () =>
       sweepPrinting(
         {
@@ -562,17 +568,8 @@ describe('kitchen printing', () => {
   });
 
   it('a process that prints before its job row is written (the API died after the start, or was slow) writes the row itself: printed, one write, nothing for the sweeper', async () => {
-    const { kitchen, kitchenPrinter } = await stations();
-    const { tickets } = await sendOrder(false);
-    const t = ticketOf(tickets, kitchen);
-    await jobIn(t.id, 'printed');
     // As if the API had died between the process's start and its row: pending, no row.
-    const conn = h.orm.em.fork().getConnection();
-    await conn.execute(`delete from pos.print_jobs where ticket_id = ?`, [t.id]);
-    await conn.execute(
-      `update pos.kitchen_tickets set print_status = 'pending', printed_at = null where id = ?`,
-      [t.id],
-    );
+    const { t, conn, kitchenPrinter } = await printedThenPendingWithoutJob();
     // The process's send, as its printer's process runs it (the worker's activity).
     await pos.printTicket!({
       tenantId: r.biz.tenantId,

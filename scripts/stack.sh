@@ -23,6 +23,8 @@ start_postgres() {
   if [ "$(psql_admin "-c \"select 1 from pg_roles where rolname='$DB_USER'\"")" != 1 ]; then
     psql_admin "-c \"create role $DB_USER login createdb password '$DB_PASS'\""
   fi
+  # Tests drop their databases WITH (FORCE): an autovacuum worker on one is only ended with this.
+  psql_admin "-c \"grant pg_signal_backend to $DB_USER\""
   if [ "$(psql_admin "-c \"select 1 from pg_database where datname='$DB_NAME'\"")" != 1 ]; then
     psql_admin "-c \"create database $DB_NAME owner $DB_USER\""
   fi

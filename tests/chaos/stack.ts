@@ -79,6 +79,8 @@ export async function preparePostgres(log: (msg: string) => void): Promise<void>
   }
   if ((await psqlAdmin("select 1 from pg_roles where rolname='faena'")) !== '1')
     await psqlAdmin("create role faena login createdb password 'faena'");
+  // Its database is dropped WITH (FORCE): an autovacuum worker on it is only ended with this.
+  await psqlAdmin('grant pg_signal_backend to faena');
   if ((await psqlAdmin("select 1 from pg_extension where extname='postgis'", 'template1')) !== '1')
     await psqlAdmin('create extension if not exists postgis', 'template1');
   const admin = new pg.Client({

@@ -222,6 +222,9 @@ export async function book(
         }
       } else if (!input.waitlist) throw full();
       // Full: the end of the line (its order is the identity the database draws at the insert).
+      // Drawn under the class's row lock, so entries commit in the order of their numbers and the
+      // position answered after the commit counts every entry before this one.
+      await lockOccurrence(tx, seen.id);
       const entry = tx.create(WaitlistEntry, {
         occurrenceId: seen.id,
         memberId: member.id,

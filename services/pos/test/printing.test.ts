@@ -67,6 +67,8 @@ let r: Restaurant;
 let running: Promise<unknown>;
 /** The POS worker's activities (the production ones). */
 let pos: PosActivities;
+/** Runs before each `recordPrintJob` of the worker (a test's hold), then the real one runs. */
+let beforeRecord: ((input: { ticketId: string; state: string }) => Promise<void>) | undefined;
 const closers: Array<() => Promise<void>> = [];
 const printers: TestPrinter[] = [];
 
@@ -98,7 +100,14 @@ beforeAll(async () => {
       config,
       logger,
       taskQueue: TASK_QUEUES.pos,
-      activities: pos,
+      // The real activities; a test may hold a job's record until something happened first.
+      activities: {
+        ...pos,
+        recordPrintJob: async (input: Parameters<NonNullable<PosActivities['recordPrintJob']>>[0]) => {
+          await beforeRecord?.(input);
+          return pos.recordPrintJob!(input);
+        },
+      },
     }),
     createWorker({
       config,
@@ -565,6 +574,41 @@ describe('kitchen printing', () => {
     // Its process had run already (REJECT_DUPLICATE): the job row is back, nothing printed twice.
     expect((await sweep()).started).toBe(0);
     expect(kitchenPrinter.printed()).toHaveLength(1);
+  });
+
+  it("a print reported while the job records its hand-over to the printer ends recorded printed (the job's queued write landing after the printer's printed one is written over)", async () => {
+    const { kitchen, kitchenPrinter } = await stations();
+    // The job's `queued` record after the hand-over waits until the printer has printed and the
+    // printer's process has told the job: the order the chaos run met (the signal while it ran).
+    let held = 0;
+    beforeRecord = async (input) => {
+      if (input.state !== 'queued' || held++) return;
+      await eventually(async () => expect(kitchenPrinter.printed()).toHaveLength(1), 20_000, 50);
+      await new Promise((r) => setTimeout(r, 500));
+    };
+    try {
+      const { tickets } = await sendOrder(false);
+      const t = ticketOf(tickets, kitchen);
+      record('job-printed-while-recording', printJobWorkflowId(r.biz.tenantId, t.id));
+      await eventually(
+        async () => {
+          const [row] = await h.orm.em
+            .fork()
+            .getConnection()
+            .execute<Array<{ state: string; attempts: number }>>(
+              `select state, attempts from pos.print_jobs where ticket_id = ?`,
+              [t.id],
+            );
+          expect(row).toEqual({ state: 'printed', attempts: 1 });
+        },
+        20_000,
+        200,
+      );
+      expect(held).toBeGreaterThanOrEqual(1);
+      expect(kitchenPrinter.printed()).toHaveLength(1);
+    } finally {
+      beforeRecord = undefined;
+    }
   });
 
   it('a process that prints before its job row is written (the API died after the start, or was slow) writes the row itself: printed, one write, nothing for the sweeper', async () => {

@@ -45,6 +45,8 @@ import {
   type PrintingActivities,
 } from './contract.ts';
 
+/** A patch: a print reported while the post-enqueue record ran is recorded again (chaos, 2026-12-03). */
+const PRINTED_WHILE_RECORDING = 'print-printed-while-recording';
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' } as const;
 const pos = proxyActivities<PrintingActivities>({
   taskQueue: PRINTING_ACTIVITIES_TASK_QUEUE,
@@ -199,6 +201,14 @@ export const printJob: PrintJobWorkflow = async function printJob(input: PrintJo
 
   const lingerUntil = () => Date.now() + PRINT_JOB_LINGER_MS;
   let closesAt = lingerUntil();
+  /** Printed: the outcome's metric once, the POS's row told, the operator's window from now. */
+  const settlePrinted = async () => {
+    if (!outcomeReported)
+      metrics.outcome(Date.now() - workflowInfo().startTime.getTime() <= 60_000 ? 'on_time' : 'late');
+    outcomeReported = true;
+    await record();
+    closesAt = lingerUntil();
+  };
   for (;;) {
     if (send) {
       const { reprint, now } = send;
@@ -229,6 +239,9 @@ export const printJob: PrintJobWorkflow = async function printJob(input: PrintJo
       }
       await record();
       show();
+      // The printer reported the print while that record ran (its `queued` may have landed after
+      // the printer's own `printed` write): the outcome is recorded again, last.
+      if ((state as PrintJobState) === 'printed' && patched(PRINTED_WHILE_RECORDING)) await settlePrinted();
     }
     if (state === 'queued') {
       const seen = changed;
@@ -236,13 +249,7 @@ export const printJob: PrintJobWorkflow = async function printJob(input: PrintJo
       // `patched` only on a refusal: every other history has no marker and replays unchanged.
       const giveUp = refused && (state as PrintJobState) === 'queued' && patched('print-refused-falls-back');
       if (moved && !giveUp) {
-        if ((state as PrintJobState) === 'printed') {
-          if (!outcomeReported)
-            metrics.outcome(Date.now() - workflowInfo().startTime.getTime() <= 60_000 ? 'on_time' : 'late');
-          outcomeReported = true;
-          await record();
-          closesAt = lingerUntil();
-        }
+        if ((state as PrintJobState) === 'printed') await settlePrinted();
         show();
         continue;
       }

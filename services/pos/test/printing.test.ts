@@ -24,6 +24,7 @@ import {
   uniqueTaskQueue,
 } from '@faena/platform/testing';
 import {
+  printJobStatusQuery,
   printJobWorkflowId,
   printerWorkflowId,
   printerStatusQuery,
@@ -289,6 +290,18 @@ async function printedThenPendingWithoutJob() {
   const { tickets } = await sendOrder(false);
   const t = ticketOf(tickets, kitchen);
   await jobIn(t.id, 'printed');
+  // The process is done with it (printed, its outcome recorded, lingering on its timer): nothing
+  // of it writes the row again once it is deleted.
+  const process = client.workflow.getHandle(printJobWorkflowId(r.biz.tenantId, t.id));
+  await eventually(
+    async () => {
+      expect((await process.query(printJobStatusQuery)).state).toBe('printed');
+      const events = (await process.fetchHistory()).events!;
+      expect(events.at(-1)?.timerStartedEventAttributes).toBeTruthy();
+    },
+    20_000,
+    100,
+  );
   const conn = h.orm.em.fork().getConnection();
   await conn.execute(`delete from pos.print_jobs where ticket_id = ?`, [t.id]);
   await conn.execute(

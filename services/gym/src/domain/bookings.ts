@@ -256,14 +256,17 @@ export async function cancelBooking(
   visible: (b: Booking) => boolean,
 ): Promise<{ booking: Booking; occurrence: ClassOccurrence; outbox: OutboxState }> {
   return em.transactional(async (tx) => {
-    const b = await tx.findOne(
+    const seen = await tx.findOne(Booking, { id: bookingId });
+    if (!seen || !visible(seen)) throw notFound('Booking');
+    // The class first, then the booking: the order every step of the class takes (the waitlist's
+    // sync locks the class, then confirms its bookings) — the other order could deadlock with it.
+    const o = await lockOccurrence(tx, seen.occurrenceId);
+    const b = await tx.findOneOrFail(
       Booking,
       { id: bookingId },
       { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
     );
-    if (!b || !visible(b)) throw notFound('Booking');
     if (b.status !== 'booked') throw new DomainError('INVALID_STATE_TRANSITION', 'The booking is cancelled');
-    const o = await lockOccurrence(tx, b.occurrenceId);
     if (input.now >= o.startsAt)
       throw new DomainError('BOOKING_WINDOW_CLOSED', 'The class has started: it can no longer be cancelled');
     const inTime = input.now.getTime() <= o.startsAt.getTime() - input.settings.cancelHours * 60 * MINUTE;
